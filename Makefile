@@ -1,0 +1,35 @@
+#   Gavel: the two commands a newcomer needs are `make demo` and `make test`.
+#   Both install the Debian packages they need when they are missing.
+
+BUILD      ?= build
+TEST_BUILD ?= build/sanitize
+JOBS       ?= 2
+CMAKE_OPTS ?=
+#   CI builds with -Werror
+ifneq ($(CI),)
+CMAKE_OPTS += -DGAVEL_WERROR=ON
+endif
+
+.PHONY: all deps build demo test clean
+
+all: build
+
+deps:
+	@bash tools/install-deps
+
+build: deps
+	@cmake -S . -B $(BUILD) $(CMAKE_OPTS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+
+#   Tests build with AddressSanitizer and UndefinedBehaviorSanitizer; any
+#   report fails the test that caused it.
+test: deps
+	@cmake -S . -B $(TEST_BUILD) -DGAVEL_SANITIZE=ON $(CMAKE_OPTS) >/dev/null
+	@cmake --build $(TEST_BUILD) -j$(JOBS)
+	@cd $(TEST_BUILD) && ctest --output-on-failure --timeout 300 -j$(JOBS)
+
+demo: build
+	@bash tools/demo $(BUILD)/bin
+
+clean:
+	rm -rf $(BUILD)

@@ -1,0 +1,270 @@
+/*  gavel_config: the cluster file (czmq ZPL), validated.
+
+    Each section has a table of the keys it allows; anything else is an error
+    that names it, because a misspelt key silently ignored is a setting the
+    operator believes in and does not have.
+*/
+#include "gavel_config.h"
+#include "gavel_text.h"
+
+#include <stdarg.h>
+
+struct _gavel_config_t {
+    char *name;
+    int64_t request_timeout;
+    size_t replicas;
+    gavel_replica_conf_t replica [GAVEL_REPLICAS_MAX];
+};
+
+static int
+s_error (char *error, size_t size, const char *origin, const char *format, ...)
+{
+    int used = snprintf (error, size, "%s: ", origin);
+    va_list args;
+    va_start (args, format);
+    if (used >= 0 && (size_t) used < size)
+        vsnprintf (error + used, size - (size_t) used, format, args);
+    va_end (args);
+    return -1;
+}
+
+//  A key's value, refusing anything but a leaf.
+static int
+s_leaf (zconfig_t *item, const char *path, const char **value,
+        const char *origin, char *error, size_t size)
+{
+    if (zconfig_child (item))
+        return s_error (error, size, origin, "'%s' must be a value, not a section", path);
+    *value = zconfig_value (item)? zconfig_value (item): "";
+    return 0;
+}
+
+static int
+s_parse_cluster (gavel_config_t *self, zconfig_t *section, const char *origin,
+                 char *error, size_t size)
+{
+    for (zconfig_t *item = zconfig_child (section); item; item = zconfig_next (item)) {
+        const char *key = zconfig_name (item);
+        const char *value = "";
+        if (streq (key, "name")) {
+            if (s_leaf (item, "cluster/name", &value, origin, error, size))
+                return -1;
+            zstr_free (&self->name);
+            self->name = strdup (value);
+        }
+        else
+        if (streq (key, "settings")) {
+            for (zconfig_t *setting = zconfig_child (item); setting; setting = zconfig_next (setting)) {
+                const char *why;
+                if (!streq (zconfig_name (setting), "request_timeout"))
+                    return s_error (error, size, origin, "unknown setting 'cluster/settings/%s' "
+                                    "(known: request_timeout)", zconfig_name (setting));
+                if (s_leaf (setting, "cluster/settings/request_timeout", &value, origin, error, size))
+                    return -1;
+                if (gavel_text_parse_int (value, 1, 3600 * 1000, &self->request_timeout, &why))
+                    return s_error (error, size, origin, "cluster/settings/request_timeout: "
+                                    "'%s' %s (ms, 1 to 3600000)", value, why);
+            }
+        }
+        else
+            return s_error (error, size, origin, "unknown key 'cluster/%s' (known: name, settings)", key);
+    }
+    return 0;
+}
+
+static int
+s_parse_replica (gavel_config_t *self, zconfig_t *section, const char *origin,
+                 char *error, size_t size)
+{
+    const char *id_text = zconfig_name (section);
+    const char *why;
+    uint64_t id;
+    if (gavel_text_parse_uint (id_text, 1, GAVEL_REPLICAS_MAX, &id, &why))
+        return s_error (error, size, origin, "replica '%s': the id %s (1 to %d)",
+                        id_text, why, GAVEL_REPLICAS_MAX);
+    if (gavel_config_find (self, id))
+        return s_error (error, size, origin, "replica %" PRIu64 " is listed twice", id);
+    if (self->replicas == GAVEL_REPLICAS_MAX)
+        return s_error (error, size, origin, "more than %d replicas", GAVEL_REPLICAS_MAX);
+    gavel_replica_conf_t *replica = &self->replica [self->replicas++];
+    replica->id = id;
+    for (zconfig_t *item = zconfig_child (section); item; item = zconfig_next (item)) {
+        const char *key = zconfig_name (item);
+        const char *value = "";
+        char path [64];
+        snprintf (path, sizeof path, "replica/%s/%s", id_text, key);
+        if (!streq (key, "client") && !streq (key, "data"))
+            return s_error (error, size, origin, "unknown key '%s' (known: client, data)", path);
+        if (s_leaf (item, path, &value, origin, error, size))
+            return -1;
+        char **field = streq (key, "client")? &replica->client: &replica->data;
+        zstr_free (field);
+        *field = strdup (value);
+    }
+    if (!replica->client || !*replica->client)
+        return s_error (error, size, origin, "replica %s has no client endpoint", id_text);
+    if (!replica->data)
+        replica->data = strdup ("");
+    return 0;
+}
+
+static gavel_config_t *
+s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
+{
+    gavel_config_t *self = (gavel_config_t *) zmalloc (sizeof (gavel_config_t));
+    assert (self);
+    self->name = strdup ("gavel");
+    self->request_timeout = 1000;
+    int rc = 0;
+    for (zconfig_t *section = zconfig_child (root); section && rc == 0; section = zconfig_next (section)) {
+        const char *name = zconfig_name (section);
+        if (streq (name, "cluster"))
+            rc = s_parse_cluster (self, section, origin, error, size);
+        else
+        if (streq (name, "replica")) {
+            for (zconfig_t *replica = zconfig_child (section); replica && rc == 0; replica = zconfig_next (replica))
+                rc = s_parse_replica (self, replica, origin, error, size);
+        }
+        else
+            rc = s_error (error, size, origin, "unknown section '%s' (known: cluster, replica)", name);
+    }
+    if (rc == 0 && self->replicas == 0)
+        rc = s_error (error, size, origin, "no replica is listed (a 'replica' section is required)");
+    if (rc)
+        gavel_config_destroy (&self);
+    return self;
+}
+
+gavel_config_t *
+gavel_config_load (const char *path, char *error, size_t error_size)
+{
+    if (!zsys_file_exists (path)) {
+        s_error (error, error_size, path, "no such file");
+        return NULL;
+    }
+    zconfig_t *root = zconfig_load (path);
+    if (!root) {
+        s_error (error, error_size, path, "not a valid ZPL file (check its indentation: 4 spaces a level)");
+        return NULL;
+    }
+    gavel_config_t *self = s_config_from (root, path, error, error_size);
+    zconfig_destroy (&root);
+    return self;
+}
+
+gavel_config_t *
+gavel_config_parse (const char *text, const char *origin, char *error, size_t error_size)
+{
+    zconfig_t *root = zconfig_str_load (text);
+    if (!root) {
+        s_error (error, error_size, origin, "not a valid ZPL text");
+        return NULL;
+    }
+    gavel_config_t *self = s_config_from (root, origin, error, error_size);
+    zconfig_destroy (&root);
+    return self;
+}
+
+void
+gavel_config_destroy (gavel_config_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        gavel_config_t *self = *self_p;
+        for (size_t index = 0; index < GAVEL_REPLICAS_MAX; index++) {
+            zstr_free (&self->replica [index].client);
+            zstr_free (&self->replica [index].data);
+        }
+        zstr_free (&self->name);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+const char *
+gavel_config_name (gavel_config_t *self)
+{
+    return self->name;
+}
+
+size_t
+gavel_config_replicas (gavel_config_t *self)
+{
+    return self->replicas;
+}
+
+const gavel_replica_conf_t *
+gavel_config_replica (gavel_config_t *self, size_t index)
+{
+    return index < self->replicas? &self->replica [index]: NULL;
+}
+
+const gavel_replica_conf_t *
+gavel_config_find (gavel_config_t *self, uint64_t id)
+{
+    for (size_t index = 0; index < self->replicas; index++)
+        if (self->replica [index].id == id)
+            return &self->replica [index];
+    return NULL;
+}
+
+int64_t
+gavel_config_request_timeout (gavel_config_t *self)
+{
+    return self->request_timeout;
+}
+
+void
+gavel_config_test (bool verbose)
+{
+    printf (" * gavel_config: ");
+    char error [256];
+    gavel_config_t *config = gavel_config_parse (
+        "cluster\n"
+        "    name = demo\n"
+        "    settings\n"
+        "        request_timeout = 250\n"
+        "replica\n"
+        "    1\n"
+        "        client = tcp://127.0.0.1:21001\n"
+        "        data = /tmp/r1\n"
+        "    3\n"
+        "        client = tcp://127.0.0.1:21003\n", "test", error, sizeof error);
+    assert (config);
+    assert (streq (gavel_config_name (config), "demo"));
+    assert (gavel_config_request_timeout (config) == 250);
+    assert (gavel_config_replicas (config) == 2);
+    assert (gavel_config_replica (config, 1)->id == 3);
+    assert (streq (gavel_config_find (config, 1)->client, "tcp://127.0.0.1:21001"));
+    assert (streq (gavel_config_find (config, 1)->data, "/tmp/r1"));
+    assert (streq (gavel_config_find (config, 3)->data, ""));
+    assert (gavel_config_find (config, 2) == NULL);
+    assert (gavel_config_replica (config, 2) == NULL);
+    gavel_config_destroy (&config);
+    gavel_config_destroy (&config);
+
+    struct { const char *text; const char *names; } bad [] = {
+        { "cluster\n    nmae = x\nreplica\n    1\n        client = tcp://a:1\n", "cluster/nmae" },
+        { "cluster\n    settings\n        request_timeout = soon\nreplica\n    1\n        client = tcp://a:1\n",
+          "'soon' is not a number" },
+        { "cluster\n    settings\n        retries = 3\n", "cluster/settings/retries" },
+        { "replica\n    9\n        client = tcp://a:1\n", "replica '9'" },
+        { "replica\n    x\n        client = tcp://a:1\n", "replica 'x'" },
+        { "replica\n    1\n        client = tcp://a:1\n    1\n        client = tcp://a:2\n", "listed twice" },
+        { "replica\n    1\n        data = /tmp\n", "no client endpoint" },
+        { "replica\n    1\n        client = tcp://a:1\n        colour = red\n", "replica/1/colour" },
+        { "cluster\n    name = x\n", "no replica" },
+        { "replicas\n    1\n", "unknown section 'replicas'" },
+    };
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
+        config = gavel_config_parse (bad [index].text, "bad.cfg", error, sizeof error);
+        assert (config == NULL);
+        if (verbose)
+            printf ("\n   %s", error);
+        assert (strstr (error, "bad.cfg: "));
+        assert (strstr (error, bad [index].names));
+    }
+    config = gavel_config_load ("/nonexistent/cluster.cfg", error, sizeof error);
+    assert (!config && strstr (error, "no such file"));
+    printf ("OK\n");
+}

@@ -1,0 +1,614 @@
+/*  gavel_msg: the one codec for every Gavel message on the wire.
+
+    Table-driven: each command lists its fields in frame order, and one encode
+    and one decode walk that list. A new command is a new table row, so the
+    wire layout lives in one place and matches docs/PROTOCOL.md row by row.
+*/
+#include "gavel_msg.h"
+#include "gavel_text.h"
+
+#include <stdarg.h>
+
+//  The fields a frame can hold, each with its name for error messages.
+typedef enum {
+    F_END = 0,
+    F_REQUEST_ID, F_SESSION, F_NAME, F_ITEM, F_DURATION, F_RESERVE,
+    F_AUCTION, F_AMOUNT, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS
+} field_t;
+
+static const char *s_field_names [] = {
+    "", "request id", "session", "name", "item", "duration", "reserve",
+    "auction", "amount", "outcome", "reason", "message", "record"
+};
+
+#define HEADER F_REQUEST_ID, F_SESSION, F_NAME
+static const struct {
+    gavel_msg_id_t id;
+    const char *word;
+    field_t fields [8];         //  after tag and command; F_RECORDS takes the rest
+} s_commands [] = {
+    { GAVEL_MSG_OPEN,   "OPEN",   { HEADER, F_ITEM, F_DURATION, F_RESERVE } },
+    { GAVEL_MSG_BID,    "BID",    { HEADER, F_AUCTION, F_AMOUNT } },
+    { GAVEL_MSG_RESULT, "RESULT", { HEADER, F_AUCTION } },
+    { GAVEL_MSG_LIST,   "LIST",   { HEADER } },
+    { GAVEL_MSG_STATUS, "STATUS", { HEADER } },
+    { GAVEL_MSG_REPLY,  "REPLY",  { F_REQUEST_ID, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS } },
+};
+#define COMMANDS (sizeof s_commands / sizeof s_commands [0])
+
+//  Longest frame we read; anything longer is refused, not truncated.
+#define FRAME_MAX GAVEL_RECORD_MAX
+
+struct _gavel_msg_t {
+    gavel_msg_id_t id;
+    uint64_t request_id;
+    char session [GAVEL_SESSION_MAX + 1];
+    char name [GAVEL_NAME_MAX + 1];
+    char item [GAVEL_ITEM_MAX + 1];
+    int64_t duration;
+    int64_t reserve;
+    uint64_t auction;
+    int64_t amount;
+    gavel_outcome_t outcome;
+    char reason [32];
+    char message [GAVEL_MESSAGE_MAX];
+    zlist_t *records;           //  of char *, autofree
+};
+
+static size_t
+s_command_index (gavel_msg_id_t id)
+{
+    for (size_t index = 0; index < COMMANDS; index++)
+        if (s_commands [index].id == id)
+            return index;
+    assert (false);             //  every gavel_msg_id_t has a row
+    return 0;
+}
+
+gavel_msg_t *
+gavel_msg_new (gavel_msg_id_t id)
+{
+    gavel_msg_t *self = (gavel_msg_t *) zmalloc (sizeof (gavel_msg_t));
+    assert (self);
+    (void) s_command_index (id);
+    self->id = id;
+    self->records = zlist_new ();
+    assert (self->records);
+    zlist_autofree (self->records);
+    return self;
+}
+
+void
+gavel_msg_destroy (gavel_msg_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        gavel_msg_t *self = *self_p;
+        zlist_destroy (&self->records);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+gavel_msg_t *
+gavel_msg_dup (gavel_msg_t *self)
+{
+    assert (self);
+    gavel_msg_t *copy = (gavel_msg_t *) zmalloc (sizeof (gavel_msg_t));
+    assert (copy);
+    *copy = *self;
+    copy->records = zlist_dup (self->records);
+    assert (copy->records);
+    return copy;
+}
+
+//  Copy a string field, which the setters and decode have already bounded.
+static void
+s_set_string (char *field, size_t size, const char *value)
+{
+    assert (strlen (value) < size);
+    memcpy (field, value, strlen (value) + 1);
+}
+
+//  -------------------------------------------------------------------------
+//  Decode
+
+static int
+s_fail (gavel_msg_error_t *error, const char *reason, const char *format, ...)
+{
+    snprintf (error->reason, sizeof error->reason, "%s", reason);
+    va_list args;
+    va_start (args, format);
+    vsnprintf (error->message, sizeof error->message, format, args);
+    va_end (args);
+    return -1;
+}
+
+//  Frame as a C string in buffer, or -1 if it is too long or holds a NUL.
+static int
+s_frame_text (zframe_t *frame, size_t index, const char *field,
+              char *buffer, size_t limit, gavel_msg_error_t *error)
+{
+    size_t size = zframe_size (frame);
+    if (size > limit)
+        return s_fail (error, "malformed", "frame %zu (%s) is %zu bytes, over the limit of %zu",
+                       index, field, size, limit);
+    memcpy (buffer, zframe_data (frame), size);
+    buffer [size] = '\0';
+    if (strlen (buffer) != size)
+        return s_fail (error, "malformed", "frame %zu (%s) contains a NUL byte", index, field);
+    return 0;
+}
+
+//  Quote the offending text back only on failure: the good path stays cheap.
+static int
+s_bad_field (gavel_msg_error_t *error, size_t index, const char *name,
+             const char *text, const char *why)
+{
+    char quoted [64];
+    gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
+    return s_fail (error, "malformed", "frame %zu (%s): '%s' %s", index, name, quoted, why);
+}
+
+static int
+s_decode_field (gavel_msg_t *self, field_t field, const char *text,
+                size_t index, gavel_msg_error_t *error)
+{
+    const char *name = s_field_names [field];
+    const char *why = NULL;
+    int rc = 0;
+    switch (field) {
+        case F_REQUEST_ID: {
+            //  A reply to an unreadable request carries id 0
+            uint64_t min = self->id == GAVEL_MSG_REPLY? 0: 1;
+            rc = gavel_text_parse_uint (text, min, UINT64_MAX, &self->request_id, &why);
+            if (rc == 0)
+                error->request_id = self->request_id;
+            break;
+        }
+        case F_SESSION:
+            if (!gavel_text_valid_session (text))
+                return s_bad_field (error, index, name, text, "is not 1-64 characters of A-Z a-z 0-9 _ -");
+            s_set_string (self->session, sizeof self->session, text);
+            break;
+        case F_NAME:
+            if (!gavel_text_valid_name (text))
+                return s_bad_field (error, index, name, text, "is not 1-32 characters of A-Z a-z 0-9 _ . -");
+            s_set_string (self->name, sizeof self->name, text);
+            break;
+        case F_ITEM:
+            if (!gavel_text_valid_item (text))
+                return s_bad_field (error, index, name, text,
+                                    "is not 1-64 printable characters without space, = or \"");
+            s_set_string (self->item, sizeof self->item, text);
+            break;
+        case F_DURATION:
+            rc = gavel_text_parse_int (text, 1, GAVEL_DURATION_MAX, &self->duration, &why);
+            break;
+        case F_RESERVE:
+            rc = gavel_text_parse_int (text, 0, INT64_MAX, &self->reserve, &why);
+            break;
+        case F_AUCTION:
+            rc = gavel_text_parse_uint (text, 1, UINT64_MAX, &self->auction, &why);
+            break;
+        case F_AMOUNT:
+            rc = gavel_text_parse_int (text, 1, INT64_MAX, &self->amount, &why);
+            break;
+        case F_OUTCOME: {
+            int outcome = gavel_outcome_parse (text);
+            if (outcome < 0)
+                return s_bad_field (error, index, name, text, "is not success, fail or exception");
+            self->outcome = (gavel_outcome_t) outcome;
+            break;
+        }
+        case F_REASON:
+            if (strlen (text) >= sizeof self->reason)
+                return s_fail (error, "malformed", "frame %zu (reason) is too long", index);
+            s_set_string (self->reason, sizeof self->reason, text);
+            break;
+        case F_MESSAGE:
+            if (strlen (text) >= sizeof self->message)
+                return s_fail (error, "malformed", "frame %zu (message) is too long", index);
+            s_set_string (self->message, sizeof self->message, text);
+            break;
+        case F_RECORDS:
+            zlist_append (self->records, (void *) text);
+            break;
+        case F_END:
+            assert (false);
+    }
+    if (rc)
+        return s_bad_field (error, index, name, text, why);
+    return 0;
+}
+
+gavel_msg_t *
+gavel_msg_decode (zmsg_t *msg, gavel_msg_error_t *error)
+{
+    assert (msg);
+    assert (error);
+    memset (error, 0, sizeof *error);
+    size_t frames = zmsg_size (msg);
+    char text [FRAME_MAX + 1];
+
+    //  Read the request id first, so that even a bad command can be answered
+    //  with the id the sender will recognise.
+    zframe_t *frame = zmsg_first (msg);
+    if (frames >= 3) {
+        zmsg_next (msg);
+        zframe_t *id_frame = zmsg_next (msg);
+        uint64_t id;
+        if (zframe_size (id_frame) < 21) {
+            memcpy (text, zframe_data (id_frame), zframe_size (id_frame));
+            text [zframe_size (id_frame)] = '\0';
+            if (gavel_text_parse_uint (text, 1, UINT64_MAX, &id, NULL) == 0)
+                error->request_id = id;
+        }
+    }
+    frame = zmsg_first (msg);
+    if (!frame) {
+        s_fail (error, "malformed", "empty message: expected frame 0 (tag) '%s'", GAVEL_PROTOCOL_TAG);
+        return NULL;
+    }
+    if (s_frame_text (frame, 0, "tag", text, 32, error))
+        return NULL;
+    if (!streq (text, GAVEL_PROTOCOL_TAG)) {
+        char quoted [64];
+        gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
+        if (strncmp (text, "GAVEL/", 6) == 0)
+            s_fail (error, "unsupported-version", "frame 0 (tag): '%s' is not supported; "
+                    "this replica speaks %s", quoted, GAVEL_PROTOCOL_TAG);
+        else
+            s_fail (error, "malformed", "frame 0 (tag): expected '%s', got '%s'",
+                    GAVEL_PROTOCOL_TAG, quoted);
+        return NULL;
+    }
+    frame = zmsg_next (msg);
+    if (!frame) {
+        s_fail (error, "malformed", "frame 1 (command) is missing");
+        return NULL;
+    }
+    if (s_frame_text (frame, 1, "command", text, 32, error))
+        return NULL;
+    size_t row;
+    for (row = 0; row < COMMANDS; row++)
+        if (streq (text, s_commands [row].word))
+            break;
+    if (row == COMMANDS) {
+        char quoted [64];
+        gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
+        s_fail (error, "unknown-command", "frame 1 (command): '%s' is not a command", quoted);
+        return NULL;
+    }
+    const field_t *fields = s_commands [row].fields;
+    size_t expected = 2;
+    while (fields [expected - 2] != F_END && fields [expected - 2] != F_RECORDS)
+        expected++;
+    bool open_ended = fields [expected - 2] == F_RECORDS;
+    if (frames < expected || (frames > expected && !open_ended)) {
+        s_fail (error, "malformed", "%s takes %zu frames, got %zu",
+                s_commands [row].word, expected, frames);
+        return NULL;
+    }
+    gavel_msg_t *self = gavel_msg_new (s_commands [row].id);
+    size_t index = 2;
+    size_t field_index = 0;
+    for (frame = zmsg_next (msg); frame; frame = zmsg_next (msg), index++) {
+        field_t field = fields [field_index];
+        if (field != F_RECORDS)
+            field_index++;
+        if (s_frame_text (frame, index, s_field_names [field], text, FRAME_MAX, error)
+        ||  s_decode_field (self, field, text, index, error)) {
+            gavel_msg_destroy (&self);
+            return NULL;
+        }
+    }
+    return self;
+}
+
+//  -------------------------------------------------------------------------
+//  Encode
+
+zmsg_t *
+gavel_msg_encode (gavel_msg_t *self)
+{
+    assert (self);
+    zmsg_t *msg = zmsg_new ();
+    assert (msg);
+    zmsg_addstr (msg, GAVEL_PROTOCOL_TAG);
+    size_t row = s_command_index (self->id);
+    zmsg_addstr (msg, s_commands [row].word);
+    for (const field_t *field = s_commands [row].fields; *field != F_END; field++) {
+        switch (*field) {
+            case F_REQUEST_ID: zmsg_addstrf (msg, "%" PRIu64, self->request_id); break;
+            case F_SESSION:    zmsg_addstr (msg, self->session); break;
+            case F_NAME:       zmsg_addstr (msg, self->name); break;
+            case F_ITEM:       zmsg_addstr (msg, self->item); break;
+            case F_DURATION:   zmsg_addstrf (msg, "%" PRId64, self->duration); break;
+            case F_RESERVE:    zmsg_addstrf (msg, "%" PRId64, self->reserve); break;
+            case F_AUCTION:    zmsg_addstrf (msg, "%" PRIu64, self->auction); break;
+            case F_AMOUNT:     zmsg_addstrf (msg, "%" PRId64, self->amount); break;
+            case F_OUTCOME:    zmsg_addstr (msg, gavel_outcome_word (self->outcome)); break;
+            case F_REASON:     zmsg_addstr (msg, self->reason); break;
+            case F_MESSAGE:    zmsg_addstr (msg, self->message); break;
+            case F_RECORDS: {
+                const char *record = (const char *) zlist_first (self->records);
+                for (; record; record = (const char *) zlist_next (self->records))
+                    zmsg_addstr (msg, record);
+                break;
+            }
+            case F_END:
+                break;
+        }
+    }
+    return msg;
+}
+
+//  -------------------------------------------------------------------------
+//  Replies
+
+static gavel_msg_t *
+s_new_reply_va (uint64_t request_id, gavel_outcome_t outcome,
+                const char *reason, const char *format, va_list args)
+{
+    gavel_msg_t *self = gavel_msg_new (GAVEL_MSG_REPLY);
+    self->request_id = request_id;
+    self->outcome = outcome;
+    snprintf (self->reason, sizeof self->reason, "%s", reason? reason: "");
+    if (format)
+        vsnprintf (self->message, sizeof self->message, format, args);
+    return self;
+}
+
+gavel_msg_t *
+gavel_msg_new_reply (uint64_t request_id, gavel_outcome_t outcome,
+                     const char *reason, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    gavel_msg_t *self = s_new_reply_va (request_id, outcome, reason, format, args);
+    va_end (args);
+    return self;
+}
+
+gavel_msg_t *
+gavel_msg_new_error_reply (const gavel_msg_error_t *error)
+{
+    return gavel_msg_new_reply (error->request_id, GAVEL_EXCEPTION,
+                                error->reason, "%s", error->message);
+}
+
+void
+gavel_msg_add_record (gavel_msg_t *self, const char *format, ...)
+{
+    char record [GAVEL_RECORD_MAX + 1];
+    va_list args;
+    va_start (args, format);
+    int length = vsnprintf (record, sizeof record, format, args);
+    va_end (args);
+    //  Records are built from fields the codec has bounded
+    assert (length >= 0 && length <= GAVEL_RECORD_MAX);
+    (void) length;
+    zlist_append (self->records, record);
+}
+
+size_t
+gavel_msg_records (gavel_msg_t *self)
+{
+    return zlist_size (self->records);
+}
+
+const char *
+gavel_msg_record (gavel_msg_t *self, size_t index)
+{
+    const char *record = (const char *) zlist_first (self->records);
+    while (record && index--)
+        record = (const char *) zlist_next (self->records);
+    return record;
+}
+
+int
+gavel_record_get (const char *record, const char *key, char *value, size_t size)
+{
+    size_t key_length = strlen (key);
+    const char *pair = record;
+    while (pair && *pair) {
+        const char *end = strchr (pair, ' ');
+        size_t pair_length = end? (size_t) (end - pair): strlen (pair);
+        if (pair_length > key_length && pair [key_length] == '='
+        &&  memcmp (pair, key, key_length) == 0) {
+            size_t value_length = pair_length - key_length - 1;
+            if (value_length >= size)
+                value_length = size - 1;
+            memcpy (value, pair + key_length + 1, value_length);
+            value [value_length] = '\0';
+            return 0;
+        }
+        pair = end? end + 1: NULL;
+    }
+    return -1;
+}
+
+static const char *s_outcome_words [] = { "", "success", "fail", "exception" };
+
+const char *
+gavel_outcome_word (gavel_outcome_t outcome)
+{
+    return outcome >= GAVEL_SUCCESS && outcome <= GAVEL_EXCEPTION? s_outcome_words [outcome]: "";
+}
+
+int
+gavel_outcome_parse (const char *word)
+{
+    for (int outcome = GAVEL_SUCCESS; outcome <= GAVEL_EXCEPTION; outcome++)
+        if (streq (word, s_outcome_words [outcome]))
+            return outcome;
+    return -1;
+}
+
+//  -------------------------------------------------------------------------
+//  Accessors
+
+gavel_msg_id_t gavel_msg_id (gavel_msg_t *self) { return self->id; }
+const char *gavel_msg_command (gavel_msg_t *self) { return s_commands [s_command_index (self->id)].word; }
+uint64_t gavel_msg_request_id (gavel_msg_t *self) { return self->request_id; }
+void gavel_msg_set_request_id (gavel_msg_t *self, uint64_t value) { self->request_id = value; }
+const char *gavel_msg_session (gavel_msg_t *self) { return self->session; }
+void gavel_msg_set_session (gavel_msg_t *self, const char *value)
+    { s_set_string (self->session, sizeof self->session, value); }
+const char *gavel_msg_name (gavel_msg_t *self) { return self->name; }
+void gavel_msg_set_name (gavel_msg_t *self, const char *value)
+    { s_set_string (self->name, sizeof self->name, value); }
+const char *gavel_msg_item (gavel_msg_t *self) { return self->item; }
+void gavel_msg_set_item (gavel_msg_t *self, const char *value)
+    { s_set_string (self->item, sizeof self->item, value); }
+int64_t gavel_msg_duration (gavel_msg_t *self) { return self->duration; }
+void gavel_msg_set_duration (gavel_msg_t *self, int64_t value) { self->duration = value; }
+int64_t gavel_msg_reserve (gavel_msg_t *self) { return self->reserve; }
+void gavel_msg_set_reserve (gavel_msg_t *self, int64_t value) { self->reserve = value; }
+uint64_t gavel_msg_auction (gavel_msg_t *self) { return self->auction; }
+void gavel_msg_set_auction (gavel_msg_t *self, uint64_t value) { self->auction = value; }
+int64_t gavel_msg_amount (gavel_msg_t *self) { return self->amount; }
+void gavel_msg_set_amount (gavel_msg_t *self, int64_t value) { self->amount = value; }
+gavel_outcome_t gavel_msg_outcome (gavel_msg_t *self) { return self->outcome; }
+const char *gavel_msg_outcome_word (gavel_msg_t *self) { return gavel_outcome_word (self->outcome); }
+const char *gavel_msg_reason (gavel_msg_t *self) { return self->reason; }
+const char *gavel_msg_message (gavel_msg_t *self) { return self->message; }
+
+//  -------------------------------------------------------------------------
+//  Self test
+
+//  Decode frames given as strings; returns the message or NULL with error.
+static gavel_msg_t *
+s_decode_strings (gavel_msg_error_t *error, size_t count, const char **frames)
+{
+    zmsg_t *msg = zmsg_new ();
+    for (size_t index = 0; index < count; index++)
+        zmsg_addstr (msg, frames [index]);
+    gavel_msg_t *self = gavel_msg_decode (msg, error);
+    zmsg_destroy (&msg);
+    return self;
+}
+#define DECODE(error, ...) s_decode_strings ((error), \
+    sizeof ((const char *[]) { __VA_ARGS__ }) / sizeof (const char *), (const char *[]) { __VA_ARGS__ })
+
+void
+gavel_msg_test (bool verbose)
+{
+    printf (" * gavel_msg: ");
+    gavel_msg_error_t error;
+    //  Round trip of every command
+    gavel_msg_t *msg = gavel_msg_new (GAVEL_MSG_OPEN);
+    gavel_msg_set_request_id (msg, 7);
+    gavel_msg_set_session (msg, "s1");
+    gavel_msg_set_name (msg, "alice");
+    gavel_msg_set_item (msg, "lamp");
+    gavel_msg_set_duration (msg, 60000);
+    gavel_msg_set_reserve (msg, 100);
+    zmsg_t *frames = gavel_msg_encode (msg);
+    assert (zmsg_size (frames) == 8);
+    gavel_msg_t *copy = gavel_msg_decode (frames, &error);
+    assert (copy);
+    assert (gavel_msg_id (copy) == GAVEL_MSG_OPEN);
+    assert (streq (gavel_msg_command (copy), "OPEN"));
+    assert (gavel_msg_request_id (copy) == 7);
+    assert (streq (gavel_msg_session (copy), "s1"));
+    assert (streq (gavel_msg_name (copy), "alice"));
+    assert (streq (gavel_msg_item (copy), "lamp"));
+    assert (gavel_msg_duration (copy) == 60000);
+    assert (gavel_msg_reserve (copy) == 100);
+    zmsg_destroy (&frames);
+    gavel_msg_destroy (&copy);
+    gavel_msg_destroy (&msg);
+    gavel_msg_destroy (&msg);       //  safe twice
+
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "bob", "1", "9223372036854775807");
+    assert (msg && gavel_msg_auction (msg) == 1 && gavel_msg_amount (msg) == INT64_MAX);
+    gavel_msg_destroy (&msg);
+    msg = DECODE (&error, "GAVEL/1", "LIST", "4", "s1", "bob");
+    assert (msg && gavel_msg_id (msg) == GAVEL_MSG_LIST);
+    gavel_msg_destroy (&msg);
+
+    //  Replies, with records
+    msg = gavel_msg_new_reply (9, GAVEL_FAIL, "too-low", "bid %d is too low", 5);
+    gavel_msg_add_record (msg, "auction=%d highest=%d bidder=%s", 1, 10, "bob");
+    gavel_msg_add_record (msg, "second=1");
+    frames = gavel_msg_encode (msg);
+    assert (zmsg_size (frames) == 8);
+    copy = gavel_msg_decode (frames, &error);
+    assert (copy);
+    assert (gavel_msg_outcome (copy) == GAVEL_FAIL);
+    assert (streq (gavel_msg_outcome_word (copy), "fail"));
+    assert (streq (gavel_msg_reason (copy), "too-low"));
+    assert (streq (gavel_msg_message (copy), "bid 5 is too low"));
+    assert (gavel_msg_records (copy) == 2);
+    assert (streq (gavel_msg_record (copy, 1), "second=1"));
+    assert (gavel_msg_record (copy, 2) == NULL);
+    char value [16];
+    assert (gavel_record_get (gavel_msg_record (copy, 0), "bidder", value, sizeof value) == 0);
+    assert (streq (value, "bob"));
+    assert (gavel_record_get (gavel_msg_record (copy, 0), "auction", value, sizeof value) == 0);
+    assert (streq (value, "1"));
+    assert (gavel_record_get (gavel_msg_record (copy, 0), "bid", value, sizeof value) == -1);
+    gavel_msg_t *dup = gavel_msg_dup (copy);
+    gavel_msg_destroy (&copy);
+    assert (streq (gavel_msg_record (dup, 0), "auction=1 highest=10 bidder=bob"));
+    gavel_msg_destroy (&dup);
+    zmsg_destroy (&frames);
+    gavel_msg_destroy (&msg);
+
+    //  Every kind of bad input is refused with a reason naming it
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "bob", "1", "12x");
+    assert (!msg && streq (error.reason, "malformed") && error.request_id == 3);
+    assert (strstr (error.message, "frame 6 (amount)") && strstr (error.message, "12x"));
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "bob", "1", "0");
+    assert (!msg && strstr (error.message, "out of range"));
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "bob", "1", "-5");
+    assert (!msg && strstr (error.message, "out of range"));
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "bob", "1", "9223372036854775808");
+    assert (!msg && strstr (error.message, "out of range"));
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "bob", "1");
+    assert (!msg && streq (error.reason, "malformed") && strstr (error.message, "takes 7 frames, got 6"));
+    msg = DECODE (&error, "GAVEL/1", "LIST", "3", "s1", "bob", "extra");
+    assert (!msg && strstr (error.message, "takes 5 frames, got 6"));
+    msg = DECODE (&error, "GAVEL/1", "BUY", "3", "s1", "bob");
+    assert (!msg && streq (error.reason, "unknown-command") && error.request_id == 3);
+    msg = DECODE (&error, "GAVEL/2", "BID", "3", "s1", "bob", "1", "5");
+    assert (!msg && streq (error.reason, "unsupported-version"));
+    msg = DECODE (&error, "HTTP/1.1", "BID");
+    assert (!msg && streq (error.reason, "malformed") && error.request_id == 0);
+    msg = DECODE (&error, "GAVEL/1");
+    assert (!msg && strstr (error.message, "frame 1 (command) is missing"));
+    msg = DECODE (&error, "GAVEL/1", "BID", "abc", "s1", "bob", "1", "5");
+    assert (!msg && error.request_id == 0 && strstr (error.message, "frame 2 (request id)"));
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "", "1", "5");
+    assert (!msg && strstr (error.message, "frame 4 (name)"));
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "averyveryveryveryverylongname12345", "1", "5");
+    assert (!msg && strstr (error.message, "frame 4 (name)"));
+    msg = DECODE (&error, "GAVEL/1", "OPEN", "3", "s1", "bob", "old lamp", "1000", "0");
+    assert (!msg && strstr (error.message, "frame 5 (item)"));
+    msg = DECODE (&error, "GAVEL/1", "OPEN", "3", "s1", "bob", "lamp", "2592000001", "0");
+    assert (!msg && strstr (error.message, "frame 6 (duration)"));
+
+    char big [2000];
+    memset (big, 'x', sizeof big - 1);
+    big [sizeof big - 1] = '\0';
+    msg = DECODE (&error, "GAVEL/1", "OPEN", "3", "s1", "bob", big, "1000", "0");
+    assert (!msg && strstr (error.message, "over the limit"));
+
+    zmsg_t *raw = zmsg_new ();
+    assert (!gavel_msg_decode (raw, &error) && strstr (error.message, "empty message"));
+    zmsg_addstr (raw, "GAVEL/1");
+    zmsg_addmem (raw, "BI\0D", 4);
+    assert (!gavel_msg_decode (raw, &error) && strstr (error.message, "NUL"));
+    zmsg_destroy (&raw);
+
+    //  The error reply carries the reason and message
+    msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "bob", "1", "12x");
+    msg = gavel_msg_new_error_reply (&error);
+    assert (gavel_msg_request_id (msg) == 3);
+    assert (gavel_msg_outcome (msg) == GAVEL_EXCEPTION);
+    assert (streq (gavel_msg_reason (msg), "malformed"));
+    gavel_msg_destroy (&msg);
+    printf ("OK\n");
+}

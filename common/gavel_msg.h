@@ -1,0 +1,133 @@
+/*  gavel_msg: the one codec for every Gavel message on the wire.
+
+    A message is a ZeroMQ multipart message of short text frames: the protocol
+    tag, the command, then the fields of that command (docs/PROTOCOL.md is the
+    contract). Nothing else in Gavel builds or parses frames by hand.
+
+    A gavel_msg_t holds no socket: it is plain data, so the replica's pure core
+    can take and return messages. Only encode and decode touch zmsg_t.
+*/
+#ifndef GAVEL_MSG_H_INCLUDED
+#define GAVEL_MSG_H_INCLUDED
+
+#include <czmq.h>
+#include <stdint.h>
+
+#define GAVEL_PROTOCOL_TAG      "GAVEL/1"
+#define GAVEL_NAME_MAX          32      //  bidder names, bytes
+#define GAVEL_ITEM_MAX          64      //  item names, bytes
+#define GAVEL_SESSION_MAX       64      //  client session tokens, bytes
+#define GAVEL_DURATION_MAX      (30LL * 24 * 3600 * 1000)   //  30 days, in ms
+#define GAVEL_MESSAGE_MAX       256     //  human-readable message, bytes
+#define GAVEL_RECORD_MAX        1024    //  one record frame, bytes
+
+typedef enum {
+    GAVEL_MSG_OPEN = 1,         //  open an auction
+    GAVEL_MSG_BID,              //  bid on an auction
+    GAVEL_MSG_RESULT,           //  state or winner of an auction
+    GAVEL_MSG_LIST,             //  recent auctions
+    GAVEL_MSG_STATUS,           //  the replica's own state (operators, gavel-local)
+    GAVEL_MSG_REPLY             //  the answer to any of the above
+} gavel_msg_id_t;
+
+typedef enum {
+    GAVEL_SUCCESS = 1,          //  done
+    GAVEL_FAIL,                 //  a rule of the auction said no
+    GAVEL_EXCEPTION             //  anything else went wrong
+} gavel_outcome_t;
+
+typedef struct _gavel_msg_t gavel_msg_t;
+
+//  Why a decode failed: enough to answer the sender with an exception.
+typedef struct {
+    uint64_t request_id;        //  the request's id if it could be read, else 0
+    char reason [32];           //  one word: malformed, unknown-command, ...
+    char message [GAVEL_MESSAGE_MAX];
+} gavel_msg_error_t;
+
+//  Create a message of the given command with every field empty or zero.
+gavel_msg_t *
+    gavel_msg_new (gavel_msg_id_t id);
+
+//  Destroy a message; sets the caller's pointer to NULL; safe on NULL.
+void
+    gavel_msg_destroy (gavel_msg_t **self_p);
+
+//  Deep copy.
+gavel_msg_t *
+    gavel_msg_dup (gavel_msg_t *self);
+
+//  Parse frames into a message. Never trusts its input: on any error returns
+//  NULL and fills error (reason word, human message, request id if known).
+//  Does not take ownership of msg.
+gavel_msg_t *
+    gavel_msg_decode (zmsg_t *msg, gavel_msg_error_t *error);
+
+//  Build the frames of this message. Caller owns the result.
+zmsg_t *
+    gavel_msg_encode (gavel_msg_t *self);
+
+//  Build an exception reply for a request that could not be decoded.
+gavel_msg_t *
+    gavel_msg_new_error_reply (const gavel_msg_error_t *error);
+
+//  Build a reply to request id with outcome and reason (NULL for success);
+//  message is printf-style and may be NULL.
+gavel_msg_t *
+    gavel_msg_new_reply (uint64_t request_id, gavel_outcome_t outcome,
+                         const char *reason, const char *format, ...)
+                         __attribute__ ((format (printf, 4, 5)));
+
+gavel_msg_id_t
+    gavel_msg_id (gavel_msg_t *self);
+//  The command word on the wire ("OPEN", "REPLY", ...).
+const char *
+    gavel_msg_command (gavel_msg_t *self);
+
+//  Fields. Strings are copied in and borrowed out; unset strings read "".
+//  Which fields a command carries is in docs/PROTOCOL.md.
+uint64_t    gavel_msg_request_id (gavel_msg_t *self);
+void        gavel_msg_set_request_id (gavel_msg_t *self, uint64_t request_id);
+const char *gavel_msg_session (gavel_msg_t *self);
+void        gavel_msg_set_session (gavel_msg_t *self, const char *session);
+const char *gavel_msg_name (gavel_msg_t *self);
+void        gavel_msg_set_name (gavel_msg_t *self, const char *name);
+const char *gavel_msg_item (gavel_msg_t *self);
+void        gavel_msg_set_item (gavel_msg_t *self, const char *item);
+int64_t     gavel_msg_duration (gavel_msg_t *self);      //  ms
+void        gavel_msg_set_duration (gavel_msg_t *self, int64_t duration);
+int64_t     gavel_msg_reserve (gavel_msg_t *self);       //  0: no reserve
+void        gavel_msg_set_reserve (gavel_msg_t *self, int64_t reserve);
+uint64_t    gavel_msg_auction (gavel_msg_t *self);
+void        gavel_msg_set_auction (gavel_msg_t *self, uint64_t auction);
+int64_t     gavel_msg_amount (gavel_msg_t *self);
+void        gavel_msg_set_amount (gavel_msg_t *self, int64_t amount);
+
+//  Reply fields
+gavel_outcome_t
+            gavel_msg_outcome (gavel_msg_t *self);
+const char *gavel_msg_outcome_word (gavel_msg_t *self);
+const char *gavel_msg_reason (gavel_msg_t *self);       //  "" on success
+const char *gavel_msg_message (gavel_msg_t *self);      //  may be ""
+//  Records: each one frame of space-separated key=value pairs.
+void        gavel_msg_add_record (gavel_msg_t *self, const char *format, ...)
+                                  __attribute__ ((format (printf, 2, 3)));
+size_t      gavel_msg_records (gavel_msg_t *self);
+const char *gavel_msg_record (gavel_msg_t *self, size_t index);
+
+//  Look up key in a record ("a=1 b=x"); copies its value into value and
+//  returns 0, or returns -1 when the key is absent.
+int
+    gavel_record_get (const char *record, const char *key, char *value, size_t size);
+
+//  Word for an outcome, and back (-1 when unknown).
+const char *
+    gavel_outcome_word (gavel_outcome_t outcome);
+int
+    gavel_outcome_parse (const char *word);
+
+//  Self test of this class.
+void
+    gavel_msg_test (bool verbose);
+
+#endif

@@ -1,0 +1,63 @@
+/*  gavel_auction: the auction house as a pure state machine.
+
+    Holds every auction, the bidder registry and the per-session de-duplication
+    table. It never reads a clock: every call is given `now` (ms since the Unix
+    epoch; for a logged request, the time the primary stamped on its entry), so
+    that every replica applying the same entries at the same stamps reaches the
+    same state and gives the same replies.
+
+    Rules (docs/PROTOCOL.md has the wire side):
+    - OPEN records an absolute deadline now + duration. An auction is open for
+      bids while now < deadline: a bid stamped exactly at the deadline is late.
+    - The first bid of a name registers the name (bound to a key once keys
+      exist). A bid must be strictly higher than the auction's highest bid and
+      at least the reserve.
+    - Per session, a request id equal to the last one applied returns the
+      first reply again without applying anything; a lower one is refused as
+      stale; a higher one is applied and its reply remembered.
+*/
+#ifndef GAVEL_AUCTION_H_INCLUDED
+#define GAVEL_AUCTION_H_INCLUDED
+
+#include "gavel_msg.h"
+
+//  LIST returns at most this many auctions, the most recently opened.
+#define GAVEL_LIST_MAX 100
+
+typedef struct _gavel_auction_t gavel_auction_t;
+
+gavel_auction_t *
+    gavel_auction_new (void);
+
+void
+    gavel_auction_destroy (gavel_auction_t **self_p);
+
+//  Apply a state-changing request (OPEN or BID) stamped `now`. Returns the
+//  reply, which the caller owns; its request id is the request's.
+gavel_msg_t *
+    gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
+
+//  Answer a read (RESULT or LIST) at `now`; changes nothing. Caller owns reply.
+gavel_msg_t *
+    gavel_auction_query (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
+
+//  Mark closed every auction whose deadline is <= now, in deadline order.
+//  For each, if report is not NULL, appends a record to it:
+//  "auction=ID item=ITEM winner=NAME amount=AMOUNT" (winner=none amount=0).
+//  Returns how many closed.
+size_t
+    gavel_auction_close_due (gavel_auction_t *self, int64_t now, zlist_t *report);
+
+//  Earliest deadline of an auction not yet marked closed, or INT64_MAX.
+int64_t
+    gavel_auction_next_deadline (gavel_auction_t *self);
+
+//  Counts, for STATUS and tests.
+size_t  gavel_auction_count (gavel_auction_t *self);        //  auctions ever opened
+size_t  gavel_auction_open_count (gavel_auction_t *self);   //  not yet marked closed
+size_t  gavel_auction_bidders (gavel_auction_t *self);      //  registered names
+
+void
+    gavel_auction_test (bool verbose);
+
+#endif

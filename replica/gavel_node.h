@@ -1,0 +1,44 @@
+/*  gavel_node: the replica's shell. Sockets, the poll loop, the clock.
+
+    Feeds the pure core (gavel_core) with what arrives and the time, and sends
+    what the core puts in its outbox. Runs in the replica's main thread, or as
+    a zactor so that a test can run a replica in-process:
+
+        zactor_t *node = zactor_new (gavel_node_actor, "tcp://127.0.0.1:*");
+        zstr_send (node, "PORT");
+        char *port = zstr_recv (node);      //  where it bound
+        zactor_destroy (&node);             //  stops it
+*/
+#ifndef GAVEL_NODE_H_INCLUDED
+#define GAVEL_NODE_H_INCLUDED
+
+#include <czmq.h>
+
+typedef struct _gavel_node_t gavel_node_t;
+
+//  Bind the client endpoint; NULL with the reason in error on failure.
+gavel_node_t *
+    gavel_node_new (uint64_t replica_id, const char *client_endpoint,
+                    char *error, size_t error_size);
+
+void
+    gavel_node_destroy (gavel_node_t **self_p);
+
+//  Serve until interrupted (SIGINT/SIGTERM) or, when pipe is not NULL, until
+//  the pipe says $TERM. Returns 0.
+int
+    gavel_node_run (gavel_node_t *self, zsock_t *pipe);
+
+//  The TCP port the client endpoint is bound to.
+int
+    gavel_node_port (gavel_node_t *self);
+
+//  zactor body: args is the client endpoint (a const char *). Sends the
+//  signal 0 when serving, -1 (and stops) when it could not bind.
+void
+    gavel_node_actor (zsock_t *pipe, void *args);
+
+void
+    gavel_node_test (bool verbose);
+
+#endif

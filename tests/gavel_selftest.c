@@ -1,0 +1,59 @@
+/*  gavel_selftest: runs the self test of every class.
+
+    gavel_selftest [--test NAME] [--list] [--verbose]
+    ctest runs one class per test (CMakeLists.txt), so a failure names it.
+*/
+#include "gavel_msg.h"
+#include "gavel_text.h"
+#include "gavel_config.h"
+#include "gavel_auction.h"
+#include "gavel_core.h"
+#include "gavel_node.h"
+
+static const struct {
+    const char *name;
+    void (*test) (bool verbose);
+} s_tests [] = {
+    { "text",    gavel_text_test },
+    { "msg",     gavel_msg_test },
+    { "config",  gavel_config_test },
+    { "auction", gavel_auction_test },
+    { "core",    gavel_core_test },
+    { "node",    gavel_node_test },
+};
+#define TESTS (sizeof s_tests / sizeof s_tests [0])
+
+int
+main (int argc, char *argv [])
+{
+    bool verbose = false;
+    const char *only = NULL;
+    for (int index = 1; index < argc; index++) {
+        if (streq (argv [index], "--verbose") || streq (argv [index], "-v"))
+            verbose = true;
+        else
+        if (streq (argv [index], "--list")) {
+            for (size_t test = 0; test < TESTS; test++)
+                puts (s_tests [test].name);
+            return 0;
+        }
+        else
+        if (streq (argv [index], "--test") && index + 1 < argc)
+            only = argv [++index];
+        else {
+            fprintf (stderr, "usage: gavel_selftest [--test NAME] [--list] [--verbose]\n");
+            return 2;
+        }
+    }
+    size_t ran = 0;
+    for (size_t test = 0; test < TESTS; test++)
+        if (!only || streq (only, s_tests [test].name)) {
+            s_tests [test].test (verbose);
+            ran++;
+        }
+    if (ran == 0) {
+        fprintf (stderr, "gavel_selftest: no test named '%s' (see --list)\n", only);
+        return 2;
+    }
+    return 0;
+}

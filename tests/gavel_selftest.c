@@ -9,6 +9,7 @@
 #include "gavel_auction.h"
 #include "gavel_core.h"
 #include "gavel_node.h"
+#include "gavel_script.h"
 
 static const struct {
     const char *name;
@@ -20,6 +21,7 @@ static const struct {
     { "auction", gavel_auction_test },
     { "core",    gavel_core_test },
     { "node",    gavel_node_test },
+    { "script",  gavel_script_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

@@ -1,0 +1,780 @@
+/*  bidder: open auctions, bid and read results, from a prompt or a script.
+
+    Each command line becomes one request (two for "the only open auction":
+    a LIST first) sent through gavel_client, and each answer becomes one
+    output line on stdout: the outcome word, the reason, the reply's record
+    as is, and the message of an exception. --json prints the same keys as
+    one JSON object a line. Bad lines are reported on stderr and skipped.
+
+    Exit status: 0 when every command got an answer (success or fail), 1 when
+    any got an exception or no answer, or a line was bad, 2 for usage errors.
+*/
+#include <czmq.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <pwd.h>
+#include <editline/readline.h>
+#include "gavel_msg.h"
+#include "gavel_text.h"
+#include "gavel_config.h"
+#include "gavel_client.h"
+#include "gavel_script.h"
+
+#define EXIT_USAGE      2
+#define TIMEOUT_MAX     (3600 * 1000)   //  ms, --timeout
+#define RETRIES_MAX     1000            //  --retries
+
+static const char *s_usage =
+    "usage: bidder [--cluster FILE | --connect ENDPOINT ...] [--name NAME]\n"
+    "              [--script FILE|-] [--json] [--timeout MS] [--retries N]\n"
+    "              [--verbose] [--help]\n";
+
+static const char *s_options_help =
+    "  --cluster FILE       send to the replicas of this cluster file\n"
+    "  --connect ENDPOINT   send to this replica (repeat for several)\n"
+    "  --name NAME          bid as NAME (default: your login name)\n"
+    "  --script FILE|-      run the commands in FILE (- for stdin); without it,\n"
+    "                       a prompt when stdin is a terminal, else stdin\n"
+    "  --json               print one JSON object per line\n"
+    "  --timeout MS         wait MS for each reply (default: the cluster file's\n"
+    "                       request_timeout, else 1000)\n"
+    "  --retries N          resend N more times, to the next replica each time,\n"
+    "                       when no reply comes (default 3)\n"
+    "  --verbose            trace requests and replies on stderr\n"
+    "  --help               print this and exit\n";
+
+typedef struct {
+    const char *cluster;
+    const char **endpoints;         //  --connect, in order given
+    size_t endpoint_count;
+    const char *name;
+    const char *script;
+    bool json;
+    bool verbose;
+    int64_t timeout;                //  0: not given
+    int64_t retries;                //  -1: not given
+} s_options_t;
+
+typedef struct {
+    gavel_client_t *client;
+    gavel_script_t *script;
+    char name [GAVEL_NAME_MAX + 1];
+    bool json;
+    uint64_t last_auction;          //  last opened or bid on; 0: none yet
+    int status;                     //  exit status so far
+} s_bidder_t;
+
+
+//  --------------------------------------------------------------------------
+//  Output: one line per answer, as key=value text or as JSON
+
+//  Text values are quoted with " and \ escaped, so a message cannot end
+//  its own quotes or forge more keys on the line.
+static void
+s_put_quoted (const char *text)
+{
+    putchar ('"');
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++) {
+        if (*c == '"' || *c == '\\')
+            printf ("\\%c", *c);
+        else
+        if (*c < ' ' || *c >= 127)
+            printf ("\\x%02x", *c);
+        else
+            putchar (*c);
+    }
+    putchar ('"');
+}
+
+static void
+s_put_json_string (const char *text, size_t length)
+{
+    putchar ('"');
+    for (size_t index = 0; index < length; index++) {
+        unsigned char c = (unsigned char) text [index];
+        if (c == '"' || c == '\\')
+            printf ("\\%c", c);
+        else
+        if (c < ' ' || c >= 127)
+            printf ("\\u%04x", c);
+        else
+            putchar (c);
+    }
+    putchar ('"');
+}
+
+//  Decimal digits with an optional '-', and no leading zero that would make
+//  the JSON invalid ("007" stays a string).
+static bool
+s_is_json_number (const char *text, size_t length)
+{
+    size_t start = length > 0 && text [0] == '-'? 1: 0;
+    if (length == start)
+        return false;
+    if (text [start] == '0' && length > start + 1)
+        return false;
+    for (size_t index = start; index < length; index++)
+        if (!isdigit ((unsigned char) text [index]))
+            return false;
+    return true;
+}
+
+static void
+s_put_json_pair (const char *key, size_t key_length,
+                 const char *value, size_t value_length)
+{
+    printf (",");
+    s_put_json_string (key, key_length);
+    printf (":");
+    if (s_is_json_number (value, value_length))
+        fwrite (value, 1, value_length, stdout);
+    else
+        s_put_json_string (value, value_length);
+}
+
+static void
+s_put_json_record (const char *record)
+{
+    while (*record) {
+        size_t length = strcspn (record, " ");
+        const char *equals = memchr (record, '=', length);
+        if (length > 0) {
+            size_t key_length = equals? (size_t) (equals - record): length;
+            const char *value = equals? equals + 1: record + length;
+            s_put_json_pair (record, key_length, value,
+                             length - (value - record));
+        }
+        record += length;
+        if (*record == ' ')
+            record++;
+    }
+}
+
+//  Prints one answer line. record and message may be NULL; the message is
+//  shown for exceptions only, as the brief for people it is.
+static void
+s_emit (s_bidder_t *self, const char *outcome, const char *reason,
+        const char *record, const char *message)
+{
+    bool exception = streq (outcome, "exception");
+    bool has_reason = reason && *reason;
+    bool has_message = exception && message && *message;
+    if (exception)
+        self->status = 1;
+    if (self->json) {
+        printf ("{\"outcome\":");
+        s_put_json_string (outcome, strlen (outcome));
+        if (has_reason)
+            s_put_json_pair ("reason", 6, reason, strlen (reason));
+        if (record)
+            s_put_json_record (record);
+        if (has_message) {
+            printf (",\"message\":");
+            s_put_json_string (message, strlen (message));
+        }
+        printf ("}\n");
+    }
+    else {
+        printf ("%s", outcome);
+        if (has_reason)
+            printf (" reason=%s", reason);
+        if (record && *record)
+            printf (" %s", record);
+        if (has_message) {
+            printf (" message=");
+            s_put_quoted (message);
+        }
+        printf ("\n");
+    }
+}
+
+//  The records of a reply on one line: a reply other than LIST carries at
+//  most one, but the line must not lose any the replica sent.
+static void
+s_emit_reply (s_bidder_t *self, gavel_msg_t *reply)
+{
+    size_t count = gavel_msg_records (reply);
+    size_t length = 1;
+    for (size_t index = 0; index < count; index++)
+        length += strlen (gavel_msg_record (reply, index)) + 1;
+    char *record = (char *) zmalloc (length);
+    assert (record);
+    for (size_t index = 0; index < count; index++) {
+        if (index)
+            strcat (record, " ");
+        strcat (record, gavel_msg_record (reply, index));
+    }
+    s_emit (self, gavel_msg_outcome_word (reply), gavel_msg_reason (reply),
+            record, gavel_msg_message (reply));
+    free (record);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Requests
+
+//  Sends request as the current name; prints the no-answer exception itself
+//  and returns NULL when there is no reply.
+static gavel_msg_t *
+s_request (s_bidder_t *self, gavel_msg_t *request)
+{
+    gavel_msg_set_name (request, self->name);
+    char error [512];
+    gavel_msg_t *reply = gavel_client_request (self->client, request,
+                                               error, sizeof (error));
+    //  An interrupted request is reported by the loop that reads commands
+    if (!reply && !zsys_interrupted)
+        s_emit (self, "exception", "no-answer", NULL, error);
+    return reply;
+}
+
+//  Reads an auction id from a record; 0 when it has none.
+static uint64_t
+s_record_auction (const char *record)
+{
+    char value [24];
+    uint64_t auction;
+    const char *why;
+    if (gavel_record_get (record, "auction", value, sizeof (value)) == 0
+    &&  gavel_text_parse_uint (value, 1, UINT64_MAX, &auction, &why) == 0)
+        return auction;
+    return 0;
+}
+
+static bool
+s_record_is_open (const char *record)
+{
+    char state [16];
+    return gavel_record_get (record, "state", state, sizeof (state)) == 0
+        && streq (state, "open");
+}
+
+//  Appends ", ID" to a list of ids, ending in "..." once it is full.
+static void
+s_append_id (char *list, size_t size, uint64_t id)
+{
+    size_t used = strlen (list);
+    if (used + 30 >= size) {
+        if (used + 4 < size && !strstr (list, "..."))
+            strcat (list, ", ...");
+        return;
+    }
+    snprintf (list + used, size - used, "%s%" PRIu64, used? ", ": "", id);
+}
+
+//  Finds the only open auction with a LIST. Returns 0 and sets *auction_p,
+//  or -1 when it printed why there is none to pick.
+static int
+s_only_open (s_bidder_t *self, uint64_t *auction_p)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_LIST);
+    assert (request);
+    gavel_msg_t *reply = s_request (self, request);
+    gavel_msg_destroy (&request);
+    if (!reply)
+        return -1;
+    if (gavel_msg_outcome (reply) != GAVEL_SUCCESS) {
+        s_emit_reply (self, reply);
+        gavel_msg_destroy (&reply);
+        return -1;
+    }
+    size_t open = 0;
+    char ids [200] = "";
+    for (size_t index = 0; index < gavel_msg_records (reply); index++) {
+        const char *record = gavel_msg_record (reply, index);
+        uint64_t auction = s_record_auction (record);
+        if (auction && s_record_is_open (record)) {
+            open++;
+            *auction_p = auction;
+            s_append_id (ids, sizeof (ids), auction);
+        }
+    }
+    gavel_msg_destroy (&reply);
+    if (open == 1)
+        return 0;
+    if (open == 0)
+        s_emit (self, "exception", "no-open-auction", NULL,
+                "no auction is open");
+    else {
+        char message [256];
+        snprintf (message, sizeof (message),
+                  "%zu auctions are open (%s): say which one", open, ids);
+        s_emit (self, "exception", "ambiguous", NULL, message);
+    }
+    return -1;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Commands
+
+static void
+s_do_open (s_bidder_t *self)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_OPEN);
+    assert (request);
+    gavel_msg_set_item (request, gavel_script_item (self->script));
+    gavel_msg_set_duration (request, gavel_script_duration (self->script));
+    gavel_msg_set_reserve (request, gavel_script_reserve (self->script));
+    gavel_msg_t *reply = s_request (self, request);
+    gavel_msg_destroy (&request);
+    if (reply) {
+        if (gavel_msg_outcome (reply) == GAVEL_SUCCESS
+        &&  gavel_msg_records (reply) > 0) {
+            uint64_t auction = s_record_auction (gavel_msg_record (reply, 0));
+            if (auction)
+                self->last_auction = auction;
+        }
+        s_emit_reply (self, reply);
+        gavel_msg_destroy (&reply);
+    }
+}
+
+static void
+s_do_bid (s_bidder_t *self)
+{
+    uint64_t auction = gavel_script_auction (self->script);
+    if (!auction && s_only_open (self, &auction))
+        return;
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_BID);
+    assert (request);
+    gavel_msg_set_auction (request, auction);
+    gavel_msg_set_amount (request, gavel_script_amount (self->script));
+    gavel_msg_t *reply = s_request (self, request);
+    gavel_msg_destroy (&request);
+    if (reply) {
+        //  A refused bid still makes it "our" auction for a later result;
+        //  an unknown one does not
+        if (gavel_msg_outcome (reply) != GAVEL_EXCEPTION)
+            self->last_auction = auction;
+        s_emit_reply (self, reply);
+        gavel_msg_destroy (&reply);
+    }
+}
+
+static void
+s_do_result (s_bidder_t *self)
+{
+    uint64_t auction = gavel_script_auction (self->script);
+    if (!auction)
+        auction = self->last_auction;
+    if (!auction && s_only_open (self, &auction))
+        return;
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_RESULT);
+    assert (request);
+    gavel_msg_set_auction (request, auction);
+    gavel_msg_t *reply = s_request (self, request);
+    gavel_msg_destroy (&request);
+    if (reply) {
+        s_emit_reply (self, reply);
+        gavel_msg_destroy (&reply);
+    }
+}
+
+//  One line per auction, so that a script can grep or count them.
+static void
+s_do_list (s_bidder_t *self)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_LIST);
+    assert (request);
+    gavel_msg_t *reply = s_request (self, request);
+    gavel_msg_destroy (&request);
+    if (!reply)
+        return;
+    if (gavel_msg_outcome (reply) != GAVEL_SUCCESS)
+        s_emit_reply (self, reply);
+    else
+    if (gavel_msg_records (reply) == 0)
+        s_emit (self, "success", NULL, "count=0", NULL);
+    else
+        for (size_t index = 0; index < gavel_msg_records (reply); index++)
+            s_emit (self, "success", NULL, gavel_msg_record (reply, index), NULL);
+    gavel_msg_destroy (&reply);
+}
+
+static void
+s_do_status (s_bidder_t *self)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_STATUS);
+    assert (request);
+    gavel_msg_t *reply = s_request (self, request);
+    gavel_msg_destroy (&request);
+    if (reply) {
+        s_emit_reply (self, reply);
+        gavel_msg_destroy (&reply);
+    }
+}
+
+//  The user asked for the pause, so sleeping is right here; SIGINT cuts it
+//  short.
+static void
+s_do_sleep (s_bidder_t *self)
+{
+    int64_t deadline = zclock_mono () + gavel_script_sleep (self->script);
+    while (!zsys_interrupted) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            break;
+        zclock_sleep ((int) left);
+    }
+}
+
+//  Runs the parsed command. Returns false when it asks to stop.
+static bool
+s_execute (s_bidder_t *self)
+{
+    switch (gavel_script_command (self->script)) {
+        case GAVEL_SCRIPT_NONE:
+            break;
+        case GAVEL_SCRIPT_OPEN:
+            s_do_open (self);
+            break;
+        case GAVEL_SCRIPT_BID:
+            s_do_bid (self);
+            break;
+        case GAVEL_SCRIPT_RESULT:
+            s_do_result (self);
+            break;
+        case GAVEL_SCRIPT_LIST:
+            s_do_list (self);
+            break;
+        case GAVEL_SCRIPT_STATUS:
+            s_do_status (self);
+            break;
+        case GAVEL_SCRIPT_AS:
+            strcpy (self->name, gavel_script_name (self->script));
+            break;
+        case GAVEL_SCRIPT_SLEEP:
+            s_do_sleep (self);
+            break;
+        case GAVEL_SCRIPT_HELP:
+            fputs (gavel_script_help (), stdout);
+            break;
+        case GAVEL_SCRIPT_QUIT:
+            return false;
+    }
+    return true;
+}
+
+//  Parses and runs one line; origin is NULL at the prompt, where the user
+//  knows which line it was. Returns false when the line asks to stop.
+static bool
+s_execute_line (s_bidder_t *self, const char *line, const char *origin,
+                size_t line_number)
+{
+    if (gavel_script_parse (self->script, line) == 0)
+        return s_execute (self);
+    if (origin)
+        fprintf (stderr, "%s:%zu: %s\n", origin, line_number,
+                 gavel_script_error (self->script));
+    else
+        fprintf (stderr, "%s\n", gavel_script_error (self->script));
+    self->status = 1;
+    return true;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Input: a script (file or stdin) or the prompt
+
+static void
+s_run_file (s_bidder_t *self, FILE *file, const char *origin)
+{
+    char *line = NULL;
+    size_t size = 0;
+    size_t line_number = 0;
+    while (!zsys_interrupted && getline (&line, &size, file) != -1) {
+        line_number++;
+        if (!s_execute_line (self, line, origin, line_number))
+            break;
+    }
+    free (line);
+    if (zsys_interrupted) {
+        fprintf (stderr, "bidder: interrupted\n");
+        self->status = 1;
+    }
+    else
+    if (ferror (file)) {
+        fprintf (stderr, "bidder: cannot read %s: %s\n", origin, strerror (errno));
+        self->status = 1;
+    }
+}
+
+//  At the prompt, Ctrl-C gives up the line being typed or the request in
+//  progress, not the session; Ctrl-D or quit ends it.
+static void
+s_run_repl (s_bidder_t *self)
+{
+    while (true) {
+        char prompt [GAVEL_NAME_MAX + 16];
+        snprintf (prompt, sizeof (prompt), "gavel %s> ", self->name);
+        char *line = readline (prompt);
+        if (!line) {
+            printf ("\n");             //  the shell's prompt on a line of its own
+            if (!zsys_interrupted)
+                break;                  //  Ctrl-D
+            zsys_interrupted = 0;       //  Ctrl-C drops the line being typed
+            continue;
+        }
+        if (line [strspn (line, " \t")])
+            add_history (line);
+        bool more = s_execute_line (self, line, NULL, 0);
+        free (line);
+        if (zsys_interrupted) {
+            fprintf (stderr, "interrupted\n");
+            self->status = 1;
+            zsys_interrupted = 0;
+        }
+        if (!more)
+            break;
+    }
+    clear_history ();
+}
+
+static int
+s_run_script (s_bidder_t *self, const char *path)
+{
+    if (streq (path, "-")) {
+        s_run_file (self, stdin, "stdin");
+        return 0;
+    }
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        fprintf (stderr, "bidder: cannot open script %s: %s\n", path, strerror (errno));
+        return -1;
+    }
+    s_run_file (self, file, path);
+    fclose (file);
+    return 0;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Start-up: options, name, endpoints
+
+static void
+s_usage_error (const char *format, ...)
+    __attribute__ ((format (printf, 1, 2)));
+
+static void
+s_usage_error (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "bidder: ");
+    vfprintf (stderr, format, args);
+    fprintf (stderr, "\n%s(bidder --help for more)\n", s_usage);
+    va_end (args);
+}
+
+static int
+s_option_int (const char *option, const char *text, int64_t min, int64_t max,
+              int64_t *value)
+{
+    const char *why = NULL;
+    if (gavel_text_parse_int (text, min, max, value, &why) == 0)
+        return 0;
+    char quoted [48];
+    gavel_text_quote (text, strlen (text), quoted, sizeof (quoted));
+    s_usage_error ("%s '%s' %s (%" PRId64 " to %" PRId64 ")",
+                   option, quoted, why? why: "is not valid", min, max);
+    return -1;
+}
+
+//  Returns 0 to go on, 1 when --help was served, -1 on a usage error.
+static int
+s_parse_options (s_options_t *options, int argc, char *argv [])
+{
+    static const struct option longopts [] = {
+        { "cluster", required_argument, NULL, 'c' },
+        { "connect", required_argument, NULL, 'e' },
+        { "name",    required_argument, NULL, 'n' },
+        { "script",  required_argument, NULL, 's' },
+        { "json",    no_argument,       NULL, 'j' },
+        { "timeout", required_argument, NULL, 't' },
+        { "retries", required_argument, NULL, 'r' },
+        { "verbose", no_argument,       NULL, 'v' },
+        { "help",    no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int option;
+    while ((option = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
+        switch (option) {
+            case 'c': options->cluster = optarg; break;
+            case 'e': options->endpoints [options->endpoint_count++] = optarg; break;
+            case 'n': options->name = optarg; break;
+            case 's': options->script = optarg; break;
+            case 'j': options->json = true; break;
+            case 'v': options->verbose = true; break;
+            case 't':
+                if (s_option_int ("--timeout", optarg, 1, TIMEOUT_MAX, &options->timeout))
+                    return -1;
+                break;
+            case 'r':
+                if (s_option_int ("--retries", optarg, 0, RETRIES_MAX, &options->retries))
+                    return -1;
+                break;
+            case 'h':
+                printf ("%s%s\n%s", s_usage, s_options_help, gavel_script_help ());
+                return 1;
+            default:            //  getopt has said what is wrong
+                fprintf (stderr, "%s(bidder --help for more)\n", s_usage);
+                return -1;
+        }
+    }
+    if (optind < argc) {
+        s_usage_error ("unexpected argument '%s'", argv [optind]);
+        return -1;
+    }
+    if (options->cluster && options->endpoint_count) {
+        s_usage_error ("give --cluster or --connect, not both");
+        return -1;
+    }
+    if (!options->cluster && !options->endpoint_count) {
+        s_usage_error ("no replica to talk to: give --cluster FILE or --connect ENDPOINT");
+        return -1;
+    }
+    return 0;
+}
+
+//  The login name, with every byte outside the name charset made '_' and
+//  cut to length; a name of nothing but '_' says nothing, so it is refused.
+static int
+s_default_name (char *name, size_t size)
+{
+    const char *login = getlogin ();
+    if (!login || !*login) {
+        struct passwd *entry = getpwuid (geteuid ());
+        login = entry? entry->pw_name: NULL;
+    }
+    if (!login || !*login) {
+        s_usage_error ("cannot tell your login name; give --name NAME");
+        return -1;
+    }
+    size_t length = strlen (login) < size - 1? strlen (login): size - 1;
+    bool meaningful = false;
+    for (size_t index = 0; index < length; index++) {
+        char c = login [index];
+        bool valid = isalnum ((unsigned char) c) || c == '_' || c == '.' || c == '-';
+        name [index] = valid && (unsigned char) c < 128? c: '_';
+        meaningful |= name [index] != '_';
+    }
+    name [length] = '\0';
+    if (!meaningful || !gavel_text_valid_name (name)) {
+        char quoted [48];
+        gavel_text_quote (login, strlen (login), quoted, sizeof (quoted));
+        s_usage_error ("cannot make a bidder name of login '%s'; give --name NAME", quoted);
+        return -1;
+    }
+    return 0;
+}
+
+static int
+s_set_name (s_bidder_t *self, const s_options_t *options)
+{
+    if (!options->name)
+        return s_default_name (self->name, sizeof (self->name));
+    if (!gavel_text_valid_name (options->name)) {
+        char quoted [48];
+        gavel_text_quote (options->name, strlen (options->name), quoted, sizeof (quoted));
+        s_usage_error ("--name '%s' is not valid: 1 to %d of A-Z a-z 0-9 _ . -",
+                       quoted, GAVEL_NAME_MAX);
+        return -1;
+    }
+    strcpy (self->name, options->name);
+    return 0;
+}
+
+//  Connects to the replicas of the cluster file and takes its time-out.
+static int
+s_connect_cluster (s_bidder_t *self, const char *path, int64_t *timeout)
+{
+    char error [512];
+    gavel_config_t *config = gavel_config_load (path, error, sizeof (error));
+    if (!config) {
+        fprintf (stderr, "bidder: %s\n", error);
+        return -1;
+    }
+    int rc = 0;
+    for (size_t index = 0; rc == 0 && index < gavel_config_replicas (config); index++) {
+        const gavel_replica_conf_t *replica = gavel_config_replica (config, index);
+        rc = gavel_client_connect (self->client, replica->client, error, sizeof (error));
+        if (rc)
+            fprintf (stderr, "bidder: %s: replica %" PRIu64 ": %s\n", path, replica->id, error);
+    }
+    if (rc == 0 && gavel_client_endpoints (self->client) == 0) {
+        fprintf (stderr, "bidder: %s names no replica\n", path);
+        rc = -1;
+    }
+    *timeout = gavel_config_request_timeout (config);
+    gavel_config_destroy (&config);
+    return rc;
+}
+
+static int
+s_connect (s_bidder_t *self, const s_options_t *options)
+{
+    int64_t timeout = GAVEL_CLIENT_TIMEOUT;
+    if (options->cluster) {
+        if (s_connect_cluster (self, options->cluster, &timeout))
+            return -1;
+    }
+    for (size_t index = 0; index < options->endpoint_count; index++) {
+        char error [512];
+        if (gavel_client_connect (self->client, options->endpoints [index],
+                                  error, sizeof (error))) {
+            s_usage_error ("%s", error);
+            return -1;
+        }
+    }
+    if (options->timeout)
+        timeout = options->timeout;
+    gavel_client_set_timeout (self->client, timeout > 0? timeout: GAVEL_CLIENT_TIMEOUT);
+    if (options->retries >= 0)
+        gavel_client_set_retries (self->client, (unsigned) options->retries);
+    gavel_client_set_verbose (self->client, options->verbose);
+    return 0;
+}
+
+static int
+s_run (s_bidder_t *self, const s_options_t *options)
+{
+    //  Answers must come out as they happen, interleaved right with errors
+    //  on stderr, also when stdout is a pipe to a test or a tee
+    setvbuf (stdout, NULL, _IOLBF, 0);
+    if (options->script) {
+        if (s_run_script (self, options->script))
+            return EXIT_USAGE;
+    }
+    else
+    if (isatty (STDIN_FILENO))
+        s_run_repl (self);
+    else
+        s_run_file (self, stdin, "stdin");
+    return self->status;
+}
+
+int
+main (int argc, char *argv [])
+{
+    s_options_t options = { .retries = -1 };
+    options.endpoints = (const char **) zmalloc (argc * sizeof (char *));
+    assert (options.endpoints);
+    int rc = s_parse_options (&options, argc, argv);
+
+    s_bidder_t bidder = { .json = options.json };
+    if (rc == 0 && s_set_name (&bidder, &options))
+        rc = -1;
+    if (rc == 0) {
+        bidder.client = gavel_client_new ();
+        bidder.script = gavel_script_new ();
+        if (s_connect (&bidder, &options))
+            rc = -1;
+    }
+    int status = rc > 0? EXIT_SUCCESS: rc < 0? EXIT_USAGE: s_run (&bidder, &options);
+
+    gavel_client_destroy (&bidder.client);
+    gavel_script_destroy (&bidder.script);
+    free (options.endpoints);
+    return status;
+}

@@ -1,0 +1,68 @@
+/*  gavel_client: a bidder's connection to the replica set.
+
+    Holds the list of replica endpoints, one DEALER for each, the session
+    token (16 random hex digits) and the request counter (1, 2, 3... for the
+    whole life of the client). A request is sent to one replica and its reply
+    awaited until a deadline; on time-out the same request, with the same
+    request id, goes to the next endpoint in turn, up to the retry limit.
+    Since OPEN and BID are applied at most once per (session, request id),
+    a retry can never bid twice.
+
+    Replies that carry another request id (late answers to an earlier
+    attempt) are dropped. The socket that timed out is thrown away and made
+    afresh on next use (Lazy Pirate), so nothing it had queued is sent later.
+*/
+#ifndef GAVEL_CLIENT_H_INCLUDED
+#define GAVEL_CLIENT_H_INCLUDED
+
+#include "gavel_msg.h"
+
+#define GAVEL_CLIENT_TIMEOUT    1000    //  ms per attempt, by default
+#define GAVEL_CLIENT_RETRIES    3       //  extra attempts, by default
+
+typedef struct _gavel_client_t gavel_client_t;
+
+//  Create a client with no endpoint yet and a fresh session token.
+gavel_client_t *
+    gavel_client_new (void);
+
+//  Destroy; closes every socket; sets the caller's pointer to NULL.
+void
+    gavel_client_destroy (gavel_client_t **self_p);
+
+//  Add a replica's client endpoint and connect to it. Returns 0, or -1 with
+//  the reason in error (a malformed endpoint, for instance).
+int
+    gavel_client_connect (gavel_client_t *self, const char *endpoint,
+                          char *error, size_t error_size);
+
+//  Number of endpoints added.
+size_t
+    gavel_client_endpoints (gavel_client_t *self);
+
+//  Time to wait for each attempt's reply, in ms (at least 1).
+void
+    gavel_client_set_timeout (gavel_client_t *self, int64_t timeout);
+
+//  Attempts after the first one when no reply comes (0 or more).
+void
+    gavel_client_set_retries (gavel_client_t *self, unsigned retries);
+
+//  Trace every attempt and every dropped reply on stderr.
+void
+    gavel_client_set_verbose (gavel_client_t *self, bool verbose);
+
+//  The session token sent with every request.
+const char *
+    gavel_client_session (gavel_client_t *self);
+
+//  Send request and wait for its reply. Stamps the request with the next
+//  request id and the session token (the caller sets the rest, including the
+//  name). Returns the reply, which the caller owns, or NULL when no replica
+//  answered within the retries or the process was interrupted (then
+//  zsys_interrupted is set); error then says which.
+gavel_msg_t *
+    gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
+                          char *error, size_t error_size);
+
+#endif

@@ -1,0 +1,1326 @@
+/*  gavel-local: runs a Gavel cluster on this machine, on loopback only.
+
+    The one tool that tests, the demo, benchmarks and people use to start,
+    inspect, disturb and stop a local cluster. It keeps no state of its own:
+    everything lives in the cluster directory, so any later command, from any
+    shell, finds the same cluster:
+
+        DIR/cluster.cfg         the cluster file (gavel_config format)
+        DIR/rI/                 replica I's data directory
+        DIR/rI/pid              replica I's process id, while it runs
+        DIR/rI/replica.log      replica I's stdout and stderr, appended
+
+    A pid file is only a hint: pids are reused, so before signalling a pid we
+    check that it is still replica I of this cluster file (its command line).
+*/
+#define _GNU_SOURCE             //  close_range
+#include "gavel_config.h"
+#include "gavel_msg.h"
+#include "gavel_sock.h"
+#include "gavel_text.h"
+
+#include <arpa/inet.h>
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <netinet/in.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <sys/stat.h>
+#include <sys/types.h>
+#include <sys/wait.h>
+#include <time.h>
+#include <unistd.h>
+
+#define EXIT_OK         0
+#define EXIT_FAIL       1
+#define EXIT_USAGE      2
+
+//  Ports we pick: below Linux's ephemeral range (32768 up), so that no
+//  outgoing connection holds a port a replica is about to bind.
+#define PORT_LOW        20000
+#define PORT_BASE_HIGH  32000
+#define PORT_HIGH       32767
+
+#define UP_TIMEOUT      10000   //  ms for every started replica to answer
+#define STATUS_TIMEOUT  500     //  ms a running replica has to answer status
+#define ASK_INTERVAL    250     //  ms per STATUS attempt while waiting
+#define TERM_TIMEOUT    3000    //  ms from SIGTERM to SIGKILL
+#define KILL_TIMEOUT    3000    //  ms for a SIGKILLed process to go
+#define SIGNAL_TIMEOUT  1000    //  ms for SIGSTOP/SIGCONT to take effect
+#define POLL_INTERVAL   20      //  ms between looks at a process
+#define LOG_TAIL_LINES  12
+#define LOG_TAIL_BYTES  16384
+
+//  -------------------------------------------------------------------------
+//  The command line
+
+typedef struct _command_t command_t;
+
+typedef struct {
+    const command_t *command;
+    const char *operand;        //  N for up, ID for kill and friends
+    const char *dir;
+    const char *base_port;
+    bool json;
+} options_t;
+
+typedef int (command_fn) (options_t *options);
+
+#define OPT_BASE_PORT   1
+#define OPT_JSON        2
+
+struct _command_t {
+    const char *name;
+    const char *operand;        //  "N", "ID" or NULL
+    unsigned options;           //  OPT_xxx it accepts besides --dir
+    command_fn *run;
+    const char *synopsis;
+    const char *help;
+};
+
+static command_fn s_cmd_up, s_cmd_status, s_cmd_down,
+                  s_cmd_kill, s_cmd_pause, s_cmd_resume, s_cmd_restart;
+
+#define ID_HELP \
+    "ID is a replica number, 'primary' (the replica whose STATUS says\n" \
+    "role=primary) or 'all'.\n"
+
+static const command_t s_commands [] = {
+    { "up", "N", OPT_BASE_PORT, s_cmd_up,
+      "up N --dir DIR [--base-port P]",
+      "Starts a cluster of N replicas (1, 3, 5 or 7; only 1 until replication\n"
+      "lands) on 127.0.0.1, writes DIR/cluster.cfg, and waits up to 10 s until\n"
+      "every replica answers STATUS. The replicas keep running after gavel-local\n"
+      "exits; stop them with 'gavel-local down --dir DIR'.\n"
+      "\n"
+      "  --dir DIR         cluster directory, created if needed; refused if a\n"
+      "                    cluster is already running there\n"
+      "  --base-port P     client ports P, P+1, ... (default: free ports from a\n"
+      "                    random base between 20000 and 32000)\n" },
+    { "status", NULL, OPT_JSON, s_cmd_status,
+      "status --dir DIR [--json]",
+      "One line per replica of DIR/cluster.cfg:\n"
+      "    replica 1  primary  term 1  commit 42  pid 12345\n"
+      "The role is what the replica's STATUS says, or 'down' (not running) or\n"
+      "'no-answer' (running, but silent for 500 ms, e.g. paused). Unknown\n"
+      "values show as '-'. Exit status 0 when every replica answered.\n"
+      "\n"
+      "  --json            one JSON object per line instead:\n"
+      "                    {\"id\":1,\"role\":\"primary\",\"term\":1,\"commit\":42,\"pid\":12345}\n"
+      "                    (null for unknown values)\n" },
+    { "down", NULL, 0, s_cmd_down,
+      "down --dir DIR",
+      "Stops every replica running from DIR: SIGTERM, then SIGKILL after 3 s,\n"
+      "and removes its pid file. Succeeds when nothing was running, too.\n" },
+    { "kill", "ID", 0, s_cmd_kill,
+      "kill ID --dir DIR",
+      "Kills replica ID with SIGKILL, as a crash would, and waits until it is\n"
+      "gone.\n\n" ID_HELP },
+    { "pause", "ID", 0, s_cmd_pause,
+      "pause ID --dir DIR",
+      "Freezes replica ID with SIGSTOP: it keeps its sockets but answers\n"
+      "nothing, like a hung or partitioned process.\n\n" ID_HELP },
+    { "resume", "ID", 0, s_cmd_resume,
+      "resume ID --dir DIR",
+      "Lets a paused replica ID run again (SIGCONT). A paused replica cannot\n"
+      "answer STATUS, so name it by number rather than 'primary'.\n\n" ID_HELP },
+    { "restart", "ID", 0, s_cmd_restart,
+      "restart ID --dir DIR",
+      "Stops replica ID if it is running (as down does), starts it again with\n"
+      "the same cluster file and data directory, and waits up to 10 s until it\n"
+      "answers STATUS.\n\n" ID_HELP },
+};
+#define COMMANDS (sizeof s_commands / sizeof s_commands [0])
+
+static void
+s_usage (FILE *stream)
+{
+    fprintf (stream,
+        "Usage: gavel-local COMMAND [arguments]\n"
+        "\n"
+        "Runs a Gavel cluster on this machine, on 127.0.0.1 only. A cluster lives\n"
+        "in its directory DIR: DIR/cluster.cfg, and for each replica I the data\n"
+        "directory DIR/rI with its pid file and replica.log.\n"
+        "\n"
+        "Commands:\n");
+    for (size_t index = 0; index < COMMANDS; index++)
+        fprintf (stream, "  gavel-local %s\n", s_commands [index].synopsis);
+    fprintf (stream,
+        "\n"
+        ID_HELP
+        "'gavel-local COMMAND --help' tells more about a command.\n"
+        "Exit status: 0 done, 1 failed, 2 usage error.\n");
+}
+
+static void
+s_command_usage (const command_t *command, FILE *stream)
+{
+    fprintf (stream, "Usage: gavel-local %s\n\n%s", command->synopsis, command->help);
+}
+
+//  A usage error: what is wrong, and where to read more. Returns EXIT_USAGE.
+static int
+s_usage_error (const command_t *command, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "gavel-local%s%s: ", command? " ": "", command? command->name: "");
+    vfprintf (stderr, format, args);
+    va_end (args);
+    fprintf (stderr, "\nRun 'gavel-local %s%s--help' for usage.\n",
+             command? command->name: "", command? " ": "");
+    return EXIT_USAGE;
+}
+
+//  A failure: what went wrong. Returns EXIT_FAIL.
+static int
+s_fail (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "gavel-local: ");
+    vfprintf (stderr, format, args);
+    va_end (args);
+    fprintf (stderr, "\n");
+    return EXIT_FAIL;
+}
+
+static const command_t *
+s_command_find (const char *name)
+{
+    for (size_t index = 0; index < COMMANDS; index++)
+        if (streq (s_commands [index].name, name))
+            return &s_commands [index];
+    return NULL;
+}
+
+//  Options may come before or after the operand. Returns -1 when the
+//  command line is complete, else the exit code to leave with.
+static int
+s_parse_options (options_t *options, int argc, char *argv [])
+{
+    const command_t *command = options->command;
+    for (int index = 2; index < argc; index++) {
+        const char *arg = argv [index];
+        bool has_value = index + 1 < argc;
+        const char **value = NULL;
+        if (streq (arg, "--help") || streq (arg, "-h")) {
+            s_command_usage (command, stdout);
+            return EXIT_OK;
+        }
+        else
+        if (streq (arg, "--dir"))
+            value = &options->dir;
+        else
+        if (streq (arg, "--base-port") && (command->options & OPT_BASE_PORT))
+            value = &options->base_port;
+        else
+        if (streq (arg, "--json") && (command->options & OPT_JSON))
+            options->json = true;
+        else
+        if (arg [0] == '-' && arg [1] != '\0')
+            return s_usage_error (command, "unknown option '%s'", arg);
+        else
+        if (command->operand && !options->operand)
+            options->operand = arg;
+        else
+            return s_usage_error (command, "unexpected argument '%s'", arg);
+
+        if (value) {
+            if (*value)
+                return s_usage_error (command, "%s is given twice", arg);
+            //  "--dir --json" is a forgotten value, not a directory
+            if (!has_value || !*argv [index + 1] || strncmp (argv [index + 1], "--", 2) == 0)
+                return s_usage_error (command, "%s needs a value", arg);
+            *value = argv [++index];
+        }
+    }
+    if (command->operand && !options->operand)
+        return s_usage_error (command, "missing %s", command->operand);
+    if (!options->dir)
+        return s_usage_error (command, "--dir DIR is required (the cluster directory)");
+    return -1;
+}
+
+//  -------------------------------------------------------------------------
+//  The cluster directory
+
+typedef struct {
+    char dir [PATH_MAX];        //  absolute, as realpath gives it
+    char cluster [PATH_MAX];    //  dir/cluster.cfg, as replicas get it in argv
+    gavel_config_t *config;     //  loaded by s_local_load
+} local_t;
+
+//  Room left after dir for "/rI/replica.log" and temporary names.
+#define DIR_SUFFIX_MAX 32
+
+//  Resolve DIR to an absolute path, creating it first if asked. Returns 0,
+//  1 when DIR does not exist (and was not to be created), -1 on error.
+static int
+s_local_open (local_t *self, const char *dir, bool create)
+{
+    memset (self, 0, sizeof *self);
+    if (create && zsys_dir_create ("%s", dir)) {
+        s_fail ("cannot create %s: %s", dir, strerror (errno));
+        return -1;
+    }
+    char resolved [PATH_MAX];
+    if (!realpath (dir, resolved)) {
+        if (errno == ENOENT)
+            return 1;
+        s_fail ("%s: %s", dir, strerror (errno));
+        return -1;
+    }
+    struct stat info;
+    if (stat (resolved, &info) || !S_ISDIR (info.st_mode)) {
+        s_fail ("%s is not a directory", dir);
+        return -1;
+    }
+    if (strlen (resolved) + DIR_SUFFIX_MAX >= PATH_MAX) {
+        s_fail ("%s: the path is too long", dir);
+        return -1;
+    }
+    //  The path goes into the cluster file as a ZPL value
+    for (const char *c = resolved; *c; c++)
+        if (*c == '"' || (unsigned char) *c < 32 || *c == 127) {
+            s_fail ("%s: the cluster file cannot hold a path with quotes or control characters", dir);
+            return -1;
+        }
+    snprintf (self->dir, sizeof self->dir, "%s", resolved);
+    snprintf (self->cluster, sizeof self->cluster, "%s/cluster.cfg", resolved);
+    return 0;
+}
+
+//  Load the cluster file; prints gavel_config's error on failure.
+static int
+s_local_load (local_t *self)
+{
+    char error [512];
+    self->config = gavel_config_load (self->cluster, error, sizeof error);
+    if (!self->config)
+        return s_fail ("%s", error);
+    return 0;
+}
+
+static void
+s_local_close (local_t *self)
+{
+    gavel_config_destroy (&self->config);
+}
+
+//  DIR/rI/leaf; s_local_open left room for it.
+static void
+s_replica_path (local_t *self, uint64_t id, const char *leaf, char *path)
+{
+    int length = snprintf (path, PATH_MAX, "%s/r%" PRIu64 "%s%s",
+                           self->dir, id, *leaf? "/": "", leaf);
+    assert (length > 0 && length < PATH_MAX);
+}
+
+//  -------------------------------------------------------------------------
+//  Processes
+
+//  The state letter of /proc/PID/stat (R, S, T, Z...), or 0 if there is no
+//  such process.
+static char
+s_pid_state (pid_t pid)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    char line [512];
+    size_t size = fread (line, 1, sizeof line - 1, file);
+    fclose (file);
+    line [size] = '\0';
+    //  "pid (comm) S ...": comm may itself hold ')' and spaces
+    char *close = strrchr (line, ')');
+    return close && close [1] == ' '? close [2]: 0;
+}
+
+//  Whether a thread of pid other than its leader is still there: while a
+//  multi-threaded process exits, its leader turns zombie first, and the
+//  others may still hold its sockets.
+static bool
+s_other_threads (pid_t pid)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
+    DIR *dir = opendir (path);
+    if (!dir)
+        return false;
+    bool others = false;
+    struct dirent *entry;
+    while (!others && (entry = readdir (dir)))
+        others = entry->d_name [0] != '.' && atoi (entry->d_name) != (int) pid;
+    closedir (dir);
+    return others;
+}
+
+//  A zombie counts as gone: its parent may never reap it (an init that
+//  does not reap, in a container), and it cannot run or answer anyway.
+static bool
+s_pid_alive (pid_t pid)
+{
+    char state = s_pid_state (pid);
+    if (state == 'Z' || state == 'X')
+        return s_other_threads (pid);
+    return state != 0;
+}
+
+//  Whether pid is replica id of this cluster: started from a program named
+//  replica with "--cluster CLUSTER --id ID". A pid file outlives its process,
+//  and the pid may since belong to anything.
+static bool
+s_owns_pid (local_t *self, uint64_t id, pid_t pid)
+{
+    char path [64];
+    snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return false;
+    char cmdline [8192];
+    size_t size = fread (cmdline, 1, sizeof cmdline - 1, file);
+    fclose (file);
+    cmdline [size] = '\0';
+
+    const char *args [16];
+    size_t count = 0;
+    for (size_t offset = 0; offset < size && count < 16; offset += strlen (cmdline + offset) + 1)
+        args [count++] = cmdline + offset;
+    if (count == 0)
+        return false;
+    const char *program = strrchr (args [0], '/');
+    program = program? program + 1: args [0];
+    if (!streq (program, "replica"))
+        return false;
+    char id_text [24];
+    snprintf (id_text, sizeof id_text, "%" PRIu64, id);
+    bool cluster_matches = false;
+    bool id_matches = false;
+    for (size_t index = 1; index + 1 < count; index++) {
+        if (streq (args [index], "--cluster") && streq (args [index + 1], self->cluster))
+            cluster_matches = true;
+        if (streq (args [index], "--id") && streq (args [index + 1], id_text))
+            id_matches = true;
+    }
+    return cluster_matches && id_matches;
+}
+
+//  The pid in DIR/rI/pid, or 0 when there is none or it is not a pid.
+static pid_t
+s_read_pid (local_t *self, uint64_t id)
+{
+    char path [PATH_MAX];
+    s_replica_path (self, id, "pid", path);
+    FILE *file = fopen (path, "r");
+    if (!file)
+        return 0;
+    char text [32] = "";
+    if (!fgets (text, sizeof text, file))
+        text [0] = '\0';
+    fclose (file);
+    text [strcspn (text, "\n")] = '\0';
+    uint64_t pid;
+    if (gavel_text_parse_uint (text, 1, INT32_MAX, &pid, NULL))
+        return 0;
+    return (pid_t) pid;
+}
+
+static bool
+s_pid_file_exists (local_t *self, uint64_t id)
+{
+    char path [PATH_MAX];
+    s_replica_path (self, id, "pid", path);
+    return zsys_file_exists (path);
+}
+
+//  Written aside and renamed, so that a reader never sees half a pid.
+static int
+s_write_pid (local_t *self, uint64_t id, pid_t pid)
+{
+    char path [PATH_MAX], temp [PATH_MAX];
+    s_replica_path (self, id, "pid", path);
+    s_replica_path (self, id, "pid.tmp", temp);
+    FILE *file = fopen (temp, "w");
+    if (!file)
+        return s_fail ("cannot write %s: %s", temp, strerror (errno));
+    fprintf (file, "%d\n", (int) pid);
+    if (fclose (file) || rename (temp, path)) {
+        s_fail ("cannot write %s: %s", path, strerror (errno));
+        unlink (temp);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_remove_pid (local_t *self, uint64_t id)
+{
+    char path [PATH_MAX];
+    s_replica_path (self, id, "pid", path);
+    unlink (path);
+}
+
+//  Replica id's pid if it is running (alive, and ours), else 0.
+static pid_t
+s_running_pid (local_t *self, uint64_t id)
+{
+    pid_t pid = s_read_pid (self, id);
+    return pid && s_pid_alive (pid) && s_owns_pid (self, id, pid)? pid: 0;
+}
+
+//  Wait until pid is gone, reaping it if it is our child. True if gone.
+static bool
+s_wait_gone (pid_t pid, int64_t timeout)
+{
+    int64_t deadline = zclock_mono () + timeout;
+    while (true) {
+        if (waitpid (pid, NULL, WNOHANG) == pid || !s_pid_alive (pid))
+            return true;
+        if (zclock_mono () >= deadline)
+            return false;
+        zclock_sleep (POLL_INTERVAL);
+    }
+}
+
+//  Wait until pid is stopped (SIGSTOP) or not, as wanted. True if it is.
+static bool
+s_wait_stopped (pid_t pid, bool stopped, int64_t timeout)
+{
+    int64_t deadline = zclock_mono () + timeout;
+    while (true) {
+        char state = s_pid_state (pid);
+        if ((state == 'T') == stopped)
+            return true;
+        if (zclock_mono () >= deadline)
+            return false;
+        zclock_sleep (POLL_INTERVAL);
+    }
+}
+
+//  Stop a process the caller has checked is ours: SIGTERM, SIGKILL if that
+//  does not do. Returns 0 if it stopped on SIGTERM, 1 if it had to be
+//  killed, -1 if it is still there.
+static int
+s_stop_pid (pid_t pid)
+{
+    kill (pid, SIGTERM);
+    //  A paused replica must run to act on SIGTERM
+    kill (pid, SIGCONT);
+    if (s_wait_gone (pid, TERM_TIMEOUT))
+        return 0;
+    kill (pid, SIGKILL);
+    return s_wait_gone (pid, KILL_TIMEOUT)? 1: -1;
+}
+
+//  -------------------------------------------------------------------------
+//  Asking a replica
+
+//  Send STATUS to endpoint and return the replica's successful reply, or
+//  NULL if none came within timeout ms.
+static gavel_msg_t *
+s_ask_status (const char *endpoint, int64_t timeout)
+{
+    int64_t deadline = zclock_mono () + timeout;
+    char error [256];
+    zsock_t *sock = gavel_sock_new_client (endpoint, error, sizeof error);
+    if (!sock)
+        return NULL;
+    zsock_set_sndtimeo (sock, (int) timeout);
+
+    //  STATUS changes nothing, so any session and request id will do
+    char session [32];
+    snprintf (session, sizeof session, "gavel-local-%d", (int) getpid ());
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_STATUS);
+    gavel_msg_set_request_id (request, 1);
+    gavel_msg_set_session (request, session);
+    gavel_msg_set_name (request, "gavel-local");
+    zmsg_t *msg = gavel_msg_encode (request);
+    gavel_msg_destroy (&request);
+
+    gavel_msg_t *reply = NULL;
+    if (zmsg_send (&msg, sock) == 0) {
+        zpoller_t *poller = zpoller_new (sock, NULL);
+        assert (poller);
+        while (!reply) {
+            int64_t left = deadline - zclock_mono ();
+            if (left <= 0 || !zpoller_wait (poller, (int) left))
+                break;
+            zmsg_t *incoming = zmsg_recv (sock);
+            if (!incoming)
+                break;
+            gavel_msg_error_t decode_error;
+            reply = gavel_msg_decode (incoming, &decode_error);
+            zmsg_destroy (&incoming);
+            if (reply && (gavel_msg_id (reply) != GAVEL_MSG_REPLY
+                      ||  gavel_msg_request_id (reply) != 1
+                      ||  gavel_msg_outcome (reply) != GAVEL_SUCCESS
+                      ||  gavel_msg_records (reply) < 1))
+                gavel_msg_destroy (&reply);
+        }
+        zpoller_destroy (&poller);
+    }
+    zmsg_destroy (&msg);
+    zsock_destroy (&sock);
+    return reply;
+}
+
+//  What status shows for one replica; unknown numbers are -1.
+typedef struct {
+    uint64_t id;
+    char role [32];
+    int64_t term;
+    int64_t commit;
+    pid_t pid;                  //  0 when not running
+} replica_state_t;
+
+//  Fill state from a STATUS reply's record. False if it makes no sense.
+static bool
+s_parse_status (gavel_msg_t *reply, replica_state_t *state)
+{
+    const char *record = gavel_msg_record (reply, 0);
+    char term [24], commit [24];
+    uint64_t value;
+    if (gavel_record_get (record, "role", state->role, sizeof state->role)
+    ||  gavel_record_get (record, "term", term, sizeof term)
+    ||  gavel_record_get (record, "commit", commit, sizeof commit)
+    ||  strspn (state->role, "abcdefghijklmnopqrstuvwxyz-") != strlen (state->role)
+    ||  !*state->role)
+        return false;
+    if (gavel_text_parse_uint (term, 0, INT64_MAX, &value, NULL))
+        return false;
+    state->term = (int64_t) value;
+    if (gavel_text_parse_uint (commit, 0, INT64_MAX, &value, NULL))
+        return false;
+    state->commit = (int64_t) value;
+    return true;
+}
+
+//  Ask replica conf for its state; role down, no-answer or bad-answer when
+//  it cannot say.
+static void
+s_replica_state (local_t *self, const gavel_replica_conf_t *conf, replica_state_t *state)
+{
+    memset (state, 0, sizeof *state);
+    state->id = conf->id;
+    state->term = state->commit = -1;
+    state->pid = s_running_pid (self, conf->id);
+    if (!state->pid) {
+        snprintf (state->role, sizeof state->role, "down");
+        return;
+    }
+    gavel_msg_t *reply = s_ask_status (conf->client, STATUS_TIMEOUT);
+    if (!reply)
+        snprintf (state->role, sizeof state->role, "no-answer");
+    else
+    if (!s_parse_status (reply, state)) {
+        snprintf (state->role, sizeof state->role, "bad-answer");
+        state->term = state->commit = -1;
+    }
+    gavel_msg_destroy (&reply);
+}
+
+//  -------------------------------------------------------------------------
+//  Starting replicas
+
+typedef struct {
+    uint64_t id;
+    const char *client;         //  endpoint, from the cluster file
+    pid_t pid;                  //  0 once reaped: the pid is no longer ours
+    off_t log_start;            //  where this run's lines begin in its log
+    bool ready;                 //  has answered STATUS
+} spawned_t;
+
+//  The replica program sits next to gavel-local in the build and install.
+static int
+s_replica_program (char *path)
+{
+    char self [PATH_MAX];
+    ssize_t size = readlink ("/proc/self/exe", self, sizeof self - 1);
+    if (size <= 0)
+        return s_fail ("cannot find my own executable: %s", strerror (errno));
+    self [size] = '\0';
+    char *slash = strrchr (self, '/');
+    assert (slash);
+    *slash = '\0';
+    if (snprintf (path, PATH_MAX, "%s/replica", self) >= PATH_MAX)
+        return s_fail ("%s: the path is too long", self);
+    if (access (path, X_OK))
+        return s_fail ("cannot run the replica program %s: %s "
+                       "(gavel-local runs the replica next to itself)", path, strerror (errno));
+    return 0;
+}
+
+//  In the child between fork and exec: only async-signal-safe calls.
+static void __attribute__ ((noreturn))
+s_exec_replica (const char *program, char *const argv [], int null_fd, int log_fd)
+{
+    //  Its own session: it outlives us and our terminal's Ctrl-C
+    setsid ();
+    dup2 (null_fd, STDIN_FILENO);
+    dup2 (log_fd, STDOUT_FILENO);
+    dup2 (log_fd, STDERR_FILENO);
+    //  Leave the replica none of our descriptors (our ZeroMQ sockets)
+    if (close_range (3, ~0U, 0))
+        for (int fd = 3; fd < 1024; fd++)
+            close (fd);
+    execv (program, argv);
+    const char *message = "gavel-local: cannot exec the replica program\n";
+    ssize_t ignored = write (STDERR_FILENO, message, strlen (message));
+    (void) ignored;
+    _exit (127);
+}
+
+//  Start replica conf->id of this cluster; fills spawned.
+static int
+s_spawn_replica (local_t *self, const char *program, const gavel_replica_conf_t *conf,
+                 spawned_t *spawned)
+{
+    memset (spawned, 0, sizeof *spawned);
+    spawned->id = conf->id;
+    spawned->client = conf->client;
+    char data [PATH_MAX], log [PATH_MAX];
+    s_replica_path (self, conf->id, "", data);
+    s_replica_path (self, conf->id, "replica.log", log);
+    if (zsys_dir_create ("%s", data))
+        return s_fail ("cannot create %s: %s", data, strerror (errno));
+    if (*conf->data && zsys_dir_create ("%s", conf->data))
+        return s_fail ("cannot create %s: %s", conf->data, strerror (errno));
+
+    int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd == -1)
+        return s_fail ("cannot open %s: %s", log, strerror (errno));
+    int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
+    if (null_fd == -1) {
+        close (log_fd);
+        return s_fail ("cannot open /dev/null: %s", strerror (errno));
+    }
+    spawned->log_start = lseek (log_fd, 0, SEEK_END);
+
+    char id_text [24];
+    snprintf (id_text, sizeof id_text, "%" PRIu64, conf->id);
+    char *const argv [] = {
+        (char *) program, "--cluster", self->cluster, "--id", id_text, NULL
+    };
+    fflush (stdout);
+    fflush (stderr);
+    pid_t pid = fork ();
+    if (pid == 0)
+        s_exec_replica (program, argv, null_fd, log_fd);
+    int fork_errno = errno;
+    close (log_fd);
+    close (null_fd);
+    if (pid == -1)
+        return s_fail ("cannot start replica %" PRIu64 ": %s", conf->id, strerror (fork_errno));
+    spawned->pid = pid;
+    if (s_write_pid (self, conf->id, pid)) {
+        //  Without its pid file nobody could stop it later
+        s_stop_pid (pid);
+        spawned->pid = 0;
+        return -1;
+    }
+    return 0;
+}
+
+//  The last lines this run wrote to a replica's log, for a failure report.
+static void
+s_print_log_tail (const char *path, off_t start)
+{
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        fprintf (stderr, "    (cannot read %s: %s)\n", path, strerror (errno));
+        return;
+    }
+    fseeko (file, 0, SEEK_END);
+    off_t end = ftello (file);
+    if (end - start > LOG_TAIL_BYTES)
+        start = end - LOG_TAIL_BYTES;
+    fseeko (file, start, SEEK_SET);
+    char text [LOG_TAIL_BYTES + 1];
+    size_t size = fread (text, 1, LOG_TAIL_BYTES, file);
+    fclose (file);
+    while (size > 0 && text [size - 1] == '\n')
+        size--;
+    text [size] = '\0';
+    if (size == 0) {
+        fprintf (stderr, "    (%s is empty)\n", path);
+        return;
+    }
+    char *from = text + size;
+    for (int lines = 0; from > text && lines < LOG_TAIL_LINES; ) {
+        from--;
+        if (*from == '\n' && ++lines == LOG_TAIL_LINES)
+            from++;
+    }
+    fprintf (stderr, "    --- %s ---\n", path);
+    for (char *line = strtok (from, "\n"); line; line = strtok (NULL, "\n"))
+        fprintf (stderr, "    %s\n", line);
+}
+
+static void
+s_report_exit (local_t *self, spawned_t *spawned, int status)
+{
+    char log [PATH_MAX];
+    s_replica_path (self, spawned->id, "replica.log", log);
+    if (WIFSIGNALED (status))
+        s_fail ("replica %" PRIu64 " (pid %d) was killed by signal %d (%s) before it answered",
+                spawned->id, (int) spawned->pid, WTERMSIG (status), strsignal (WTERMSIG (status)));
+    else
+        s_fail ("replica %" PRIu64 " (pid %d) exited with status %d before it answered",
+                spawned->id, (int) spawned->pid, WEXITSTATUS (status));
+    s_print_log_tail (log, spawned->log_start);
+}
+
+//  Wait until every spawned replica answers STATUS, one dies, we are
+//  interrupted, or UP_TIMEOUT passes. Returns 0 when all answered.
+static int
+s_wait_ready (local_t *self, spawned_t *spawned, size_t count)
+{
+    int64_t deadline = zclock_mono () + UP_TIMEOUT;
+    size_t ready = 0;
+    while (ready < count) {
+        for (size_t index = 0; index < count; index++) {
+            spawned_t *replica = &spawned [index];
+            if (replica->ready)
+                continue;
+            int status;
+            if (waitpid (replica->pid, &status, WNOHANG) == replica->pid) {
+                s_report_exit (self, replica, status);
+                s_remove_pid (self, replica->id);
+                replica->pid = 0;
+                return -1;
+            }
+            if (zsys_interrupted)
+                return s_fail ("interrupted");
+            int64_t left = deadline - zclock_mono ();
+            if (left <= 0) {
+                char log [PATH_MAX];
+                s_replica_path (self, replica->id, "replica.log", log);
+                s_fail ("replica %" PRIu64 " (pid %d) did not answer on %s within %d s",
+                        replica->id, (int) replica->pid, replica->client, UP_TIMEOUT / 1000);
+                s_print_log_tail (log, replica->log_start);
+                return -1;
+            }
+            gavel_msg_t *reply = s_ask_status (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
+            if (reply) {
+                replica->ready = true;
+                ready++;
+            }
+            gavel_msg_destroy (&reply);
+        }
+    }
+    return 0;
+}
+
+//  On a failure path: leave none of the replicas we started behind. An
+//  unreaped child's pid cannot have been reused, so these are still ours.
+static void
+s_stop_spawned (local_t *self, spawned_t *spawned, size_t count)
+{
+    for (size_t index = 0; index < count; index++) {
+        if (spawned [index].pid == 0)
+            continue;
+        int rc = s_stop_pid (spawned [index].pid);
+        fprintf (stderr, "gavel-local: %s replica %" PRIu64 " (pid %d)\n",
+                 rc == 0? "stopped": rc == 1? "killed": "could not stop",
+                 spawned [index].id, (int) spawned [index].pid);
+        if (rc >= 0)
+            s_remove_pid (self, spawned [index].id);
+        spawned [index].pid = 0;
+    }
+}
+
+//  Start the given replicas and wait for them; on any failure stop those
+//  started. Prints one line per replica on success.
+static int
+s_start_replicas (local_t *self, const uint64_t *ids, size_t count)
+{
+    char program [PATH_MAX];
+    if (s_replica_program (program))
+        return EXIT_FAIL;
+    spawned_t spawned [GAVEL_REPLICAS_MAX];
+    size_t started = 0;
+    int rc = 0;
+    for (size_t index = 0; index < count && rc == 0; index++) {
+        const gavel_replica_conf_t *conf = gavel_config_find (self->config, ids [index]);
+        assert (conf);
+        rc = s_spawn_replica (self, program, conf, &spawned [started]);
+        if (rc == 0)
+            started++;
+    }
+    if (rc == 0)
+        rc = s_wait_ready (self, spawned, started);
+    if (rc) {
+        s_stop_spawned (self, spawned, started);
+        return EXIT_FAIL;
+    }
+    for (size_t index = 0; index < started; index++)
+        printf ("replica %" PRIu64 "  pid %d  client %s\n",
+                spawned [index].id, (int) spawned [index].pid, spawned [index].client);
+    return EXIT_OK;
+}
+
+//  -------------------------------------------------------------------------
+//  up
+
+//  Whether we can bind port on loopback now. No SO_REUSEADDR: a port in
+//  use in any way is a port to pass over.
+static bool
+s_port_free (int port)
+{
+    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
+    if (fd == -1)
+        return false;
+    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    bool free_now = bind (fd, (struct sockaddr *) &address, sizeof address) == 0;
+    close (fd);
+    return free_now;
+}
+
+//  count consecutive free ports from a random base: random, so that
+//  clusters started side by side (parallel tests) rarely collide.
+static int
+s_pick_ports (size_t count, int *ports)
+{
+    unsigned int seed = (unsigned int) time (NULL) ^ ((unsigned int) getpid () << 16)
+                      ^ (unsigned int) zclock_usecs ();
+    int port = PORT_LOW + (int) (rand_r (&seed) % (PORT_BASE_HIGH - PORT_LOW + 1));
+    size_t run = 0;
+    for (int tried = 0; tried <= PORT_HIGH - PORT_LOW; tried++, port++) {
+        if (port > PORT_HIGH) {
+            port = PORT_LOW;
+            run = 0;
+        }
+        run = s_port_free (port)? run + 1: 0;
+        if (run == count) {
+            for (size_t index = 0; index < count; index++)
+                ports [index] = port - (int) count + 1 + (int) index;
+            return 0;
+        }
+    }
+    return s_fail ("found no %zu free consecutive ports on 127.0.0.1 between %d and %d",
+                   count, PORT_LOW, PORT_HIGH);
+}
+
+//  Written aside and renamed, so that no replica reads half a file.
+static int
+s_write_cluster_file (local_t *self, size_t count, const int *ports)
+{
+    char temp [PATH_MAX];
+    int length = snprintf (temp, sizeof temp, "%s.tmp", self->cluster);
+    assert (length > 0 && length < PATH_MAX);       //  s_local_open left room
+    FILE *file = fopen (temp, "w");
+    if (!file)
+        return s_fail ("cannot write %s: %s", temp, strerror (errno));
+    //  ZPL ends a bare value at '#', and we refused paths with '"'
+    const char *quote = strpbrk (self->dir, " #'\t")? "\"": "";
+    fprintf (file,
+        "#   Gavel cluster file, written by gavel-local\n"
+        "cluster\n"
+        "    name = local\n"
+        "replica\n");
+    for (size_t index = 0; index < count; index++)
+        fprintf (file,
+            "    %zu\n"
+            "        client = tcp://127.0.0.1:%d\n"
+            "        data = %s%s/r%zu%s\n",
+            index + 1, ports [index], quote, self->dir, index + 1, quote);
+    if (fclose (file) || rename (temp, self->cluster)) {
+        s_fail ("cannot write %s: %s", self->cluster, strerror (errno));
+        unlink (temp);
+        return -1;
+    }
+    return 0;
+}
+
+//  The first replica of DIR that is running, 0 if none.
+static uint64_t
+s_any_running (local_t *self, pid_t *pid)
+{
+    for (uint64_t id = 1; id <= GAVEL_REPLICAS_MAX; id++)
+        if ((*pid = s_running_pid (self, id)))
+            return id;
+    return 0;
+}
+
+static int
+s_parse_up (options_t *options, uint64_t *count, uint64_t *base_port)
+{
+    const char *why;
+    if (gavel_text_parse_uint (options->operand, 1, GAVEL_REPLICAS_MAX, count, &why))
+        return s_usage_error (options->command, "N '%s' %s (1, 3, 5 or 7)", options->operand, why);
+    if (*count % 2 == 0)
+        return s_usage_error (options->command, "N must be odd (1, 3, 5 or 7): "
+                              "a majority must survive a split");
+    if (*count > 1)
+        return s_usage_error (options->command, "only N=1 is supported until replication lands");
+    *base_port = 0;
+    if (options->base_port
+    &&  gavel_text_parse_uint (options->base_port, 1, 65536 - *count, base_port, &why))
+        return s_usage_error (options->command, "--base-port '%s' %s (1 to %" PRIu64 ")",
+                              options->base_port, why, 65536 - *count);
+    return 0;
+}
+
+static int
+s_cmd_up (options_t *options)
+{
+    uint64_t count, base_port;
+    if (s_parse_up (options, &count, &base_port))
+        return EXIT_USAGE;
+    local_t local;
+    if (s_local_open (&local, options->dir, true))
+        return EXIT_FAIL;
+    pid_t pid;
+    uint64_t running = s_any_running (&local, &pid);
+    if (running)
+        return s_fail ("%s already has a running cluster (replica %" PRIu64 ", pid %d); "
+                       "stop it first with: gavel-local down --dir %s",
+                       local.dir, running, (int) pid, options->dir);
+    int ports [GAVEL_REPLICAS_MAX];
+    if (base_port) {
+        for (size_t index = 0; index < count; index++) {
+            ports [index] = (int) base_port + (int) index;
+            if (!s_port_free (ports [index]))
+                return s_fail ("port %d on 127.0.0.1 is in use (--base-port %" PRIu64 ")",
+                               ports [index], base_port);
+        }
+    }
+    else
+    if (s_pick_ports (count, ports))
+        return EXIT_FAIL;
+    if (s_write_cluster_file (&local, count, ports) || s_local_load (&local))
+        return EXIT_FAIL;
+
+    uint64_t ids [GAVEL_REPLICAS_MAX];
+    for (size_t index = 0; index < count; index++)
+        ids [index] = gavel_config_replica (local.config, index)->id;
+    int rc = s_start_replicas (&local, ids, count);
+    if (rc == EXIT_OK)
+        printf ("cluster file: %s\n", local.cluster);
+    s_local_close (&local);
+    return rc;
+}
+
+//  -------------------------------------------------------------------------
+//  Opening an existing cluster
+
+//  Open DIR and load its cluster file, for every command but up and down.
+static int
+s_local_open_cluster (local_t *self, const char *dir)
+{
+    int rc = s_local_open (self, dir, false);
+    if (rc == 1)
+        return s_fail ("no cluster in %s (no such directory)", dir);
+    if (rc || s_local_load (self)) {
+        s_local_close (self);
+        return EXIT_FAIL;
+    }
+    return EXIT_OK;
+}
+
+//  The replicas an ID operand names: a number, primary or all. Returns an
+//  exit code, EXIT_OK with ids and count filled.
+static int
+s_targets (local_t *self, options_t *options, uint64_t *ids, size_t *count)
+{
+    const char *operand = options->operand;
+    *count = 0;
+    if (streq (operand, "all")) {
+        for (size_t index = 0; index < gavel_config_replicas (self->config); index++)
+            ids [(*count)++] = gavel_config_replica (self->config, index)->id;
+        return EXIT_OK;
+    }
+    if (streq (operand, "primary")) {
+        //  Two may claim it for a while after a failover: the newer term wins
+        int64_t best_term = -1;
+        for (size_t index = 0; index < gavel_config_replicas (self->config); index++) {
+            replica_state_t state;
+            s_replica_state (self, gavel_config_replica (self->config, index), &state);
+            if (streq (state.role, "primary") && state.term > best_term) {
+                best_term = state.term;
+                ids [0] = state.id;
+                *count = 1;
+            }
+        }
+        if (*count == 0)
+            return s_fail ("no replica of %s answers as primary "
+                           "(a paused replica cannot answer: name it by number)", self->dir);
+        return EXIT_OK;
+    }
+    uint64_t id;
+    if (gavel_text_parse_uint (operand, 1, GAVEL_REPLICAS_MAX, &id, NULL))
+        return s_usage_error (options->command, "ID '%s' is not a replica number (1 to %d), "
+                              "'primary' or 'all'", operand, GAVEL_REPLICAS_MAX);
+    if (!gavel_config_find (self->config, id))
+        return s_usage_error (options->command, "%s lists no replica %" PRIu64,
+                              self->cluster, id);
+    ids [0] = id;
+    *count = 1;
+    return EXIT_OK;
+}
+
+//  -------------------------------------------------------------------------
+//  status
+
+static void
+s_format_number (char *text, size_t size, int64_t value, const char *none)
+{
+    if (value >= 0)
+        snprintf (text, size, "%" PRId64, value);
+    else
+        snprintf (text, size, "%s", none);
+}
+
+//  Roles are lower-case words by construction, safe to print in JSON as is.
+static void
+s_print_state (replica_state_t *state, bool json)
+{
+    const char *none = json? "null": "-";
+    char term [24], commit [24], pid [24];
+    s_format_number (term, sizeof term, state->term, none);
+    s_format_number (commit, sizeof commit, state->commit, none);
+    s_format_number (pid, sizeof pid, state->pid? state->pid: -1, none);
+    if (json)
+        printf ("{\"id\":%" PRIu64 ",\"role\":\"%s\",\"term\":%s,\"commit\":%s,\"pid\":%s}\n",
+                state->id, state->role, term, commit, pid);
+    else
+        printf ("replica %" PRIu64 "  %s  term %s  commit %s  pid %s\n",
+                state->id, state->role, term, commit, pid);
+}
+
+static int
+s_cmd_status (options_t *options)
+{
+    local_t local;
+    if (s_local_open_cluster (&local, options->dir))
+        return EXIT_FAIL;
+    bool all_up = true;
+    for (size_t index = 0; index < gavel_config_replicas (local.config); index++) {
+        replica_state_t state;
+        s_replica_state (&local, gavel_config_replica (local.config, index), &state);
+        s_print_state (&state, options->json);
+        if (state.term < 0)
+            all_up = false;
+    }
+    s_local_close (&local);
+    return all_up? EXIT_OK: EXIT_FAIL;
+}
+
+//  -------------------------------------------------------------------------
+//  down
+
+//  Stop replica id if its pid file names our running replica; tidy the pid
+//  file either way. Returns 1 if it stopped one, 0 if none ran, -1 on error.
+static int
+s_down_replica (local_t *self, uint64_t id)
+{
+    if (!s_pid_file_exists (self, id))
+        return 0;
+    pid_t pid = s_read_pid (self, id);
+    if (!pid)
+        printf ("replica %" PRIu64 ": removed a pid file that held no pid\n", id);
+    else
+    if (!s_pid_alive (pid))
+        printf ("replica %" PRIu64 ": pid %d had already stopped; removed its pid file\n",
+                id, (int) pid);
+    else
+    if (!s_owns_pid (self, id, pid))
+        printf ("replica %" PRIu64 ": pid %d is no longer this cluster's replica "
+                "(pid reused); left it alone, removed the stale pid file\n", id, (int) pid);
+    else {
+        int rc = s_stop_pid (pid);
+        if (rc < 0) {
+            s_fail ("replica %" PRIu64 " (pid %d) is still there after SIGKILL; "
+                    "kept its pid file", id, (int) pid);
+            return -1;
+        }
+        printf ("replica %" PRIu64 ": %s pid %d%s\n", id, rc == 0? "stopped": "killed",
+                (int) pid, rc == 0? "": " (still running 3 s after SIGTERM)");
+        s_remove_pid (self, id);
+        return 1;
+    }
+    s_remove_pid (self, id);
+    return 0;
+}
+
+//  Needs only the pid files, not the cluster file: down must work on a
+//  directory whose cluster file was removed or broken.
+static int
+s_cmd_down (options_t *options)
+{
+    local_t local;
+    int rc = s_local_open (&local, options->dir, false);
+    if (rc == 1) {
+        printf ("nothing running in %s (no such directory)\n", options->dir);
+        return EXIT_OK;
+    }
+    if (rc)
+        return EXIT_FAIL;
+    size_t stopped = 0;
+    int exit_code = EXIT_OK;
+    for (uint64_t id = 1; id <= GAVEL_REPLICAS_MAX; id++) {
+        rc = s_down_replica (&local, id);
+        if (rc < 0)
+            exit_code = EXIT_FAIL;
+        else
+            stopped += (size_t) rc;
+    }
+    if (stopped == 0 && exit_code == EXIT_OK)
+        printf ("nothing running in %s\n", local.dir);
+    return exit_code;
+}
+
+//  -------------------------------------------------------------------------
+//  kill, pause, resume
+
+typedef int (s_act_fn) (local_t *self, uint64_t id, pid_t pid);
+
+static int
+s_act_kill (local_t *self, uint64_t id, pid_t pid)
+{
+    kill (pid, SIGKILL);
+    if (!s_wait_gone (pid, KILL_TIMEOUT))
+        return s_fail ("replica %" PRIu64 " (pid %d) is still there %d s after SIGKILL",
+                       id, (int) pid, KILL_TIMEOUT / 1000);
+    s_remove_pid (self, id);
+    printf ("replica %" PRIu64 ": killed pid %d\n", id, (int) pid);
+    return 0;
+}
+
+static int
+s_act_pause (local_t *self, uint64_t id, pid_t pid)
+{
+    if (s_pid_state (pid) == 'T') {
+        printf ("replica %" PRIu64 ": pid %d was already paused\n", id, (int) pid);
+        return 0;
+    }
+    kill (pid, SIGSTOP);
+    //  So that a status right after us sees it silent
+    if (!s_wait_stopped (pid, true, SIGNAL_TIMEOUT))
+        return s_fail ("replica %" PRIu64 " (pid %d) did not stop on SIGSTOP", id, (int) pid);
+    printf ("replica %" PRIu64 ": paused pid %d\n", id, (int) pid);
+    return 0;
+}
+
+static int
+s_act_resume (local_t *self, uint64_t id, pid_t pid)
+{
+    bool was_paused = s_pid_state (pid) == 'T';
+    kill (pid, SIGCONT);
+    if (!s_wait_stopped (pid, false, SIGNAL_TIMEOUT))
+        return s_fail ("replica %" PRIu64 " (pid %d) did not resume on SIGCONT", id, (int) pid);
+    if (was_paused)
+        printf ("replica %" PRIu64 ": resumed pid %d\n", id, (int) pid);
+    else
+        printf ("replica %" PRIu64 ": pid %d was not paused\n", id, (int) pid);
+    return 0;
+}
+
+//  Apply act to each running replica ID names. With 'all', replicas that
+//  are not running are passed over; a named one that is not is an error.
+static int
+s_for_targets (options_t *options, s_act_fn *act)
+{
+    local_t local;
+    if (s_local_open_cluster (&local, options->dir))
+        return EXIT_FAIL;
+    uint64_t ids [GAVEL_REPLICAS_MAX];
+    size_t count;
+    int exit_code = s_targets (&local, options, ids, &count);
+    bool all = streq (options->operand, "all");
+    for (size_t index = 0; index < count && exit_code != EXIT_USAGE; index++) {
+        pid_t pid = s_running_pid (&local, ids [index]);
+        if (pid) {
+            if (act (&local, ids [index], pid))
+                exit_code = EXIT_FAIL;
+        }
+        else
+        if (all)
+            printf ("replica %" PRIu64 ": not running\n", ids [index]);
+        else
+            exit_code = s_fail ("replica %" PRIu64 " is not running", ids [index]);
+    }
+    s_local_close (&local);
+    return exit_code;
+}
+
+static int
+s_cmd_kill (options_t *options)
+{
+    return s_for_targets (options, s_act_kill);
+}
+
+static int
+s_cmd_pause (options_t *options)
+{
+    return s_for_targets (options, s_act_pause);
+}
+
+static int
+s_cmd_resume (options_t *options)
+{
+    return s_for_targets (options, s_act_resume);
+}
+
+//  -------------------------------------------------------------------------
+//  restart
+
+static int
+s_cmd_restart (options_t *options)
+{
+    local_t local;
+    if (s_local_open_cluster (&local, options->dir))
+        return EXIT_FAIL;
+    uint64_t ids [GAVEL_REPLICAS_MAX];
+    size_t count;
+    int exit_code = s_targets (&local, options, ids, &count);
+    for (size_t index = 0; index < count && exit_code == EXIT_OK; index++) {
+        pid_t pid = s_running_pid (&local, ids [index]);
+        if (!pid)
+            continue;
+        int rc = s_stop_pid (pid);
+        if (rc < 0)
+            exit_code = s_fail ("replica %" PRIu64 " (pid %d) is still there after SIGKILL",
+                                ids [index], (int) pid);
+        else {
+            printf ("replica %" PRIu64 ": %s pid %d\n", ids [index],
+                    rc == 0? "stopped": "killed", (int) pid);
+            s_remove_pid (&local, ids [index]);
+        }
+    }
+    if (exit_code == EXIT_OK)
+        exit_code = s_start_replicas (&local, ids, count);
+    s_local_close (&local);
+    return exit_code;
+}
+
+//  -------------------------------------------------------------------------
+
+int
+main (int argc, char *argv [])
+{
+    if (argc < 2)
+        return s_usage_error (NULL, "missing command");
+    const char *name = argv [1];
+    if (streq (name, "--help") || streq (name, "-h") || streq (name, "help")) {
+        s_usage (stdout);
+        return EXIT_OK;
+    }
+    options_t options = { .command = s_command_find (name) };
+    if (!options.command)
+        return s_usage_error (NULL, "unknown command '%s' (commands: up, status, down, "
+                              "kill, pause, resume, restart)", name);
+    int rc = s_parse_options (&options, argc, argv);
+    if (rc >= 0)
+        return rc;
+    //  Ctrl-C now sets zsys_interrupted instead of killing us, so that a
+    //  failing up can still stop what it started
+    zsys_init ();
+    return options.command->run (&options);
+}

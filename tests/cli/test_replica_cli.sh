@@ -1,0 +1,35 @@
+#!/usr/bin/env bash
+#   The replica program as an operator meets it: help, bad flags, bad
+#   cluster files named precisely, a clean stop on SIGTERM and SIGINT.
+source "$(dirname "$0")/lib.sh"
+
+rc=0; "$BIN/replica" --help >"$WORK/help.txt" || rc=$?
+[ $rc -eq 0 ] || fail "replica --help exited $rc"
+expect_contains "$WORK/help.txt" "--cluster FILE"
+
+rc=0; "$BIN/replica" --frobnicate 2>"$WORK/err.txt" || rc=$?
+[ $rc -eq 2 ] || fail "unknown flag exited $rc, expected 2"
+expect_contains "$WORK/err.txt" "frobnicate"
+
+printf 'replica\n    1\n        client = tcp://127.0.0.1:1\n        colour = red\n' >"$WORK/bad.cfg"
+rc=0; "$BIN/replica" --cluster "$WORK/bad.cfg" --id 1 2>"$WORK/err.txt" || rc=$?
+[ $rc -eq 2 ] || fail "bad cluster file exited $rc, expected 2"
+expect_contains "$WORK/err.txt" "bad.cfg: unknown key 'replica/1/colour'"
+
+rc=0; "$BIN/replica" --client tcp://127.0.0.1:notaport 2>"$WORK/err.txt" || rc=$?
+[ $rc -eq 1 ] || fail "bad endpoint exited $rc, expected 1"
+expect_contains "$WORK/err.txt" "cannot bind"
+
+#   Stops cleanly, with exit status 0, on either signal
+for signal in TERM INT; do
+    "$BIN/replica" --client "tcp://127.0.0.1:*" >"$WORK/run.log" 2>&1 &
+    pid=$!
+    wait_for "$WORK/run.log" "serving alone" 5
+    kill -$signal $pid
+    rc=0; timeout 5 tail --pid=$pid -f /dev/null || fail "replica ignored SIG$signal"
+    wait $pid || rc=$?
+    [ $rc -eq 0 ] || fail "replica exited $rc on SIG$signal"
+    expect_contains "$WORK/run.log" "stopping after"
+    cat "$WORK/run.log" >>"$WORK/replica.err"
+done
+[ $FAILED -eq 0 ] && echo "PASS: $TEST_NAME"

@@ -14,6 +14,8 @@ endif
 
 all: build
 
+MAKEFLAGS += --no-print-directory
+
 deps:
 	@bash tools/install-deps
 

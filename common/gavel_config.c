@@ -11,7 +11,7 @@
 
 struct _gavel_config_t {
     char *name;
-    int64_t request_timeout;
+    gavel_settings_t settings;
     size_t replicas;
     gavel_replica_conf_t replica [GAVEL_REPLICAS_MAX];
 };
@@ -39,6 +39,50 @@ s_leaf (zconfig_t *item, const char *path, const char **value,
     return 0;
 }
 
+//  Every setting: its key, where it goes, and its range
+static int
+s_parse_settings (gavel_config_t *self, zconfig_t *section, const char *origin,
+                  char *error, size_t size)
+{
+    struct {
+        const char *key;
+        int64_t *value;
+        int64_t min, max;
+    } table [] = {
+        { "request_timeout", &self->settings.request_timeout, 1, 3600000 },
+        { "heartbeat",       &self->settings.heartbeat, 1, 60000 },
+        { "election",        &self->settings.election, 2, 600000 },
+        { "election_spread", &self->settings.election_spread, 0, 600000 },
+        { "commit_timeout",  &self->settings.commit_timeout, 1, 3600000 },
+    };
+    size_t rows = sizeof table / sizeof table [0];
+    for (zconfig_t *setting = zconfig_child (section); setting; setting = zconfig_next (setting)) {
+        const char *key = zconfig_name (setting);
+        size_t row;
+        for (row = 0; row < rows; row++)
+            if (streq (key, table [row].key))
+                break;
+        if (row == rows)
+            return s_error (error, size, origin, "unknown setting 'cluster/settings/%s' (known: "
+                            "request_timeout, heartbeat, election, election_spread, commit_timeout)",
+                            key);
+        char path [96];
+        snprintf (path, sizeof path, "cluster/settings/%s", key);
+        const char *value = "";
+        const char *why;
+        if (s_leaf (setting, path, &value, origin, error, size))
+            return -1;
+        if (gavel_text_parse_int (value, table [row].min, table [row].max, table [row].value, &why))
+            return s_error (error, size, origin, "%s: '%s' %s (ms, %" PRId64 " to %" PRId64 ")",
+                            path, value, why, table [row].min, table [row].max);
+    }
+    if (self->settings.heartbeat * 2 > self->settings.election)
+        return s_error (error, size, origin, "cluster/settings: election (%" PRId64 " ms) must be "
+                        "at least twice the heartbeat (%" PRId64 " ms)",
+                        self->settings.election, self->settings.heartbeat);
+    return 0;
+}
+
 static int
 s_parse_cluster (gavel_config_t *self, zconfig_t *section, const char *origin,
                  char *error, size_t size)
@@ -54,17 +98,8 @@ s_parse_cluster (gavel_config_t *self, zconfig_t *section, const char *origin,
         }
         else
         if (streq (key, "settings")) {
-            for (zconfig_t *setting = zconfig_child (item); setting; setting = zconfig_next (setting)) {
-                const char *why;
-                if (!streq (zconfig_name (setting), "request_timeout"))
-                    return s_error (error, size, origin, "unknown setting 'cluster/settings/%s' "
-                                    "(known: request_timeout)", zconfig_name (setting));
-                if (s_leaf (setting, "cluster/settings/request_timeout", &value, origin, error, size))
-                    return -1;
-                if (gavel_text_parse_int (value, 1, 3600 * 1000, &self->request_timeout, &why))
-                    return s_error (error, size, origin, "cluster/settings/request_timeout: "
-                                    "'%s' %s (ms, 1 to 3600000)", value, why);
-            }
+            if (s_parse_settings (self, item, origin, error, size))
+                return -1;
         }
         else
             return s_error (error, size, origin, "unknown key 'cluster/%s' (known: name, settings)", key);
@@ -93,18 +128,25 @@ s_parse_replica (gavel_config_t *self, zconfig_t *section, const char *origin,
         const char *value = "";
         char path [64];
         snprintf (path, sizeof path, "replica/%s/%s", id_text, key);
-        if (!streq (key, "client") && !streq (key, "data"))
-            return s_error (error, size, origin, "unknown key '%s' (known: client, data)", path);
+        char **field = streq (key, "client")? &replica->client:
+                       streq (key, "pub")? &replica->pub:
+                       streq (key, "ack")? &replica->ack:
+                       streq (key, "mesh")? &replica->mesh:
+                       streq (key, "data")? &replica->data: NULL;
+        if (!field)
+            return s_error (error, size, origin, "unknown key '%s' "
+                            "(known: client, pub, ack, mesh, data)", path);
         if (s_leaf (item, path, &value, origin, error, size))
             return -1;
-        char **field = streq (key, "client")? &replica->client: &replica->data;
         zstr_free (field);
         *field = strdup (value);
     }
     if (!replica->client || !*replica->client)
         return s_error (error, size, origin, "replica %s has no client endpoint", id_text);
-    if (!replica->data)
-        replica->data = strdup ("");
+    char **optional [] = { &replica->pub, &replica->ack, &replica->mesh, &replica->data };
+    for (size_t index = 0; index < 4; index++)
+        if (!*optional [index])
+            *optional [index] = strdup ("");
     return 0;
 }
 
@@ -114,7 +156,10 @@ s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
     gavel_config_t *self = (gavel_config_t *) zmalloc (sizeof (gavel_config_t));
     assert (self);
     self->name = strdup ("gavel");
-    self->request_timeout = 1000;
+    self->settings = (gavel_settings_t) {
+        .request_timeout = 500, .heartbeat = 50, .election = 250,
+        .election_spread = 50, .commit_timeout = 1000
+    };
     int rc = 0;
     for (zconfig_t *section = zconfig_child (root); section && rc == 0; section = zconfig_next (section)) {
         const char *name = zconfig_name (section);
@@ -130,6 +175,15 @@ s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
     }
     if (rc == 0 && self->replicas == 0)
         rc = s_error (error, size, origin, "no replica is listed (a 'replica' section is required)");
+    for (size_t index = 0; rc == 0 && self->replicas > 1 && index < self->replicas; index++) {
+        const gavel_replica_conf_t *replica = &self->replica [index];
+        if (!*replica->pub || !*replica->ack || !*replica->mesh)
+            rc = s_error (error, size, origin, "replica %" PRIu64 " needs pub, ack and mesh "
+                          "endpoints: the cluster has %zu replicas", replica->id, self->replicas);
+    }
+    if (rc == 0 && self->replicas % 2 == 0)
+        rc = s_error (error, size, origin, "%zu replicas: use an odd number, so that a majority "
+                      "survives the loss of any minority", self->replicas);
     if (rc)
         gavel_config_destroy (&self);
     return self;
@@ -173,6 +227,9 @@ gavel_config_destroy (gavel_config_t **self_p)
         gavel_config_t *self = *self_p;
         for (size_t index = 0; index < GAVEL_REPLICAS_MAX; index++) {
             zstr_free (&self->replica [index].client);
+            zstr_free (&self->replica [index].pub);
+            zstr_free (&self->replica [index].ack);
+            zstr_free (&self->replica [index].mesh);
             zstr_free (&self->replica [index].data);
         }
         zstr_free (&self->name);
@@ -211,7 +268,13 @@ gavel_config_find (gavel_config_t *self, uint64_t id)
 int64_t
 gavel_config_request_timeout (gavel_config_t *self)
 {
-    return self->request_timeout;
+    return self->settings.request_timeout;
+}
+
+const gavel_settings_t *
+gavel_config_settings (gavel_config_t *self)
+{
+    return &self->settings;
 }
 
 void
@@ -228,18 +291,32 @@ gavel_config_test (bool verbose)
         "    1\n"
         "        client = tcp://127.0.0.1:21001\n"
         "        data = /tmp/r1\n"
+        "        pub = tcp://127.0.0.1:21002\n"
+        "        ack = tcp://127.0.0.1:21003\n"
+        "        mesh = tcp://127.0.0.1:21004\n"
         "    3\n"
-        "        client = tcp://127.0.0.1:21003\n", "test", error, sizeof error);
+        "        client = tcp://127.0.0.1:21031\n"
+        "        pub = tcp://127.0.0.1:21032\n"
+        "        ack = tcp://127.0.0.1:21033\n"
+        "        mesh = tcp://127.0.0.1:21034\n"
+        "    5\n"
+        "        client = tcp://127.0.0.1:21051\n"
+        "        pub = tcp://127.0.0.1:21052\n"
+        "        ack = tcp://127.0.0.1:21053\n"
+        "        mesh = tcp://127.0.0.1:21054\n", "test", error, sizeof error);
     assert (config);
+    assert (gavel_config_settings (config)->heartbeat == 50);
+    assert (gavel_config_settings (config)->election == 250);
+    assert (streq (gavel_config_find (config, 3)->mesh, "tcp://127.0.0.1:21034"));
     assert (streq (gavel_config_name (config), "demo"));
     assert (gavel_config_request_timeout (config) == 250);
-    assert (gavel_config_replicas (config) == 2);
+    assert (gavel_config_replicas (config) == 3);
     assert (gavel_config_replica (config, 1)->id == 3);
     assert (streq (gavel_config_find (config, 1)->client, "tcp://127.0.0.1:21001"));
     assert (streq (gavel_config_find (config, 1)->data, "/tmp/r1"));
     assert (streq (gavel_config_find (config, 3)->data, ""));
     assert (gavel_config_find (config, 2) == NULL);
-    assert (gavel_config_replica (config, 2) == NULL);
+    assert (gavel_config_replica (config, 3) == NULL);
     gavel_config_destroy (&config);
     gavel_config_destroy (&config);
 
@@ -254,6 +331,13 @@ gavel_config_test (bool verbose)
         { "replica\n    1\n        data = /tmp\n", "no client endpoint" },
         { "replica\n    1\n        client = tcp://a:1\n        colour = red\n", "replica/1/colour" },
         { "cluster\n    name = x\n", "no replica" },
+        { "cluster\n    settings\n        heartbeat = 200\nreplica\n    1\n        client = tcp://a:1\n",
+          "at least twice the heartbeat" },
+        { "replica\n    1\n        client = tcp://a:1\n    2\n        client = tcp://a:2\n"
+          "    3\n        client = tcp://a:3\n", "needs pub, ack and mesh" },
+        { "replica\n    1\n        client = tcp://a:1\n        pub = x\n        ack = y\n        mesh = z\n"
+          "    2\n        client = tcp://a:2\n        pub = x\n        ack = y\n        mesh = z\n",
+          "use an odd number" },
         { "replicas\n    1\n", "unknown section 'replicas'" },
     };
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {

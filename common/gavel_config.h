@@ -6,11 +6,17 @@
         cluster
             name = demo
             settings
-                request_timeout = 1000      #  ms, clients
+                request_timeout = 500       #  ms, clients
+                heartbeat = 50              #  ms, replicas
         replica
             1
                 client = tcp://127.0.0.1:21001
+                pub = tcp://127.0.0.1:21002
+                ack = tcp://127.0.0.1:21003
+                mesh = tcp://127.0.0.1:21004
                 data = /tmp/demo/r1
+
+    With more than one replica, pub, ack and mesh are required for each.
 
     Loading checks every key and value and names the first bad one, with the
     file and line, instead of guessing.
@@ -26,8 +32,20 @@
 typedef struct {
     uint64_t id;                //  1..GAVEL_REPLICAS_MAX, unique
     char *client;               //  ROUTER endpoint for requests (required)
+    char *pub;                  //  PUB endpoint: log, heartbeats, events
+    char *ack;                  //  PULL endpoint: backups' acks
+    char *mesh;                 //  ROUTER endpoint: elections, catch-up
     char *data;                 //  data directory ("" when not set)
 } gavel_replica_conf_t;
+
+//  cluster/settings, each in ms
+typedef struct {
+    int64_t request_timeout;    //  a client's wait for each attempt (500)
+    int64_t heartbeat;          //  between the primary's heartbeats (50)
+    int64_t election;           //  silence before a backup runs a round (250)
+    int64_t election_spread;    //  extra wait of lower-ranked ids, up to (50)
+    int64_t commit_timeout;     //  a request's wait for a quorum (1000)
+} gavel_settings_t;
 
 typedef struct _gavel_config_t gavel_config_t;
 
@@ -54,9 +72,12 @@ const gavel_replica_conf_t *
 //  The replica with this id, or NULL.
 const gavel_replica_conf_t *
     gavel_config_find (gavel_config_t *self, uint64_t id);
-//  Client request time-out in ms (settings/request_timeout, default 1000).
+//  Client request time-out in ms (settings/request_timeout).
 int64_t
     gavel_config_request_timeout (gavel_config_t *self);
+//  Every setting.
+const gavel_settings_t *
+    gavel_config_settings (gavel_config_t *self);
 
 void
     gavel_config_test (bool verbose);

@@ -13,27 +13,59 @@
 typedef enum {
     F_END = 0,
     F_REQUEST_ID, F_SESSION, F_NAME, F_ITEM, F_DURATION, F_RESERVE,
-    F_AUCTION, F_AMOUNT, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS
+    F_AUCTION, F_AMOUNT, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS,
+    F_TERM, F_FROM, F_INDEX, F_PREV_INDEX, F_PREV_TERM, F_COMMIT,
+    F_LAST_INDEX, F_LAST_TERM, F_SEQ, F_GRANTED, F_STAMP, F_ENTRIES
 } field_t;
 
 static const char *s_field_names [] = {
     "", "request id", "session", "name", "item", "duration", "reserve",
-    "auction", "amount", "outcome", "reason", "message", "record"
+    "auction", "amount", "outcome", "reason", "message", "record",
+    "term", "from", "index", "prev index", "prev term", "commit",
+    "last index", "last term", "seq", "granted", "stamp", "entry"
 };
 
 #define HEADER F_REQUEST_ID, F_SESSION, F_NAME
+//  F_RECORDS and F_ENTRIES take every remaining frame. Entries list their
+//  own fields: those after the entry's term, index and stamp.
 static const struct {
     gavel_msg_id_t id;
     const char *word;
-    field_t fields [8];         //  after tag and command; F_RECORDS takes the rest
+    field_t fields [8];         //  after tag and command
+    const char *topic;          //  PUB topic frame before the tag, or NULL
 } s_commands [] = {
-    { GAVEL_MSG_OPEN,   "OPEN",   { HEADER, F_ITEM, F_DURATION, F_RESERVE } },
-    { GAVEL_MSG_BID,    "BID",    { HEADER, F_AUCTION, F_AMOUNT } },
-    { GAVEL_MSG_RESULT, "RESULT", { HEADER, F_AUCTION } },
-    { GAVEL_MSG_LIST,   "LIST",   { HEADER } },
-    { GAVEL_MSG_STATUS, "STATUS", { HEADER } },
-    { GAVEL_MSG_REPLY,  "REPLY",  { F_REQUEST_ID, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS } },
+    { GAVEL_MSG_OPEN,   "OPEN",   { HEADER, F_ITEM, F_DURATION, F_RESERVE }, NULL },
+    { GAVEL_MSG_BID,    "BID",    { HEADER, F_AUCTION, F_AMOUNT }, NULL },
+    { GAVEL_MSG_RESULT, "RESULT", { HEADER, F_AUCTION }, NULL },
+    { GAVEL_MSG_LIST,   "LIST",   { HEADER }, NULL },
+    { GAVEL_MSG_STATUS, "STATUS", { HEADER }, NULL },
+    { GAVEL_MSG_REPLY,  "REPLY",  { F_REQUEST_ID, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS }, NULL },
+    { GAVEL_MSG_LOG,    "LOG",    { F_TERM, F_FROM, F_PREV_INDEX, F_PREV_TERM, F_COMMIT, F_ENTRIES }, "log" },
+    { GAVEL_MSG_HB,     "HB",     { F_TERM, F_FROM, F_COMMIT, F_LAST_INDEX, F_SEQ }, "hb" },
+    { GAVEL_MSG_ACK,    "ACK",    { F_TERM, F_FROM, F_INDEX, F_SEQ }, NULL },
+    { GAVEL_MSG_FETCH,  "FETCH",  { F_TERM, F_FROM, F_INDEX }, NULL },
+    { GAVEL_MSG_ENTRIES, "ENTRIES", { F_TERM, F_FROM, F_PREV_INDEX, F_PREV_TERM, F_COMMIT,
+                                      F_LAST_INDEX, F_ENTRIES }, NULL },
+    { GAVEL_MSG_ELECTION, "ELECTION", { F_TERM, F_FROM, F_LAST_TERM, F_LAST_INDEX }, NULL },
+    { GAVEL_MSG_ALIVE,  "ALIVE",  { F_TERM, F_FROM, F_LAST_TERM, F_LAST_INDEX }, NULL },
+    { GAVEL_MSG_COORDINATOR, "COORDINATOR", { F_TERM, F_FROM, F_LAST_TERM, F_LAST_INDEX }, NULL },
+    { GAVEL_MSG_ACCEPT, "ACCEPT", { F_TERM, F_FROM, F_GRANTED }, NULL },
+    //  Entry-only kinds: their rows give the fields of an entry line
+    { GAVEL_MSG_NOOP,   "NOOP",   { F_END }, NULL },
+    { GAVEL_MSG_CLOSE,  "CLOSE",  { F_END }, NULL },
 };
+
+//  The fields of an entry line after "TERM INDEX STAMP OP", per kind
+static const struct {
+    gavel_msg_id_t id;
+    field_t fields [8];
+} s_entry_fields [] = {
+    { GAVEL_MSG_OPEN,  { F_SESSION, F_REQUEST_ID, F_NAME, F_ITEM, F_DURATION, F_RESERVE } },
+    { GAVEL_MSG_BID,   { F_SESSION, F_REQUEST_ID, F_NAME, F_AUCTION, F_AMOUNT } },
+    { GAVEL_MSG_NOOP,  { F_END } },
+    { GAVEL_MSG_CLOSE, { F_END } },
+};
+#define ENTRY_KINDS (sizeof s_entry_fields / sizeof s_entry_fields [0])
 #define COMMANDS (sizeof s_commands / sizeof s_commands [0])
 
 //  Longest frame we read; anything longer is refused, not truncated.
@@ -53,6 +85,18 @@ struct _gavel_msg_t {
     char reason [32];
     char message [GAVEL_MESSAGE_MAX];
     zlist_t *records;           //  of char *, autofree
+    uint64_t term;
+    uint64_t from;
+    uint64_t index;
+    uint64_t prev_index;
+    uint64_t prev_term;
+    uint64_t commit;
+    uint64_t last_index;
+    uint64_t last_term;
+    uint64_t seq;
+    bool granted;
+    int64_t stamp;
+    zlistx_t *entries;          //  of gavel_msg_t *, created on first use
 };
 
 static size_t
@@ -85,6 +129,7 @@ gavel_msg_destroy (gavel_msg_t **self_p)
     if (*self_p) {
         gavel_msg_t *self = *self_p;
         zlist_destroy (&self->records);
+        zlistx_destroy (&self->entries);
         free (self);
         *self_p = NULL;
     }
@@ -99,6 +144,7 @@ gavel_msg_dup (gavel_msg_t *self)
     *copy = *self;
     copy->records = zlist_dup (self->records);
     assert (copy->records);
+    copy->entries = self->entries? zlistx_dup (self->entries): NULL;
     return copy;
 }
 
@@ -138,6 +184,12 @@ s_frame_text (zframe_t *frame, size_t index, const char *field,
     if (strlen (buffer) != size)
         return s_fail (error, "malformed", "frame %zu (%s) contains a NUL byte", index, field);
     return 0;
+}
+
+static int
+s_parse_u64 (const char *text, uint64_t *value, const char **why)
+{
+    return gavel_text_parse_uint (text, 0, UINT64_MAX, value, why);
 }
 
 //  Quote the offending text back only on failure: the good path stays cheap.
@@ -197,7 +249,7 @@ s_decode_field (gavel_msg_t *self, field_t field, const char *text,
         case F_OUTCOME: {
             int outcome = gavel_outcome_parse (text);
             if (outcome < 0)
-                return s_bad_field (error, index, name, text, "is not success, fail or exception");
+                return s_bad_field (error, index, name, text, "is not success, fail, exception or redirect");
             self->outcome = (gavel_outcome_t) outcome;
             break;
         }
@@ -214,6 +266,36 @@ s_decode_field (gavel_msg_t *self, field_t field, const char *text,
         case F_RECORDS:
             zlist_append (self->records, (void *) text);
             break;
+        case F_TERM:       rc = s_parse_u64 (text, &self->term, &why); break;
+        case F_INDEX:      rc = s_parse_u64 (text, &self->index, &why); break;
+        case F_PREV_INDEX: rc = s_parse_u64 (text, &self->prev_index, &why); break;
+        case F_PREV_TERM:  rc = s_parse_u64 (text, &self->prev_term, &why); break;
+        case F_COMMIT:     rc = s_parse_u64 (text, &self->commit, &why); break;
+        case F_LAST_INDEX: rc = s_parse_u64 (text, &self->last_index, &why); break;
+        case F_LAST_TERM:  rc = s_parse_u64 (text, &self->last_term, &why); break;
+        case F_SEQ:        rc = s_parse_u64 (text, &self->seq, &why); break;
+        case F_FROM:
+            rc = gavel_text_parse_uint (text, 1, GAVEL_REPLICA_ID_MAX, &self->from, &why);
+            break;
+        case F_STAMP:
+            rc = gavel_text_parse_int (text, 0, INT64_MAX, &self->stamp, &why);
+            break;
+        case F_GRANTED: {
+            uint64_t granted;
+            rc = gavel_text_parse_uint (text, 0, 1, &granted, &why);
+            self->granted = granted == 1;
+            break;
+        }
+        case F_ENTRIES: {
+            gavel_msg_t *entry = gavel_msg_decode_entry (text, error);
+            if (!entry) {
+                char reason [GAVEL_MESSAGE_MAX];
+                snprintf (reason, sizeof reason, "%s", error->message);
+                return s_fail (error, "malformed", "frame %zu (entry): %s", index, reason);
+            }
+            gavel_msg_add_entry (self, &entry);
+            break;
+        }
         case F_END:
             assert (false);
     }
@@ -222,80 +304,137 @@ s_decode_field (gavel_msg_t *self, field_t field, const char *text,
     return 0;
 }
 
+//  Frames of a message after its PUB topic frame, if it has one, so that
+//  frame numbers in errors match docs/PROTOCOL.md.
+typedef struct {
+    zmsg_t *msg;
+    size_t size;                //  frames after the topic
+    const char *topic;          //  the topic frame read, or NULL
+} frames_t;
+
+static zframe_t *
+s_frames_first (frames_t *frames)
+{
+    zframe_t *frame = zmsg_first (frames->msg);
+    return frames->topic? zmsg_next (frames->msg): frame;
+}
+
+static void
+s_frames_init (frames_t *frames, zmsg_t *msg)
+{
+    frames->msg = msg;
+    frames->size = zmsg_size (msg);
+    frames->topic = NULL;
+    zframe_t *first = zmsg_first (msg);
+    for (size_t row = 0; first && row < COMMANDS; row++)
+        if (s_commands [row].topic && zframe_streq (first, s_commands [row].topic)) {
+            frames->topic = s_commands [row].topic;
+            frames->size--;
+            break;
+        }
+}
+
+//  The request id, read before anything else so that even a bad command can
+//  be answered with an id the sender will recognise.
+static uint64_t
+s_peek_request_id (frames_t *frames)
+{
+    if (frames->size < 3)
+        return 0;
+    s_frames_first (frames);
+    zmsg_next (frames->msg);
+    zframe_t *frame = zmsg_next (frames->msg);
+    char text [24];
+    uint64_t id = 0;
+    if (zframe_size (frame) < sizeof text) {
+        memcpy (text, zframe_data (frame), zframe_size (frame));
+        text [zframe_size (frame)] = '\0';
+        if (gavel_text_parse_uint (text, 1, UINT64_MAX, &id, NULL))
+            id = 0;
+    }
+    return id;
+}
+
+static int
+s_decode_tag (zframe_t *frame, gavel_msg_error_t *error)
+{
+    char text [33];
+    if (!frame)
+        return s_fail (error, "malformed", "empty message: expected frame 0 (tag) '%s'",
+                       GAVEL_PROTOCOL_TAG);
+    if (s_frame_text (frame, 0, "tag", text, 32, error))
+        return -1;
+    if (streq (text, GAVEL_PROTOCOL_TAG))
+        return 0;
+    char quoted [64];
+    gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
+    if (strncmp (text, "GAVEL/", 6) == 0)
+        return s_fail (error, "unsupported-version", "frame 0 (tag): '%s' is not supported; "
+                       "this replica speaks %s", quoted, GAVEL_PROTOCOL_TAG);
+    return s_fail (error, "malformed", "frame 0 (tag): expected '%s', got '%s'",
+                   GAVEL_PROTOCOL_TAG, quoted);
+}
+
+//  The table row of the command in frame, or -1 with error.
+static int
+s_decode_command (zframe_t *frame, const char *topic, gavel_msg_error_t *error)
+{
+    char text [33];
+    if (!frame)
+        return s_fail (error, "malformed", "frame 1 (command) is missing");
+    if (s_frame_text (frame, 1, "command", text, 32, error))
+        return -1;
+    for (size_t row = 0; row < COMMANDS; row++) {
+        gavel_msg_id_t id = s_commands [row].id;
+        if (!streq (text, s_commands [row].word) || id == GAVEL_MSG_NOOP || id == GAVEL_MSG_CLOSE)
+            continue;
+        if (topic && (!s_commands [row].topic || !streq (topic, s_commands [row].topic)))
+            return s_fail (error, "malformed", "topic '%s' does not carry %s", topic, text);
+        return (int) row;
+    }
+    char quoted [64];
+    gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
+    return s_fail (error, "unknown-command", "frame 1 (command): '%s' is not a command", quoted);
+}
+
+static bool
+s_open_ended (field_t field)
+{
+    return field == F_RECORDS || field == F_ENTRIES;
+}
+
 gavel_msg_t *
 gavel_msg_decode (zmsg_t *msg, gavel_msg_error_t *error)
 {
     assert (msg);
     assert (error);
     memset (error, 0, sizeof *error);
-    size_t frames = zmsg_size (msg);
-    char text [FRAME_MAX + 1];
+    frames_t frames;
+    s_frames_init (&frames, msg);
+    error->request_id = s_peek_request_id (&frames);
 
-    //  Read the request id first, so that even a bad command can be answered
-    //  with the id the sender will recognise.
-    zframe_t *frame = zmsg_first (msg);
-    if (frames >= 3) {
-        zmsg_next (msg);
-        zframe_t *id_frame = zmsg_next (msg);
-        uint64_t id;
-        if (zframe_size (id_frame) < 21) {
-            memcpy (text, zframe_data (id_frame), zframe_size (id_frame));
-            text [zframe_size (id_frame)] = '\0';
-            if (gavel_text_parse_uint (text, 1, UINT64_MAX, &id, NULL) == 0)
-                error->request_id = id;
-        }
-    }
-    frame = zmsg_first (msg);
-    if (!frame) {
-        s_fail (error, "malformed", "empty message: expected frame 0 (tag) '%s'", GAVEL_PROTOCOL_TAG);
+    if (s_decode_tag (s_frames_first (&frames), error))
         return NULL;
-    }
-    if (s_frame_text (frame, 0, "tag", text, 32, error))
+    int row = s_decode_command (zmsg_next (msg), frames.topic, error);
+    if (row < 0)
         return NULL;
-    if (!streq (text, GAVEL_PROTOCOL_TAG)) {
-        char quoted [64];
-        gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
-        if (strncmp (text, "GAVEL/", 6) == 0)
-            s_fail (error, "unsupported-version", "frame 0 (tag): '%s' is not supported; "
-                    "this replica speaks %s", quoted, GAVEL_PROTOCOL_TAG);
-        else
-            s_fail (error, "malformed", "frame 0 (tag): expected '%s', got '%s'",
-                    GAVEL_PROTOCOL_TAG, quoted);
-        return NULL;
-    }
-    frame = zmsg_next (msg);
-    if (!frame) {
-        s_fail (error, "malformed", "frame 1 (command) is missing");
-        return NULL;
-    }
-    if (s_frame_text (frame, 1, "command", text, 32, error))
-        return NULL;
-    size_t row;
-    for (row = 0; row < COMMANDS; row++)
-        if (streq (text, s_commands [row].word))
-            break;
-    if (row == COMMANDS) {
-        char quoted [64];
-        gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
-        s_fail (error, "unknown-command", "frame 1 (command): '%s' is not a command", quoted);
-        return NULL;
-    }
     const field_t *fields = s_commands [row].fields;
     size_t expected = 2;
-    while (fields [expected - 2] != F_END && fields [expected - 2] != F_RECORDS)
+    while (fields [expected - 2] != F_END && !s_open_ended (fields [expected - 2]))
         expected++;
-    bool open_ended = fields [expected - 2] == F_RECORDS;
-    if (frames < expected || (frames > expected && !open_ended)) {
+    bool open_ended = s_open_ended (fields [expected - 2]);
+    if (frames.size < expected || (frames.size > expected && !open_ended)) {
         s_fail (error, "malformed", "%s takes %zu frames, got %zu",
-                s_commands [row].word, expected, frames);
+                s_commands [row].word, expected, frames.size);
         return NULL;
     }
     gavel_msg_t *self = gavel_msg_new (s_commands [row].id);
+    char text [FRAME_MAX + 1];
     size_t index = 2;
     size_t field_index = 0;
-    for (frame = zmsg_next (msg); frame; frame = zmsg_next (msg), index++) {
+    for (zframe_t *frame = zmsg_next (msg); frame; frame = zmsg_next (msg), index++) {
         field_t field = fields [field_index];
-        if (field != F_RECORDS)
+        if (!s_open_ended (field))
             field_index++;
         if (s_frame_text (frame, index, s_field_names [field], text, FRAME_MAX, error)
         ||  s_decode_field (self, field, text, index, error)) {
@@ -309,32 +448,61 @@ gavel_msg_decode (zmsg_t *msg, gavel_msg_error_t *error)
 //  -------------------------------------------------------------------------
 //  Encode
 
+static void
+s_encode_u64 (zmsg_t *msg, uint64_t value)
+{
+    zmsg_addstrf (msg, "%" PRIu64, value);
+}
+
 zmsg_t *
 gavel_msg_encode (gavel_msg_t *self)
 {
     assert (self);
+    assert (self->id != GAVEL_MSG_NOOP && self->id != GAVEL_MSG_CLOSE);
     zmsg_t *msg = zmsg_new ();
     assert (msg);
-    zmsg_addstr (msg, GAVEL_PROTOCOL_TAG);
     size_t row = s_command_index (self->id);
+    if (s_commands [row].topic)
+        zmsg_addstr (msg, s_commands [row].topic);
+    zmsg_addstr (msg, GAVEL_PROTOCOL_TAG);
     zmsg_addstr (msg, s_commands [row].word);
     for (const field_t *field = s_commands [row].fields; *field != F_END; field++) {
         switch (*field) {
-            case F_REQUEST_ID: zmsg_addstrf (msg, "%" PRIu64, self->request_id); break;
+            case F_REQUEST_ID: s_encode_u64 (msg, self->request_id); break;
             case F_SESSION:    zmsg_addstr (msg, self->session); break;
             case F_NAME:       zmsg_addstr (msg, self->name); break;
             case F_ITEM:       zmsg_addstr (msg, self->item); break;
             case F_DURATION:   zmsg_addstrf (msg, "%" PRId64, self->duration); break;
             case F_RESERVE:    zmsg_addstrf (msg, "%" PRId64, self->reserve); break;
-            case F_AUCTION:    zmsg_addstrf (msg, "%" PRIu64, self->auction); break;
+            case F_AUCTION:    s_encode_u64 (msg, self->auction); break;
             case F_AMOUNT:     zmsg_addstrf (msg, "%" PRId64, self->amount); break;
             case F_OUTCOME:    zmsg_addstr (msg, gavel_outcome_word (self->outcome)); break;
             case F_REASON:     zmsg_addstr (msg, self->reason); break;
             case F_MESSAGE:    zmsg_addstr (msg, self->message); break;
+            case F_TERM:       s_encode_u64 (msg, self->term); break;
+            case F_FROM:       s_encode_u64 (msg, self->from); break;
+            case F_INDEX:      s_encode_u64 (msg, self->index); break;
+            case F_PREV_INDEX: s_encode_u64 (msg, self->prev_index); break;
+            case F_PREV_TERM:  s_encode_u64 (msg, self->prev_term); break;
+            case F_COMMIT:     s_encode_u64 (msg, self->commit); break;
+            case F_LAST_INDEX: s_encode_u64 (msg, self->last_index); break;
+            case F_LAST_TERM:  s_encode_u64 (msg, self->last_term); break;
+            case F_SEQ:        s_encode_u64 (msg, self->seq); break;
+            case F_GRANTED:    zmsg_addstr (msg, self->granted? "1": "0"); break;
+            case F_STAMP:      zmsg_addstrf (msg, "%" PRId64, self->stamp); break;
             case F_RECORDS: {
                 const char *record = (const char *) zlist_first (self->records);
                 for (; record; record = (const char *) zlist_next (self->records))
                     zmsg_addstr (msg, record);
+                break;
+            }
+            case F_ENTRIES: {
+                char line [GAVEL_ENTRY_MAX];
+                for (gavel_msg_t *entry = gavel_msg_first_entry (self); entry;
+                     entry = gavel_msg_next_entry (self)) {
+                    size_t length = gavel_msg_encode_entry (entry, line, sizeof line);
+                    zmsg_addmem (msg, line, length);
+                }
                 break;
             }
             case F_END:
@@ -342,6 +510,153 @@ gavel_msg_encode (gavel_msg_t *self)
         }
     }
     return msg;
+}
+
+//  -------------------------------------------------------------------------
+//  Entries
+
+static void
+s_entry_destroy (void **item_p)
+{
+    gavel_msg_destroy ((gavel_msg_t **) item_p);
+}
+
+static void *
+s_entry_dup (const void *item)
+{
+    return gavel_msg_dup ((gavel_msg_t *) item);
+}
+
+void
+gavel_msg_add_entry (gavel_msg_t *self, gavel_msg_t **entry_p)
+{
+    assert (entry_p && *entry_p);
+    if (!self->entries) {
+        self->entries = zlistx_new ();
+        assert (self->entries);
+        zlistx_set_destructor (self->entries, s_entry_destroy);
+        zlistx_set_duplicator (self->entries, s_entry_dup);
+    }
+    //  The list duplicates on add; hand it the entry itself instead
+    zlistx_set_duplicator (self->entries, NULL);
+    zlistx_add_end (self->entries, *entry_p);
+    zlistx_set_duplicator (self->entries, s_entry_dup);
+    *entry_p = NULL;
+}
+
+size_t
+gavel_msg_entries (gavel_msg_t *self)
+{
+    return self->entries? zlistx_size (self->entries): 0;
+}
+
+gavel_msg_t *
+gavel_msg_first_entry (gavel_msg_t *self)
+{
+    return self->entries? (gavel_msg_t *) zlistx_first (self->entries): NULL;
+}
+
+gavel_msg_t *
+gavel_msg_next_entry (gavel_msg_t *self)
+{
+    return self->entries? (gavel_msg_t *) zlistx_next (self->entries): NULL;
+}
+
+static int
+s_entry_kind (gavel_msg_id_t id)
+{
+    for (size_t kind = 0; kind < ENTRY_KINDS; kind++)
+        if (s_entry_fields [kind].id == id)
+            return (int) kind;
+    return -1;
+}
+
+size_t
+gavel_msg_encode_entry (gavel_msg_t *entry, char *line, size_t size)
+{
+    int kind = s_entry_kind (entry->id);
+    assert (kind >= 0);
+    int used = snprintf (line, size, "%" PRIu64 " %" PRIu64 " %" PRId64 " %s",
+                         entry->term, entry->index, entry->stamp, gavel_msg_command (entry));
+    for (const field_t *field = s_entry_fields [kind].fields; *field != F_END; field++) {
+        assert (used > 0 && (size_t) used < size);
+        char *end = line + used;
+        size_t left = size - (size_t) used;
+        switch (*field) {
+            case F_SESSION:    used += snprintf (end, left, " %s", entry->session); break;
+            case F_REQUEST_ID: used += snprintf (end, left, " %" PRIu64, entry->request_id); break;
+            case F_NAME:       used += snprintf (end, left, " %s", entry->name); break;
+            case F_ITEM:       used += snprintf (end, left, " %s", entry->item); break;
+            case F_DURATION:   used += snprintf (end, left, " %" PRId64, entry->duration); break;
+            case F_RESERVE:    used += snprintf (end, left, " %" PRId64, entry->reserve); break;
+            case F_AUCTION:    used += snprintf (end, left, " %" PRIu64, entry->auction); break;
+            case F_AMOUNT:     used += snprintf (end, left, " %" PRId64, entry->amount); break;
+            default:           assert (false);
+        }
+    }
+    //  Every field is bounded, so a line always fits GAVEL_ENTRY_MAX
+    assert (used > 0 && (size_t) used < size);
+    return (size_t) used;
+}
+
+gavel_msg_t *
+gavel_msg_decode_entry (const char *line, gavel_msg_error_t *error)
+{
+    memset (error, 0, sizeof *error);
+    char copy [GAVEL_ENTRY_MAX];
+    if (strlen (line) >= sizeof copy) {
+        s_fail (error, "malformed", "entry is over %d bytes", GAVEL_ENTRY_MAX);
+        return NULL;
+    }
+    strcpy (copy, line);
+    char *words [12];
+    size_t count = 0;
+    char *cursor = copy;
+    while (count < 12) {
+        words [count++] = cursor;
+        cursor = strchr (cursor, ' ');
+        if (!cursor)
+            break;
+        *cursor++ = '\0';
+    }
+    if (count < 4 || cursor) {
+        s_fail (error, "malformed", "entry '%.40s' does not have TERM INDEX STAMP OP", line);
+        return NULL;
+    }
+    int kind = -1;
+    for (size_t row = 0; row < COMMANDS && kind < 0; row++)
+        if (streq (words [3], s_commands [row].word))
+            kind = s_entry_kind (s_commands [row].id);
+    if (kind < 0) {
+        s_fail (error, "malformed", "entry field 3 (op): '%.20s' is not an entry kind", words [3]);
+        return NULL;
+    }
+    const field_t *fields = s_entry_fields [kind].fields;
+    size_t expected = 4;
+    while (fields [expected - 4] != F_END)
+        expected++;
+    if (count != expected) {
+        s_fail (error, "malformed", "entry %s takes %zu fields, got %zu", words [3], expected, count);
+        return NULL;
+    }
+    gavel_msg_t *entry = gavel_msg_new (s_entry_fields [kind].id);
+    static const field_t header [] = { F_TERM, F_INDEX, F_STAMP };
+    for (size_t word = 0; word < count; word++) {
+        if (word == 3)
+            continue;
+        field_t field = word < 3? header [word]: fields [word - 4];
+        if (s_decode_field (entry, field, words [word], word, error)) {
+            gavel_msg_destroy (&entry);
+            return NULL;
+        }
+    }
+    return entry;
+}
+
+const char *
+gavel_msg_topic (gavel_msg_t *self)
+{
+    return s_commands [s_command_index (self->id)].topic;
 }
 
 //  -------------------------------------------------------------------------
@@ -429,18 +744,18 @@ gavel_record_get (const char *record, const char *key, char *value, size_t size)
     return -1;
 }
 
-static const char *s_outcome_words [] = { "", "success", "fail", "exception" };
+static const char *s_outcome_words [] = { "", "success", "fail", "exception", "redirect" };
 
 const char *
 gavel_outcome_word (gavel_outcome_t outcome)
 {
-    return outcome >= GAVEL_SUCCESS && outcome <= GAVEL_EXCEPTION? s_outcome_words [outcome]: "";
+    return outcome >= GAVEL_SUCCESS && outcome <= GAVEL_REDIRECT? s_outcome_words [outcome]: "";
 }
 
 int
 gavel_outcome_parse (const char *word)
 {
-    for (int outcome = GAVEL_SUCCESS; outcome <= GAVEL_EXCEPTION; outcome++)
+    for (int outcome = GAVEL_SUCCESS; outcome <= GAVEL_REDIRECT; outcome++)
         if (streq (word, s_outcome_words [outcome]))
             return outcome;
     return -1;
@@ -470,6 +785,20 @@ uint64_t gavel_msg_auction (gavel_msg_t *self) { return self->auction; }
 void gavel_msg_set_auction (gavel_msg_t *self, uint64_t value) { self->auction = value; }
 int64_t gavel_msg_amount (gavel_msg_t *self) { return self->amount; }
 void gavel_msg_set_amount (gavel_msg_t *self, int64_t value) { self->amount = value; }
+#define ACCESSORS(type, field) \
+    type gavel_msg_##field (gavel_msg_t *self) { return self->field; } \
+    void gavel_msg_set_##field (gavel_msg_t *self, type value) { self->field = value; }
+ACCESSORS (uint64_t, term)
+ACCESSORS (uint64_t, from)
+ACCESSORS (uint64_t, index)
+ACCESSORS (uint64_t, prev_index)
+ACCESSORS (uint64_t, prev_term)
+ACCESSORS (uint64_t, commit)
+ACCESSORS (uint64_t, last_index)
+ACCESSORS (uint64_t, last_term)
+ACCESSORS (uint64_t, seq)
+ACCESSORS (bool, granted)
+ACCESSORS (int64_t, stamp)
 gavel_outcome_t gavel_msg_outcome (gavel_msg_t *self) { return self->outcome; }
 const char *gavel_msg_outcome_word (gavel_msg_t *self) { return gavel_outcome_word (self->outcome); }
 const char *gavel_msg_reason (gavel_msg_t *self) { return self->reason; }
@@ -602,6 +931,83 @@ gavel_msg_test (bool verbose)
     zmsg_addmem (raw, "BI\0D", 4);
     assert (!gavel_msg_decode (raw, &error) && strstr (error.message, "NUL"));
     zmsg_destroy (&raw);
+
+    //  Replication: a LOG with entries travels under its topic and back
+    msg = gavel_msg_new (GAVEL_MSG_LOG);
+    gavel_msg_set_term (msg, 4);
+    gavel_msg_set_from (msg, 2);
+    gavel_msg_set_prev_index (msg, 9);
+    gavel_msg_set_prev_term (msg, 3);
+    gavel_msg_set_commit (msg, 8);
+    gavel_msg_t *entry = gavel_msg_new (GAVEL_MSG_BID);
+    gavel_msg_set_term (entry, 4);
+    gavel_msg_set_index (entry, 10);
+    gavel_msg_set_stamp (entry, 1700000000123);
+    gavel_msg_set_session (entry, "s1");
+    gavel_msg_set_request_id (entry, 5);
+    gavel_msg_set_name (entry, "bob");
+    gavel_msg_set_auction (entry, 2);
+    gavel_msg_set_amount (entry, 150);
+    gavel_msg_add_entry (msg, &entry);
+    assert (entry == NULL);
+    entry = gavel_msg_new (GAVEL_MSG_NOOP);
+    gavel_msg_set_term (entry, 4);
+    gavel_msg_set_index (entry, 11);
+    gavel_msg_add_entry (msg, &entry);
+    assert (streq (gavel_msg_topic (msg), "log"));
+    frames = gavel_msg_encode (msg);
+    assert (zframe_streq (zmsg_first (frames), "log"));
+    assert (zmsg_size (frames) == 10);
+    copy = gavel_msg_decode (frames, &error);
+    assert (copy && gavel_msg_id (copy) == GAVEL_MSG_LOG);
+    assert (gavel_msg_term (copy) == 4 && gavel_msg_from (copy) == 2);
+    assert (gavel_msg_prev_index (copy) == 9 && gavel_msg_prev_term (copy) == 3);
+    assert (gavel_msg_commit (copy) == 8 && gavel_msg_entries (copy) == 2);
+    entry = gavel_msg_first_entry (copy);
+    assert (gavel_msg_id (entry) == GAVEL_MSG_BID && gavel_msg_index (entry) == 10);
+    assert (gavel_msg_stamp (entry) == 1700000000123 && gavel_msg_amount (entry) == 150);
+    assert (streq (gavel_msg_name (entry), "bob") && gavel_msg_request_id (entry) == 5);
+    entry = gavel_msg_next_entry (copy);
+    assert (gavel_msg_id (entry) == GAVEL_MSG_NOOP && gavel_msg_index (entry) == 11);
+    dup = gavel_msg_dup (copy);
+    gavel_msg_destroy (&copy);
+    assert (gavel_msg_entries (dup) == 2);
+    gavel_msg_destroy (&dup);
+    zmsg_destroy (&frames);
+    gavel_msg_destroy (&msg);
+
+    char line [GAVEL_ENTRY_MAX];
+    entry = gavel_msg_new (GAVEL_MSG_OPEN);
+    gavel_msg_set_term (entry, 1);
+    gavel_msg_set_index (entry, 1);
+    gavel_msg_set_session (entry, "s");
+    gavel_msg_set_request_id (entry, 1);
+    gavel_msg_set_name (entry, "al");
+    gavel_msg_set_item (entry, "vase");
+    gavel_msg_set_duration (entry, 1000);
+    gavel_msg_encode_entry (entry, line, sizeof line);
+    assert (streq (line, "1 1 0 OPEN s 1 al vase 1000 0"));
+    gavel_msg_destroy (&entry);
+    entry = gavel_msg_decode_entry (line, &error);
+    assert (entry && gavel_msg_duration (entry) == 1000 && streq (gavel_msg_item (entry), "vase"));
+    gavel_msg_destroy (&entry);
+    const char *bad_entries [] = {
+        "", "1 1 0", "1 1 0 OPEN s 1 al vase 1000", "1 1 0 STEAL", "x 1 0 NOOP",
+        "1 1 0 NOOP extra", "1 1 0 BID s 1 al 2 -3", "1  1 0 NOOP"
+    };
+    for (size_t index = 0; index < sizeof bad_entries / sizeof bad_entries [0]; index++) {
+        assert (gavel_msg_decode_entry (bad_entries [index], &error) == NULL);
+        assert (streq (error.reason, "malformed"));
+    }
+    //  A topic must match its command; entry kinds are not messages
+    msg = DECODE (&error, "hb", "GAVEL/1", "ACK", "1", "2", "3", "4");
+    assert (!msg && strstr (error.message, "topic 'hb'"));
+    msg = DECODE (&error, "GAVEL/1", "NOOP");
+    assert (!msg && streq (error.reason, "unknown-command"));
+    msg = DECODE (&error, "log", "GAVEL/1", "LOG", "1", "9", "0", "0", "0");
+    assert (!msg && strstr (error.message, "frame 3 (from)"));
+    msg = DECODE (&error, "log", "GAVEL/1", "LOG", "1", "2", "0", "0", "0", "1 1 0 BOGUS");
+    assert (!msg && strstr (error.message, "frame 7 (entry)"));
 
     //  The error reply carries the reason and message
     msg = DECODE (&error, "GAVEL/1", "BID", "3", "s1", "bob", "1", "12x");

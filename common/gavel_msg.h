@@ -20,6 +20,8 @@
 #define GAVEL_DURATION_MAX      (30LL * 24 * 3600 * 1000)   //  30 days, in ms
 #define GAVEL_MESSAGE_MAX       256     //  human-readable message, bytes
 #define GAVEL_RECORD_MAX        1024    //  one record frame, bytes
+#define GAVEL_REPLICA_ID_MAX    7       //  replica ids are 1..7
+#define GAVEL_ENTRY_MAX         512     //  one entry line, bytes
 
 typedef enum {
     GAVEL_MSG_OPEN = 1,         //  open an auction
@@ -27,13 +29,27 @@ typedef enum {
     GAVEL_MSG_RESULT,           //  state or winner of an auction
     GAVEL_MSG_LIST,             //  recent auctions
     GAVEL_MSG_STATUS,           //  the replica's own state (operators, gavel-local)
-    GAVEL_MSG_REPLY             //  the answer to any of the above
+    GAVEL_MSG_REPLY,            //  the answer to any of the above
+    //  Replica to replica (docs/PROTOCOL.md, "Between replicas")
+    GAVEL_MSG_LOG,              //  primary's PUB, topic "log": entries it proposes
+    GAVEL_MSG_HB,               //  primary's PUB, topic "hb": heartbeat
+    GAVEL_MSG_ACK,              //  backup's PUSH to the primary: entries stored
+    GAVEL_MSG_FETCH,            //  mesh: send me entries from an index
+    GAVEL_MSG_ENTRIES,          //  mesh: the answer to FETCH
+    GAVEL_MSG_ELECTION,         //  mesh: bully round, "do you outrank me?"
+    GAVEL_MSG_ALIVE,            //  mesh: "I do, and I am alive"
+    GAVEL_MSG_COORDINATOR,      //  mesh: "I am primary of this term if you accept"
+    GAVEL_MSG_ACCEPT,           //  mesh: the answer to COORDINATOR
+    //  Log entries only: never a message of their own
+    GAVEL_MSG_NOOP,             //  a new primary's first entry
+    GAVEL_MSG_CLOSE             //  close every auction due at the entry's stamp
 } gavel_msg_id_t;
 
 typedef enum {
     GAVEL_SUCCESS = 1,          //  done
     GAVEL_FAIL,                 //  a rule of the auction said no
-    GAVEL_EXCEPTION             //  anything else went wrong
+    GAVEL_EXCEPTION,            //  anything else went wrong
+    GAVEL_REDIRECT              //  not the primary: ask the one named
 } gavel_outcome_t;
 
 typedef struct _gavel_msg_t gavel_msg_t;
@@ -102,6 +118,49 @@ uint64_t    gavel_msg_auction (gavel_msg_t *self);
 void        gavel_msg_set_auction (gavel_msg_t *self, uint64_t auction);
 int64_t     gavel_msg_amount (gavel_msg_t *self);
 void        gavel_msg_set_amount (gavel_msg_t *self, int64_t amount);
+
+//  Replication fields (replica ids are 1..7, terms and indexes from 1)
+uint64_t    gavel_msg_term (gavel_msg_t *self);
+void        gavel_msg_set_term (gavel_msg_t *self, uint64_t term);
+uint64_t    gavel_msg_from (gavel_msg_t *self);         //  sender's replica id
+void        gavel_msg_set_from (gavel_msg_t *self, uint64_t from);
+uint64_t    gavel_msg_index (gavel_msg_t *self);        //  ACK, FETCH; an entry's own
+void        gavel_msg_set_index (gavel_msg_t *self, uint64_t index);
+uint64_t    gavel_msg_prev_index (gavel_msg_t *self);
+void        gavel_msg_set_prev_index (gavel_msg_t *self, uint64_t index);
+uint64_t    gavel_msg_prev_term (gavel_msg_t *self);
+void        gavel_msg_set_prev_term (gavel_msg_t *self, uint64_t term);
+uint64_t    gavel_msg_commit (gavel_msg_t *self);
+void        gavel_msg_set_commit (gavel_msg_t *self, uint64_t commit);
+uint64_t    gavel_msg_last_index (gavel_msg_t *self);
+void        gavel_msg_set_last_index (gavel_msg_t *self, uint64_t index);
+uint64_t    gavel_msg_last_term (gavel_msg_t *self);
+void        gavel_msg_set_last_term (gavel_msg_t *self, uint64_t term);
+uint64_t    gavel_msg_seq (gavel_msg_t *self);          //  heartbeat sequence
+void        gavel_msg_set_seq (gavel_msg_t *self, uint64_t seq);
+bool        gavel_msg_granted (gavel_msg_t *self);
+void        gavel_msg_set_granted (gavel_msg_t *self, bool granted);
+int64_t     gavel_msg_stamp (gavel_msg_t *self);        //  an entry's time, ms
+void        gavel_msg_set_stamp (gavel_msg_t *self, int64_t stamp);
+
+//  Entries of LOG and ENTRIES, in index order. add takes ownership.
+void        gavel_msg_add_entry (gavel_msg_t *self, gavel_msg_t **entry_p);
+size_t      gavel_msg_entries (gavel_msg_t *self);
+gavel_msg_t *gavel_msg_first_entry (gavel_msg_t *self);
+gavel_msg_t *gavel_msg_next_entry (gavel_msg_t *self);
+
+//  One log entry as one line of text, "TERM INDEX STAMP OP ARGS...", the form
+//  it takes inside LOG and ENTRIES and in the replica's log file. Writes at
+//  most size bytes; returns the length.
+size_t
+    gavel_msg_encode_entry (gavel_msg_t *entry, char *line, size_t size);
+//  Parse such a line (without its newline); NULL with error on any fault.
+gavel_msg_t *
+    gavel_msg_decode_entry (const char *line, gavel_msg_error_t *error);
+
+//  The PUB topic this message travels under ("log", "hb"), or NULL.
+const char *
+    gavel_msg_topic (gavel_msg_t *self);
 
 //  Reply fields
 gavel_outcome_t

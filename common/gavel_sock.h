@@ -1,7 +1,8 @@
 /*  gavel_sock: every socket Gavel opens is made here.
 
-    One place to set what all our sockets share (linger, message size bound
-    on public endpoints, and later CURVE), so no program forgets one.
+    One place to set what all our sockets share (no linger, sends that never
+    block, a message size bound on public endpoints, and later CURVE), so no
+    program forgets one.
 */
 #ifndef GAVEL_SOCK_H_INCLUDED
 #define GAVEL_SOCK_H_INCLUDED
@@ -12,12 +13,21 @@
 //  is disconnected by libzmq before we read it.
 #define GAVEL_SOCK_MAXMSGSIZE (64 * 1024)
 
-//  A ROUTER bound to endpoint, for clients' requests. NULL on failure, with
-//  the reason in error.
+//  A socket of type (ZMQ_ROUTER, ZMQ_PUB...) bound to, or connected to,
+//  endpoint. Sends never block: a message that cannot go at once is dropped
+//  (send returns -1), since every Gavel protocol recovers from loss and a
+//  blocked replica recovers from nothing. Receives do not block either when
+//  nonblocking is set. NULL on failure, with the reason in error.
+//  identity, when not NULL, is the socket's routing id (set before connect).
+zsock_t *
+    gavel_sock_new (int type, const char *endpoint, bool bind, const char *identity,
+                    char *error, size_t error_size);
+
+//  A ROUTER bound to endpoint, for clients' requests (size bound on).
 zsock_t *
     gavel_sock_new_server (const char *endpoint, char *error, size_t error_size);
 
-//  A DEALER connected to endpoint, for a client. NULL on failure.
+//  A DEALER connected to endpoint, for a client.
 zsock_t *
     gavel_sock_new_client (const char *endpoint, char *error, size_t error_size);
 

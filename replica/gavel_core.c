@@ -1,44 +1,1127 @@
 /*  gavel_core: the replica's logic, driven by events with the time given.
+
+    One file per concern would scatter a protocol that is easiest to check in
+    one reading, so the sections below follow the life of a request: roles
+    and terms, the primary's side (append, publish, count acks, commit,
+    answer), the backup's side (store, verify, ack, catch up), the bully
+    election, and the timers. docs/CORRECTNESS.md argues why it is safe.
 */
 #include "gavel_core.h"
 #include "gavel_auction.h"
+#include "gavel_entrylog.h"
 
+//  A client request waiting for something: its entry to commit (writes),
+//  a quorum to confirm we are still primary (reads), or a primary to exist
+//  (held, on a replica that knows none).
 typedef struct {
-    zmsg_t *route;              //  the shell's envelope for the reply
-    gavel_msg_t *reply;
-} outgoing_t;
+    zmsg_t *route;
+    gavel_msg_t *request;
+    uint64_t index;             //  writes: the entry; reads: the read index
+    uint64_t seq;               //  reads: heartbeat a quorum must ack
+    int64_t deadline;
+} waiting_t;
+
+typedef enum {
+    ROUND_PROBE = 1,            //  ELECTION sent: who is alive, who outranks us?
+    ROUND_DEFER,                //  someone outranks us: give it time to win
+    ROUND_COORDINATE            //  COORDINATOR sent: waiting for a majority
+} round_phase_t;
 
 struct _gavel_core_t {
-    uint64_t id;
-    uint64_t term;              //  one term while serving alone
-    uint64_t applied;           //  index of the last applied entry
+    gavel_core_settings_t settings;
+    size_t slot;                //  our position in settings.ids
+    size_t majority;
+    gavel_role_t role;
+    uint64_t term;              //  durable
+    uint64_t vote;              //  durable: coordinator accepted in term, or 0
+    uint64_t primary;           //  the primary of our term, 0 when unknown
+    gavel_entrylog_t *log;      //  durable
+    uint64_t commit;
+    uint64_t applied;
+    int64_t last_stamp;         //  entries' stamps never go back
     gavel_auction_t *auction;
-    zlistx_t *outbox;           //  of outgoing_t
+    zlistx_t *outbox;           //  of gavel_action_t
+
+    bool started;
+    int64_t heard;              //  when we last heard from our primary
+    int64_t election_due;       //  backup: when silence becomes suspicion
+
+    //  Candidate
+    round_phase_t phase;
+    int64_t round_deadline;
+    bool answered [GAVEL_CORE_REPLICAS_MAX];
+
+    //  Primary
+    uint64_t match [GAVEL_CORE_REPLICAS_MAX];       //  highest index stored there
+    uint64_t acked_seq [GAVEL_CORE_REPLICAS_MAX];   //  highest heartbeat acked
+    int64_t acked_at [GAVEL_CORE_REPLICAS_MAX];     //  when it last acked
+    uint64_t term_start;        //  our NOOP: reads wait for it to commit
+    uint64_t published;         //  last index sent in a LOG
+    uint64_t hb_seq;
+    bool hb_wanted;             //  a read waits for a fresh heartbeat round
+    int64_t hb_due;
+    int64_t primary_since;
+    int64_t close_stamp;        //  stamp of the last CLOSE appended
+    zlistx_t *writes;           //  waiting_t, by index
+    zlistx_t *reads;            //  waiting_t, by seq
+    zlistx_t *held;             //  waiting_t: no primary known yet
+
+    //  Backup
+    uint64_t verified;          //  our log matches the primary's up to here
+    bool diverged;              //  our tail disagreed with the primary's
+    uint64_t seq_seen;          //  highest heartbeat seq from our primary
+    int64_t fetch_due;          //  no new FETCH before this
 };
 
-static void
-s_outgoing_destroy (void **item_p)
+static void s_apply_committed (gavel_core_t *self, int64_t now);
+static void s_serve_reads (gavel_core_t *self, int64_t now);
+static void s_request_as_primary (gavel_core_t *self, waiting_t *waiting, int64_t now);
+static void s_redirect_held (gavel_core_t *self, int64_t now);
+
+//  ---------------------------------------------------------------------------
+//  Settings, slots, outbox
+
+void
+gavel_core_settings_default (gavel_core_settings_t *settings, uint64_t id, size_t replicas)
 {
-    outgoing_t *outgoing = (outgoing_t *) *item_p;
-    if (outgoing) {
-        zmsg_destroy (&outgoing->route);
-        gavel_msg_destroy (&outgoing->reply);
-        free (outgoing);
+    assert (replicas >= 1 && replicas <= GAVEL_CORE_REPLICAS_MAX);
+    memset (settings, 0, sizeof *settings);
+    settings->id = id;
+    settings->replicas = replicas;
+    for (size_t slot = 0; slot < replicas; slot++) {
+        settings->ids [slot] = slot + 1;
+        settings->clients [slot] = "";
+    }
+    settings->heartbeat = 50;
+    settings->election = 250;
+    settings->election_spread = 50;
+    settings->request_timeout = 1000;
+    settings->fetch_max = 1000;
+}
+
+static size_t
+s_slot (gavel_core_t *self, uint64_t id)
+{
+    for (size_t slot = 0; slot < self->settings.replicas; slot++)
+        if (self->settings.ids [slot] == id)
+            return slot;
+    return SIZE_MAX;
+}
+
+static void
+s_action_free (void **item_p)
+{
+    gavel_action_destroy ((gavel_action_t **) item_p);
+}
+
+void
+gavel_action_destroy (gavel_action_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        gavel_action_t *self = *self_p;
+        zmsg_destroy (&self->route);
+        gavel_msg_destroy (&self->msg);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_emit (gavel_core_t *self, gavel_action_kind_t kind, uint64_t to,
+        zmsg_t **route_p, gavel_msg_t *msg)
+{
+    gavel_action_t *action = (gavel_action_t *) zmalloc (sizeof (gavel_action_t));
+    assert (action);
+    action->kind = kind;
+    action->to = to;
+    if (route_p) {
+        action->route = *route_p;
+        *route_p = NULL;
+    }
+    action->msg = msg;
+    zlistx_add_end (self->outbox, action);
+}
+
+static void
+s_reply (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *reply)
+{
+    s_emit (self, GAVEL_ACTION_REPLY, 0, route_p, reply);
+}
+
+//  A peer message with our term and id filled in
+static gavel_msg_t *
+s_peer_msg (gavel_core_t *self, gavel_msg_id_t id)
+{
+    gavel_msg_t *msg = gavel_msg_new (id);
+    gavel_msg_set_term (msg, self->term);
+    gavel_msg_set_from (msg, self->settings.id);
+    return msg;
+}
+
+static void
+s_send_mesh_all (gavel_core_t *self, gavel_msg_t *msg)
+{
+    for (size_t slot = 0; slot < self->settings.replicas; slot++)
+        if (slot != self->slot)
+            s_emit (self, GAVEL_ACTION_MESH, self->settings.ids [slot], NULL, gavel_msg_dup (msg));
+    gavel_msg_destroy (&msg);
+}
+
+static void
+s_save_state (gavel_core_t *self)
+{
+    s_emit (self, GAVEL_ACTION_SAVE_STATE, 0, NULL, NULL);
+    gavel_action_t *action = (gavel_action_t *) zlistx_last (self->outbox);
+    action->term = self->term;
+    action->vote = self->vote;
+}
+
+//  ---------------------------------------------------------------------------
+//  Waiting requests
+
+static void
+s_waiting_free (void **item_p)
+{
+    waiting_t *waiting = (waiting_t *) *item_p;
+    if (waiting) {
+        zmsg_destroy (&waiting->route);
+        gavel_msg_destroy (&waiting->request);
+        free (waiting);
         *item_p = NULL;
     }
 }
 
+static zlistx_t *
+s_waiting_list (void)
+{
+    zlistx_t *list = zlistx_new ();
+    assert (list);
+    zlistx_set_destructor (list, s_waiting_free);
+    return list;
+}
+
+static waiting_t *
+s_waiting_new (zmsg_t **route_p, gavel_msg_t **request_p, int64_t deadline)
+{
+    waiting_t *waiting = (waiting_t *) zmalloc (sizeof (waiting_t));
+    assert (waiting);
+    waiting->route = *route_p;
+    *route_p = NULL;
+    waiting->request = *request_p;
+    *request_p = NULL;
+    waiting->deadline = deadline;
+    return waiting;
+}
+
+//  Answer a waiting request with an exception and drop it
+static void
+s_give_up (gavel_core_t *self, waiting_t *waiting, const char *reason, const char *message)
+{
+    gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (waiting->request),
+                                              GAVEL_EXCEPTION, reason, "%s", message);
+    s_reply (self, &waiting->route, reply);
+}
+
+//  Drop every request whose time is up; each gets no-quorum
+static void
+s_expire (gavel_core_t *self, zlistx_t *list, int64_t now)
+{
+    void *handle = zlistx_first (list)? zlistx_cursor (list): NULL;
+    while (handle) {
+        waiting_t *waiting = (waiting_t *) zlistx_handle_item (handle);
+        void *next = zlistx_next (list)? zlistx_cursor (list): NULL;
+        if (waiting->deadline <= now) {
+            s_give_up (self, waiting, "no-quorum",
+                       "no majority of replicas confirmed this request in time; "
+                       "retry it with the same request id to learn its outcome");
+            zlistx_delete (list, handle);
+        }
+        handle = next;
+    }
+}
+
+static int64_t
+s_earliest (zlistx_t *list)
+{
+    int64_t earliest = INT64_MAX;
+    for (waiting_t *waiting = (waiting_t *) zlistx_first (list); waiting;
+         waiting = (waiting_t *) zlistx_next (list))
+        if (waiting->deadline < earliest)
+            earliest = waiting->deadline;
+    return earliest;
+}
+
+//  ---------------------------------------------------------------------------
+//  Roles and terms: every role change goes through here, and is logged
+
+static int64_t
+s_election_timeout (gavel_core_t *self)
+{
+    //  Higher ids wait less, so the replica that wins ties of rank usually
+    //  asks first; the term varies it so two rounds do not collide twice.
+    size_t replicas = self->settings.replicas;
+    int64_t spread = self->settings.election_spread;
+    int64_t rank_wait = replicas > 1? spread * (int64_t) (replicas - 1 - self->slot) / (int64_t) (replicas - 1): 0;
+    int64_t jitter = spread? (int64_t) ((self->term * 7 + self->settings.id * 13) % 11) * spread / 20: 0;
+    return self->settings.election + rank_wait + jitter;
+}
+
+static const char *s_role_names [] = { "", "backup", "candidate", "primary" };
+
+static void
+s_log_role (gavel_core_t *self, const char *what)
+{
+    zsys_info ("replica %" PRIu64 " %s term %" PRIu64 ": %s", self->settings.id,
+               s_role_names [self->role], self->term, what);
+}
+
+//  Requests waiting on the primary are handed on: a deposed primary cannot
+//  know whether its uncommitted entries will survive, so the client is sent
+//  to the new primary with the same request id, where de-duplication tells.
+static void
+s_become_backup (gavel_core_t *self, int64_t now)
+{
+    bool was_primary = self->role == GAVEL_ROLE_PRIMARY;
+    gavel_role_t before = self->role;
+    self->role = GAVEL_ROLE_BACKUP;
+    self->election_due = now + s_election_timeout (self);
+    if (was_primary) {
+        waiting_t *waiting;
+        while ((waiting = (waiting_t *) zlistx_detach (self->writes, NULL)))
+            zlistx_add_end (self->held, waiting);
+        while ((waiting = (waiting_t *) zlistx_detach (self->reads, NULL)))
+            zlistx_add_end (self->held, waiting);
+        s_log_role (self, "stepped down");
+    }
+    else
+    if (before == GAVEL_ROLE_CANDIDATE)
+        s_log_role (self, "round over");
+}
+
+static bool
+s_raise_term (gavel_core_t *self, uint64_t term)
+{
+    if (term <= self->term)
+        return false;
+    self->term = term;
+    self->vote = 0;
+    self->primary = 0;
+    self->verified = 0;
+    s_save_state (self);
+    return true;
+}
+
+//  A message of a higher term: adopt it, forget our vote, and stop leading
+static void
+s_observe_term (gavel_core_t *self, uint64_t term, int64_t now)
+{
+    if (s_raise_term (self, term) && self->role != GAVEL_ROLE_BACKUP)
+        s_become_backup (self, now);
+}
+
+//  We hear from the primary of our term
+static void
+s_follow (gavel_core_t *self, uint64_t primary, int64_t now)
+{
+    if (self->role == GAVEL_ROLE_CANDIDATE)
+        s_become_backup (self, now);
+    if (self->primary != primary) {
+        self->primary = primary;
+        self->verified = 0;
+        self->seq_seen = 0;
+        zsys_info ("replica %" PRIu64 " backup term %" PRIu64 ": following primary %" PRIu64,
+                   self->settings.id, self->term, primary);
+    }
+    self->heard = now;
+    self->election_due = now + s_election_timeout (self);
+    s_redirect_held (self, now);
+}
+
+//  A backup that heard its primary lately ignores elections: a replica cut
+//  off from the primary must not depose it while the rest still hear it.
+static bool
+s_primary_is_fresh (gavel_core_t *self, int64_t now)
+{
+    if (self->role == GAVEL_ROLE_PRIMARY)
+        return true;
+    return self->primary != 0
+        && now - self->heard < self->settings.election - self->settings.heartbeat;
+}
+
+static void
+s_append (gavel_core_t *self, gavel_msg_t **entry_p, int64_t now)
+{
+    gavel_msg_t *entry = *entry_p;
+    if (now > self->last_stamp)
+        self->last_stamp = now;
+    gavel_msg_set_term (entry, self->term);
+    gavel_msg_set_index (entry, gavel_entrylog_last_index (self->log) + 1);
+    gavel_msg_set_stamp (entry, self->last_stamp);
+    gavel_entrylog_append (self->log, entry_p);
+}
+
+static void
+s_become_primary (gavel_core_t *self, int64_t now)
+{
+    self->role = GAVEL_ROLE_PRIMARY;
+    self->primary = self->settings.id;
+    memset (self->match, 0, sizeof self->match);
+    memset (self->acked_seq, 0, sizeof self->acked_seq);
+    for (size_t slot = 0; slot < self->settings.replicas; slot++)
+        self->acked_at [slot] = now;
+    //  Backups fetch what they lack; we publish only what we append now
+    self->published = gavel_entrylog_last_index (self->log);
+    self->close_stamp = 0;
+    self->primary_since = now;
+    self->hb_due = now;
+    gavel_msg_t *noop = gavel_msg_new (GAVEL_MSG_NOOP);
+    s_append (self, &noop, now);
+    self->term_start = gavel_entrylog_last_index (self->log);
+    s_log_role (self, "elected primary");
+    waiting_t *waiting;
+    while ((waiting = (waiting_t *) zlistx_detach (self->held, NULL)))
+        s_request_as_primary (self, waiting, now);
+}
+
+//  ---------------------------------------------------------------------------
+//  Client requests
+
+static void
+s_status (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
+{
+    gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS, NULL, NULL);
+    gavel_msg_add_record (reply, "id=%" PRIu64 " role=%s term=%" PRIu64 " commit=%" PRIu64
+                          " applied=%" PRIu64 " last=%" PRIu64 " primary=%" PRIu64
+                          " auctions=%zu open=%zu bidders=%zu",
+                          self->settings.id, s_role_names [self->role], self->term,
+                          self->commit, self->applied, gavel_entrylog_last_index (self->log),
+                          self->primary, gavel_auction_count (self->auction),
+                          gavel_auction_open_count (self->auction),
+                          gavel_auction_bidders (self->auction));
+    s_reply (self, route_p, reply);
+}
+
+static void
+s_redirect (gavel_core_t *self, waiting_t *waiting)
+{
+    size_t slot = s_slot (self, self->primary);
+    assert (slot != SIZE_MAX);
+    gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (waiting->request), GAVEL_REDIRECT,
+                                              "not-primary", "replica %" PRIu64 " is primary",
+                                              self->primary);
+    gavel_msg_add_record (reply, "primary=%" PRIu64 " client=%s", self->primary,
+                          self->settings.clients [slot]);
+    s_reply (self, &waiting->route, reply);
+}
+
+//  Held requests go to the primary as soon as we know one
+static void
+s_redirect_held (gavel_core_t *self, int64_t now)
+{
+    if (self->role == GAVEL_ROLE_PRIMARY || self->primary == 0)
+        return;
+    waiting_t *waiting;
+    while ((waiting = (waiting_t *) zlistx_first (self->held))) {
+        s_redirect (self, waiting);
+        zlistx_delete (self->held, zlistx_cursor (self->held));
+    }
+}
+
+static void
+s_request_as_primary (gavel_core_t *self, waiting_t *waiting, int64_t now)
+{
+    gavel_msg_id_t id = gavel_msg_id (waiting->request);
+    if (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID) {
+        gavel_msg_t *entry = gavel_msg_dup (waiting->request);
+        s_append (self, &entry, now);
+        waiting->index = gavel_entrylog_last_index (self->log);
+        zlistx_add_end (self->writes, waiting);
+    }
+    else {
+        //  Read index: answer once a quorum has acked a heartbeat sent after
+        //  the read arrived, and the state has caught up with what was
+        //  committed when it arrived (and with this term's first entry).
+        waiting->index = self->commit > self->term_start? self->commit: self->term_start;
+        waiting->seq = self->hb_seq + 1;
+        self->hb_wanted = true;
+        zlistx_add_end (self->reads, waiting);
+    }
+}
+
+void
+gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_p, int64_t now)
+{
+    assert (request_p && *request_p);
+    gavel_msg_id_t id = gavel_msg_id (*request_p);
+    if (id == GAVEL_MSG_STATUS) {
+        s_status (self, route_p, *request_p);
+        gavel_msg_destroy (request_p);
+        return;
+    }
+    if (id != GAVEL_MSG_OPEN && id != GAVEL_MSG_BID && id != GAVEL_MSG_RESULT && id != GAVEL_MSG_LIST) {
+        gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (*request_p), GAVEL_EXCEPTION,
+                                                  "unknown-command", "%s is not a client request",
+                                                  gavel_msg_command (*request_p));
+        s_reply (self, route_p, reply);
+        gavel_msg_destroy (request_p);
+        return;
+    }
+    zmsg_t *no_route = NULL;
+    waiting_t *waiting = s_waiting_new (route_p? route_p: &no_route, request_p,
+                                        now + self->settings.request_timeout);
+    if (self->role == GAVEL_ROLE_PRIMARY)
+        s_request_as_primary (self, waiting, now);
+    else
+    if (self->primary) {
+        s_redirect (self, waiting);
+        s_waiting_free ((void **) &waiting);
+    }
+    else
+        zlistx_add_end (self->held, waiting);
+}
+
+//  ---------------------------------------------------------------------------
+//  Applying committed entries, answering writes and reads
+
+static void
+s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
+{
+    gavel_msg_id_t id = gavel_msg_id (entry);
+    gavel_msg_t *reply = NULL;
+    if (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID)
+        reply = gavel_auction_apply (self->auction, entry, gavel_msg_stamp (entry));
+    else
+    if (id == GAVEL_MSG_CLOSE) {
+        zlist_t *closed = zlist_new ();
+        zlist_autofree (closed);
+        gavel_auction_close_due (self->auction, gavel_msg_stamp (entry), closed);
+        for (char *line = (char *) zlist_first (closed); line; line = (char *) zlist_next (closed))
+            zsys_info ("replica %" PRIu64 " %s term %" PRIu64 ": closed %s", self->settings.id,
+                       s_role_names [self->role], self->term, line);
+        zlist_destroy (&closed);
+    }
+    self->applied = gavel_msg_index (entry);
+    //  The primary answers the clients whose entries these are
+    waiting_t *waiting = (waiting_t *) zlistx_first (self->writes);
+    while (waiting && waiting->index <= self->applied) {
+        if (waiting->index == self->applied && reply)
+            s_reply (self, &waiting->route, gavel_msg_dup (reply));
+        zlistx_delete (self->writes, zlistx_cursor (self->writes));
+        waiting = (waiting_t *) zlistx_first (self->writes);
+    }
+    gavel_msg_destroy (&reply);
+}
+
+static void
+s_apply_committed (gavel_core_t *self, int64_t now)
+{
+    while (self->applied < self->commit)
+        s_apply_entry (self, gavel_entrylog_at (self->log, self->applied + 1));
+    if (self->role == GAVEL_ROLE_PRIMARY)
+        s_serve_reads (self, now);
+}
+
+static size_t
+s_seq_quorum (gavel_core_t *self, uint64_t seq)
+{
+    size_t count = 1;           //  ourselves
+    for (size_t slot = 0; slot < self->settings.replicas; slot++)
+        if (slot != self->slot && self->acked_seq [slot] >= seq)
+            count++;
+    return count;
+}
+
+static void
+s_serve_reads (gavel_core_t *self, int64_t now)
+{
+    waiting_t *waiting;
+    while ((waiting = (waiting_t *) zlistx_first (self->reads))) {
+        if (self->applied < waiting->index
+        ||  s_seq_quorum (self, waiting->seq) < self->majority)
+            break;
+        gavel_msg_t *reply = gavel_auction_query (self->auction, waiting->request, now);
+        s_reply (self, &waiting->route, reply);
+        zlistx_delete (self->reads, zlistx_cursor (self->reads));
+    }
+}
+
+static int
+s_compare_desc (const void *a, const void *b)
+{
+    uint64_t x = *(const uint64_t *) a, y = *(const uint64_t *) b;
+    return x < y? 1: x > y? -1: 0;
+}
+
+//  An entry is committed once a majority stores it, but only entries of our
+//  own term are counted: older ones commit with them (the Raft rule that
+//  stops a deposed term's entry from being committed and then overwritten).
+static void
+s_advance_commit (gavel_core_t *self, int64_t now)
+{
+    uint64_t stored [GAVEL_CORE_REPLICAS_MAX];
+    size_t replicas = self->settings.replicas;
+    for (size_t slot = 0; slot < replicas; slot++)
+        stored [slot] = slot == self->slot? self->published: self->match [slot];
+    qsort (stored, replicas, sizeof stored [0], s_compare_desc);
+    uint64_t candidate = stored [self->majority - 1];
+    if (candidate > self->commit && gavel_entrylog_term_at (self->log, candidate) == self->term) {
+        self->commit = candidate;
+        s_apply_committed (self, now);
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  The primary's side: publish, heartbeat, acks, fetches
+
+static void
+s_heartbeat (gavel_core_t *self, int64_t now)
+{
+    gavel_msg_t *hb = s_peer_msg (self, GAVEL_MSG_HB);
+    gavel_msg_set_commit (hb, self->commit);
+    gavel_msg_set_last_index (hb, gavel_entrylog_last_index (self->log));
+    gavel_msg_set_seq (hb, ++self->hb_seq);
+    s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, hb);
+    self->hb_due = now + self->settings.heartbeat;
+    self->hb_wanted = false;
+}
+
+//  Entries appended since the last flush: stored, then one LOG message
+static void
+s_publish (gavel_core_t *self, int64_t now)
+{
+    uint64_t last = gavel_entrylog_last_index (self->log);
+    if (last == self->published)
+        return;
+    gavel_msg_t *save = gavel_msg_new (GAVEL_MSG_LOG);
+    gavel_msg_set_prev_index (save, self->published);
+    gavel_msg_t *log = s_peer_msg (self, GAVEL_MSG_LOG);
+    gavel_msg_set_prev_index (log, self->published);
+    gavel_msg_set_prev_term (log, gavel_entrylog_term_at (self->log, self->published));
+    for (uint64_t index = self->published + 1; index <= last; index++) {
+        gavel_msg_t *entry = gavel_msg_dup (gavel_entrylog_at (self->log, index));
+        gavel_msg_add_entry (save, &entry);
+        entry = gavel_msg_dup (gavel_entrylog_at (self->log, index));
+        gavel_msg_add_entry (log, &entry);
+    }
+    s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+    self->published = last;
+    //  Counting ourselves only after the save keeps "majority stored" true
+    s_advance_commit (self, now);
+    gavel_msg_set_commit (log, self->commit);
+    s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, log);
+}
+
+static void
+s_on_ack (gavel_core_t *self, gavel_msg_t *ack, int64_t now)
+{
+    if (self->role != GAVEL_ROLE_PRIMARY || gavel_msg_term (ack) != self->term)
+        return;
+    size_t slot = s_slot (self, gavel_msg_from (ack));
+    if (slot == SIZE_MAX || slot == self->slot)
+        return;
+    uint64_t index = gavel_msg_index (ack);
+    if (index > self->published)
+        index = self->published;
+    if (index > self->match [slot])
+        self->match [slot] = index;
+    if (gavel_msg_seq (ack) > self->acked_seq [slot] && gavel_msg_seq (ack) <= self->hb_seq)
+        self->acked_seq [slot] = gavel_msg_seq (ack);
+    self->acked_at [slot] = now;
+    s_advance_commit (self, now);
+    s_serve_reads (self, now);
+}
+
+static void
+s_on_fetch (gavel_core_t *self, gavel_msg_t *fetch, int64_t now)
+{
+    if (self->role != GAVEL_ROLE_PRIMARY)
+        return;
+    uint64_t last = gavel_entrylog_last_index (self->log);
+    uint64_t first = gavel_msg_index (fetch);
+    if (first < 1)
+        first = 1;
+    if (first > last + 1)
+        first = last + 1;
+    gavel_msg_t *entries = s_peer_msg (self, GAVEL_MSG_ENTRIES);
+    gavel_msg_set_prev_index (entries, first - 1);
+    gavel_msg_set_prev_term (entries, gavel_entrylog_term_at (self->log, first - 1));
+    gavel_msg_set_commit (entries, self->commit);
+    gavel_msg_set_last_index (entries, last);
+    for (uint64_t index = first; index <= last && index < first + self->settings.fetch_max; index++) {
+        gavel_msg_t *entry = gavel_msg_dup (gavel_entrylog_at (self->log, index));
+        gavel_msg_add_entry (entries, &entry);
+    }
+    s_emit (self, GAVEL_ACTION_MESH, gavel_msg_from (fetch), NULL, entries);
+}
+
+//  A primary that no majority has acked for an election time-out is cut
+//  off: it steps down so that its clients go and find the real one.
+static void
+s_check_quorum (gavel_core_t *self, int64_t now)
+{
+    if (now - self->primary_since < self->settings.election)
+        return;
+    size_t heard = 1;
+    for (size_t slot = 0; slot < self->settings.replicas; slot++)
+        if (slot != self->slot && now - self->acked_at [slot] < self->settings.election)
+            heard++;
+    if (heard < self->majority) {
+        self->primary = 0;
+        s_become_backup (self, now);
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  The backup's side: verify, store, ack, catch up
+
+static void
+s_ack (gavel_core_t *self)
+{
+    gavel_msg_t *ack = s_peer_msg (self, GAVEL_MSG_ACK);
+    gavel_msg_set_index (ack, self->verified);
+    gavel_msg_set_seq (ack, self->seq_seen);
+    s_emit (self, GAVEL_ACTION_ACK, self->primary, NULL, ack);
+}
+
+//  Tell a replica of an older term that it is one: its primary steps down
+static void
+s_fence (gavel_core_t *self, uint64_t stale)
+{
+    gavel_msg_t *ack = s_peer_msg (self, GAVEL_MSG_ACK);
+    s_emit (self, GAVEL_ACTION_ACK, stale, NULL, ack);
+}
+
+//  Ask the primary for what we lack. Everything up to our commit index is
+//  known to match, so asking from there always converges.
+static void
+s_fetch (gavel_core_t *self, int64_t now)
+{
+    if (now < self->fetch_due)
+        return;
+    //  Optimistic: ask for what follows our log; after a disagreement, from
+    //  the last point known to match
+    uint64_t from = gavel_entrylog_last_index (self->log) + 1;
+    if (self->diverged)
+        from = (self->verified > self->commit? self->verified: self->commit) + 1;
+    gavel_msg_t *fetch = s_peer_msg (self, GAVEL_MSG_FETCH);
+    gavel_msg_set_index (fetch, from);
+    s_emit (self, GAVEL_ACTION_MESH, self->primary, NULL, fetch);
+    self->fetch_due = now + 2 * self->settings.heartbeat;
+}
+
+static void
+s_learn_commit (gavel_core_t *self, uint64_t commit, int64_t now)
+{
+    if (commit > self->verified)
+        commit = self->verified;
+    if (commit > self->commit) {
+        self->commit = commit;
+        s_apply_committed (self, now);
+    }
+}
+
+//  Store the entries of a LOG or ENTRIES that follow prev_index, keeping
+//  what we already hold of the same term and cutting at the first conflict.
+//  Returns false when prev_index does not match our log (then we fetch).
+static bool
+s_store (gavel_core_t *self, gavel_msg_t *msg)
+{
+    uint64_t prev_index = gavel_msg_prev_index (msg);
+    uint64_t last = gavel_entrylog_last_index (self->log);
+    if (prev_index > last)
+        return false;           //  a gap: we missed something
+    if (gavel_entrylog_term_at (self->log, prev_index) != gavel_msg_prev_term (msg)) {
+        self->diverged = true;
+        return false;
+    }
+    self->diverged = false;
+    gavel_msg_t *save = NULL;
+    for (gavel_msg_t *entry = gavel_msg_first_entry (msg); entry; entry = gavel_msg_next_entry (msg)) {
+        uint64_t index = gavel_msg_index (entry);
+        if (index <= gavel_entrylog_last_index (self->log)) {
+            if (gavel_entrylog_term_at (self->log, index) == gavel_msg_term (entry))
+                continue;
+            //  Committed entries never conflict: that is the whole protocol
+            assert (index > self->commit);
+            gavel_entrylog_truncate (self->log, index - 1);
+        }
+        if (!save) {
+            save = gavel_msg_new (GAVEL_MSG_LOG);
+            gavel_msg_set_prev_index (save, index - 1);
+        }
+        gavel_msg_t *copy = gavel_msg_dup (entry);
+        gavel_entrylog_append (self->log, &copy);
+        copy = gavel_msg_dup (entry);
+        gavel_msg_add_entry (save, &copy);
+        if (gavel_msg_stamp (entry) > self->last_stamp)
+            self->last_stamp = gavel_msg_stamp (entry);
+    }
+    if (save)
+        s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+    uint64_t matched = prev_index + gavel_msg_entries (msg);
+    if (matched > self->verified)
+        self->verified = matched;
+    return true;
+}
+
+//  LOG, ENTRIES and HB: the primary of a term speaking. Returns false when
+//  the message is from an older term (and we have told its sender so).
+static bool
+s_from_primary (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
+{
+    uint64_t term = gavel_msg_term (msg);
+    uint64_t from = gavel_msg_from (msg);
+    if (s_slot (self, from) == SIZE_MAX || from == self->settings.id)
+        return false;
+    if (term < self->term) {
+        s_fence (self, from);
+        return false;
+    }
+    s_observe_term (self, term, now);
+    if (self->role == GAVEL_ROLE_PRIMARY)
+        return false;           //  one primary per term: cannot be another
+    s_follow (self, from, now);
+    return true;
+}
+
+static void
+s_on_log (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
+{
+    if (!s_from_primary (self, msg, now))
+        return;
+    bool entries = gavel_msg_id (msg) == GAVEL_MSG_ENTRIES;
+    if (entries)
+        self->fetch_due = 0;        //  the answer came: free to ask again
+    if (!s_store (self, msg))
+        s_fetch (self, now);
+    else
+    if (entries && gavel_msg_last_index (msg) > gavel_entrylog_last_index (self->log))
+        s_fetch (self, now);        //  more to come
+    s_learn_commit (self, gavel_msg_commit (msg), now);
+    s_ack (self);
+}
+
+static void
+s_on_heartbeat (gavel_core_t *self, gavel_msg_t *hb, int64_t now)
+{
+    if (!s_from_primary (self, hb, now))
+        return;
+    if (gavel_msg_seq (hb) > self->seq_seen)
+        self->seq_seen = gavel_msg_seq (hb);
+    if (self->verified < gavel_msg_last_index (hb))
+        s_fetch (self, now);
+    s_learn_commit (self, gavel_msg_commit (hb), now);
+    s_ack (self);
+}
+
+//  ---------------------------------------------------------------------------
+//  The bully election
+
+//  Rank: the better-informed log wins, the higher id breaks ties
+static int
+s_compare_rank (uint64_t last_term_a, uint64_t last_index_a, uint64_t id_a,
+                uint64_t last_term_b, uint64_t last_index_b, uint64_t id_b)
+{
+    if (last_term_a != last_term_b)
+        return last_term_a > last_term_b? 1: -1;
+    if (last_index_a != last_index_b)
+        return last_index_a > last_index_b? 1: -1;
+    return id_a > id_b? 1: id_a < id_b? -1: 0;
+}
+
+static int
+s_outranks_us (gavel_core_t *self, gavel_msg_t *msg)
+{
+    return s_compare_rank (gavel_msg_last_term (msg), gavel_msg_last_index (msg), gavel_msg_from (msg),
+                           gavel_entrylog_last_term (self->log),
+                           gavel_entrylog_last_index (self->log), self->settings.id) > 0;
+}
+
+static gavel_msg_t *
+s_ranked_msg (gavel_core_t *self, gavel_msg_id_t id, uint64_t term)
+{
+    gavel_msg_t *msg = s_peer_msg (self, id);
+    gavel_msg_set_term (msg, term);
+    gavel_msg_set_last_term (msg, gavel_entrylog_last_term (self->log));
+    gavel_msg_set_last_index (msg, gavel_entrylog_last_index (self->log));
+    return msg;
+}
+
+static void
+s_coordinate (gavel_core_t *self, int64_t now)
+{
+    self->term++;
+    self->vote = self->settings.id;
+    self->primary = 0;
+    s_save_state (self);
+    self->phase = ROUND_COORDINATE;
+    self->round_deadline = now + self->settings.election;
+    memset (self->answered, 0, sizeof self->answered);
+    s_log_role (self, "announcing itself coordinator");
+    if (self->majority == 1)
+        s_become_primary (self, now);
+    else
+        s_send_mesh_all (self, s_ranked_msg (self, GAVEL_MSG_COORDINATOR, self->term));
+}
+
+//  Suspicion: ask everyone whether they are alive and how well informed.
+//  The term is not raised yet, so a round that finds no majority leaves no
+//  trace that could depose a primary the others still hear.
+static void
+s_start_round (gavel_core_t *self, int64_t now)
+{
+    self->role = GAVEL_ROLE_CANDIDATE;
+    self->primary = 0;
+    self->phase = ROUND_PROBE;
+    self->round_deadline = now + 2 * self->settings.heartbeat;
+    memset (self->answered, 0, sizeof self->answered);
+    s_log_role (self, "primary silent: starting a bully round");
+    if (self->majority == 1)
+        s_coordinate (self, now);
+    else
+        s_send_mesh_all (self, s_ranked_msg (self, GAVEL_MSG_ELECTION, self->term + 1));
+}
+
+static size_t
+s_answers (gavel_core_t *self)
+{
+    size_t count = 1;
+    for (size_t slot = 0; slot < self->settings.replicas; slot++)
+        count += self->answered [slot];
+    return count;
+}
+
+static void
+s_on_election (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
+{
+    uint64_t from = gavel_msg_from (msg);
+    if (s_slot (self, from) == SIZE_MAX || from == self->settings.id)
+        return;
+    if (self->role == GAVEL_ROLE_PRIMARY) {
+        //  Alive and leading: a heartbeat straight to the asker ends its round
+        gavel_msg_t *hb = s_peer_msg (self, GAVEL_MSG_HB);
+        gavel_msg_set_commit (hb, self->commit);
+        gavel_msg_set_last_index (hb, gavel_entrylog_last_index (self->log));
+        gavel_msg_set_seq (hb, self->hb_seq);
+        s_emit (self, GAVEL_ACTION_MESH, from, NULL, hb);
+        return;
+    }
+    if (s_primary_is_fresh (self, now))
+        return;
+    s_emit (self, GAVEL_ACTION_MESH, from, NULL, s_ranked_msg (self, GAVEL_MSG_ALIVE, self->term));
+    if (self->role == GAVEL_ROLE_BACKUP && !s_outranks_us (self, msg))
+        s_start_round (self, now);
+}
+
+static void
+s_on_alive (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
+{
+    size_t slot = s_slot (self, gavel_msg_from (msg));
+    if (slot == SIZE_MAX || slot == self->slot)
+        return;
+    //  A newer term learnt here does not end our round: the round's own
+    //  term will be above it
+    if (self->role == GAVEL_ROLE_CANDIDATE && self->phase != ROUND_COORDINATE)
+        s_raise_term (self, gavel_msg_term (msg));
+    else
+        s_observe_term (self, gavel_msg_term (msg), now);
+    if (self->role != GAVEL_ROLE_CANDIDATE || self->phase == ROUND_COORDINATE)
+        return;
+    if (s_outranks_us (self, msg)) {
+        //  The bully rule: a better-informed replica is alive; let it lead
+        if (self->phase == ROUND_PROBE) {
+            self->phase = ROUND_DEFER;
+            self->round_deadline = now + self->settings.election;
+        }
+        return;
+    }
+    self->answered [slot] = true;
+    if (self->phase == ROUND_PROBE && s_answers (self) >= self->majority)
+        s_coordinate (self, now);
+}
+
+static void
+s_on_coordinator (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
+{
+    uint64_t from = gavel_msg_from (msg);
+    if (s_slot (self, from) == SIZE_MAX || from == self->settings.id)
+        return;
+    uint64_t term = gavel_msg_term (msg);
+    bool fresh = term > self->term && s_primary_is_fresh (self, now);
+    if (!fresh)
+        s_observe_term (self, term, now);
+    //  One coordinator per term, and only one at least as well informed as
+    //  we are: then a majority can never accept two, nor one that lacks a
+    //  committed entry.
+    bool up_to_date = s_compare_rank (gavel_msg_last_term (msg), gavel_msg_last_index (msg), 0,
+                                      gavel_entrylog_last_term (self->log),
+                                      gavel_entrylog_last_index (self->log), 0) >= 0;
+    bool grant = !fresh && term == self->term && up_to_date
+              && (self->vote == 0 || self->vote == from)
+              && self->role != GAVEL_ROLE_PRIMARY;
+    if (grant) {
+        if (self->vote != from) {
+            self->vote = from;
+            s_save_state (self);
+        }
+        if (self->role == GAVEL_ROLE_CANDIDATE)
+            s_become_backup (self, now);
+        self->heard = now;
+        self->election_due = now + s_election_timeout (self);
+    }
+    gavel_msg_t *accept = s_peer_msg (self, GAVEL_MSG_ACCEPT);
+    gavel_msg_set_granted (accept, grant);
+    s_emit (self, GAVEL_ACTION_MESH, from, NULL, accept);
+}
+
+static void
+s_on_accept (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
+{
+    size_t slot = s_slot (self, gavel_msg_from (msg));
+    if (slot == SIZE_MAX || slot == self->slot)
+        return;
+    s_observe_term (self, gavel_msg_term (msg), now);
+    if (self->role != GAVEL_ROLE_CANDIDATE || self->phase != ROUND_COORDINATE
+    ||  gavel_msg_term (msg) != self->term || !gavel_msg_granted (msg))
+        return;
+    self->answered [slot] = true;
+    if (s_answers (self) >= self->majority)
+        s_become_primary (self, now);
+}
+
+void
+gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
+{
+    assert (msg_p && *msg_p);
+    gavel_msg_t *msg = *msg_p;
+    switch (gavel_msg_id (msg)) {
+        case GAVEL_MSG_LOG:
+        case GAVEL_MSG_ENTRIES:     s_on_log (self, msg, now); break;
+        case GAVEL_MSG_HB:          s_on_heartbeat (self, msg, now); break;
+        case GAVEL_MSG_ACK:
+            s_observe_term (self, gavel_msg_term (msg), now);
+            s_on_ack (self, msg, now);
+            break;
+        case GAVEL_MSG_FETCH:
+            s_observe_term (self, gavel_msg_term (msg), now);
+            s_on_fetch (self, msg, now);
+            break;
+        case GAVEL_MSG_ELECTION:    s_on_election (self, msg, now); break;
+        case GAVEL_MSG_ALIVE:       s_on_alive (self, msg, now); break;
+        case GAVEL_MSG_COORDINATOR: s_on_coordinator (self, msg, now); break;
+        case GAVEL_MSG_ACCEPT:      s_on_accept (self, msg, now); break;
+        default:
+            break;                  //  not a replica's message: dropped
+    }
+    gavel_msg_destroy (msg_p);
+}
+
+//  ---------------------------------------------------------------------------
+//  Time
+
+//  The primary closes auctions by logging CLOSE, so that every replica
+//  closes them at the same point of the log.
+static void
+s_close_due (gavel_core_t *self, int64_t now)
+{
+    int64_t due = gavel_auction_next_deadline (self->auction);
+    if (due <= now && due > self->close_stamp && self->applied >= self->term_start) {
+        gavel_msg_t *close = gavel_msg_new (GAVEL_MSG_CLOSE);
+        s_append (self, &close, now);
+        self->close_stamp = self->last_stamp;
+    }
+}
+
+void
+gavel_core_tick (gavel_core_t *self, int64_t now)
+{
+    if (!self->started) {
+        self->started = true;
+        self->heard = now;
+        self->election_due = self->majority == 1? now: now + s_election_timeout (self);
+    }
+    switch (self->role) {
+        case GAVEL_ROLE_BACKUP:
+            if (now >= self->election_due)
+                s_start_round (self, now);
+            break;
+        case GAVEL_ROLE_CANDIDATE:
+            if (now >= self->round_deadline)
+                s_become_backup (self, now);
+            break;
+        case GAVEL_ROLE_PRIMARY:
+            s_check_quorum (self, now);
+            if (self->role == GAVEL_ROLE_PRIMARY) {
+                s_close_due (self, now);
+                if (now >= self->hb_due)
+                    s_heartbeat (self, now);
+            }
+            break;
+    }
+    s_expire (self, self->writes, now);
+    s_expire (self, self->reads, now);
+    s_expire (self, self->held, now);
+}
+
+void
+gavel_core_flush (gavel_core_t *self, int64_t now)
+{
+    if (self->role != GAVEL_ROLE_PRIMARY)
+        return;
+    s_publish (self, now);
+    if (self->hb_wanted)
+        s_heartbeat (self, now);
+    s_serve_reads (self, now);
+}
+
+int64_t
+gavel_core_next_deadline (gavel_core_t *self)
+{
+    if (!self->started)
+        return 0;
+    int64_t next = INT64_MAX;
+    if (self->role == GAVEL_ROLE_BACKUP)
+        next = self->election_due;
+    else
+    if (self->role == GAVEL_ROLE_CANDIDATE)
+        next = self->round_deadline;
+    else {
+        next = self->hb_due;
+        int64_t due = gavel_auction_next_deadline (self->auction);
+        if (due > self->close_stamp && due < next && self->applied >= self->term_start)
+            next = due;
+    }
+    zlistx_t *lists [] = { self->writes, self->reads, self->held };
+    for (size_t index = 0; index < 3; index++) {
+        int64_t earliest = s_earliest (lists [index]);
+        if (earliest < next)
+            next = earliest;
+    }
+    return next;
+}
+
+//  ---------------------------------------------------------------------------
+//  Construction, restore, accessors
+
 gavel_core_t *
-gavel_core_new (uint64_t replica_id)
+gavel_core_new (const gavel_core_settings_t *settings)
 {
     gavel_core_t *self = (gavel_core_t *) zmalloc (sizeof (gavel_core_t));
     assert (self);
-    self->id = replica_id;
-    self->term = 1;
+    self->settings = *settings;
+    self->slot = s_slot (self, settings->id);
+    assert (self->slot != SIZE_MAX);
+    self->majority = settings->replicas / 2 + 1;
+    self->role = GAVEL_ROLE_BACKUP;
+    self->log = gavel_entrylog_new ();
     self->auction = gavel_auction_new ();
     self->outbox = zlistx_new ();
     assert (self->outbox);
-    zlistx_set_destructor (self->outbox, s_outgoing_destroy);
+    zlistx_set_destructor (self->outbox, s_action_free);
+    self->writes = s_waiting_list ();
+    self->reads = s_waiting_list ();
+    self->held = s_waiting_list ();
     return self;
 }
 
@@ -48,192 +1131,316 @@ gavel_core_destroy (gavel_core_t **self_p)
     assert (self_p);
     if (*self_p) {
         gavel_core_t *self = *self_p;
+        zlistx_destroy (&self->writes);
+        zlistx_destroy (&self->reads);
+        zlistx_destroy (&self->held);
         zlistx_destroy (&self->outbox);
         gavel_auction_destroy (&self->auction);
+        gavel_entrylog_destroy (&self->log);
         free (self);
         *self_p = NULL;
     }
 }
 
-static void
-s_send (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *reply)
-{
-    outgoing_t *outgoing = (outgoing_t *) zmalloc (sizeof (outgoing_t));
-    assert (outgoing);
-    outgoing->route = route_p? *route_p: NULL;
-    if (route_p)
-        *route_p = NULL;
-    outgoing->reply = reply;
-    zlistx_add_end (self->outbox, outgoing);
-}
-
-static gavel_msg_t *
-s_status (gavel_core_t *self, gavel_msg_t *request)
-{
-    gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS, NULL, NULL);
-    gavel_msg_add_record (reply, "id=%" PRIu64 " role=primary term=%" PRIu64
-                          " commit=%" PRIu64 " applied=%" PRIu64 " auctions=%zu open=%zu bidders=%zu",
-                          self->id, self->term, self->applied, self->applied,
-                          gavel_auction_count (self->auction),
-                          gavel_auction_open_count (self->auction),
-                          gavel_auction_bidders (self->auction));
-    return reply;
-}
-
-//  Deadlines that passed are closed before anything else is applied at the
-//  same time, so the log reads in time order and a late bid sees "closed".
 void
-gavel_core_tick (gavel_core_t *self, int64_t now)
+gavel_core_restore (gavel_core_t *self, uint64_t term, uint64_t vote, zlistx_t **entries_p)
 {
-    zlist_t *closed = zlist_new ();
-    zlist_autofree (closed);
-    size_t count = gavel_auction_close_due (self->auction, now, closed);
-    self->applied += count;
-    for (char *line = (char *) zlist_first (closed); line; line = (char *) zlist_next (closed))
-        zsys_info ("replica %" PRIu64 " primary term %" PRIu64 ": closed %s",
-                   self->id, self->term, line);
-    zlist_destroy (&closed);
-}
-
-void
-gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_p, int64_t now)
-{
-    assert (request_p && *request_p);
-    gavel_msg_t *request = *request_p;
-    gavel_core_tick (self, now);
-    gavel_msg_t *reply = NULL;
-    switch (gavel_msg_id (request)) {
-        case GAVEL_MSG_OPEN:
-        case GAVEL_MSG_BID:
-            reply = gavel_auction_apply (self->auction, request, now);
-            self->applied++;
-            break;
-        case GAVEL_MSG_RESULT:
-        case GAVEL_MSG_LIST:
-            reply = gavel_auction_query (self->auction, request, now);
-            break;
-        case GAVEL_MSG_STATUS:
-            reply = s_status (self, request);
-            break;
-        case GAVEL_MSG_REPLY:
-            reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_EXCEPTION,
-                                         "unknown-command", "REPLY is not a request");
-            break;
+    assert (!self->started);
+    self->term = term;
+    self->vote = vote;
+    if (entries_p && *entries_p) {
+        gavel_msg_t *entry;
+        while ((entry = (gavel_msg_t *) zlistx_detach (*entries_p, NULL))) {
+            if (gavel_msg_stamp (entry) > self->last_stamp)
+                self->last_stamp = gavel_msg_stamp (entry);
+            gavel_entrylog_append (self->log, &entry);
+        }
+        zlistx_destroy (entries_p);
     }
-    if (gavel_msg_id (request) == GAVEL_MSG_OPEN && gavel_msg_outcome (reply) == GAVEL_SUCCESS)
-        zsys_info ("replica %" PRIu64 " primary term %" PRIu64 ": %s opened %s: %s",
-                   self->id, self->term, gavel_msg_name (request), gavel_msg_item (request),
-                   gavel_msg_record (reply, 0));
-    s_send (self, route_p, reply);
-    gavel_msg_destroy (request_p);
 }
 
-int64_t
-gavel_core_next_deadline (gavel_core_t *self)
+gavel_action_t *
+gavel_core_next_action (gavel_core_t *self)
 {
-    return gavel_auction_next_deadline (self->auction);
+    return (gavel_action_t *) zlistx_detach (self->outbox, NULL);
 }
 
-gavel_msg_t *
-gavel_core_next_reply (gavel_core_t *self, zmsg_t **route_p)
+gavel_role_t gavel_core_role (gavel_core_t *self) { return self->role; }
+const char *gavel_core_role_name (gavel_core_t *self) { return s_role_names [self->role]; }
+uint64_t gavel_core_id (gavel_core_t *self) { return self->settings.id; }
+uint64_t gavel_core_term (gavel_core_t *self) { return self->term; }
+uint64_t gavel_core_primary (gavel_core_t *self) { return self->primary; }
+uint64_t gavel_core_commit (gavel_core_t *self) { return self->commit; }
+uint64_t gavel_core_applied (gavel_core_t *self) { return self->applied; }
+uint64_t gavel_core_last_index (gavel_core_t *self) { return gavel_entrylog_last_index (self->log); }
+gavel_msg_t *gavel_core_entry (gavel_core_t *self, uint64_t index) { return gavel_entrylog_at (self->log, index); }
+gavel_auction_t *gavel_core_auction (gavel_core_t *self) { return self->auction; }
+
+//  ---------------------------------------------------------------------------
+//  Self test: a tiny network of cores with instant delivery and a virtual
+//  clock, for scenarios with exact times. tests/gavel_sim.c does the rest.
+
+#define TEST_T0 1700000000000LL
+
+typedef struct {
+    size_t replicas;
+    gavel_core_t *cores [GAVEL_CORE_REPLICAS_MAX];
+    bool down [GAVEL_CORE_REPLICAS_MAX];        //  receives and sends nothing
+    int64_t now;
+    zlistx_t *replies;                          //  gavel_msg_t * for the client
+} s_net_t;
+
+static void
+s_net_deliver (s_net_t *net, size_t from, gavel_action_t *action)
 {
-    outgoing_t *outgoing = (outgoing_t *) zlistx_first (self->outbox);
-    if (!outgoing)
-        return NULL;
-    gavel_msg_t *reply = outgoing->reply;
-    *route_p = outgoing->route;
-    outgoing->reply = NULL;
-    outgoing->route = NULL;
-    zlistx_delete (self->outbox, zlistx_cursor (self->outbox));
-    return reply;
+    if (action->kind == GAVEL_ACTION_REPLY) {
+        zlistx_add_end (net->replies, action->msg);
+        action->msg = NULL;
+        return;
+    }
+    for (size_t to = 0; to < net->replicas; to++) {
+        bool addressed = action->kind == GAVEL_ACTION_PUBLISH? to != from: action->to == to + 1;
+        if (!addressed || net->down [to] || action->kind == GAVEL_ACTION_SAVE_STATE
+        ||  action->kind == GAVEL_ACTION_SAVE_ENTRIES)
+            continue;
+        gavel_msg_t *copy = gavel_msg_dup (action->msg);
+        gavel_core_receive (net->cores [to], &copy, net->now);
+    }
 }
 
-uint64_t
-gavel_core_applied (gavel_core_t *self)
+//  Drain every outbox until the network is quiet at this instant
+static void
+s_net_settle (s_net_t *net)
 {
-    return self->applied;
+    bool busy = true;
+    while (busy) {
+        busy = false;
+        for (size_t index = 0; index < net->replicas; index++) {
+            if (net->down [index])
+                continue;
+            gavel_core_flush (net->cores [index], net->now);
+            gavel_action_t *action;
+            while ((action = gavel_core_next_action (net->cores [index]))) {
+                s_net_deliver (net, index, action);
+                gavel_action_destroy (&action);
+                busy = true;
+            }
+        }
+    }
 }
 
-//  -------------------------------------------------------------------------
-//  Self test: drive the core with no sockets and a made-up clock
+//  Advance the clock to `until`, a millisecond at a time
+static void
+s_net_run (s_net_t *net, int64_t until)
+{
+    while (net->now < until) {
+        net->now++;
+        for (size_t index = 0; index < net->replicas; index++)
+            if (!net->down [index] && gavel_core_next_deadline (net->cores [index]) <= net->now)
+                gavel_core_tick (net->cores [index], net->now);
+        s_net_settle (net);
+    }
+}
+
+static s_net_t *
+s_net_new (size_t replicas)
+{
+    s_net_t *net = (s_net_t *) zmalloc (sizeof (s_net_t));
+    net->replicas = replicas;
+    net->now = TEST_T0;
+    net->replies = zlistx_new ();
+    for (size_t index = 0; index < replicas; index++) {
+        gavel_core_settings_t settings;
+        gavel_core_settings_default (&settings, index + 1, replicas);
+        net->cores [index] = gavel_core_new (&settings);
+        gavel_core_tick (net->cores [index], net->now);
+    }
+    return net;
+}
+
+static void
+s_net_destroy (s_net_t **net_p)
+{
+    s_net_t *net = *net_p;
+    for (size_t index = 0; index < net->replicas; index++)
+        gavel_core_destroy (&net->cores [index]);
+    gavel_msg_t *reply;
+    while ((reply = (gavel_msg_t *) zlistx_detach (net->replies, NULL)))
+        gavel_msg_destroy (&reply);
+    zlistx_destroy (&net->replies);
+    free (net);
+    *net_p = NULL;
+}
+
+static size_t
+s_net_primary (s_net_t *net)
+{
+    size_t found = SIZE_MAX;
+    for (size_t index = 0; index < net->replicas; index++)
+        if (!net->down [index] && gavel_core_role (net->cores [index]) == GAVEL_ROLE_PRIMARY) {
+            assert (found == SIZE_MAX);
+            found = index;
+        }
+    return found;
+}
+
+//  Send a request to replica index; return the reply it produced by `until`
+static gavel_msg_t *
+s_net_call (s_net_t *net, size_t index, gavel_msg_t *request, int64_t until)
+{
+    gavel_core_request (net->cores [index], NULL, &request, net->now);
+    s_net_settle (net);
+    while (zlistx_size (net->replies) == 0 && net->now < until)
+        s_net_run (net, net->now + 1);
+    return (gavel_msg_t *) zlistx_detach (net->replies, NULL);
+}
 
 static gavel_msg_t *
-s_request (gavel_msg_id_t id, uint64_t request_id)
+s_test_bid (uint64_t request_id, uint64_t auction, int64_t amount)
 {
-    gavel_msg_t *msg = gavel_msg_new (id);
-    gavel_msg_set_request_id (msg, request_id);
-    gavel_msg_set_session (msg, "test");
-    gavel_msg_set_name (msg, "alice");
-    return msg;
+    gavel_msg_t *bid = gavel_msg_new (GAVEL_MSG_BID);
+    gavel_msg_set_request_id (bid, request_id);
+    gavel_msg_set_session (bid, "test");
+    gavel_msg_set_name (bid, "alice");
+    gavel_msg_set_auction (bid, auction);
+    gavel_msg_set_amount (bid, amount);
+    return bid;
 }
 
-//  Run one request through the core and return its reply.
 static gavel_msg_t *
-s_call (gavel_core_t *core, gavel_msg_t *request, int64_t now)
+s_test_open (uint64_t request_id, int64_t duration)
 {
-    zmsg_t *route = zmsg_new ();
-    zmsg_addstr (route, "client-1");
-    gavel_core_request (core, &route, &request, now);
-    assert (route == NULL && request == NULL);
-    gavel_msg_t *reply = gavel_core_next_reply (core, &route);
-    assert (reply);
-    assert (route && zframe_streq (zmsg_first (route), "client-1"));
-    zmsg_destroy (&route);
-    assert (gavel_core_next_reply (core, &route) == NULL);
-    return reply;
+    gavel_msg_t *open = gavel_msg_new (GAVEL_MSG_OPEN);
+    gavel_msg_set_request_id (open, request_id);
+    gavel_msg_set_session (open, "test");
+    gavel_msg_set_name (open, "carol");
+    gavel_msg_set_item (open, "lamp");
+    gavel_msg_set_duration (open, duration);
+    return open;
+}
+
+static void
+s_test_alone (void)
+{
+    s_net_t *net = s_net_new (1);
+    s_net_settle (net);
+    //  A cluster of one elects itself at once
+    assert (s_net_primary (net) == 0);
+    assert (gavel_core_term (net->cores [0]) == 1);
+    gavel_msg_t *reply = s_net_call (net, 0, s_test_open (1, 1000), net->now + 10);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    reply = s_net_call (net, 0, s_test_bid (2, 1, 50), net->now + 10);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    //  The deadline closes the auction through a CLOSE entry, on time
+    s_net_run (net, TEST_T0 + 1000);
+    gavel_msg_t *last = gavel_core_entry (net->cores [0], gavel_core_last_index (net->cores [0]));
+    assert (gavel_msg_id (last) == GAVEL_MSG_CLOSE);
+    assert (gavel_msg_stamp (last) == TEST_T0 + 1000);
+    assert (gavel_core_commit (net->cores [0]) == gavel_core_last_index (net->cores [0]));
+    assert (gavel_core_next_deadline (net->cores [0]) > TEST_T0 + 1000);
+    s_net_destroy (&net);
+}
+
+static void
+s_test_failover (void)
+{
+    s_net_t *net = s_net_new (3);
+    //  Replica 3 (highest id, logs equal) asks first, at E plus its jitter,
+    //  and wins in one round trip
+    s_net_run (net, TEST_T0 + 250 + 25);
+    size_t primary = s_net_primary (net);
+    assert (primary == 2);
+    uint64_t term = gavel_core_term (net->cores [2]);
+    assert (term == 1);
+
+    //  A backup redirects to the primary
+    gavel_msg_t *reply = s_net_call (net, 0, s_test_open (1, 60000), net->now + 10);
+    assert (gavel_msg_outcome (reply) == GAVEL_REDIRECT);
+    assert (streq (gavel_msg_reason (reply), "not-primary"));
+    char value [16];
+    assert (gavel_record_get (gavel_msg_record (reply, 0), "primary", value, sizeof value) == 0);
+    assert (streq (value, "3"));
+    gavel_msg_destroy (&reply);
+
+    //  The primary commits through a majority and answers
+    reply = s_net_call (net, 2, s_test_open (1, 60000), net->now + 10);
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    reply = s_net_call (net, 2, s_test_bid (2, 1, 100), net->now + 10);
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    uint64_t committed = gavel_core_commit (net->cores [2]);
+    s_net_run (net, net->now + 60);        //  a heartbeat carries the commit index
+    for (size_t index = 0; index < 3; index++)
+        assert (gavel_core_commit (net->cores [index]) == committed);
+
+    //  The primary goes silent: a new one within E + spread + a few ms,
+    //  and the committed bid is still there
+    int64_t crash = net->now;
+    net->down [2] = true;
+    while (s_net_primary (net) == SIZE_MAX && net->now < crash + 1000)
+        s_net_run (net, net->now + 1);
+    primary = s_net_primary (net);
+    assert (primary == 1);
+    assert (net->now - crash <= 250 + 50 + 50);
+    assert (gavel_core_term (net->cores [1]) == term + 1);
+    gavel_msg_t *result = gavel_msg_new (GAVEL_MSG_RESULT);
+    gavel_msg_set_request_id (result, 3);
+    gavel_msg_set_session (result, "test");
+    gavel_msg_set_name (result, "alice");
+    gavel_msg_set_auction (result, 1);
+    reply = s_net_call (net, 1, result, net->now + 100);
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    assert (strstr (gavel_msg_record (reply, 0), "highest=100 bidder=alice"));
+    gavel_msg_destroy (&reply);
+
+    //  A retry of the bid at the new primary is not applied twice
+    reply = s_net_call (net, 1, s_test_bid (2, 1, 100), net->now + 100);
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+
+    //  The old primary wakes up (as after SIGCONT) with a bid in hand: it
+    //  cannot commit it, steps down on the first answer it gets, and sends
+    //  the client on to the new primary instead of saying success
+    net->down [2] = false;
+    gavel_msg_t *late = s_test_bid (5, 1, 500);
+    assert (gavel_core_role (net->cores [2]) == GAVEL_ROLE_PRIMARY);
+    reply = s_net_call (net, 2, late, net->now + 100);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_REDIRECT);
+    gavel_msg_destroy (&reply);
+    assert (gavel_core_role (net->cores [2]) == GAVEL_ROLE_BACKUP);
+    assert (gavel_core_term (net->cores [2]) == term + 1);
+    //  Its unreplicated tail is replaced by the new primary's log
+    s_net_run (net, net->now + 200);
+    uint64_t last = gavel_core_last_index (net->cores [1]);
+    assert (gavel_core_last_index (net->cores [2]) == last);
+    for (uint64_t index = 1; index <= last; index++) {
+        char line_a [GAVEL_ENTRY_MAX], line_b [GAVEL_ENTRY_MAX];
+        gavel_msg_encode_entry (gavel_core_entry (net->cores [1], index), line_a, sizeof line_a);
+        gavel_msg_encode_entry (gavel_core_entry (net->cores [2], index), line_b, sizeof line_b);
+        assert (streq (line_a, line_b));
+    }
+    assert (gavel_core_commit (net->cores [2]) == gavel_core_commit (net->cores [1]));
+
+    //  Two of three down: a write waits for its time-out, then no-quorum
+    net->down [0] = true;
+    net->down [2] = true;
+    int64_t sent = net->now;
+    reply = s_net_call (net, 1, s_test_bid (6, 1, 600), net->now + 2000);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_EXCEPTION);
+    assert (streq (gavel_msg_reason (reply), "no-quorum"));
+    assert (net->now - sent <= 1000 + 1);
+    gavel_msg_destroy (&reply);
+    s_net_destroy (&net);
 }
 
 void
 gavel_core_test (bool verbose)
 {
     printf (" * gavel_core: ");
-    int64_t t0 = 1700000000000;
-    gavel_core_t *core = gavel_core_new (1);
-    assert (gavel_core_next_deadline (core) == INT64_MAX);
-
-    gavel_msg_t *open = s_request (GAVEL_MSG_OPEN, 1);
-    gavel_msg_set_item (open, "lamp");
-    gavel_msg_set_duration (open, 1000);
-    gavel_msg_t *reply = s_call (core, open, t0);
-    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
-    assert (gavel_msg_request_id (reply) == 1);
-    gavel_msg_destroy (&reply);
-    assert (gavel_core_next_deadline (core) == t0 + 1000);
-
-    gavel_msg_t *bid = s_request (GAVEL_MSG_BID, 2);
-    gavel_msg_set_auction (bid, 1);
-    gavel_msg_set_amount (bid, 50);
-    reply = s_call (core, bid, t0 + 10);
-    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
-    gavel_msg_destroy (&reply);
-    assert (gavel_core_applied (core) == 2);
-
-    //  A tick at the deadline closes the auction: no more deadline wanted
-    gavel_core_tick (core, t0 + 1000);
-    assert (gavel_core_next_deadline (core) == INT64_MAX);
-    assert (gavel_core_applied (core) == 3);
-
-    gavel_msg_t *status = s_request (GAVEL_MSG_STATUS, 3);
-    reply = s_call (core, status, t0 + 1001);
-    char value [32];
-    assert (gavel_record_get (gavel_msg_record (reply, 0), "role", value, sizeof value) == 0);
-    assert (streq (value, "primary"));
-    assert (gavel_record_get (gavel_msg_record (reply, 0), "applied", value, sizeof value) == 0);
-    assert (streq (value, "3"));
-    assert (gavel_record_get (gavel_msg_record (reply, 0), "open", value, sizeof value) == 0);
-    assert (streq (value, "0"));
-    gavel_msg_destroy (&reply);
-
-    gavel_msg_t *result = s_request (GAVEL_MSG_RESULT, 4);
-    gavel_msg_set_auction (result, 1);
-    reply = s_call (core, result, t0 + 2000);
-    assert (streq (gavel_msg_record (reply, 0), "auction=1 state=closed winner=alice amount=50"));
-    gavel_msg_destroy (&reply);
-
-    //  Replies left in the outbox are freed with the core
-    gavel_msg_t *list = s_request (GAVEL_MSG_LIST, 5);
-    gavel_core_request (core, NULL, &list, t0 + 2000);
-    gavel_core_destroy (&core);
-    gavel_core_destroy (&core);
+    s_test_alone ();
+    s_test_failover ();
     printf ("OK\n");
 }

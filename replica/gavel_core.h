@@ -1,47 +1,131 @@
 /*  gavel_core: the replica's logic, driven by events with the time given.
 
-    The single entry point of the pure core: a request arrived, time passed.
-    Replies come out through an outbox that the shell drains after each call.
-    It never touches a socket, a clock or a file, so tests drive it directly.
+    The single entry point of the pure core. Events go in (a client request, a
+    message from another replica, time passing, the end of a loop turn), each
+    with `now`; actions come out through an outbox that the shell drains after
+    every call, in order. The core never touches a socket, a clock, a file or
+    a random number, so the simulator (tests/gavel_sim.c) can run several of
+    them over a made-up network and clock and replay any run from its seed.
 
-    Today it is a cluster of one: a state-changing request is stamped with
-    `now` and applied at once. Replication puts a log between the two.
+    Roles: every replica starts as a backup. When the primary's heartbeats
+    stop for the election time-out it runs a bully round over the mesh and,
+    if a majority accepts it as coordinator of a new term, becomes primary
+    (docs/CORRECTNESS.md argues why this is safe).
+
+    Durability: the core asks for its term, vote and log entries to be stored
+    (GAVEL_ACTION_SAVE_STATE, GAVEL_ACTION_SAVE_ENTRIES) and assumes they are
+    stored once the shell has carried out the action; it never sends an ACK or
+    an ACCEPT before the action that makes it true, so a shell that executes
+    the outbox in order acks only what is on disk.
 */
 #ifndef GAVEL_CORE_H_INCLUDED
 #define GAVEL_CORE_H_INCLUDED
 
 #include "gavel_msg.h"
 
+#define GAVEL_CORE_REPLICAS_MAX 7
+
+typedef struct {
+    uint64_t id;                        //  this replica, 1..7
+    size_t replicas;                    //  1..7, odd
+    uint64_t ids [GAVEL_CORE_REPLICAS_MAX];
+    //  Each replica's client endpoint, for redirects (borrowed strings)
+    const char *clients [GAVEL_CORE_REPLICAS_MAX];
+    int64_t heartbeat;                  //  H, ms between heartbeats (50)
+    int64_t election;                   //  E, ms of silence before a round (250)
+    int64_t election_spread;            //  lower ids wait up to this much longer (50)
+    int64_t request_timeout;            //  ms a request may wait for a quorum (1000)
+    size_t fetch_max;                   //  entries per ENTRIES answer (1000)
+} gavel_core_settings_t;
+
+//  The defaults above, for replica `id` of `replicas` numbered 1..replicas.
+void
+    gavel_core_settings_default (gavel_core_settings_t *settings,
+                                 uint64_t id, size_t replicas);
+
+typedef enum {
+    GAVEL_ACTION_REPLY = 1,     //  msg to the client behind route
+    GAVEL_ACTION_PUBLISH,       //  msg on our PUB socket (LOG, HB)
+    GAVEL_ACTION_ACK,           //  msg to replica `to`'s ack PULL
+    GAVEL_ACTION_MESH,          //  msg to replica `to` over the mesh
+    GAVEL_ACTION_SAVE_STATE,    //  store term and vote (no msg)
+    GAVEL_ACTION_SAVE_ENTRIES   //  store msg's entries, after dropping every
+                                //  stored entry from msg's prev_index + 1 on
+} gavel_action_kind_t;
+
+typedef struct {
+    gavel_action_kind_t kind;
+    uint64_t to;                //  ACK, MESH: replica id
+    zmsg_t *route;              //  REPLY: the shell's envelope, or NULL
+    gavel_msg_t *msg;
+    uint64_t term;              //  SAVE_STATE
+    uint64_t vote;              //  SAVE_STATE: 0 for none
+} gavel_action_t;
+
+typedef enum {
+    GAVEL_ROLE_BACKUP = 1,
+    GAVEL_ROLE_CANDIDATE,       //  running a bully round
+    GAVEL_ROLE_PRIMARY
+} gavel_role_t;
+
 typedef struct _gavel_core_t gavel_core_t;
 
+//  Create a core as a backup at term 0 with an empty log. Copies settings.
 gavel_core_t *
-    gavel_core_new (uint64_t replica_id);
+    gavel_core_new (const gavel_core_settings_t *settings);
 
 void
     gavel_core_destroy (gavel_core_t **self_p);
 
-//  A decoded client request arrived at `now` (ms, wall clock). Takes ownership
-//  of route (the opaque envelope the shell needs to answer; may be NULL) and
-//  of the request. The reply goes to the outbox.
+//  Before any event: load what was stored (term, vote, entries in index
+//  order, from 1). Takes ownership of the entries.
+void
+    gavel_core_restore (gavel_core_t *self, uint64_t term, uint64_t vote,
+                        zlistx_t **entries_p);
+
+//  A decoded client request arrived. Takes ownership of route (the opaque
+//  envelope the shell needs to answer; may be NULL) and of the request.
 void
     gavel_core_request (gavel_core_t *self, zmsg_t **route_p,
                         gavel_msg_t **request_p, int64_t now);
 
-//  Time passed: closes auctions whose deadline is due.
+//  A decoded message from another replica arrived (LOG, HB, ACK, FETCH,
+//  ENTRIES, ELECTION, ALIVE, COORDINATOR, ACCEPT). Takes ownership.
+void
+    gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now);
+
+//  Time passed: heartbeats, election time-outs, request time-outs, deadlines.
 void
     gavel_core_tick (gavel_core_t *self, int64_t now);
+
+//  The shell read everything that was ready: publish what this turn
+//  appended as one LOG message (batching), answer what it committed.
+void
+    gavel_core_flush (gavel_core_t *self, int64_t now);
 
 //  The next time the core wants a tick, or INT64_MAX.
 int64_t
     gavel_core_next_deadline (gavel_core_t *self);
 
-//  Take the next reply from the outbox, or NULL when empty; the envelope it
-//  goes to is handed back through route_p. Caller owns both.
-gavel_msg_t *
-    gavel_core_next_reply (gavel_core_t *self, zmsg_t **route_p);
+//  Take the next action, or NULL when the outbox is empty. Caller destroys it.
+gavel_action_t *
+    gavel_core_next_action (gavel_core_t *self);
+void
+    gavel_action_destroy (gavel_action_t **self_p);
 
-uint64_t
-    gavel_core_applied (gavel_core_t *self);     //  entries applied so far
+//  What the simulator, the tests and STATUS look at.
+gavel_role_t gavel_core_role (gavel_core_t *self);
+const char * gavel_core_role_name (gavel_core_t *self);
+uint64_t     gavel_core_id (gavel_core_t *self);
+uint64_t     gavel_core_term (gavel_core_t *self);
+uint64_t     gavel_core_primary (gavel_core_t *self);     //  0: unknown
+uint64_t     gavel_core_commit (gavel_core_t *self);
+uint64_t     gavel_core_applied (gavel_core_t *self);
+uint64_t     gavel_core_last_index (gavel_core_t *self);
+//  The entry at index (1..last_index), borrowed, or NULL.
+gavel_msg_t *gavel_core_entry (gavel_core_t *self, uint64_t index);
+//  The applied auction state, borrowed (for the simulator's checks).
+struct _gavel_auction_t *gavel_core_auction (gavel_core_t *self);
 
 void
     gavel_core_test (bool verbose);

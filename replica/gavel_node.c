@@ -1,29 +1,134 @@
-/*  gavel_node: the replica's shell. Sockets, the poll loop, the clock.
+/*  gavel_node: the replica's shell. Sockets, the poll loop, the clock, disk.
+
+    Everything the pure core cannot do: it reads what arrives on the four
+    endpoints, gives it to the core with the time, and carries out the
+    core's actions in order (store, then send), so that an ACK never leaves
+    before what it acknowledges is written.
 */
 #include "gavel_node.h"
 #include "gavel_core.h"
 #include "gavel_msg.h"
 #include "gavel_sock.h"
+#include "gavel_store.h"
+
+//  What one loop turn reads from one socket at most, so no socket starves
+#define TURN_MAX 256
 
 struct _gavel_node_t {
     uint64_t id;
-    zsock_t *client;            //  ROUTER for requests
+    size_t replicas;
+    zsock_t *client;            //  ROUTER: clients' requests
+    zsock_t *pub;               //  PUB: log, heartbeats
+    zsock_t *sub [GAVEL_CORE_REPLICAS_MAX];     //  SUB: each peer's log and heartbeats
+    zsock_t *pull;              //  PULL: backups' acks
+    zsock_t *mesh;              //  ROUTER: peers' elections and fetches
+    zsock_t *push [GAVEL_CORE_REPLICAS_MAX];    //  to each peer's ack
+    zsock_t *dealer [GAVEL_CORE_REPLICAS_MAX];  //  to each peer's mesh
+    uint64_t ids [GAVEL_CORE_REPLICAS_MAX];
     gavel_core_t *core;
-    uint64_t requests;          //  decoded requests, for the log at exit
-    uint64_t rejected;          //  requests that failed to decode
+    gavel_store_t *store;       //  NULL: nothing is kept (tests)
+    int64_t clock_offset;       //  wall clock at start minus monotonic clock
+    uint64_t requests;          //  decoded client requests
+    uint64_t rejected;          //  client requests that failed to decode
+    uint64_t dropped;           //  peer messages that failed to decode
 };
 
-gavel_node_t *
-gavel_node_new (uint64_t replica_id, const char *client_endpoint, char *error, size_t error_size)
+//  Stamps are wall-clock time, but timers must not jump with the wall
+//  clock: the monotonic clock, offset once to read as wall-clock time.
+static int64_t
+s_now (gavel_node_t *self)
 {
-    zsock_t *client = gavel_sock_new_server (client_endpoint, error, error_size);
-    if (!client)
+    return zclock_mono () + self->clock_offset;
+}
+
+//  Our sockets receive only after a poll said so: reads never wait
+static zsock_t *
+s_socket (int type, const char *endpoint, bool bind, const char *identity,
+          char *error, size_t error_size)
+{
+    zsock_t *sock = gavel_sock_new (type, endpoint, bind, identity, error, error_size);
+    if (sock)
+        zsock_set_rcvtimeo (sock, 0);
+    return sock;
+}
+
+static int
+s_open_sockets (gavel_node_t *self, gavel_config_t *config, char *error, size_t size)
+{
+    const gavel_replica_conf_t *me = gavel_config_find (config, self->id);
+    self->client = gavel_sock_new_server (me->client, error, size);
+    if (!self->client)
+        return -1;
+    zsock_set_rcvtimeo (self->client, 0);
+    if (self->replicas == 1)
+        return 0;
+    if (!(self->pub = s_socket (ZMQ_PUB, me->pub, true, NULL, error, size))
+    ||  !(self->pull = s_socket (ZMQ_PULL, me->ack, true, NULL, error, size))
+    ||  !(self->mesh = s_socket (ZMQ_ROUTER, me->mesh, true, NULL, error, size)))
+        return -1;
+    char identity [24];
+    snprintf (identity, sizeof identity, "%" PRIu64, self->id);
+    for (size_t slot = 0; slot < self->replicas; slot++) {
+        const gavel_replica_conf_t *peer = gavel_config_replica (config, slot);
+        if (peer->id == self->id)
+            continue;
+        if (!(self->sub [slot] = s_socket (ZMQ_SUB, peer->pub, false, NULL, error, size))
+        ||  !(self->push [slot] = s_socket (ZMQ_PUSH, peer->ack, false, NULL, error, size))
+        ||  !(self->dealer [slot] = s_socket (ZMQ_DEALER, peer->mesh, false, identity, error, size)))
+            return -1;
+        zsock_set_subscribe (self->sub [slot], "log");
+        zsock_set_subscribe (self->sub [slot], "hb");
+    }
+    return 0;
+}
+
+static int
+s_open_store (gavel_node_t *self, const char *directory, char *error, size_t size)
+{
+    uint64_t term = 0, vote = 0;
+    zlistx_t *entries = NULL;
+    if (directory && *directory) {
+        self->store = gavel_store_new (directory, error, size);
+        if (!self->store || gavel_store_load (self->store, &term, &vote, &entries, error, size))
+            return -1;
+        zsys_info ("replica %" PRIu64 ": loaded term %" PRIu64 " and %zu entries from %s",
+                   self->id, term, zlistx_size (entries), directory);
+    }
+    gavel_core_restore (self->core, term, vote, &entries);
+    return 0;
+}
+
+gavel_node_t *
+gavel_node_new (gavel_config_t *config, uint64_t id, char *error, size_t error_size)
+{
+    const gavel_replica_conf_t *me = gavel_config_find (config, id);
+    if (!me) {
+        snprintf (error, error_size, "the cluster file lists no replica %" PRIu64, id);
         return NULL;
+    }
     gavel_node_t *self = (gavel_node_t *) zmalloc (sizeof (gavel_node_t));
     assert (self);
-    self->id = replica_id;
-    self->client = client;
-    self->core = gavel_core_new (replica_id);
+    self->id = id;
+    self->replicas = gavel_config_replicas (config);
+    self->clock_offset = zclock_time () - zclock_mono ();
+
+    gavel_core_settings_t settings;
+    gavel_core_settings_default (&settings, id, self->replicas);
+    const gavel_settings_t *cluster = gavel_config_settings (config);
+    for (size_t slot = 0; slot < self->replicas; slot++) {
+        settings.ids [slot] = gavel_config_replica (config, slot)->id;
+        settings.clients [slot] = gavel_config_replica (config, slot)->client;
+        self->ids [slot] = settings.ids [slot];
+    }
+    settings.heartbeat = cluster->heartbeat;
+    settings.election = cluster->election;
+    settings.election_spread = cluster->election_spread;
+    settings.request_timeout = cluster->commit_timeout;
+    self->core = gavel_core_new (&settings);
+
+    if (s_open_store (self, me->data, error, error_size)
+    ||  s_open_sockets (self, config, error, error_size))
+        gavel_node_destroy (&self);
     return self;
 }
 
@@ -34,7 +139,16 @@ gavel_node_destroy (gavel_node_t **self_p)
     if (*self_p) {
         gavel_node_t *self = *self_p;
         gavel_core_destroy (&self->core);
+        gavel_store_destroy (&self->store);
         zsock_destroy (&self->client);
+        zsock_destroy (&self->pub);
+        zsock_destroy (&self->pull);
+        zsock_destroy (&self->mesh);
+        for (size_t slot = 0; slot < GAVEL_CORE_REPLICAS_MAX; slot++) {
+            zsock_destroy (&self->sub [slot]);
+            zsock_destroy (&self->push [slot]);
+            zsock_destroy (&self->dealer [slot]);
+        }
         free (self);
         *self_p = NULL;
     }
@@ -45,6 +159,9 @@ gavel_node_port (gavel_node_t *self)
 {
     return gavel_sock_port (self->client);
 }
+
+//  ---------------------------------------------------------------------------
+//  Carrying out the core's actions
 
 //  Split a ROUTER message into its envelope (the peer's identity and, from
 //  a REQ peer, the empty delimiter) and the body that the codec reads.
@@ -80,28 +197,85 @@ s_send_reply (gavel_node_t *self, zmsg_t **route_p, gavel_msg_t **reply_p)
     zmsg_destroy (&frames);
 }
 
+//  A message that cannot leave at once is dropped: the protocol resends
 static void
-s_flush_outbox (gavel_node_t *self)
+s_send (zsock_t *sock, gavel_msg_t *msg)
 {
-    zmsg_t *route;
-    gavel_msg_t *reply;
-    while ((reply = gavel_core_next_reply (self->core, &route)))
-        s_send_reply (self, &route, &reply);
+    if (!sock)
+        return;
+    zmsg_t *frames = gavel_msg_encode (msg);
+    zmsg_send (&frames, sock);
+    zmsg_destroy (&frames);
+}
+
+static size_t
+s_slot (gavel_node_t *self, uint64_t id)
+{
+    for (size_t slot = 0; slot < self->replicas; slot++)
+        if (self->ids [slot] == id)
+            return slot;
+    return SIZE_MAX;
 }
 
 static void
-s_handle_client (gavel_node_t *self)
+s_store_failed (gavel_node_t *self, const char *what)
 {
-    zmsg_t *msg = zmsg_recv (self->client);
-    if (!msg)
-        return;                 //  interrupted
+    //  Acking what is not stored would break the protocol's promise: stop
+    zsys_error ("replica %" PRIu64 ": cannot write %s: %s; stopping", self->id, what, strerror (errno));
+    exit (EXIT_FAILURE);
+}
+
+static void
+s_carry_out (gavel_node_t *self, gavel_action_t *action)
+{
+    size_t slot = s_slot (self, action->to);
+    switch (action->kind) {
+        case GAVEL_ACTION_REPLY:
+            s_send_reply (self, &action->route, &action->msg);
+            break;
+        case GAVEL_ACTION_PUBLISH:
+            s_send (self->pub, action->msg);
+            break;
+        case GAVEL_ACTION_ACK:
+            s_send (slot == SIZE_MAX? NULL: self->push [slot], action->msg);
+            break;
+        case GAVEL_ACTION_MESH:
+            s_send (slot == SIZE_MAX? NULL: self->dealer [slot], action->msg);
+            break;
+        case GAVEL_ACTION_SAVE_STATE:
+            if (self->store && gavel_store_save_state (self->store, action->term, action->vote))
+                s_store_failed (self, "the state file");
+            break;
+        case GAVEL_ACTION_SAVE_ENTRIES:
+            if (self->store && gavel_store_save_entries (self->store, gavel_msg_prev_index (action->msg),
+                                                         action->msg))
+                s_store_failed (self, "the log");
+            break;
+    }
+}
+
+static void
+s_carry_out_all (gavel_node_t *self)
+{
+    gavel_action_t *action;
+    while ((action = gavel_core_next_action (self->core))) {
+        s_carry_out (self, action);
+        gavel_action_destroy (&action);
+    }
+}
+
+//  ---------------------------------------------------------------------------
+//  Reading
+
+static void
+s_read_client (gavel_node_t *self, zmsg_t *msg)
+{
     zmsg_t *route = s_split_envelope (msg);
     gavel_msg_error_t error;
     gavel_msg_t *request = gavel_msg_decode (msg, &error);
-    zmsg_destroy (&msg);
     if (request) {
         self->requests++;
-        gavel_core_request (self->core, &route, &request, zclock_time ());
+        gavel_core_request (self->core, &route, &request, s_now (self));
     }
     else {
         //  Bad input is answered and counted, never fatal
@@ -113,55 +287,102 @@ s_handle_client (gavel_node_t *self)
     }
 }
 
-//  The poll time-out is the time to the core's next deadline, so an auction
-//  closes on time without a periodic tick.
-static int
+static void
+s_read_peer (gavel_node_t *self, zmsg_t *msg, bool routed)
+{
+    if (routed)
+        zframe_destroy ((zframe_t *[]) { zmsg_pop (msg) });
+    gavel_msg_error_t error;
+    gavel_msg_t *peer_msg = gavel_msg_decode (msg, &error);
+    if (peer_msg)
+        gavel_core_receive (self->core, &peer_msg, s_now (self));
+    else
+    if (self->dropped++ % 1000 == 0)
+        zsys_warning ("replica %" PRIu64 ": dropped a peer message (%" PRIu64 " so far): %s",
+                      self->id, self->dropped, error.message);
+}
+
+//  Everything waiting on one socket, up to TURN_MAX messages
+static void
+s_drain (gavel_node_t *self, zsock_t *sock)
+{
+    for (size_t count = 0; count < TURN_MAX; count++) {
+        zmsg_t *msg = zmsg_recv (sock);
+        if (!msg)
+            break;
+        if (sock == self->client)
+            s_read_client (self, msg);
+        else
+            s_read_peer (self, msg, sock == self->mesh);
+        zmsg_destroy (&msg);
+    }
+}
+
+static long
 s_poll_timeout (gavel_node_t *self)
 {
     int64_t deadline = gavel_core_next_deadline (self->core);
     if (deadline == INT64_MAX)
-        return -1;
-    int64_t wait = deadline - zclock_time ();
-    return wait < 0? 0: wait > 60000? 60000: (int) wait;
+        return 1000;
+    int64_t wait = deadline - s_now (self);
+    return wait < 0? 0: wait > 1000? 1000: (long) wait;
 }
 
 int
 gavel_node_run (gavel_node_t *self, zsock_t *pipe)
 {
-    zpoller_t *poller = zpoller_new (self->client, pipe, NULL);
-    assert (poller);
-    zsys_info ("replica %" PRIu64 " primary term 1: serving alone on port %d",
-               self->id, gavel_node_port (self));
-    while (true) {
-        void *which = zpoller_wait (poller, s_poll_timeout (self));
-        if (zpoller_terminated (poller))
+    zmq_pollitem_t items [3 + 2 * GAVEL_CORE_REPLICAS_MAX];
+    zsock_t *socks [3 + 2 * GAVEL_CORE_REPLICAS_MAX];
+    size_t count = 0;
+    zsock_t *candidates [] = { pipe, self->client, self->pull, self->mesh };
+    for (size_t index = 0; index < 4; index++)
+        if (candidates [index])
+            socks [count++] = candidates [index];
+    for (size_t slot = 0; slot < self->replicas; slot++)
+        if (self->sub [slot])
+            socks [count++] = self->sub [slot];
+    for (size_t index = 0; index < count; index++)
+        items [index] = (zmq_pollitem_t) { zsock_resolve (socks [index]), 0, ZMQ_POLLIN, 0 };
+
+    zsys_info ("replica %" PRIu64 ": serving on port %d, %zu replica%s",
+               self->id, gavel_node_port (self), self->replicas, self->replicas == 1? "": "s");
+    bool stop = false;
+    while (!stop && !zsys_interrupted) {
+        int rc = zmq_poll (items, (int) count, s_poll_timeout (self));
+        if (rc == -1 && errno != EINTR)
             break;
-        if (which == self->client)
-            s_handle_client (self);
-        else
-        if (pipe && which == pipe) {
-            char *command = zstr_recv (pipe);
-            bool stop = !command || streq (command, "$TERM");
-            if (command && streq (command, "PORT"))
-                zstr_sendf (pipe, "%d", gavel_node_port (self));
-            zstr_free (&command);
-            if (stop)
-                break;
+        for (size_t index = 0; rc > 0 && index < count; index++) {
+            if (!(items [index].revents & ZMQ_POLLIN))
+                continue;
+            if (socks [index] == pipe) {
+                char *command = zstr_recv (pipe);
+                stop = !command || streq (command, "$TERM");
+                if (command && streq (command, "PORT"))
+                    zstr_sendf (pipe, "%d", gavel_node_port (self));
+                zstr_free (&command);
+            }
+            else
+                s_drain (self, socks [index]);
         }
-        gavel_core_tick (self->core, zclock_time ());
-        s_flush_outbox (self);
+        int64_t now = s_now (self);
+        if (gavel_core_next_deadline (self->core) <= now)
+            gavel_core_tick (self->core, now);
+        gavel_core_flush (self->core, now);
+        s_carry_out_all (self);
     }
     zsys_info ("replica %" PRIu64 ": stopping after %" PRIu64 " requests (%" PRIu64 " rejected)",
                self->id, self->requests, self->rejected);
-    zpoller_destroy (&poller);
     return 0;
 }
 
 void
 gavel_node_actor (zsock_t *pipe, void *args)
 {
-    char error [256];
-    gavel_node_t *self = gavel_node_new (1, (const char *) args, error, sizeof error);
+    char text [256], error [256];
+    snprintf (text, sizeof text, "replica\n    1\n        client = %s\n", (const char *) args);
+    gavel_config_t *config = gavel_config_parse (text, "actor", error, sizeof error);
+    gavel_node_t *self = config? gavel_node_new (config, 1, error, sizeof error): NULL;
+    gavel_config_destroy (&config);
     if (!self) {
         zsys_error ("%s", error);
         zsock_signal (pipe, 1);
@@ -183,6 +404,9 @@ s_exchange (zsock_t *sock, size_t count, const char **frames)
     zmsg_t *msg = zmsg_new ();
     for (size_t index = 0; index < count; index++)
         zmsg_addstr (msg, frames [index]);
+    //  Our client sockets queue nothing before they are connected
+    zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLOUT, 0 };
+    assert (zmq_poll (&item, 1, 2000) == 1);
     zmsg_send (&msg, sock);
     zpoller_t *poller = zpoller_new (sock, NULL);
     zmsg_t *reply = zpoller_wait (poller, 2000)? zmsg_recv (sock): NULL;

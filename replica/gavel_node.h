@@ -13,19 +13,20 @@
 #define GAVEL_NODE_H_INCLUDED
 
 #include <czmq.h>
+#include "gavel_config.h"
 
 typedef struct _gavel_node_t gavel_node_t;
 
-//  Bind the client endpoint; NULL with the reason in error on failure.
+//  Replica `id` of the cluster file: load its data directory, bind its
+//  endpoints, connect to its peers. NULL with the reason in error.
 gavel_node_t *
-    gavel_node_new (uint64_t replica_id, const char *client_endpoint,
-                    char *error, size_t error_size);
+    gavel_node_new (gavel_config_t *config, uint64_t id, char *error, size_t error_size);
 
 void
     gavel_node_destroy (gavel_node_t **self_p);
 
 //  Serve until interrupted (SIGINT/SIGTERM) or, when pipe is not NULL, until
-//  the pipe says $TERM. Returns 0.
+//  the pipe says $TERM (or PORT: answers the client port). Returns 0.
 int
     gavel_node_run (gavel_node_t *self, zsock_t *pipe);
 

@@ -18,8 +18,8 @@ s_usage (FILE *stream)
         "\n"
         "  --cluster FILE      cluster file (ZPL) listing the replicas\n"
         "  --id ID             which replica of the cluster file this is (1-7)\n"
-        "  --client ENDPOINT   client endpoint, overriding the cluster file's\n"
-        "                      (for example tcp://127.0.0.1:21001)\n"
+        "  --client ENDPOINT   serve alone on this endpoint, keeping nothing on\n"
+        "                      disk (for example tcp://127.0.0.1:21001)\n"
         "  --verbose           log more\n"
         "  --help              this text\n"
         "\n"
@@ -64,37 +64,42 @@ main (int argc, char *argv [])
         fprintf (stderr, "replica: --id '%s' %s (1 to %d)\n", id_text, why, GAVEL_REPLICAS_MAX);
         return 2;
     }
-    gavel_config_t *config = NULL;
-    char error [512];
-    if (cluster_file) {
-        config = gavel_config_load (cluster_file, error, sizeof error);
-        if (!config) {
-            fprintf (stderr, "replica: %s\n", error);
-            return 2;
-        }
-        if (!id_text) {
-            fprintf (stderr, "replica: --cluster needs --id to say which replica this is\n");
-            gavel_config_destroy (&config);
-            return 2;
-        }
-        const gavel_replica_conf_t *self = gavel_config_find (config, id);
-        if (!self) {
-            fprintf (stderr, "replica: %s lists no replica %" PRIu64 "\n", cluster_file, id);
-            gavel_config_destroy (&config);
-            return 2;
-        }
-        if (!client)
-            client = self->client;
+    if (cluster_file && client) {
+        fprintf (stderr, "replica: give --cluster FILE --id ID, or --client ENDPOINT, not both\n");
+        return 2;
     }
-    if (!client) {
+    if (!cluster_file && !client) {
         fprintf (stderr, "replica: say where to serve: --cluster FILE --id ID, or --client ENDPOINT\n");
         s_usage (stderr);
+        return 2;
+    }
+    if (cluster_file && !id_text) {
+        fprintf (stderr, "replica: --cluster needs --id to say which replica this is\n");
+        return 2;
+    }
+    char error [512];
+    gavel_config_t *config = NULL;
+    if (cluster_file)
+        config = gavel_config_load (cluster_file, error, sizeof error);
+    else {
+        //  A replica alone, with nothing kept: for trying things out
+        char text [600];
+        snprintf (text, sizeof text, "replica\n    %" PRIu64 "\n        client = %s\n", id, client);
+        config = gavel_config_parse (text, "--client", error, sizeof error);
+    }
+    if (!config) {
+        fprintf (stderr, "replica: %s\n", error);
+        return 2;
+    }
+    if (!gavel_config_find (config, id)) {
+        fprintf (stderr, "replica: %s lists no replica %" PRIu64 "\n", cluster_file, id);
+        gavel_config_destroy (&config);
         return 2;
     }
     char ident [32];
     snprintf (ident, sizeof ident, "replica-%" PRIu64, id);
     zsys_set_logident (ident);
-    gavel_node_t *node = gavel_node_new (id, client, error, sizeof error);
+    gavel_node_t *node = gavel_node_new (config, id, error, sizeof error);
     int rc = 1;
     if (node) {
         rc = gavel_node_run (node, NULL);

@@ -7,8 +7,10 @@
 #include "gavel_text.h"
 #include "gavel_config.h"
 #include "gavel_auction.h"
+#include "gavel_entrylog.h"
 #include "gavel_core.h"
 #include "gavel_node.h"
+#include "gavel_store.h"
 #include "gavel_script.h"
 
 static const struct {
@@ -19,7 +21,9 @@ static const struct {
     { "msg",     gavel_msg_test },
     { "config",  gavel_config_test },
     { "auction", gavel_auction_test },
+    { "entrylog", gavel_entrylog_test },
     { "core",    gavel_core_test },
+    { "store",   gavel_store_test },
     { "node",    gavel_node_test },
     { "script",  gavel_script_test },
 };

@@ -24,7 +24,7 @@ expect_contains "$WORK/err.txt" "cannot bind"
 for signal in TERM INT; do
     "$BIN/replica" --client "tcp://127.0.0.1:*" >"$WORK/run.log" 2>&1 &
     pid=$!
-    wait_for "$WORK/run.log" "serving alone" 5
+    wait_for "$WORK/run.log" "serving on port" 5
     kill -$signal $pid
     rc=0; timeout 5 tail --pid=$pid -f /dev/null || fail "replica ignored SIG$signal"
     wait $pid || rc=$?

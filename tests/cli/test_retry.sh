@@ -17,6 +17,6 @@ wait $bidder_pid || fail "the retried bid did not succeed"
 expect_line "$WORK/bid.txt" 1 '^success auction=1 amount=100 '
 
 echo status | bidder --name carol >"$WORK/status.txt"
-#   two entries applied: the open and one bid
-expect_contains "$WORK/status.txt" " applied=2 "
+#   three entries applied: the primary's first (a no-op), the open and one bid
+expect_contains "$WORK/status.txt" " applied=3 "
 [ $FAILED -eq 0 ] && echo "PASS: $TEST_NAME"

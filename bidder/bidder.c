@@ -6,12 +6,16 @@
     as is, and the message of an exception. --json prints the same keys as
     one JSON object a line. Bad lines are reported on stderr and skipped.
 
+    --history FILE appends one line per OPEN, BID and RESULT to FILE when
+    it completes, for gavel-lincheck (tests/gavel_lincheck.c has the format).
+
     Exit status: 0 when every command got an answer (success or fail), 1 when
     any got an exception or no answer, or a line was bad, 2 for usage errors.
 */
 #include <czmq.h>
 #include <getopt.h>
 #include <inttypes.h>
+#include <fcntl.h>
 #include <pwd.h>
 #include <editline/readline.h>
 #include "gavel_msg.h"
@@ -27,7 +31,7 @@
 static const char *s_usage =
     "usage: bidder [--cluster FILE | --connect ENDPOINT ...] [--name NAME]\n"
     "              [--script FILE|-] [--json] [--timeout MS] [--retries N]\n"
-    "              [--verbose] [--help]\n";
+    "              [--history FILE] [--verbose] [--help]\n";
 
 static const char *s_options_help =
     "  --cluster FILE       send to the replicas of this cluster file\n"
@@ -37,9 +41,13 @@ static const char *s_options_help =
     "                       a prompt when stdin is a terminal, else stdin\n"
     "  --json               print one JSON object per line\n"
     "  --timeout MS         wait MS for each reply (default: the cluster file's\n"
-    "                       request_timeout, else 1000)\n"
+    "                       request_timeout, else 500)\n"
     "  --retries N          resend N more times, to the next replica each time,\n"
-    "                       when no reply comes (default 3)\n"
+    "                       when no reply comes (default 10)\n"
+    "  --history FILE       append a line to FILE for each open, bid and result\n"
+    "                       done: invoke and complete times (us, monotonic),\n"
+    "                       session, name, op, auction, amount (the reserve for\n"
+    "                       open), outcome (none: no answer), reason, record\n"
     "  --verbose            trace requests and replies on stderr\n"
     "  --help               print this and exit\n";
 
@@ -49,6 +57,7 @@ typedef struct {
     size_t endpoint_count;
     const char *name;
     const char *script;
+    const char *history;
     bool json;
     bool verbose;
     int64_t timeout;                //  0: not given
@@ -61,6 +70,7 @@ typedef struct {
     char name [GAVEL_NAME_MAX + 1];
     bool json;
     uint64_t last_auction;          //  last opened or bid on; 0: none yet
+    int history;                    //  --history file descriptor; -1: none
     int status;                     //  exit status so far
 } s_bidder_t;
 
@@ -188,10 +198,11 @@ s_emit (s_bidder_t *self, const char *outcome, const char *reason,
     }
 }
 
-//  The records of a reply on one line: a reply other than LIST carries at
-//  most one, but the line must not lose any the replica sent.
-static void
-s_emit_reply (s_bidder_t *self, gavel_msg_t *reply)
+//  The records of a reply on one line, which the caller frees: a reply
+//  other than LIST carries at most one, but the line must not lose any the
+//  replica sent.
+static char *
+s_joined_records (gavel_msg_t *reply)
 {
     size_t count = gavel_msg_records (reply);
     size_t length = 1;
@@ -204,6 +215,13 @@ s_emit_reply (s_bidder_t *self, gavel_msg_t *reply)
             strcat (record, " ");
         strcat (record, gavel_msg_record (reply, index));
     }
+    return record;
+}
+
+static void
+s_emit_reply (s_bidder_t *self, gavel_msg_t *reply)
+{
+    char *record = s_joined_records (reply);
     s_emit (self, gavel_msg_outcome_word (reply), gavel_msg_reason (reply),
             record, gavel_msg_message (reply));
     free (record);
@@ -212,21 +230,6 @@ s_emit_reply (s_bidder_t *self, gavel_msg_t *reply)
 
 //  --------------------------------------------------------------------------
 //  Requests
-
-//  Sends request as the current name; prints the no-answer exception itself
-//  and returns NULL when there is no reply.
-static gavel_msg_t *
-s_request (s_bidder_t *self, gavel_msg_t *request)
-{
-    gavel_msg_set_name (request, self->name);
-    char error [512];
-    gavel_msg_t *reply = gavel_client_request (self->client, request,
-                                               error, sizeof (error));
-    //  An interrupted request is reported by the loop that reads commands
-    if (!reply && !zsys_interrupted)
-        s_emit (self, "exception", "no-answer", NULL, error);
-    return reply;
-}
 
 //  Reads an auction id from a record; 0 when it has none.
 static uint64_t
@@ -239,6 +242,85 @@ s_record_auction (const char *record)
     &&  gavel_text_parse_uint (value, 1, UINT64_MAX, &auction, &why) == 0)
         return auction;
     return 0;
+}
+
+//  A faulty replica could send text that breaks the one-line, space
+//  separated form of a history line: such bytes become '?'.
+static const char *
+s_history_word (char *text, bool spaces_allowed)
+{
+    for (unsigned char *c = (unsigned char *) text; *c; c++)
+        if (*c < ' ' || *c >= 127 || (*c == ' ' && !spaces_allowed))
+            *c = '?';
+    return *text? text: "-";
+}
+
+//  Appends the line for an OPEN, BID or RESULT with a single write(), which
+//  O_APPEND keeps whole when several bidders share the file. The times
+//  bracket the whole request, retries included: a wider interval can only
+//  make the checker more lenient, never report a correct history as wrong.
+static void
+s_history_put (s_bidder_t *self, gavel_msg_t *request, gavel_msg_t *reply,
+               int64_t invoked, int64_t completed)
+{
+    gavel_msg_id_t command = gavel_msg_id (request);
+    if (self->history < 0 || (command != GAVEL_MSG_OPEN
+    &&  command != GAVEL_MSG_BID && command != GAVEL_MSG_RESULT))
+        return;
+    uint64_t auction = gavel_msg_auction (request);
+    int64_t amount = gavel_msg_amount (request);
+    //  The checker needs an auction's reserve; the open's reply lacks it
+    if (command == GAVEL_MSG_OPEN) {
+        amount = gavel_msg_reserve (request);
+        auction = reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS
+               && gavel_msg_records (reply)?
+                  s_record_auction (gavel_msg_record (reply, 0)): 0;
+    }
+    char reason [64];
+    snprintf (reason, sizeof (reason), "%s", !reply? (zsys_interrupted?
+              "interrupted": "no-answer"): gavel_msg_reason (reply));
+    char *record = reply? s_joined_records (reply): strdup ("");
+    assert (record);
+    char *line = zsys_sprintf ("%" PRId64 " %" PRId64 " %s %s %s %" PRIu64
+                               " %" PRId64 " %s %s %s\n",
+                               invoked, completed,
+                               gavel_client_session (self->client),
+                               gavel_msg_name (request),
+                               command == GAVEL_MSG_OPEN? "open":
+                               command == GAVEL_MSG_BID? "bid": "result",
+                               auction, amount,
+                               reply? gavel_msg_outcome_word (reply): "none",
+                               s_history_word (reason, false),
+                               s_history_word (record, true));
+    assert (line);
+    ssize_t length = (ssize_t) strlen (line);
+    if (write (self->history, line, length) != length) {
+        //  A history with holes would mislead the checker: stop it for good
+        fprintf (stderr, "bidder: cannot write --history: %s\n",
+                 strerror (errno));
+        close (self->history);
+        self->history = -1;
+        self->status = 1;
+    }
+    free (line);
+    free (record);
+}
+
+//  Sends request as the current name; prints the no-answer exception itself
+//  and returns NULL when there is no reply.
+static gavel_msg_t *
+s_request (s_bidder_t *self, gavel_msg_t *request)
+{
+    gavel_msg_set_name (request, self->name);
+    char error [512];
+    int64_t invoked = zclock_usecs ();
+    gavel_msg_t *reply = gavel_client_request (self->client, request,
+                                               error, sizeof (error));
+    s_history_put (self, request, reply, invoked, zclock_usecs ());
+    //  An interrupted request is reported by the loop that reads commands
+    if (!reply && !zsys_interrupted)
+        s_emit (self, "exception", "no-answer", NULL, error);
+    return reply;
 }
 
 static bool
@@ -593,6 +675,7 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
         { "json",    no_argument,       NULL, 'j' },
         { "timeout", required_argument, NULL, 't' },
         { "retries", required_argument, NULL, 'r' },
+        { "history", required_argument, NULL, 'H' },
         { "verbose", no_argument,       NULL, 'v' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
@@ -604,6 +687,7 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
             case 'e': options->endpoints [options->endpoint_count++] = optarg; break;
             case 'n': options->name = optarg; break;
             case 's': options->script = optarg; break;
+            case 'H': options->history = optarg; break;
             case 'j': options->json = true; break;
             case 'v': options->verbose = true; break;
             case 't':
@@ -685,6 +769,21 @@ s_set_name (s_bidder_t *self, const s_options_t *options)
     return 0;
 }
 
+//  O_APPEND, so that lines from several bidders sharing the file never
+//  overwrite each other.
+static int
+s_open_history (s_bidder_t *self, const char *path)
+{
+    if (!path)
+        return 0;
+    self->history = open (path, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (self->history < 0) {
+        s_usage_error ("cannot open --history %s: %s", path, strerror (errno));
+        return -1;
+    }
+    return 0;
+}
+
 //  Connects to the replicas of the cluster file and takes its time-out.
 static int
 s_connect_cluster (s_bidder_t *self, const char *path, int64_t *timeout)
@@ -762,8 +861,10 @@ main (int argc, char *argv [])
     assert (options.endpoints);
     int rc = s_parse_options (&options, argc, argv);
 
-    s_bidder_t bidder = { .json = options.json };
+    s_bidder_t bidder = { .json = options.json, .history = -1 };
     if (rc == 0 && s_set_name (&bidder, &options))
+        rc = -1;
+    if (rc == 0 && s_open_history (&bidder, options.history))
         rc = -1;
     if (rc == 0) {
         bidder.client = gavel_client_new ();
@@ -776,5 +877,7 @@ main (int argc, char *argv [])
     gavel_client_destroy (&bidder.client);
     gavel_script_destroy (&bidder.script);
     free (options.endpoints);
+    if (bidder.history >= 0)
+        close (bidder.history);
     return status;
 }

@@ -5,6 +5,11 @@
     signal or a dropped reply does not stretch the wait. The socket is made
     non-blocking for sends: a DEALER whose peer is not there (or whose queue
     is full) would otherwise block the whole program in zmsg_send.
+
+    An attempt is a chain of hops: the first replica, then each one a
+    redirect names, every hop with the full time-out. Endpoints that
+    redirects name are added to the list, so the list can grow; code keeps
+    indexes into it, never pointers, across a hop.
 */
 #include <czmq.h>
 #include <inttypes.h>
@@ -14,6 +19,8 @@
 #include "gavel_client.h"
 
 #define SESSION_BYTES   8           //  16 hex digits
+#define ENDPOINTS_MAX   32          //  redirects add no more than this
+#define PAUSE_SLICE     50          //  ms, so that Ctrl-C cuts a pause short
 
 typedef struct {
     char *endpoint;
@@ -23,11 +30,14 @@ typedef struct {
 struct _gavel_client_t {
     s_replica_t *replicas;
     size_t count;
-    size_t current;                 //  the replica to try first
+    size_t current;                 //  the replica to try first: the one
+                                    //  that answered last, or a redirect's
     int64_t timeout;                //  ms per attempt
     unsigned retries;               //  attempts after the first
     bool verbose;
     uint64_t last_id;               //  request ids go on from here
+    uint64_t tried;                 //  bit i: endpoint i failed this request
+    unsigned redirects;             //  followed for this request
     char session [SESSION_BYTES * 2 + 1];
 };
 
@@ -216,9 +226,10 @@ s_send (gavel_client_t *self, s_replica_t *replica, gavel_msg_t *request,
     return rc == 0;
 }
 
-//  One attempt at one replica, until the deadline. Returns the reply or NULL.
+//  One hop: send to one replica and wait for the reply until the deadline.
+//  Returns the reply, or NULL when none came.
 static gavel_msg_t *
-s_attempt (gavel_client_t *self, s_replica_t *replica, gavel_msg_t *request)
+s_exchange (gavel_client_t *self, s_replica_t *replica, gavel_msg_t *request)
 {
     uint64_t id = gavel_msg_request_id (request);
     int64_t deadline = zclock_mono () + self->timeout;
@@ -233,22 +244,124 @@ s_attempt (gavel_client_t *self, s_replica_t *replica, gavel_msg_t *request)
     return reply;
 }
 
-//  Which endpoints the attempts went to, in order, each once.
+//  The index of endpoint in our list; a new one is added and connected.
+//  Returns -1 if it cannot be.
+static int
+s_endpoint_index (gavel_client_t *self, const char *endpoint)
+{
+    for (size_t index = 0; index < self->count; index++)
+        if (streq (self->replicas [index].endpoint, endpoint))
+            return (int) index;
+    //  A confused or hostile replica must not make us open sockets forever
+    if (self->count >= ENDPOINTS_MAX) {
+        s_trace (self, "not following a redirect to %s: %d endpoints already",
+                 endpoint, ENDPOINTS_MAX);
+        return -1;
+    }
+    char error [256];
+    if (gavel_client_connect (self, endpoint, error, sizeof (error))) {
+        s_trace (self, "cannot follow a redirect to %s: %s", endpoint, error);
+        return -1;
+    }
+    s_trace (self, "added %s, named by a redirect", endpoint);
+    return (int) self->count - 1;
+}
+
+//  Where a redirect sends us: the index of its client endpoint, or -1 when
+//  it names none (no primary known) or one we cannot reach.
+static int
+s_redirect_target (gavel_client_t *self, s_replica_t *from, gavel_msg_t *reply)
+{
+    char endpoint [256] = "";
+    char primary [24] = "?";
+    if (gavel_msg_records (reply) > 0) {
+        const char *record = gavel_msg_record (reply, 0);
+        gavel_record_get (record, "client", endpoint, sizeof (endpoint));
+        gavel_record_get (record, "primary", primary, sizeof (primary));
+    }
+    if (!*endpoint) {
+        s_trace (self, "%s redirects but names no primary endpoint", from->endpoint);
+        return -1;
+    }
+    s_trace (self, "%s redirects to primary %s at %s", from->endpoint, primary, endpoint);
+    return s_endpoint_index (self, endpoint);
+}
+
+//  Wait, as a time-out would have, until the deadline or Ctrl-C.
 static void
-s_no_answer (gavel_client_t *self, size_t first, unsigned attempts,
-             char *error, size_t error_size)
+s_pause_until (int64_t deadline)
+{
+    while (!zsys_interrupted) {
+        int64_t left = deadline - zclock_mono ();
+        if (left <= 0)
+            break;
+        zclock_sleep ((int) (left < PAUSE_SLICE? left: PAUSE_SLICE));
+    }
+}
+
+//  One attempt: the current replica, then wherever redirects send us, at
+//  most GAVEL_CLIENT_REDIRECTS times. Returns the final reply, or NULL when
+//  the attempt failed; self->current is then the replica it ended at.
+static gavel_msg_t *
+s_attempt (gavel_client_t *self, gavel_msg_t *request)
+{
+    int64_t started = zclock_mono ();
+    for (unsigned hops = 0; !zsys_interrupted; hops++) {
+        s_replica_t *replica = &self->replicas [self->current];
+        gavel_msg_t *reply = s_exchange (self, replica, request);
+        if (!reply) {
+            if (!zsys_interrupted)
+                s_trace (self, "no reply from %s within %" PRId64 " ms",
+                         replica->endpoint, self->timeout);
+            //  Lazy Pirate: a fresh socket drops whatever the old one had
+            //  queued or would still receive
+            zsock_destroy (&replica->sock);
+            break;
+        }
+        if (gavel_msg_outcome (reply) != GAVEL_REDIRECT)
+            return reply;
+        int target = -1;
+        if (hops < GAVEL_CLIENT_REDIRECTS)
+            target = s_redirect_target (self, replica, reply);     //  may move replicas
+        else
+            s_trace (self, "%s redirects again: %d redirects in one attempt is enough",
+                     replica->endpoint, GAVEL_CLIENT_REDIRECTS);
+        gavel_msg_destroy (&reply);
+        if (target < 0) {
+            //  Replicas that disagree on the primary are mid-election: an
+            //  attempt that fails at once would burn the retries meant to
+            //  ride the election out, so it takes its time like a time-out
+            s_pause_until (started + self->timeout);
+            break;
+        }
+        self->redirects++;
+        self->current = (size_t) target;
+    }
+    if (self->current < 64)
+        self->tried |= (uint64_t) 1 << self->current;
+    return NULL;
+}
+
+//  Which endpoints failed, each once, and how many attempts and redirects
+//  it took.
+static void
+s_no_answer (gavel_client_t *self, unsigned attempts, char *error, size_t error_size)
 {
     size_t used = snprintf (error, error_size, "no answer from ");
-    size_t tried = attempts < self->count? attempts: self->count;
-    for (size_t index = 0; index < tried && used < error_size; index++) {
-        const char *endpoint = self->replicas [(first + index) % self->count].endpoint;
-        used += snprintf (error + used, error_size - used, "%s%s",
-                          index? ", ": "", endpoint);
-    }
+    bool first = true;
+    for (size_t index = 0; index < self->count && index < 64 && used < error_size; index++)
+        if (self->tried & ((uint64_t) 1 << index)) {
+            used += snprintf (error + used, error_size - used, "%s%s",
+                              first? "": ", ", self->replicas [index].endpoint);
+            first = false;
+        }
     if (used < error_size)
-        snprintf (error + used, error_size - used,
-                  " after %u attempt%s of %" PRId64 " ms",
-                  attempts, attempts == 1? "": "s", self->timeout);
+        used += snprintf (error + used, error_size - used,
+                          " after %u attempt%s of %" PRId64 " ms",
+                          attempts, attempts == 1? "": "s", self->timeout);
+    if (used < error_size && self->redirects)
+        snprintf (error + used, error_size - used, " (%u redirect%s followed)",
+                  self->redirects, self->redirects == 1? "": "s");
 }
 
 gavel_msg_t *
@@ -264,27 +377,22 @@ gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
     //  safe, and what tells this request's reply from late ones
     gavel_msg_set_request_id (request, ++self->last_id);
     gavel_msg_set_session (request, self->session);
+    self->tried = 0;
+    self->redirects = 0;
 
-    size_t first = self->current;
     unsigned attempts = 0;
     while (attempts <= self->retries && !zsys_interrupted) {
-        s_replica_t *replica = &self->replicas [self->current];
         attempts++;
-        gavel_msg_t *reply = s_attempt (self, replica, request);
+        gavel_msg_t *reply = s_attempt (self, request);
         if (reply)
             return reply;
         if (zsys_interrupted)
             break;
-        s_trace (self, "no reply from %s within %" PRId64 " ms",
-                 replica->endpoint, self->timeout);
-        //  Lazy Pirate: a fresh socket drops whatever the old one had queued
-        //  or would still receive
-        zsock_destroy (&replica->sock);
         self->current = (self->current + 1) % self->count;
     }
     if (zsys_interrupted)
         snprintf (error, error_size, "interrupted");
     else
-        s_no_answer (self, first, attempts, error, error_size);
+        s_no_answer (self, attempts, error, error_size);
     return NULL;
 }

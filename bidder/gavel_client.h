@@ -8,6 +8,14 @@
     Since OPEN and BID are applied at most once per (session, request id),
     a retry can never bid twice.
 
+    A backup answers with outcome `redirect` and the record `primary=ID
+    client=ENDPOINT`: the same request then goes at once to that endpoint
+    (added to the list if it is new), and is not counted as a retry; more
+    than GAVEL_CLIENT_REDIRECTS redirects in one attempt fail that attempt.
+    The endpoint that answered last is where the next request starts, so
+    after one redirect a client talks to the primary directly. A redirect is
+    never returned to the caller.
+
     Replies that carry another request id (late answers to an earlier
     attempt) are dropped. The socket that timed out is thrown away and made
     afresh on next use (Lazy Pirate), so nothing it had queued is sent later.
@@ -17,8 +25,12 @@
 
 #include "gavel_msg.h"
 
-#define GAVEL_CLIENT_TIMEOUT    1000    //  ms per attempt, by default
-#define GAVEL_CLIENT_RETRIES    3       //  extra attempts, by default
+#define GAVEL_CLIENT_TIMEOUT    500     //  ms per attempt, by default (the
+                                        //  cluster file's request_timeout)
+//  Extra attempts, by default: enough to ride through a failover (an
+//  election takes E + a few heartbeats, well under 10 x 500 ms)
+#define GAVEL_CLIENT_RETRIES    10
+#define GAVEL_CLIENT_REDIRECTS  5       //  redirects followed per attempt
 
 typedef struct _gavel_client_t gavel_client_t;
 
@@ -56,10 +68,11 @@ void
 const char *
     gavel_client_session (gavel_client_t *self);
 
-//  Send request and wait for its reply. Stamps the request with the next
-//  request id and the session token (the caller sets the rest, including the
-//  name). Returns the reply, which the caller owns, or NULL when no replica
-//  answered within the retries or the process was interrupted (then
+//  Send request and wait for its reply, following redirects. Stamps the
+//  request with the next request id and the session token (the caller sets
+//  the rest, including the name). Returns the reply (success, fail or
+//  exception; never redirect), which the caller owns, or NULL when no
+//  replica answered within the retries or the process was interrupted (then
 //  zsys_interrupted is set); error then says which.
 gavel_msg_t *
     gavel_client_request (gavel_client_t *self, gavel_msg_t *request,

@@ -43,7 +43,10 @@
 #define PORT_BASE_HIGH  32000
 #define PORT_HIGH       32767
 
-#define UP_TIMEOUT      10000   //  ms for every started replica to answer
+#define UP_TIMEOUT      10000   //  ms for every started replica to answer,
+                                //  and for up, for one of them to be primary
+#define PRIMARY_WAIT    3000    //  ms 'primary' waits out an election
+#define PORTS_PER       4       //  client, pub, ack, mesh
 #define STATUS_TIMEOUT  500     //  ms a running replica has to answer status
 #define ASK_INTERVAL    250     //  ms per STATUS attempt while waiting
 #define TERM_TIMEOUT    3000    //  ms from SIGTERM to SIGKILL
@@ -63,6 +66,8 @@ typedef struct {
     const char *operand;        //  N for up, ID for kill and friends
     const char *dir;
     const char *base_port;
+    const char *heartbeat;      //  up: cluster/settings, when given
+    const char *election;
     bool json;
 } options_t;
 
@@ -70,6 +75,7 @@ typedef int (command_fn) (options_t *options);
 
 #define OPT_BASE_PORT   1
 #define OPT_JSON        2
+#define OPT_SETTINGS    4
 
 struct _command_t {
     const char *name;
@@ -85,31 +91,41 @@ static command_fn s_cmd_up, s_cmd_status, s_cmd_down,
 
 #define ID_HELP \
     "ID is a replica number, 'primary' (the replica whose STATUS says\n" \
-    "role=primary) or 'all'.\n"
+    "role=primary, of the highest term if two do; waits up to 3 s for an\n" \
+    "election to end) or 'all'.\n"
 
 static const command_t s_commands [] = {
-    { "up", "N", OPT_BASE_PORT, s_cmd_up,
-      "up N --dir DIR [--base-port P]",
-      "Starts a cluster of N replicas (1, 3, 5 or 7; only 1 until replication\n"
-      "lands) on 127.0.0.1, writes DIR/cluster.cfg, and waits up to 10 s until\n"
-      "every replica answers STATUS. The replicas keep running after gavel-local\n"
-      "exits; stop them with 'gavel-local down --dir DIR'.\n"
+    { "up", "N", OPT_BASE_PORT | OPT_SETTINGS, s_cmd_up,
+      "up N --dir DIR [--base-port P] [--heartbeat MS] [--election MS]",
+      "Starts a cluster of N replicas (1, 3, 5 or 7) on 127.0.0.1, writes\n"
+      "DIR/cluster.cfg, and waits up to 10 s until every replica answers STATUS\n"
+      "and one of them says it is primary. The replicas keep running after\n"
+      "gavel-local exits; stop them with 'gavel-local down --dir DIR'.\n"
       "\n"
       "  --dir DIR         cluster directory, created if needed; refused if a\n"
       "                    cluster is already running there\n"
-      "  --base-port P     client ports P, P+1, ... (default: free ports from a\n"
-      "                    random base between 20000 and 32000)\n" },
+      "  --base-port P     replica I gets ports P+4(I-1) to P+4(I-1)+3 for its\n"
+      "                    client, pub, ack and mesh endpoints (default: free\n"
+      "                    ports from a random base between 20000 and 32000)\n"
+      "  --heartbeat MS    cluster/settings/heartbeat: ms between the primary's\n"
+      "                    heartbeats (default: the replicas' own, 50)\n"
+      "  --election MS     cluster/settings/election: ms of silence before a\n"
+      "                    backup runs an election (default: the replicas' own,\n"
+      "                    250); at least twice the heartbeat\n" },
     { "status", NULL, OPT_JSON, s_cmd_status,
       "status --dir DIR [--json]",
       "One line per replica of DIR/cluster.cfg:\n"
-      "    replica 1  primary  term 1  commit 42  pid 12345\n"
-      "The role is what the replica's STATUS says, or 'down' (not running) or\n"
-      "'no-answer' (running, but silent for 500 ms, e.g. paused). Unknown\n"
-      "values show as '-'. Exit status 0 when every replica answered.\n"
+      "    replica 1  primary    term 1  commit 42  last 42  primary 1  pid 12345\n"
+      "The role is what the replica's STATUS says (primary, backup, candidate),\n"
+      "or 'down' (not running) or 'no-answer' (running, but silent for 500 ms,\n"
+      "e.g. paused). last is the last index in its log, primary the replica it\n"
+      "takes for primary (0: none known). Unknown values show as '-'. Exit\n"
+      "status 0 when every replica answered.\n"
       "\n"
       "  --json            one JSON object per line instead:\n"
-      "                    {\"id\":1,\"role\":\"primary\",\"term\":1,\"commit\":42,\"pid\":12345}\n"
-      "                    (null for unknown values)\n" },
+      "                    {\"id\":1,\"role\":\"primary\",\"term\":1,\"commit\":42,\n"
+      "                     \"last\":42,\"primary\":1,\"pid\":12345}\n"
+      "                    (on one line; null for unknown values)\n" },
     { "down", NULL, 0, s_cmd_down,
       "down --dir DIR",
       "Stops every replica running from DIR: SIGTERM, then SIGKILL after 3 s,\n"
@@ -130,7 +146,8 @@ static const command_t s_commands [] = {
       "restart ID --dir DIR",
       "Stops replica ID if it is running (as down does), starts it again with\n"
       "the same cluster file and data directory, and waits up to 10 s until it\n"
-      "answers STATUS.\n\n" ID_HELP },
+      "answers STATUS (not until it is primary: it comes back as a backup).\n\n"
+      ID_HELP },
 };
 #define COMMANDS (sizeof s_commands / sizeof s_commands [0])
 
@@ -216,6 +233,12 @@ s_parse_options (options_t *options, int argc, char *argv [])
         else
         if (streq (arg, "--base-port") && (command->options & OPT_BASE_PORT))
             value = &options->base_port;
+        else
+        if (streq (arg, "--heartbeat") && (command->options & OPT_SETTINGS))
+            value = &options->heartbeat;
+        else
+        if (streq (arg, "--election") && (command->options & OPT_SETTINGS))
+            value = &options->election;
         else
         if (streq (arg, "--json") && (command->options & OPT_JSON))
             options->json = true;
@@ -575,29 +598,49 @@ typedef struct {
     char role [32];
     int64_t term;
     int64_t commit;
+    int64_t last;               //  last index in its log
+    int64_t primary;            //  the primary it knows, 0 for none
     pid_t pid;                  //  0 when not running
 } replica_state_t;
 
+//  A number as text, or none for -1 (unknown).
+static void
+s_format_number (char *text, size_t size, int64_t value, const char *none)
+{
+    if (value >= 0)
+        snprintf (text, size, "%" PRId64, value);
+    else
+        snprintf (text, size, "%s", none);
+}
+
+//  A number in a record into value; -1 when absent, false when not a number.
+static bool
+s_record_number (const char *record, const char *key, int64_t *value)
+{
+    char text [24];
+    uint64_t number;
+    *value = -1;
+    if (gavel_record_get (record, key, text, sizeof text))
+        return true;
+    if (gavel_text_parse_uint (text, 0, INT64_MAX, &number, NULL))
+        return false;
+    *value = (int64_t) number;
+    return true;
+}
+
 //  Fill state from a STATUS reply's record. False if it makes no sense.
+//  last and primary are optional: a replica serving alone may not say them.
 static bool
 s_parse_status (gavel_msg_t *reply, replica_state_t *state)
 {
     const char *record = gavel_msg_record (reply, 0);
-    char term [24], commit [24];
-    uint64_t value;
-    if (gavel_record_get (record, "role", state->role, sizeof state->role)
-    ||  gavel_record_get (record, "term", term, sizeof term)
-    ||  gavel_record_get (record, "commit", commit, sizeof commit)
-    ||  strspn (state->role, "abcdefghijklmnopqrstuvwxyz-") != strlen (state->role)
-    ||  !*state->role)
-        return false;
-    if (gavel_text_parse_uint (term, 0, INT64_MAX, &value, NULL))
-        return false;
-    state->term = (int64_t) value;
-    if (gavel_text_parse_uint (commit, 0, INT64_MAX, &value, NULL))
-        return false;
-    state->commit = (int64_t) value;
-    return true;
+    return gavel_record_get (record, "role", state->role, sizeof state->role) == 0
+        && *state->role
+        && strspn (state->role, "abcdefghijklmnopqrstuvwxyz-") == strlen (state->role)
+        && s_record_number (record, "term", &state->term) && state->term >= 0
+        && s_record_number (record, "commit", &state->commit) && state->commit >= 0
+        && s_record_number (record, "last", &state->last)
+        && s_record_number (record, "primary", &state->primary);
 }
 
 //  Ask replica conf for its state; role down, no-answer or bad-answer when
@@ -607,7 +650,7 @@ s_replica_state (local_t *self, const gavel_replica_conf_t *conf, replica_state_
 {
     memset (state, 0, sizeof *state);
     state->id = conf->id;
-    state->term = state->commit = -1;
+    state->term = state->commit = state->last = state->primary = -1;
     state->pid = s_running_pid (self, conf->id);
     if (!state->pid) {
         snprintf (state->role, sizeof state->role, "down");
@@ -619,7 +662,7 @@ s_replica_state (local_t *self, const gavel_replica_conf_t *conf, replica_state_
     else
     if (!s_parse_status (reply, state)) {
         snprintf (state->role, sizeof state->role, "bad-answer");
-        state->term = state->commit = -1;
+        state->term = state->commit = state->last = state->primary = -1;
     }
     gavel_msg_destroy (&reply);
 }
@@ -775,27 +818,38 @@ s_report_exit (local_t *self, spawned_t *spawned, int status)
     s_print_log_tail (log, spawned->log_start);
 }
 
-//  Wait until every spawned replica answers STATUS, one dies, we are
-//  interrupted, or UP_TIMEOUT passes. Returns 0 when all answered.
-static int
-s_wait_ready (local_t *self, spawned_t *spawned, size_t count)
+//  Whether a spawned replica died or we were interrupted: either ends the
+//  wait, and a death is reported with its log.
+static bool
+s_wait_broken (local_t *self, spawned_t *replica)
 {
-    int64_t deadline = zclock_mono () + UP_TIMEOUT;
+    int status;
+    if (waitpid (replica->pid, &status, WNOHANG) == replica->pid) {
+        s_report_exit (self, replica, status);
+        s_remove_pid (self, replica->id);
+        replica->pid = 0;
+        return true;
+    }
+    if (zsys_interrupted) {
+        s_fail ("interrupted");
+        return true;
+    }
+    return false;
+}
+
+//  Wait until every spawned replica answers STATUS, one dies, we are
+//  interrupted, or the deadline passes. Returns 0 when all answered.
+static int
+s_wait_ready (local_t *self, spawned_t *spawned, size_t count, int64_t deadline)
+{
     size_t ready = 0;
     while (ready < count) {
         for (size_t index = 0; index < count; index++) {
             spawned_t *replica = &spawned [index];
             if (replica->ready)
                 continue;
-            int status;
-            if (waitpid (replica->pid, &status, WNOHANG) == replica->pid) {
-                s_report_exit (self, replica, status);
-                s_remove_pid (self, replica->id);
-                replica->pid = 0;
+            if (s_wait_broken (self, replica))
                 return -1;
-            }
-            if (zsys_interrupted)
-                return s_fail ("interrupted");
             int64_t left = deadline - zclock_mono ();
             if (left <= 0) {
                 char log [PATH_MAX];
@@ -816,6 +870,72 @@ s_wait_ready (local_t *self, spawned_t *spawned, size_t count)
     return 0;
 }
 
+//  Ask a spawned replica for its state, waiting at most until deadline.
+//  Leaves state as it was when no answer came: the last answer is what a
+//  failure report should show.
+static void
+s_spawned_state (spawned_t *replica, int64_t deadline, replica_state_t *state)
+{
+    int64_t left = deadline - zclock_mono ();
+    if (left <= 0)
+        return;
+    gavel_msg_t *reply = s_ask_status (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
+    if (reply) {
+        replica_state_t answer = { .id = replica->id };
+        if (s_parse_status (reply, &answer))
+            *state = answer;
+        else
+            snprintf (state->role, sizeof state->role, "bad-answer");
+    }
+    gavel_msg_destroy (&reply);
+}
+
+//  The wait for a primary ran out: what each replica said last, and why.
+static void
+s_report_no_primary (local_t *self, spawned_t *spawned, size_t count,
+                     const replica_state_t *states)
+{
+    s_fail ("no replica became primary within %d s", UP_TIMEOUT / 1000);
+    for (size_t index = 0; index < count; index++) {
+        char log [PATH_MAX];
+        s_replica_path (self, spawned [index].id, "replica.log", log);
+        char term [24];
+        s_format_number (term, sizeof term, states [index].term, "-");
+        fprintf (stderr, "    replica %" PRIu64 " (pid %d) said last: role %s, term %s\n",
+                 spawned [index].id, (int) spawned [index].pid, states [index].role, term);
+        s_print_log_tail (log, spawned [index].log_start);
+    }
+}
+
+//  Once all answer: wait until one of them says it is primary (the first
+//  election takes a few hundred ms). Returns its index, or -1.
+static int
+s_wait_primary (local_t *self, spawned_t *spawned, size_t count, int64_t deadline)
+{
+    replica_state_t states [GAVEL_REPLICAS_MAX];
+    for (size_t index = 0; index < count; index++) {
+        states [index] = (replica_state_t) { .id = spawned [index].id, .term = -1 };
+        snprintf (states [index].role, sizeof states [index].role, "no-answer");
+    }
+    while (true) {
+        for (size_t index = 0; index < count; index++) {
+            if (s_wait_broken (self, &spawned [index]))
+                return -1;
+            s_spawned_state (&spawned [index], deadline, &states [index]);
+            if (streq (states [index].role, "primary")) {
+                printf ("replica %" PRIu64 " is primary, term %" PRId64 "\n",
+                        states [index].id, states [index].term);
+                return (int) index;
+            }
+        }
+        if (zclock_mono () >= deadline) {
+            s_report_no_primary (self, spawned, count, states);
+            return -1;
+        }
+        zclock_sleep (POLL_INTERVAL);
+    }
+}
+
 //  On a failure path: leave none of the replicas we started behind. An
 //  unreaped child's pid cannot have been reused, so these are still ours.
 static void
@@ -834,10 +954,11 @@ s_stop_spawned (local_t *self, spawned_t *spawned, size_t count)
     }
 }
 
-//  Start the given replicas and wait for them; on any failure stop those
-//  started. Prints one line per replica on success.
+//  Start the given replicas and wait for them (and, if asked, for one of
+//  them to be primary); on any failure stop those started. Prints one line
+//  per replica on success.
 static int
-s_start_replicas (local_t *self, const uint64_t *ids, size_t count)
+s_start_replicas (local_t *self, const uint64_t *ids, size_t count, bool want_primary)
 {
     char program [PATH_MAX];
     if (s_replica_program (program))
@@ -852,40 +973,64 @@ s_start_replicas (local_t *self, const uint64_t *ids, size_t count)
         if (rc == 0)
             started++;
     }
+    int64_t deadline = zclock_mono () + UP_TIMEOUT;
     if (rc == 0)
-        rc = s_wait_ready (self, spawned, started);
+        rc = s_wait_ready (self, spawned, started, deadline);
+    if (rc == 0) {
+        for (size_t index = 0; index < started; index++)
+            printf ("replica %" PRIu64 "  pid %d  client %s\n",
+                    spawned [index].id, (int) spawned [index].pid, spawned [index].client);
+        if (want_primary && s_wait_primary (self, spawned, started, deadline) < 0)
+            rc = -1;
+    }
     if (rc) {
         s_stop_spawned (self, spawned, started);
         return EXIT_FAIL;
     }
-    for (size_t index = 0; index < started; index++)
-        printf ("replica %" PRIu64 "  pid %d  client %s\n",
-                spawned [index].id, (int) spawned [index].pid, spawned [index].client);
     return EXIT_OK;
 }
 
 //  -------------------------------------------------------------------------
 //  up
 
-//  Whether we can bind port on loopback now. No SO_REUSEADDR: a port in
-//  use in any way is a port to pass over.
-static bool
-s_port_free (int port)
+//  Hold port on loopback for a replica: a socket bound to it, or -1 when
+//  the port is in use in any way. The bind has no SO_REUSEADDR, so it fails
+//  on any port already bound, also one another gavel-local holds; then
+//  SO_REUSEADDR lets the replica (libzmq sets it too) bind and listen over
+//  our socket, which never listens. So two clusters started side by side
+//  (parallel tests) cannot both pick a port between our look and the
+//  replica's bind.
+static int
+s_port_hold (int port)
 {
     int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
     if (fd == -1)
-        return false;
+        return -1;
     struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
     address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    bool free_now = bind (fd, (struct sockaddr *) &address, sizeof address) == 0;
-    close (fd);
-    return free_now;
+    int reuse = 1;
+    if (bind (fd, (struct sockaddr *) &address, sizeof address)
+    ||  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse)) {
+        close (fd);
+        return -1;
+    }
+    return fd;
 }
 
-//  count consecutive free ports from a random base: random, so that
-//  clusters started side by side (parallel tests) rarely collide.
+static void
+s_ports_release (int *holds, size_t count)
+{
+    for (size_t index = 0; index < count; index++)
+        if (holds [index] != -1) {
+            close (holds [index]);
+            holds [index] = -1;
+        }
+}
+
+//  count consecutive free ports from a random base, held (s_port_hold):
+//  random, so that clusters started side by side rarely even try the same.
 static int
-s_pick_ports (size_t count, int *ports)
+s_pick_ports (size_t count, int *ports, int *holds)
 {
     unsigned int seed = (unsigned int) time (NULL) ^ ((unsigned int) getpid () << 16)
                       ^ (unsigned int) zclock_usecs ();
@@ -893,23 +1038,73 @@ s_pick_ports (size_t count, int *ports)
     size_t run = 0;
     for (int tried = 0; tried <= PORT_HIGH - PORT_LOW; tried++, port++) {
         if (port > PORT_HIGH) {
+            s_ports_release (holds, run);
             port = PORT_LOW;
             run = 0;
         }
-        run = s_port_free (port)? run + 1: 0;
-        if (run == count) {
-            for (size_t index = 0; index < count; index++)
-                ports [index] = port - (int) count + 1 + (int) index;
-            return 0;
+        ports [run] = port;
+        holds [run] = s_port_hold (port);
+        if (holds [run] == -1) {
+            s_ports_release (holds, run);
+            run = 0;
         }
+        else
+        if (++run == count)
+            return 0;
     }
+    s_ports_release (holds, run);
     return s_fail ("found no %zu free consecutive ports on 127.0.0.1 between %d and %d",
                    count, PORT_LOW, PORT_HIGH);
 }
 
+//  What up puts in cluster/settings; 0 leaves a setting to the replicas.
+typedef struct {
+    uint64_t heartbeat;
+    uint64_t election;
+} up_settings_t;
+
+//  The cluster file's text: replica I has ports [4(I-1)] to [4(I-1)+3].
+//  The caller frees it.
+static char *
+s_cluster_text (local_t *self, size_t count, const int *ports, const up_settings_t *settings)
+{
+    //  ZPL ends a bare value at '#', and we refused paths with '"'
+    const char *quote = strpbrk (self->dir, " #'\t")? "\"": "";
+    char *text = NULL;
+    size_t size = 0;
+    FILE *file = open_memstream (&text, &size);
+    assert (file);
+    fprintf (file,
+        "#   Gavel cluster file, written by gavel-local\n"
+        "cluster\n"
+        "    name = local\n");
+    if (settings->heartbeat || settings->election)
+        fprintf (file, "    settings\n");
+    if (settings->heartbeat)
+        fprintf (file, "        heartbeat = %" PRIu64 "\n", settings->heartbeat);
+    if (settings->election)
+        fprintf (file, "        election = %" PRIu64 "\n", settings->election);
+    fprintf (file, "replica\n");
+    for (size_t index = 0; index < count; index++) {
+        const int *port = ports + index * PORTS_PER;
+        fprintf (file,
+            "    %zu\n"
+            "        client = tcp://127.0.0.1:%d\n"
+            "        pub = tcp://127.0.0.1:%d\n"
+            "        ack = tcp://127.0.0.1:%d\n"
+            "        mesh = tcp://127.0.0.1:%d\n"
+            "        data = %s%s/r%zu%s\n",
+            index + 1, port [0], port [1], port [2], port [3],
+            quote, self->dir, index + 1, quote);
+    }
+    int rc = fclose (file);
+    assert (rc == 0);
+    return text;
+}
+
 //  Written aside and renamed, so that no replica reads half a file.
 static int
-s_write_cluster_file (local_t *self, size_t count, const int *ports)
+s_write_cluster_file (local_t *self, const char *text)
 {
     char temp [PATH_MAX];
     int length = snprintf (temp, sizeof temp, "%s.tmp", self->cluster);
@@ -917,24 +1112,26 @@ s_write_cluster_file (local_t *self, size_t count, const int *ports)
     FILE *file = fopen (temp, "w");
     if (!file)
         return s_fail ("cannot write %s: %s", temp, strerror (errno));
-    //  ZPL ends a bare value at '#', and we refused paths with '"'
-    const char *quote = strpbrk (self->dir, " #'\t")? "\"": "";
-    fprintf (file,
-        "#   Gavel cluster file, written by gavel-local\n"
-        "cluster\n"
-        "    name = local\n"
-        "replica\n");
-    for (size_t index = 0; index < count; index++)
-        fprintf (file,
-            "    %zu\n"
-            "        client = tcp://127.0.0.1:%d\n"
-            "        data = %s%s/r%zu%s\n",
-            index + 1, ports [index], quote, self->dir, index + 1, quote);
+    fputs (text, file);
     if (fclose (file) || rename (temp, self->cluster)) {
         s_fail ("cannot write %s: %s", self->cluster, strerror (errno));
         unlink (temp);
         return -1;
     }
+    return 0;
+}
+
+//  Check the file's text as the replicas will read it, before writing it:
+//  settings that only clash together (election below twice the heartbeat)
+//  are a usage error, not a broken cluster file left behind.
+static int
+s_check_cluster_text (options_t *options, local_t *self, const char *text)
+{
+    char error [512];
+    gavel_config_t *config = gavel_config_parse (text, self->cluster, error, sizeof error);
+    if (!config)
+        return s_usage_error (options->command, "%s", error);
+    gavel_config_destroy (&config);
     return 0;
 }
 
@@ -948,8 +1145,22 @@ s_any_running (local_t *self, pid_t *pid)
     return 0;
 }
 
+//  An optional setting in ms, within the range gavel_config takes.
 static int
-s_parse_up (options_t *options, uint64_t *count, uint64_t *base_port)
+s_parse_setting (options_t *options, const char *flag, const char *text,
+                 uint64_t min, uint64_t max, uint64_t *value)
+{
+    const char *why;
+    *value = 0;
+    if (text && gavel_text_parse_uint (text, min, max, value, &why))
+        return s_usage_error (options->command, "%s '%s' %s (ms, %" PRIu64 " to %" PRIu64 ")",
+                              flag, text, why, min, max);
+    return 0;
+}
+
+static int
+s_parse_up (options_t *options, uint64_t *count, uint64_t *base_port,
+            up_settings_t *settings)
 {
     const char *why;
     if (gavel_text_parse_uint (options->operand, 1, GAVEL_REPLICAS_MAX, count, &why))
@@ -957,13 +1168,40 @@ s_parse_up (options_t *options, uint64_t *count, uint64_t *base_port)
     if (*count % 2 == 0)
         return s_usage_error (options->command, "N must be odd (1, 3, 5 or 7): "
                               "a majority must survive a split");
-    if (*count > 1)
-        return s_usage_error (options->command, "only N=1 is supported until replication lands");
     *base_port = 0;
+    uint64_t last_base = 65536 - *count * PORTS_PER;
     if (options->base_port
-    &&  gavel_text_parse_uint (options->base_port, 1, 65536 - *count, base_port, &why))
-        return s_usage_error (options->command, "--base-port '%s' %s (1 to %" PRIu64 ")",
-                              options->base_port, why, 65536 - *count);
+    &&  gavel_text_parse_uint (options->base_port, 1, last_base, base_port, &why))
+        return s_usage_error (options->command, "--base-port '%s' %s (1 to %" PRIu64
+                              ": %" PRIu64 " replicas take %" PRIu64 " ports)",
+                              options->base_port, why, last_base, *count, *count * PORTS_PER);
+    if (s_parse_setting (options, "--heartbeat", options->heartbeat, 1, 60000,
+                         &settings->heartbeat)
+    ||  s_parse_setting (options, "--election", options->election, 2, 600000,
+                         &settings->election))
+        return EXIT_USAGE;
+    return 0;
+}
+
+//  Ports for count replicas, PORTS_PER each, consecutive: from base_port
+//  if given, else wherever a free run is. Each is held until the caller
+//  releases holds (once the replicas have bound them).
+static int
+s_up_ports (uint64_t count, uint64_t base_port, int *ports, int *holds)
+{
+    size_t total = count * PORTS_PER;
+    if (!base_port)
+        return s_pick_ports (total, ports, holds);
+    for (size_t index = 0; index < total; index++) {
+        ports [index] = (int) base_port + (int) index;
+        holds [index] = s_port_hold (ports [index]);
+        if (holds [index] == -1) {
+            s_ports_release (holds, index);
+            return s_fail ("port %d on 127.0.0.1 is in use (--base-port %" PRIu64
+                           " takes ports %" PRIu64 " to %" PRIu64 ")", ports [index],
+                           base_port, base_port, base_port + total - 1);
+        }
+    }
     return 0;
 }
 
@@ -971,7 +1209,8 @@ static int
 s_cmd_up (options_t *options)
 {
     uint64_t count, base_port;
-    if (s_parse_up (options, &count, &base_port))
+    up_settings_t settings;
+    if (s_parse_up (options, &count, &base_port, &settings))
         return EXIT_USAGE;
     local_t local;
     if (s_local_open (&local, options->dir, true))
@@ -982,25 +1221,27 @@ s_cmd_up (options_t *options)
         return s_fail ("%s already has a running cluster (replica %" PRIu64 ", pid %d); "
                        "stop it first with: gavel-local down --dir %s",
                        local.dir, running, (int) pid, options->dir);
-    int ports [GAVEL_REPLICAS_MAX];
-    if (base_port) {
-        for (size_t index = 0; index < count; index++) {
-            ports [index] = (int) base_port + (int) index;
-            if (!s_port_free (ports [index]))
-                return s_fail ("port %d on 127.0.0.1 is in use (--base-port %" PRIu64 ")",
-                               ports [index], base_port);
-        }
+    int ports [GAVEL_REPLICAS_MAX * PORTS_PER];
+    int holds [GAVEL_REPLICAS_MAX * PORTS_PER];
+    if (s_up_ports (count, base_port, ports, holds))
+        return EXIT_FAIL;
+    char *text = s_cluster_text (&local, count, ports, &settings);
+    int rc = s_check_cluster_text (options, &local, text);
+    if (rc == 0 && s_write_cluster_file (&local, text))
+        rc = EXIT_FAIL;
+    free (text);
+    if (rc == 0 && s_local_load (&local))
+        rc = EXIT_FAIL;
+    if (rc) {
+        s_ports_release (holds, count * PORTS_PER);
+        return rc;
     }
-    else
-    if (s_pick_ports (count, ports))
-        return EXIT_FAIL;
-    if (s_write_cluster_file (&local, count, ports) || s_local_load (&local))
-        return EXIT_FAIL;
 
     uint64_t ids [GAVEL_REPLICAS_MAX];
     for (size_t index = 0; index < count; index++)
         ids [index] = gavel_config_replica (local.config, index)->id;
-    int rc = s_start_replicas (&local, ids, count);
+    rc = s_start_replicas (&local, ids, count, true);
+    s_ports_release (holds, count * PORTS_PER);
     if (rc == EXIT_OK)
         printf ("cluster file: %s\n", local.cluster);
     s_local_close (&local);
@@ -1024,6 +1265,38 @@ s_local_open_cluster (local_t *self, const char *dir)
     return EXIT_OK;
 }
 
+//  The replica that says it is primary. Two may claim it for a while after
+//  a failover (the old one has not heard of the new term yet): the newer
+//  term wins. Returns false when none does.
+static bool
+s_ask_primary (local_t *self, uint64_t *id)
+{
+    int64_t best_term = -1;
+    for (size_t index = 0; index < gavel_config_replicas (self->config); index++) {
+        replica_state_t state;
+        s_replica_state (self, gavel_config_replica (self->config, index), &state);
+        if (streq (state.role, "primary") && state.term > best_term) {
+            best_term = state.term;
+            *id = state.id;
+        }
+    }
+    return best_term >= 0;
+}
+
+//  Right after a failover nobody is primary until the election ends: ask
+//  again for a while rather than fail a script that is a moment early.
+static bool
+s_find_primary (local_t *self, uint64_t *id)
+{
+    int64_t deadline = zclock_mono () + PRIMARY_WAIT;
+    while (!s_ask_primary (self, id)) {
+        if (zclock_mono () >= deadline || zsys_interrupted)
+            return false;
+        zclock_sleep (POLL_INTERVAL * 2);
+    }
+    return true;
+}
+
 //  The replicas an ID operand names: a number, primary or all. Returns an
 //  exit code, EXIT_OK with ids and count filled.
 static int
@@ -1037,20 +1310,11 @@ s_targets (local_t *self, options_t *options, uint64_t *ids, size_t *count)
         return EXIT_OK;
     }
     if (streq (operand, "primary")) {
-        //  Two may claim it for a while after a failover: the newer term wins
-        int64_t best_term = -1;
-        for (size_t index = 0; index < gavel_config_replicas (self->config); index++) {
-            replica_state_t state;
-            s_replica_state (self, gavel_config_replica (self->config, index), &state);
-            if (streq (state.role, "primary") && state.term > best_term) {
-                best_term = state.term;
-                ids [0] = state.id;
-                *count = 1;
-            }
-        }
-        if (*count == 0)
-            return s_fail ("no replica of %s answers as primary "
-                           "(a paused replica cannot answer: name it by number)", self->dir);
+        if (!s_find_primary (self, &ids [0]))
+            return s_fail ("no replica of %s answered as primary within %d s "
+                           "(a paused replica cannot answer: name it by number)",
+                           self->dir, PRIMARY_WAIT / 1000);
+        *count = 1;
         return EXIT_OK;
     }
     uint64_t id;
@@ -1068,30 +1332,24 @@ s_targets (local_t *self, options_t *options, uint64_t *ids, size_t *count)
 //  -------------------------------------------------------------------------
 //  status
 
-static void
-s_format_number (char *text, size_t size, int64_t value, const char *none)
-{
-    if (value >= 0)
-        snprintf (text, size, "%" PRId64, value);
-    else
-        snprintf (text, size, "%s", none);
-}
-
 //  Roles are lower-case words by construction, safe to print in JSON as is.
 static void
 s_print_state (replica_state_t *state, bool json)
 {
     const char *none = json? "null": "-";
-    char term [24], commit [24], pid [24];
+    char term [24], commit [24], last [24], primary [24], pid [24];
     s_format_number (term, sizeof term, state->term, none);
     s_format_number (commit, sizeof commit, state->commit, none);
+    s_format_number (last, sizeof last, state->last, none);
+    s_format_number (primary, sizeof primary, state->primary, none);
     s_format_number (pid, sizeof pid, state->pid? state->pid: -1, none);
     if (json)
-        printf ("{\"id\":%" PRIu64 ",\"role\":\"%s\",\"term\":%s,\"commit\":%s,\"pid\":%s}\n",
-                state->id, state->role, term, commit, pid);
+        printf ("{\"id\":%" PRIu64 ",\"role\":\"%s\",\"term\":%s,\"commit\":%s,"
+                "\"last\":%s,\"primary\":%s,\"pid\":%s}\n",
+                state->id, state->role, term, commit, last, primary, pid);
     else
-        printf ("replica %" PRIu64 "  %s  term %s  commit %s  pid %s\n",
-                state->id, state->role, term, commit, pid);
+        printf ("replica %" PRIu64 "  %-9s  term %s  commit %s  last %s  primary %s  pid %s\n",
+                state->id, state->role, term, commit, last, primary, pid);
 }
 
 static int
@@ -1295,7 +1553,7 @@ s_cmd_restart (options_t *options)
         }
     }
     if (exit_code == EXIT_OK)
-        exit_code = s_start_replicas (&local, ids, count);
+        exit_code = s_start_replicas (&local, ids, count, false);
     s_local_close (&local);
     return exit_code;
 }

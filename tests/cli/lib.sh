@@ -18,7 +18,8 @@ cleanup () {
         echo "FAIL: a sanitizer reported an error (files above)"
         rc=1
     fi
-    [ $rc -eq 0 ] && [ $FAILED -eq 0 ] && rm -rf "$WORK"
+    #   GAVEL_KEEP=1 keeps the work directory of a test that passed, too
+    [ $rc -eq 0 ] && [ $FAILED -eq 0 ] && [ -z "${GAVEL_KEEP:-}" ] && rm -rf "$WORK"
     [ $FAILED -eq 0 ] || rc=1
     [ $rc -eq 0 ] || echo "FAIL: $TEST_NAME (work dir kept: $WORK)"
     exit $rc
@@ -30,9 +31,220 @@ fail () {
     FAILED=1
 }
 
+#   up [N [gavel-local up flags]]: N replicas (1 by default), one primary
 up () {
-    "$BIN/gavel-local" up "${1:-1}" --dir "$WORK/cluster" >"$WORK/up.out" 2>&1 \
+    local count=${1:-1}
+    shift || true
+    "$BIN/gavel-local" up "$count" --dir "$WORK/cluster" "$@" >"$WORK/up.out" 2>&1 \
         || { cat "$WORK/up.out"; echo "FAIL: gavel-local up"; exit 1; }
+}
+
+#   gavel-local COMMAND ... on the test cluster, its output in the test's log
+local_cmd () {
+    "$BIN/gavel-local" "$@" --dir "$WORK/cluster" >>"$WORK/local.out" 2>&1
+}
+
+#   One line per replica: ID ROLE TERM COMMIT LAST PRIMARY ('null' when
+#   unknown). gavel-local status exits 1 while a replica is down: not an
+#   error here.
+cluster_state () {
+    { "$BIN/gavel-local" status --json --dir "$WORK/cluster" 2>/dev/null || true; } |
+        sed -n 's/^{"id":\([0-9]*\),"role":"\([a-z-]*\)","term":\([0-9a-z]*\),"commit":\([0-9a-z]*\),"last":\([0-9a-z]*\),"primary":\([0-9a-z]*\).*/\1 \2 \3 \4 \5 \6/p'
+}
+
+#   The replica that says it is primary (of the highest term), or nothing
+primary_id () {
+    cluster_state | awk '$2 == "primary" && $3 > term { term = $3; id = $1 } END { print id }'
+}
+
+#   A replica that says it is a backup, or nothing
+backup_id () {
+    cluster_state | awk '$2 == "backup" { print $1; exit }'
+}
+
+#   wait_primary SECONDS [NOT_ID]: until a replica other than NOT_ID says it
+#   is primary; sets PRIMARY to its id (a function run in $(...) could not
+#   fail the test)
+wait_primary () {
+    local deadline=$((SECONDS + $1))
+    PRIMARY=
+    while [ $SECONDS -lt $deadline ]; do
+        PRIMARY=$(primary_id)
+        if [ -n "$PRIMARY" ] && [ "$PRIMARY" != "${2:-}" ]; then
+            return 0
+        fi
+        sleep 0.05
+    done
+    PRIMARY=
+    fail "no replica${2:+ but $2} became primary within $1 s: $(cluster_state | tr '\n' ';')"
+    return 1
+}
+
+#   wait_role ID ROLE SECONDS: until replica ID's STATUS says ROLE
+wait_role () {
+    local deadline=$((SECONDS + $3))
+    while [ $SECONDS -lt $deadline ]; do
+        cluster_state | grep -q "^$1 $2 " && return 0
+        sleep 0.05
+    done
+    fail "replica $1 did not become $2 within $3 s: $(cluster_state | tr '\n' ';')"
+    return 1
+}
+
+#   wait_agree SECONDS: until every running replica has the same commit and
+#   last index (the backups have caught up with the primary)
+wait_agree () {
+    local deadline=$((SECONDS + $1))
+    while [ $SECONDS -lt $deadline ]; do
+        [ "$(cluster_state | awk '$3 != "null" { print $4, $5 }' | sort -u | wc -l)" -eq 1 ] \
+            && return 0
+        sleep 0.1
+    done
+    fail "the running replicas do not agree after $1 s: $(cluster_state | tr '\n' ';')"
+    return 1
+}
+
+#   bid_script AUCTION FIRST STEP COUNT SLEEP_MS: COUNT bids of FIRST,
+#   FIRST+STEP, ... with a pause between them
+bid_script () {
+    local index
+    for ((index = 0; index < $4; index++)); do
+        echo "bid $1 $(($2 + index * $3))"
+        [ "$5" -gt 0 ] && echo "sleep $5"
+    done
+    return 0
+}
+
+#   open_auction ITEM DURATION: opens one; sets AUCTION to its id, or exits
+open_auction () {
+    local opened
+    opened=$(echo "open $1 $2" | bidder --name seller) \
+        || { echo "FAIL: could not open $1: $opened"; exit 1; }
+    AUCTION=$(sed -n 's/^success auction=\([0-9]*\) .*/\1/p' <<<"$opened")
+}
+
+#   endpoint ID: replica ID's client endpoint, from the cluster file
+endpoint () {
+    sed -n "/^    $1\$/,/^    [0-9]/s/.*client = //p" "$CLUSTER"
+}
+
+#   run_bidder NAME SCRIPT [flags]: in the background, bounded, with its
+#   answers in $WORK/NAME.out and its exit status in $WORK/NAME.rc
+BIDDER_PIDS=()
+run_bidder () {
+    local name=$1 script=$2
+    shift 2
+    ( rc=0
+      timeout 50 "$BIN/bidder" --cluster "$CLUSTER" --name "$name" --script "$script" "$@" \
+          >"$WORK/$name.out" 2>>"$WORK/bidder.err" || rc=$?
+      echo $rc >"$WORK/$name.rc" ) &
+    BIDDER_PIDS+=($!)
+}
+
+#   answers NAME...: how many answers these bidders have printed so far
+answers () {
+    local name total=0
+    for name in "$@"; do
+        [ -f "$WORK/$name.out" ] && total=$((total + $(wc -l <"$WORK/$name.out")))
+    done
+    echo $total
+}
+
+#   wait_answers COUNT SECONDS NAME...: until they have printed COUNT
+#   answers in all
+wait_answers () {
+    local count=$1 deadline=$((SECONDS + $2))
+    shift 2
+    while [ $SECONDS -lt $deadline ]; do
+        [ "$(answers "$@")" -ge "$count" ] && return 0
+        sleep 0.05
+    done
+    fail "waited $2 s for $count answers from $*, got $(answers "$@")"
+    return 1
+}
+
+#   wait_each COUNT SECONDS NAME...: until each of them has printed COUNT
+#   answers, so that all are bidding at once
+wait_each () {
+    local count=$1 seconds=$2 name
+    shift 2
+    for name in "$@"; do
+        wait_answers "$count" "$seconds" "$name"
+    done
+}
+
+#   probe AUCTION: a bid must get success now, whoever is primary (after a
+#   failover: the cluster serves again), even when the scripted bidders are
+#   done or out of step. It bids just above the highest bid, in amounts
+#   that end in 9, which scripted bidders (10k+i, i < 9) never bid; a bid
+#   that overtakes it makes it try again. Its answers are in
+#   $WORK/probe.out, for check_auction.
+probe () {
+    local try highest amount
+    for try in 1 2 3 4 5 6 7 8 9 10; do
+        highest=$(echo "result $1" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" \
+                  --name probe 2>>"$WORK/bidder.err" | sed -n 's/.* highest=\([0-9]*\) .*/\1/p')
+        [ -n "$highest" ] || continue
+        amount=$((highest / 10 * 10 + 19))
+        echo "bid $1 $amount" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" --name probe \
+            --history "$WORK/history.txt" >>"$WORK/probe.out" 2>>"$WORK/bidder.err" || true
+        grep -q "^success auction=$1 amount=$amount " "$WORK/probe.out" && return 0
+        tail -1 "$WORK/probe.out" | grep -q '^fail reason=too-low' || break
+    done
+    fail "the probe bid on auction $1 did not succeed: $(tail -1 "$WORK/probe.out" 2>/dev/null)"
+    return 1
+}
+
+#   successes NAME...: how many success lines these bidders have printed
+successes () {
+    local name total=0 count
+    for name in "$@"; do
+        count=$(grep -s -c '^success ' "$WORK/$name.out" || true)
+        total=$((total + ${count:-0}))
+    done
+    echo $total
+}
+
+#   wait_bidders NAME...: every one of them exited; each must have exited 0
+#   (every bid answered success or fail) unless ALLOW_EXCEPTIONS is set
+wait_bidders () {
+    local name rc pid
+    for pid in "${BIDDER_PIDS[@]}"; do
+        wait "$pid" || true
+    done
+    BIDDER_PIDS=()
+    for name in "$@"; do
+        rc=$(cat "$WORK/$name.rc" 2>/dev/null || echo missing)
+        if [ "$rc" = 124 ]; then
+            fail "bidder $name did not finish within 50 s"
+        elif [ "$rc" != 0 ] && [ -z "${ALLOW_EXCEPTIONS:-}" ]; then
+            fail "bidder $name exited $rc: $(grep -v -E '^(success|fail) ' "$WORK/$name.out" | head -5)"
+        fi
+    done
+}
+
+#   check_auction AUCTION NAME...: the auction's state (RESULT through the
+#   cluster file) holds exactly what the bidders were told: its highest bid
+#   is the highest amount any of them got success for, by the one who got
+#   it, so no acknowledged bid was lost and none appeared from nowhere
+check_auction () {
+    local auction=$1 name best=0 winner="" amount result highest bidder
+    shift
+    for name in "$@"; do
+        for amount in $(sed -n "s/^success auction=$auction amount=\([0-9]*\) .*/\1/p" "$WORK/$name.out"); do
+            if [ "$amount" -gt "$best" ]; then
+                best=$amount
+                winner=$name
+            fi
+        done
+    done
+    result=$(echo "result $auction" | bidder --name referee) \
+        || { fail "result $auction: $result"; return 1; }
+    highest=$(sed -n 's/.* \(highest\|amount\)=\([0-9]*\).*/\2/p' <<<"$result")
+    bidder=$(sed -n 's/.* \(bidder\|winner\)=\([^ ]*\).*/\2/p' <<<"$result")
+    [ "$highest" = "$best" ] && [ "$bidder" = "${winner:-none}" ] \
+        || fail "auction $auction: the bidders were told success up to $best (by ${winner:-nobody}), but the state says: $result"
+    echo "$result" >"$WORK/result.txt"
 }
 
 #   bidder with the test cluster; stderr kept for the sanitizer check
@@ -61,4 +273,10 @@ wait_for () {
     done
     fail "waited $3 s for /$2/ in $(basename "$1")"
     return 1
+}
+
+#   lincheck HISTORY: the recorded history is linearizable
+lincheck () {
+    "$BIN/gavel-lincheck" "$1" >"$WORK/lincheck.txt" 2>&1 \
+        || fail "gavel-lincheck $(basename "$1"): $(tail -5 "$WORK/lincheck.txt")"
 }

@@ -43,7 +43,8 @@ typedef struct {
     int64_t request_timeout;    //  a client's wait for each attempt (500)
     int64_t heartbeat;          //  between the primary's heartbeats (50)
     int64_t election;           //  silence before a backup runs a round (250)
-    int64_t election_spread;    //  extra wait of lower-ranked ids, up to (50)
+    int64_t election_spread;    //  extra wait of lower ids, up to this (50),
+                                //  plus up to half of it varying with the term
     int64_t commit_timeout;     //  a request's wait for a quorum (1000)
 } gavel_settings_t;
 

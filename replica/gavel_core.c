@@ -470,10 +470,13 @@ gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_
     zmsg_t *no_route = NULL;
     waiting_t *waiting = s_waiting_new (route_p? route_p: &no_route, request_p,
                                         now + self->settings.request_timeout);
+    //  A primary silent for two heartbeats may be dead: rather than send the
+    //  client there, hold the request until it speaks or a new one is elected
+    bool primary_alive = self->primary && now - self->heard < 2 * self->settings.heartbeat;
     if (self->role == GAVEL_ROLE_PRIMARY)
         s_request_as_primary (self, waiting, now);
     else
-    if (self->primary) {
+    if (primary_alive) {
         s_redirect (self, waiting);
         s_waiting_free ((void **) &waiting);
     }

@@ -956,7 +956,8 @@ s_stop_spawned (local_t *self, spawned_t *spawned, size_t count)
 
 //  Start the given replicas and wait for them (and, if asked, for one of
 //  them to be primary); on any failure stop those started. Prints one line
-//  per replica on success.
+//  per replica once all answer, so that their pids are on record even if
+//  the wait for a primary then fails.
 static int
 s_start_replicas (local_t *self, const uint64_t *ids, size_t count, bool want_primary)
 {

@@ -10,7 +10,15 @@ CLUSTER=$WORK/cluster/cluster.cfg
 FAILED=0
 
 cleanup () {
-    local rc=$?
+    local rc=$? pid
+    #   A test that stops early (a failed step under set -e) must not leave
+    #   bidders running, nor a helper that could restart a replica after
+    #   the down below: helpers stop by themselves once $WORK/stop exists
+    touch "$WORK/stop"
+    stop_bidders
+    for pid in "${HELPER_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
     "$BIN/gavel-local" down --dir "$WORK/cluster" >/dev/null 2>&1 || true
     #   A sanitizer report in any process we started fails the test
     if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" \
@@ -25,6 +33,10 @@ cleanup () {
     exit $rc
 }
 trap cleanup EXIT
+
+#   Background helpers of a test (a nemesis): they must check for $WORK/stop
+#   between steps, and cleanup waits for them
+HELPER_PIDS=()
 
 fail () {
     echo "FAIL: $*"
@@ -134,11 +146,28 @@ BIDDER_PIDS=()
 run_bidder () {
     local name=$1 script=$2
     shift 2
-    ( rc=0
-      timeout 50 "$BIN/bidder" --cluster "$CLUSTER" --name "$name" --script "$script" "$@" \
-          >"$WORK/$name.out" 2>>"$WORK/bidder.err" || rc=$?
+    ( timeout 50 "$BIN/bidder" --cluster "$CLUSTER" --name "$name" --script "$script" "$@" \
+          >"$WORK/$name.out" 2>>"$WORK/bidder.err" &
+      echo $! >"$WORK/$name.pid"
+      rc=0
+      wait $! || rc=$?
       echo $rc >"$WORK/$name.rc" ) &
     BIDDER_PIDS+=($!)
+}
+
+#   Stop the bidders still running (timeout passes SIGTERM on to the
+#   bidder) and wait for them
+stop_bidders () {
+    local file name pid
+    for file in "$WORK"/*.pid; do
+        [ -e "$file" ] || continue
+        name=$(basename "$file" .pid)
+        [ -e "$WORK/$name.rc" ] || kill -TERM "$(cat "$file")" 2>/dev/null || true
+    done
+    for pid in "${BIDDER_PIDS[@]}"; do
+        wait "$pid" 2>/dev/null || true
+    done
+    BIDDER_PIDS=()
 }
 
 #   answers NAME...: how many answers these bidders have printed so far
@@ -175,17 +204,19 @@ wait_each () {
 
 #   probe AUCTION: a bid must get success now, whoever is primary (after a
 #   failover: the cluster serves again), even when the scripted bidders are
-#   done or out of step. It bids just above the highest bid, in amounts
-#   that end in 9, which scripted bidders (10k+i, i < 9) never bid; a bid
-#   that overtakes it makes it try again. Its answers are in
-#   $WORK/probe.out, for check_auction.
+#   done or out of step. It bids 20 steps of 10 above the highest bid, so
+#   that bidders racing on do not overtake it before it lands but catch up
+#   soon after, in amounts that end in 9, which scripted bidders (10k+i,
+#   i < 9) never bid; if one overtakes it anyway it tries again. Its
+#   answers are in $WORK/probe.out, for check_auction.
 probe () {
     local try highest amount
     for try in 1 2 3 4 5 6 7 8 9 10; do
-        highest=$(echo "result $1" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" \
-                  --name probe 2>>"$WORK/bidder.err" | sed -n 's/.* highest=\([0-9]*\) .*/\1/p')
+        highest=$(echo "result $1" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" --name probe \
+                  --history "$WORK/history.txt" 2>>"$WORK/bidder.err" \
+                  | sed -n 's/.* highest=\([0-9]*\) .*/\1/p')
         [ -n "$highest" ] || continue
-        amount=$((highest / 10 * 10 + 19))
+        amount=$((highest / 10 * 10 + 209))
         echo "bid $1 $amount" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" --name probe \
             --history "$WORK/history.txt" >>"$WORK/probe.out" 2>>"$WORK/bidder.err" || true
         grep -q "^success auction=$1 amount=$amount " "$WORK/probe.out" && return 0

@@ -9,11 +9,11 @@ auction=$AUCTION
 
 names=(ann ben cid)
 for index in 0 1 2; do
-    bid_script "$auction" $((3 + index)) 3 60 20 >"$WORK/${names[$index]}.txt"
+    bid_script "$auction" $((11 + index)) 10 60 20 >"$WORK/${names[$index]}.txt"
     run_bidder "${names[$index]}" "$WORK/${names[$index]}.txt" --history "$WORK/history.txt"
 done
 
-wait_answers 30 20 "${names[@]}"
+wait_each 10 20 "${names[@]}"
 primary=$(primary_id)
 backup=$(backup_id)
 [ -n "$backup" ] && [ -n "$primary" ] || { fail "no primary and backup: $(cluster_state | tr '\n' ';')"; exit 1; }

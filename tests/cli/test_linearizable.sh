@@ -24,31 +24,31 @@ for index in 0 1 2 3 4 5; do
 done
 
 #   The nemesis: crash and restart a primary, then freeze one past the
-#   election time-out and let it run again, until the bidders are done
+#   election time-out and let it run again, until the bidders are done (or
+#   the test stops: cleanup creates $WORK/stop too, and waits for us)
 nemesis () {
     local primary
-    while [ ! -e "$WORK/stop" ]; do
-        sleep 0.5
+    while sleep 0.5 && [ ! -e "$WORK/stop" ]; do
         primary=$(primary_id)
         [ -n "$primary" ] || continue
         local_cmd kill "$primary" || true
         sleep 0.7
+        [ -e "$WORK/stop" ] && break
         local_cmd restart "$primary" || true
         sleep 0.5
         primary=$(primary_id)
-        [ -n "$primary" ] || continue
+        [ -n "$primary" ] && [ ! -e "$WORK/stop" ] || continue
         local_cmd pause "$primary" || true
         sleep 0.7
         local_cmd resume "$primary" || true
     done
-    echo done >"$WORK/nemesis.done"
 }
 nemesis &
-nemesis_pid=$!
+HELPER_PIDS+=($!)
 
 ALLOW_EXCEPTIONS=1 wait_bidders "${names[@]}"
 touch "$WORK/stop"
-wait $nemesis_pid || true
+wait "${HELPER_PIDS[@]}" || true
 local_cmd resume all || true
 [ "$(grep -c 'paused pid' "$WORK/local.out")" -ge 1 ] && [ "$(grep -c 'killed pid' "$WORK/local.out")" -ge 1 ] \
     || fail "the nemesis did not kill and pause a primary: $(tail -5 "$WORK/local.out")"

@@ -39,7 +39,22 @@ s_leaf (zconfig_t *item, const char *path, const char **value,
     return 0;
 }
 
-//  Every setting: its key, where it goes, and its range
+//  The one setting that is a word: what a replica's saves wait for.
+static int
+s_parse_fsync (gavel_config_t *self, zconfig_t *setting, const char *origin,
+               char *error, size_t size)
+{
+    const char *value = "";
+    if (s_leaf (setting, "cluster/settings/fsync", &value, origin, error, size))
+        return -1;
+    if (!streq (value, "always") && !streq (value, "never"))
+        return s_error (error, size, origin, "cluster/settings/fsync: '%s' is not 'always' "
+                        "(each save on disk before the ack) or 'never' (left to the kernel)", value);
+    self->settings.fsync = streq (value, "always");
+    return 0;
+}
+
+//  Every setting in ms: its key, where it goes, and its range
 static int
 s_parse_settings (gavel_config_t *self, zconfig_t *section, const char *origin,
                   char *error, size_t size)
@@ -58,13 +73,18 @@ s_parse_settings (gavel_config_t *self, zconfig_t *section, const char *origin,
     size_t rows = sizeof table / sizeof table [0];
     for (zconfig_t *setting = zconfig_child (section); setting; setting = zconfig_next (setting)) {
         const char *key = zconfig_name (setting);
+        if (streq (key, "fsync")) {
+            if (s_parse_fsync (self, setting, origin, error, size))
+                return -1;
+            continue;
+        }
         size_t row;
         for (row = 0; row < rows; row++)
             if (streq (key, table [row].key))
                 break;
         if (row == rows)
             return s_error (error, size, origin, "unknown setting 'cluster/settings/%s' (known: "
-                            "request_timeout, heartbeat, election, election_spread, commit_timeout)",
+                            "request_timeout, heartbeat, election, election_spread, commit_timeout, fsync)",
                             key);
         char path [96];
         snprintf (path, sizeof path, "cluster/settings/%s", key);
@@ -158,7 +178,8 @@ s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
     self->name = strdup ("gavel");
     self->settings = (gavel_settings_t) {
         .request_timeout = 500, .heartbeat = 50, .election = 250,
-        .election_spread = 50, .commit_timeout = 1000
+        .election_spread = 50, .commit_timeout = 400,
+        .fsync = true           //  the safe choice; tests say never
     };
     int rc = 0;
     for (zconfig_t *section = zconfig_child (root); section && rc == 0; section = zconfig_next (section)) {
@@ -307,6 +328,7 @@ gavel_config_test (bool verbose)
     assert (config);
     assert (gavel_config_settings (config)->heartbeat == 50);
     assert (gavel_config_settings (config)->election == 250);
+    assert (gavel_config_settings (config)->fsync);
     assert (streq (gavel_config_find (config, 3)->mesh, "tcp://127.0.0.1:21034"));
     assert (streq (gavel_config_name (config), "demo"));
     assert (gavel_config_request_timeout (config) == 250);
@@ -319,12 +341,24 @@ gavel_config_test (bool verbose)
     assert (gavel_config_replica (config, 3) == NULL);
     gavel_config_destroy (&config);
     gavel_config_destroy (&config);
+    config = gavel_config_parse ("cluster\n    settings\n        fsync = never\n"
+                                 "replica\n    1\n        client = tcp://a:1\n", "test", error, sizeof error);
+    assert (config && !gavel_config_settings (config)->fsync);
+    gavel_config_destroy (&config);
+    config = gavel_config_parse ("cluster\n    settings\n        fsync = always\n"
+                                 "replica\n    1\n        client = tcp://a:1\n", "test", error, sizeof error);
+    assert (config && gavel_config_settings (config)->fsync);
+    gavel_config_destroy (&config);
 
     struct { const char *text; const char *names; } bad [] = {
         { "cluster\n    nmae = x\nreplica\n    1\n        client = tcp://a:1\n", "cluster/nmae" },
         { "cluster\n    settings\n        request_timeout = soon\nreplica\n    1\n        client = tcp://a:1\n",
           "'soon' is not a number" },
         { "cluster\n    settings\n        retries = 3\n", "cluster/settings/retries" },
+        { "cluster\n    settings\n        fsync = sometimes\nreplica\n    1\n        client = tcp://a:1\n",
+          "cluster/settings/fsync: 'sometimes' is not 'always'" },
+        { "cluster\n    settings\n        fsync\n            x = 1\nreplica\n    1\n        client = tcp://a:1\n",
+          "'cluster/settings/fsync' must be a value" },
         { "replica\n    9\n        client = tcp://a:1\n", "replica '9'" },
         { "replica\n    x\n        client = tcp://a:1\n", "replica 'x'" },
         { "replica\n    1\n        client = tcp://a:1\n    1\n        client = tcp://a:2\n", "listed twice" },

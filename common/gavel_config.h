@@ -8,6 +8,7 @@
             settings
                 request_timeout = 500       #  ms, clients
                 heartbeat = 50              #  ms, replicas
+                fsync = always              #  or never (tests)
         replica
             1
                 client = tcp://127.0.0.1:21001
@@ -38,14 +39,17 @@ typedef struct {
     char *data;                 //  data directory ("" when not set)
 } gavel_replica_conf_t;
 
-//  cluster/settings, each in ms
+//  cluster/settings, each in ms but fsync
 typedef struct {
     int64_t request_timeout;    //  a client's wait for each attempt (500)
     int64_t heartbeat;          //  between the primary's heartbeats (50)
     int64_t election;           //  silence before a backup runs a round (250)
     int64_t election_spread;    //  extra wait of lower ids, up to this (50),
                                 //  plus up to half of it varying with the term
-    int64_t commit_timeout;     //  a request's wait for a quorum (1000)
+    int64_t commit_timeout;     //  a request's wait for a quorum (400): below
+                                //  request_timeout, so clients hear no-quorum
+    bool fsync;                 //  "always" (true): group commit, every save
+                                //  on disk before the ack; "never": for tests
 } gavel_settings_t;
 
 typedef struct _gavel_config_t gavel_config_t;

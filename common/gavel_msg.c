@@ -15,14 +15,14 @@ typedef enum {
     F_REQUEST_ID, F_SESSION, F_NAME, F_ITEM, F_DURATION, F_RESERVE,
     F_AUCTION, F_AMOUNT, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS,
     F_TERM, F_FROM, F_INDEX, F_PREV_INDEX, F_PREV_TERM, F_COMMIT,
-    F_LAST_INDEX, F_LAST_TERM, F_SEQ, F_GRANTED, F_STAMP, F_ENTRIES
+    F_LAST_INDEX, F_LAST_TERM, F_SEQ, F_GRANTED, F_STAMP, F_ENTRIES, F_PAYLOAD
 } field_t;
 
 static const char *s_field_names [] = {
     "", "request id", "session", "name", "item", "duration", "reserve",
     "auction", "amount", "outcome", "reason", "message", "record",
     "term", "from", "index", "prev index", "prev term", "commit",
-    "last index", "last term", "seq", "granted", "stamp", "entry"
+    "last index", "last term", "seq", "granted", "stamp", "entry", "payload"
 };
 
 #define HEADER F_REQUEST_ID, F_SESSION, F_NAME
@@ -50,6 +50,7 @@ static const struct {
     { GAVEL_MSG_ALIVE,  "ALIVE",  { F_TERM, F_FROM, F_LAST_TERM, F_LAST_INDEX }, NULL },
     { GAVEL_MSG_COORDINATOR, "COORDINATOR", { F_TERM, F_FROM, F_LAST_TERM, F_LAST_INDEX }, NULL },
     { GAVEL_MSG_ACCEPT, "ACCEPT", { F_TERM, F_FROM, F_GRANTED }, NULL },
+    { GAVEL_MSG_SNAPSHOT, "SNAPSHOT", { F_TERM, F_FROM, F_INDEX, F_LAST_TERM, F_COMMIT, F_PAYLOAD }, NULL },
     //  Entry-only kinds: their rows give the fields of an entry line
     { GAVEL_MSG_NOOP,   "NOOP",   { F_END }, NULL },
     { GAVEL_MSG_CLOSE,  "CLOSE",  { F_END }, NULL },
@@ -97,6 +98,7 @@ struct _gavel_msg_t {
     bool granted;
     int64_t stamp;
     zlistx_t *entries;          //  of gavel_msg_t *, created on first use
+    zmsg_t *payload;            //  SNAPSHOT: the state, opaque to the codec
 };
 
 static size_t
@@ -130,6 +132,7 @@ gavel_msg_destroy (gavel_msg_t **self_p)
         gavel_msg_t *self = *self_p;
         zlist_destroy (&self->records);
         zlistx_destroy (&self->entries);
+        zmsg_destroy (&self->payload);
         free (self);
         *self_p = NULL;
     }
@@ -145,6 +148,7 @@ gavel_msg_dup (gavel_msg_t *self)
     copy->records = zlist_dup (self->records);
     assert (copy->records);
     copy->entries = self->entries? zlistx_dup (self->entries): NULL;
+    copy->payload = self->payload? zmsg_dup (self->payload): NULL;
     return copy;
 }
 
@@ -296,6 +300,7 @@ s_decode_field (gavel_msg_t *self, field_t field, const char *text,
             gavel_msg_add_entry (self, &entry);
             break;
         }
+        case F_PAYLOAD:             //  raw frames: decode takes them as they are
         case F_END:
             assert (false);
     }
@@ -400,7 +405,7 @@ s_decode_command (zframe_t *frame, const char *topic, gavel_msg_error_t *error)
 static bool
 s_open_ended (field_t field)
 {
-    return field == F_RECORDS || field == F_ENTRIES;
+    return field == F_RECORDS || field == F_ENTRIES || field == F_PAYLOAD;
 }
 
 gavel_msg_t *
@@ -436,6 +441,12 @@ gavel_msg_decode (zmsg_t *msg, gavel_msg_error_t *error)
         field_t field = fields [field_index];
         if (!s_open_ended (field))
             field_index++;
+        if (field == F_PAYLOAD) {
+            if (!self->payload)
+                self->payload = zmsg_new ();
+            zmsg_addmem (self->payload, zframe_data (frame), zframe_size (frame));
+            continue;
+        }
         if (s_frame_text (frame, index, s_field_names [field], text, FRAME_MAX, error)
         ||  s_decode_field (self, field, text, index, error)) {
             gavel_msg_destroy (&self);
@@ -494,6 +505,12 @@ gavel_msg_encode (gavel_msg_t *self)
                 const char *record = (const char *) zlist_first (self->records);
                 for (; record; record = (const char *) zlist_next (self->records))
                     zmsg_addstr (msg, record);
+                break;
+            }
+            case F_PAYLOAD: {
+                zframe_t *frame = self->payload? zmsg_first (self->payload): NULL;
+                for (; frame; frame = zmsg_next (self->payload))
+                    zmsg_addmem (msg, zframe_data (frame), zframe_size (frame));
                 break;
             }
             case F_ENTRIES: {
@@ -651,6 +668,20 @@ gavel_msg_decode_entry (const char *line, gavel_msg_error_t *error)
         }
     }
     return entry;
+}
+
+zmsg_t *
+gavel_msg_payload (gavel_msg_t *self)
+{
+    return self->payload;
+}
+
+void
+gavel_msg_set_payload (gavel_msg_t *self, zmsg_t **payload_p)
+{
+    zmsg_destroy (&self->payload);
+    self->payload = *payload_p;
+    *payload_p = NULL;
 }
 
 const char *

@@ -40,6 +40,7 @@ typedef enum {
     GAVEL_MSG_ALIVE,            //  mesh: "I do, and I am alive"
     GAVEL_MSG_COORDINATOR,      //  mesh: "I am primary of this term if you accept"
     GAVEL_MSG_ACCEPT,           //  mesh: the answer to COORDINATOR
+    GAVEL_MSG_SNAPSHOT,         //  mesh: the state at an index, for a far-behind backup
     //  Log entries only: never a message of their own
     GAVEL_MSG_NOOP,             //  a new primary's first entry
     GAVEL_MSG_CLOSE             //  close every auction due at the entry's stamp
@@ -157,6 +158,13 @@ size_t
 //  Parse such a line (without its newline); NULL with error on any fault.
 gavel_msg_t *
     gavel_msg_decode_entry (const char *line, gavel_msg_error_t *error);
+
+//  SNAPSHOT: the state's frames, opaque to the codec (gavel_auction writes
+//  and reads them). Borrowed; set takes ownership.
+zmsg_t *
+    gavel_msg_payload (gavel_msg_t *self);
+void
+    gavel_msg_set_payload (gavel_msg_t *self, zmsg_t **payload_p);
 
 //  The PUB topic this message travels under ("log", "hb"), or NULL.
 const char *

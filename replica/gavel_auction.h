@@ -52,6 +52,15 @@ size_t
 int64_t
     gavel_auction_next_deadline (gavel_auction_t *self);
 
+//  The whole state as frames, for a snapshot. Equal states give equal
+//  frames. Caller owns.
+zmsg_t *
+    gavel_auction_save (gavel_auction_t *self);
+
+//  A state from gavel_auction_save's frames, or NULL if they are damaged.
+gavel_auction_t *
+    gavel_auction_load (zmsg_t *state);
+
 //  Counts, for STATUS and tests.
 size_t  gavel_auction_count (gavel_auction_t *self);        //  auctions ever opened
 size_t  gavel_auction_open_count (gavel_auction_t *self);   //  not yet marked closed

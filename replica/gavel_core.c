@@ -40,6 +40,7 @@ struct _gavel_core_t {
     uint64_t applied;
     int64_t last_stamp;         //  entries' stamps never go back
     gavel_auction_t *auction;
+    gavel_msg_t *snapshot;      //  the latest (taken, installed or loaded)
     zlistx_t *outbox;           //  of gavel_action_t
 
     bool started;
@@ -97,6 +98,7 @@ gavel_core_settings_default (gavel_core_settings_t *settings, uint64_t id, size_
     settings->election_spread = 50;
     settings->request_timeout = 1000;
     settings->fetch_max = 1000;
+    settings->snapshot_every = 10000;
 }
 
 static size_t
@@ -516,11 +518,39 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
     gavel_msg_destroy (&reply);
 }
 
+static uint64_t
+s_snapshot_index (gavel_core_t *self)
+{
+    return self->snapshot? gavel_msg_index (self->snapshot): 0;
+}
+
+//  Every snapshot_every applied entries, the state goes to disk and the log
+//  before it can go. Memory keeps the entries since the previous snapshot,
+//  so a backup a little behind still gets entries rather than a snapshot.
+static void
+s_take_snapshot (gavel_core_t *self)
+{
+    uint64_t previous = s_snapshot_index (self);
+    if (self->applied - previous < self->settings.snapshot_every)
+        return;
+    gavel_msg_t *snapshot = s_peer_msg (self, GAVEL_MSG_SNAPSHOT);
+    gavel_msg_set_index (snapshot, self->applied);
+    gavel_msg_set_last_term (snapshot, gavel_entrylog_term_at (self->log, self->applied));
+    gavel_msg_set_commit (snapshot, self->applied);
+    zmsg_t *state = gavel_auction_save (self->auction);
+    gavel_msg_set_payload (snapshot, &state);
+    s_emit (self, GAVEL_ACTION_SAVE_SNAPSHOT, 0, NULL, gavel_msg_dup (snapshot));
+    gavel_entrylog_compact (self->log, previous, gavel_entrylog_term_at (self->log, previous));
+    gavel_msg_destroy (&self->snapshot);
+    self->snapshot = snapshot;
+}
+
 static void
 s_apply_committed (gavel_core_t *self, int64_t now)
 {
     while (self->applied < self->commit)
         s_apply_entry (self, gavel_entrylog_at (self->log, self->applied + 1));
+    s_take_snapshot (self);
     if (self->role == GAVEL_ROLE_PRIMARY)
         s_serve_reads (self, now);
 }
@@ -642,8 +672,15 @@ s_on_fetch (gavel_core_t *self, gavel_msg_t *fetch, int64_t now)
         return;
     uint64_t last = gavel_entrylog_last_index (self->log);
     uint64_t first = gavel_msg_index (fetch);
-    if (first < 1)
-        first = 1;
+    if (first <= gavel_entrylog_base (self->log)) {
+        //  What it lacks is only in our snapshot now: send that
+        gavel_msg_t *snapshot = gavel_msg_dup (self->snapshot);
+        gavel_msg_set_term (snapshot, self->term);
+        gavel_msg_set_from (snapshot, self->settings.id);
+        gavel_msg_set_commit (snapshot, self->commit);
+        s_emit (self, GAVEL_ACTION_MESH, gavel_msg_from (fetch), NULL, snapshot);
+        return;
+    }
     if (first > last + 1)
         first = last + 1;
     gavel_msg_t *entries = s_peer_msg (self, GAVEL_MSG_ENTRIES);
@@ -802,6 +839,49 @@ s_on_log (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
     if (entries && gavel_msg_last_index (msg) > gavel_entrylog_last_index (self->log))
         s_fetch (self, now);        //  more to come
     s_learn_commit (self, gavel_msg_commit (msg), now);
+    s_ack (self);
+}
+
+//  A snapshot from the primary replaces what we have up to its index
+static void
+s_on_snapshot (gavel_core_t *self, gavel_msg_t *snapshot, int64_t now)
+{
+    if (!s_from_primary (self, snapshot, now))
+        return;
+    self->fetch_due = 0;
+    uint64_t index = gavel_msg_index (snapshot);
+    uint64_t last_term = gavel_msg_last_term (snapshot);
+    if (index > self->commit) {
+        gavel_auction_t *state = gavel_msg_payload (snapshot)?
+            gavel_auction_load (gavel_msg_payload (snapshot)): NULL;
+        if (!state) {
+            zsys_error ("replica %" PRIu64 ": snapshot at %" PRIu64 " from replica %" PRIu64
+                        " does not load; ignored", self->settings.id, index, gavel_msg_from (snapshot));
+            return;
+        }
+        gavel_auction_destroy (&self->auction);
+        self->auction = state;
+        bool matches = gavel_entrylog_term_at (self->log, index) == last_term;
+        if (!matches)
+            gavel_entrylog_truncate (self->log, gavel_entrylog_base (self->log));
+        gavel_entrylog_compact (self->log, index, last_term);
+        gavel_msg_destroy (&self->snapshot);
+        self->snapshot = gavel_msg_dup (snapshot);
+        s_emit (self, GAVEL_ACTION_SAVE_SNAPSHOT, 0, NULL, gavel_msg_dup (snapshot));
+        if (!matches) {
+            //  Whatever we held after index was not the primary's
+            gavel_msg_t *cut = gavel_msg_new (GAVEL_MSG_LOG);
+            gavel_msg_set_prev_index (cut, index);
+            s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, cut);
+        }
+        self->commit = self->applied = index;
+        if (self->verified < index)
+            self->verified = index;
+        self->diverged = false;
+        zsys_info ("replica %" PRIu64 " backup term %" PRIu64 ": installed a snapshot at %" PRIu64,
+                   self->settings.id, self->term, index);
+        s_fetch (self, now);
+    }
     s_ack (self);
 }
 
@@ -1002,6 +1082,7 @@ gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
         case GAVEL_MSG_LOG:
         case GAVEL_MSG_ENTRIES:     s_on_log (self, msg, now); break;
         case GAVEL_MSG_HB:          s_on_heartbeat (self, msg, now); break;
+        case GAVEL_MSG_SNAPSHOT:    s_on_snapshot (self, msg, now); break;
         case GAVEL_MSG_ACK:
             s_observe_term (self, gavel_msg_term (msg), now);
             s_on_ack (self, msg, now);
@@ -1140,9 +1221,29 @@ gavel_core_destroy (gavel_core_t **self_p)
         zlistx_destroy (&self->outbox);
         gavel_auction_destroy (&self->auction);
         gavel_entrylog_destroy (&self->log);
+        gavel_msg_destroy (&self->snapshot);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+gavel_core_restore_snapshot (gavel_core_t *self, gavel_msg_t **snapshot_p)
+{
+    assert (!self->started);
+    assert (snapshot_p && *snapshot_p);
+    gavel_msg_t *snapshot = *snapshot_p;
+    *snapshot_p = NULL;
+    gavel_auction_t *state = gavel_auction_load (gavel_msg_payload (snapshot));
+    //  The store checked its checksum: a snapshot that will not load is a bug
+    assert (state);
+    gavel_auction_destroy (&self->auction);
+    self->auction = state;
+    uint64_t index = gavel_msg_index (snapshot);
+    gavel_entrylog_compact (self->log, index, gavel_msg_last_term (snapshot));
+    self->commit = self->applied = index;
+    gavel_msg_destroy (&self->snapshot);
+    self->snapshot = snapshot;
 }
 
 void
@@ -1176,6 +1277,7 @@ uint64_t gavel_core_primary (gavel_core_t *self) { return self->primary; }
 uint64_t gavel_core_commit (gavel_core_t *self) { return self->commit; }
 uint64_t gavel_core_applied (gavel_core_t *self) { return self->applied; }
 uint64_t gavel_core_last_index (gavel_core_t *self) { return gavel_entrylog_last_index (self->log); }
+uint64_t gavel_core_base (gavel_core_t *self) { return gavel_entrylog_base (self->log); }
 gavel_msg_t *gavel_core_entry (gavel_core_t *self, uint64_t index) { return gavel_entrylog_at (self->log, index); }
 gavel_auction_t *gavel_core_auction (gavel_core_t *self) { return self->auction; }
 
@@ -1245,6 +1347,8 @@ s_net_run (s_net_t *net, int64_t until)
     }
 }
 
+static uint64_t s_test_snapshot_every = 10000;
+
 static s_net_t *
 s_net_new (size_t replicas)
 {
@@ -1255,6 +1359,7 @@ s_net_new (size_t replicas)
     for (size_t index = 0; index < replicas; index++) {
         gavel_core_settings_t settings;
         gavel_core_settings_default (&settings, index + 1, replicas);
+        settings.snapshot_every = s_test_snapshot_every;
         net->cores [index] = gavel_core_new (&settings);
         gavel_core_tick (net->cores [index], net->now);
     }
@@ -1439,11 +1544,49 @@ s_test_failover (void)
     s_net_destroy (&net);
 }
 
+//  A backup away while the log moves on past two snapshots catches up
+//  through the primary's snapshot, then through entries
+static void
+s_test_snapshot (void)
+{
+    s_test_snapshot_every = 20;
+    s_net_t *net = s_net_new (3);
+    s_net_run (net, TEST_T0 + 400);
+    size_t primary = s_net_primary (net);
+    assert (primary != SIZE_MAX);
+    size_t away = (primary + 1) % 3;
+    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    gavel_msg_destroy (&reply);
+    net->down [away] = true;
+    for (uint64_t request = 2; request < 80; request++) {
+        reply = s_net_call (net, primary, s_test_bid (request, 1, (int64_t) request * 10), net->now + 10);
+        assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+        gavel_msg_destroy (&reply);
+    }
+    assert (gavel_core_base (net->cores [primary]) >= 20);
+    uint64_t commit = gavel_core_commit (net->cores [primary]);
+    net->down [away] = false;
+    s_net_run (net, net->now + 300);
+    assert (gavel_core_commit (net->cores [away]) == commit);
+    assert (gavel_core_applied (net->cores [away]) == commit);
+    assert (gavel_core_base (net->cores [away]) >= 20);
+    zmsg_t *a = gavel_auction_save (gavel_core_auction (net->cores [away]));
+    zmsg_t *b = gavel_auction_save (gavel_core_auction (net->cores [primary]));
+    assert (zmsg_size (a) == zmsg_size (b));
+    for (zframe_t *x = zmsg_first (a), *y = zmsg_first (b); x; x = zmsg_next (a), y = zmsg_next (b))
+        assert (zframe_eq (x, y));
+    zmsg_destroy (&a);
+    zmsg_destroy (&b);
+    s_net_destroy (&net);
+    s_test_snapshot_every = 10000;
+}
+
 void
 gavel_core_test (bool verbose)
 {
     printf (" * gavel_core: ");
     s_test_alone ();
     s_test_failover ();
+    s_test_snapshot ();
     printf ("OK\n");
 }

@@ -36,6 +36,7 @@ typedef struct {
     int64_t election_spread;            //  lower ids wait up to this much longer (50)
     int64_t request_timeout;            //  ms a request may wait for a quorum (1000)
     size_t fetch_max;                   //  entries per ENTRIES answer (1000)
+    uint64_t snapshot_every;            //  applied entries between snapshots (10000)
 } gavel_core_settings_t;
 
 //  The defaults above, for replica `id` of `replicas` numbered 1..replicas.
@@ -49,8 +50,10 @@ typedef enum {
     GAVEL_ACTION_ACK,           //  msg to replica `to`'s ack PULL
     GAVEL_ACTION_MESH,          //  msg to replica `to` over the mesh
     GAVEL_ACTION_SAVE_STATE,    //  store term and vote (no msg)
-    GAVEL_ACTION_SAVE_ENTRIES   //  store msg's entries, after dropping every
+    GAVEL_ACTION_SAVE_ENTRIES,  //  store msg's entries, after dropping every
                                 //  stored entry from msg's prev_index + 1 on
+    GAVEL_ACTION_SAVE_SNAPSHOT  //  store msg (a SNAPSHOT) and drop every stored
+                                //  entry up to its index
 } gavel_action_kind_t;
 
 typedef struct {
@@ -83,6 +86,11 @@ void
     gavel_core_restore (gavel_core_t *self, uint64_t term, uint64_t vote,
                         zlistx_t **entries_p);
 
+//  Before gavel_core_restore, when a snapshot was stored: the state at its
+//  index, which the entries restored next follow. Takes ownership.
+void
+    gavel_core_restore_snapshot (gavel_core_t *self, gavel_msg_t **snapshot_p);
+
 //  A decoded client request arrived. Takes ownership of route (the opaque
 //  envelope the shell needs to answer; may be NULL) and of the request.
 void
@@ -90,7 +98,7 @@ void
                         gavel_msg_t **request_p, int64_t now);
 
 //  A decoded message from another replica arrived (LOG, HB, ACK, FETCH,
-//  ENTRIES, ELECTION, ALIVE, COORDINATOR, ACCEPT). Takes ownership.
+//  ENTRIES, SNAPSHOT, ELECTION, ALIVE, COORDINATOR, ACCEPT). Takes ownership.
 void
     gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now);
 
@@ -122,7 +130,9 @@ uint64_t     gavel_core_primary (gavel_core_t *self);     //  0: unknown
 uint64_t     gavel_core_commit (gavel_core_t *self);
 uint64_t     gavel_core_applied (gavel_core_t *self);
 uint64_t     gavel_core_last_index (gavel_core_t *self);
-//  The entry at index (1..last_index), borrowed, or NULL.
+//  The first index a snapshot does not cover, minus one (0: no snapshot).
+uint64_t     gavel_core_base (gavel_core_t *self);
+//  The entry at index (base+1..last_index), borrowed, or NULL.
 gavel_msg_t *gavel_core_entry (gavel_core_t *self, uint64_t index);
 //  The applied auction state, borrowed (for the simulator's checks).
 struct _gavel_auction_t *gavel_core_auction (gavel_core_t *self);

@@ -1,4 +1,4 @@
-/*  gavel_entrylog: the replicated log in memory, entries 1..last.
+/*  gavel_entrylog: the replicated log in memory, entries base+1..last.
 
     Holds gavel_msg_t entries (OPEN, BID, NOOP, CLOSE, each with its term,
     index and stamp) in index order. Pure data: the core decides what goes in
@@ -21,9 +21,19 @@ void
 void
     gavel_entrylog_append (gavel_entrylog_t *self, gavel_msg_t **entry_p);
 
-//  Drop every entry after index.
+//  Drop every entry after index (index >= base).
 void
     gavel_entrylog_truncate (gavel_entrylog_t *self, uint64_t index);
+
+//  A snapshot covers everything up to index, whose term is term: drop those
+//  entries. An index past the end empties the log, which then continues
+//  from index + 1.
+void
+    gavel_entrylog_compact (gavel_entrylog_t *self, uint64_t index, uint64_t term);
+
+//  The last index a snapshot covers (0 when none).
+uint64_t
+    gavel_entrylog_base (gavel_entrylog_t *self);
 
 //  The entry at index, borrowed, or NULL when out of range.
 gavel_msg_t *
@@ -32,7 +42,7 @@ gavel_msg_t *
 uint64_t
     gavel_entrylog_last_index (gavel_entrylog_t *self);
 
-//  Term of the entry at index; 0 for index 0 or out of range.
+//  Term of the entry at index (or of base); 0 out of range.
 uint64_t
     gavel_entrylog_term_at (gavel_entrylog_t *self, uint64_t index);
 

@@ -83,17 +83,23 @@ s_open_sockets (gavel_node_t *self, gavel_config_t *config, char *error, size_t 
 }
 
 static int
-s_open_store (gavel_node_t *self, const char *directory, char *error, size_t size)
+s_open_store (gavel_node_t *self, const char *directory, bool fsync, char *error, size_t size)
 {
     uint64_t term = 0, vote = 0;
     zlistx_t *entries = NULL;
+    gavel_msg_t *snapshot = NULL;
     if (directory && *directory) {
-        self->store = gavel_store_new (directory, error, size);
-        if (!self->store || gavel_store_load (self->store, &term, &vote, &entries, error, size))
+        self->store = gavel_store_new (directory, fsync, error, size);
+        if (!self->store
+        ||  gavel_store_load (self->store, &term, &vote, &snapshot, &entries, error, size))
             return -1;
-        zsys_info ("replica %" PRIu64 ": loaded term %" PRIu64 " and %zu entries from %s",
-                   self->id, term, zlistx_size (entries), directory);
+        zsys_info ("replica %" PRIu64 ": loaded term %" PRIu64 ", a snapshot at %" PRIu64
+                   " and %zu entries after it from %s (fsync %s)", self->id, term,
+                   snapshot? gavel_msg_index (snapshot): 0, zlistx_size (entries), directory,
+                   fsync? "always": "never");
     }
+    if (snapshot)
+        gavel_core_restore_snapshot (self->core, &snapshot);
     gavel_core_restore (self->core, term, vote, &entries);
     return 0;
 }
@@ -126,7 +132,7 @@ gavel_node_new (gavel_config_t *config, uint64_t id, char *error, size_t error_s
     settings.request_timeout = cluster->commit_timeout;
     self->core = gavel_core_new (&settings);
 
-    if (s_open_store (self, me->data, error, error_size)
+    if (s_open_store (self, me->data, cluster->fsync, error, error_size)
     ||  s_open_sockets (self, config, error, error_size))
         gavel_node_destroy (&self);
     return self;
@@ -245,6 +251,10 @@ s_carry_out (gavel_node_t *self, gavel_action_t *action)
         case GAVEL_ACTION_SAVE_STATE:
             if (self->store && gavel_store_save_state (self->store, action->term, action->vote))
                 s_store_failed (self, "the state file");
+            break;
+        case GAVEL_ACTION_SAVE_SNAPSHOT:
+            if (self->store && gavel_store_save_snapshot (self->store, action->msg))
+                s_store_failed (self, "a snapshot");
             break;
         case GAVEL_ACTION_SAVE_ENTRIES:
             if (self->store && gavel_store_save_entries (self->store, gavel_msg_prev_index (action->msg),

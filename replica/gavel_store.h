@@ -1,14 +1,22 @@
-/*  gavel_store: the replica's data directory. Term, vote and log on disk.
+/*  gavel_store: the replica's data directory. Term, vote, snapshot and log.
 
-    DIR/state holds "TERM VOTE", replaced atomically (write, then rename).
-    DIR/log holds one entry a line, in the codec's entry form, appended; a
-    cut (entries replaced after a conflict) truncates the file at the line.
-    A line that does not decode (a crash mid-write) ends the log there: it
-    is cut off and logged, never applied.
+    DIR/state     "TERM VOTE\n", replaced atomically (temp file, rename).
+    DIR/snapshot  "gavel-snapshot 1 CRC32HEX LENGTH\n", then LENGTH bytes:
+                  zmsg_encode of the SNAPSHOT message's frames. Replaced
+                  atomically; a bad one stops the replica, because it holds
+                  committed state that nothing else on this disk has.
+    DIR/log       one record a line, "CRC32HEX ENTRY\n", ENTRY in the codec's
+                  entry form, holding the entries after the snapshot in
+                  index order. A cut (entries replaced after a conflict)
+                  truncates the file at the record; a snapshot rewrites the
+                  file with only the records after its index.
 
-    This is the shell's side of durability: the core asks, this writes. It is
-    deliberately plain; checksums, snapshots and fsync policy come with the
-    durability issue.
+    CRC32HEX is 8 lowercase hex digits of the CRC-32 (IEEE) of ENTRY, or of
+    the snapshot's bytes. A record that is torn, fails its checksum, does
+    not decode or breaks the index sequence ends the log: load cuts the file
+    there and logs it, and never returns what follows.
+
+    This is the shell's side of durability: the core asks, this writes.
 */
 #ifndef GAVEL_STORE_H_INCLUDED
 #define GAVEL_STORE_H_INCLUDED
@@ -18,24 +26,46 @@
 typedef struct _gavel_store_t gavel_store_t;
 
 //  Open (creating) the data directory. NULL with error on failure.
+//  fsync: true = group commit: every save is on disk (fdatasync/fsync, and
+//  the directory fsynced after a rename) before it returns; false = written
+//  to the kernel only (survives kill -9, not a power cut).
 gavel_store_t *
-    gavel_store_new (const char *directory, char *error, size_t error_size);
+    gavel_store_new (const char *directory, bool fsync, char *error, size_t error_size);
 
 void
     gavel_store_destroy (gavel_store_t **self_p);
 
-//  Read back what was stored: term, vote and a new list of entries (caller
-//  owns). Returns 0, or -1 with error when the directory cannot be read.
+//  What was stored: term, vote, the latest snapshot (a SNAPSHOT message,
+//  caller owns; NULL when none) and the entries after it, in index order (a
+//  new list of gavel_msg_t, caller owns). A torn or corrupt log tail is cut
+//  at the last good record and logged, never returned. Returns 0, or -1
+//  with error when the directory cannot be read or its state or snapshot
+//  is damaged. Call once, before any save.
 int
     gavel_store_load (gavel_store_t *self, uint64_t *term, uint64_t *vote,
-                      zlistx_t **entries_p, char *error, size_t error_size);
+                      gavel_msg_t **snapshot_p, zlistx_t **entries_p,
+                      char *error, size_t error_size);
 
 int
     gavel_store_save_state (gavel_store_t *self, uint64_t term, uint64_t vote);
 
-//  Drop stored entries after prev_index, then append these. Returns 0 or -1.
+//  Drop stored entries after prev_index, then append these: one write and,
+//  with fsync, one fdatasync per call (the core calls it once per loop
+//  turn, so that is the group commit). Entries at or below the snapshot's
+//  index are in the snapshot already and are skipped. Returns 0 or -1.
 int
     gavel_store_save_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t *entries);
+
+//  Store the snapshot atomically, then drop every log entry at or below
+//  its index (rewriting the log's remaining tail atomically), so that the
+//  disk stays bounded. Entries after its index are kept. A snapshot older
+//  than the stored one is ignored. Returns 0 or -1.
+int
+    gavel_store_save_snapshot (gavel_store_t *self, gavel_msg_t *snapshot);
+
+//  Bytes on disk (state + snapshot + log), for tests and STATUS.
+size_t
+    gavel_store_disk_size (gavel_store_t *self);
 
 void
     gavel_store_test (bool verbose);

@@ -3,9 +3,16 @@
     Today a cluster of one: it serves the auction house alone on its client
     endpoint. Settings come from the cluster file, flags override them.
 */
+#include <signal.h>
 #include "gavel_node.h"
 #include "gavel_config.h"
 #include "gavel_text.h"
+
+static void
+s_on_signal (int signal)
+{
+    zsys_interrupted = 1;       //  the poll loop checks it every turn
+}
 
 static void
 s_usage (FILE *stream)
@@ -29,6 +36,14 @@ s_usage (FILE *stream)
 int
 main (int argc, char *argv [])
 {
+    //  Our own handler, installed first: czmq's leaves a SIGINT that the
+    //  parent shell ignored (a background job) ignored, and we want SIGINT
+    //  and SIGTERM to stop a replica cleanly however it was started
+    zsys_handler_set (NULL);
+    struct sigaction action = { .sa_handler = s_on_signal };
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
     const char *cluster_file = NULL;
     const char *id_text = NULL;
     const char *client = NULL;

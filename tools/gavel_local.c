@@ -68,6 +68,7 @@ typedef struct {
     const char *base_port;
     const char *heartbeat;      //  up: cluster/settings, when given
     const char *election;
+    const char *fsync;          //  up: always or never (the default)
     bool json;
 } options_t;
 
@@ -96,7 +97,7 @@ static command_fn s_cmd_up, s_cmd_status, s_cmd_down,
 
 static const command_t s_commands [] = {
     { "up", "N", OPT_BASE_PORT | OPT_SETTINGS, s_cmd_up,
-      "up N --dir DIR [--base-port P] [--heartbeat MS] [--election MS]",
+      "up N --dir DIR [--base-port P] [--heartbeat MS] [--election MS] [--fsync WHEN]",
       "Starts a cluster of N replicas (1, 3, 5 or 7) on 127.0.0.1, writes\n"
       "DIR/cluster.cfg, and waits up to 10 s until every replica answers STATUS\n"
       "and one of them says it is primary. The replicas keep running after\n"
@@ -111,7 +112,11 @@ static const command_t s_commands [] = {
       "                    heartbeats (default: the replicas' own, 50)\n"
       "  --election MS     cluster/settings/election: ms of silence before a\n"
       "                    backup runs an election (default: the replicas' own,\n"
-      "                    250); at least twice the heartbeat\n" },
+      "                    250); at least twice the heartbeat\n"
+      "  --fsync WHEN      cluster/settings/fsync, 'always' or 'never': always\n"
+      "                    puts each save on disk before the ack (survives a\n"
+      "                    power cut); never (the default here, for speed)\n"
+      "                    leaves it to the kernel (survives kill -9 only)\n" },
     { "status", NULL, OPT_JSON, s_cmd_status,
       "status --dir DIR [--json]",
       "One line per replica of DIR/cluster.cfg:\n"
@@ -239,6 +244,9 @@ s_parse_options (options_t *options, int argc, char *argv [])
         else
         if (streq (arg, "--election") && (command->options & OPT_SETTINGS))
             value = &options->election;
+        else
+        if (streq (arg, "--fsync") && (command->options & OPT_SETTINGS))
+            value = &options->fsync;
         else
         if (streq (arg, "--json") && (command->options & OPT_JSON))
             options->json = true;
@@ -1062,6 +1070,7 @@ s_pick_ports (size_t count, int *ports, int *holds)
 typedef struct {
     uint64_t heartbeat;
     uint64_t election;
+    bool fsync;                 //  always written: replicas default to always
 } up_settings_t;
 
 //  The cluster file's text: replica I has ports [4(I-1)] to [4(I-1)+3].
@@ -1079,8 +1088,8 @@ s_cluster_text (local_t *self, size_t count, const int *ports, const up_settings
         "#   Gavel cluster file, written by gavel-local\n"
         "cluster\n"
         "    name = local\n");
-    if (settings->heartbeat || settings->election)
-        fprintf (file, "    settings\n");
+    fprintf (file, "    settings\n");
+    fprintf (file, "        fsync = %s\n", settings->fsync? "always": "never");
     if (settings->heartbeat)
         fprintf (file, "        heartbeat = %" PRIu64 "\n", settings->heartbeat);
     if (settings->election)
@@ -1181,6 +1190,10 @@ s_parse_up (options_t *options, uint64_t *count, uint64_t *base_port,
     ||  s_parse_setting (options, "--election", options->election, 2, 600000,
                          &settings->election))
         return EXIT_USAGE;
+    if (options->fsync && !streq (options->fsync, "always") && !streq (options->fsync, "never"))
+        return s_usage_error (options->command, "--fsync '%s' is not 'always' or 'never'",
+                              options->fsync);
+    settings->fsync = options->fsync && streq (options->fsync, "always");
     return 0;
 }
 

@@ -69,6 +69,7 @@ s_parse_settings (gavel_config_t *self, zconfig_t *section, const char *origin,
         { "election",        &self->settings.election, 2, 600000 },
         { "election_spread", &self->settings.election_spread, 0, 600000 },
         { "commit_timeout",  &self->settings.commit_timeout, 1, 3600000 },
+        { "snapshot_every",  &self->settings.snapshot_every, 10, 1000000000 },
     };
     size_t rows = sizeof table / sizeof table [0];
     for (zconfig_t *setting = zconfig_child (section); setting; setting = zconfig_next (setting)) {
@@ -84,7 +85,7 @@ s_parse_settings (gavel_config_t *self, zconfig_t *section, const char *origin,
                 break;
         if (row == rows)
             return s_error (error, size, origin, "unknown setting 'cluster/settings/%s' (known: "
-                            "request_timeout, heartbeat, election, election_spread, commit_timeout, fsync)",
+                            "request_timeout, heartbeat, election, election_spread, commit_timeout, snapshot_every, fsync)",
                             key);
         char path [96];
         snprintf (path, sizeof path, "cluster/settings/%s", key);
@@ -178,7 +179,7 @@ s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
     self->name = strdup ("gavel");
     self->settings = (gavel_settings_t) {
         .request_timeout = 500, .heartbeat = 50, .election = 250,
-        .election_spread = 50, .commit_timeout = 400,
+        .election_spread = 50, .commit_timeout = 400, .snapshot_every = 10000,
         .fsync = true           //  the safe choice; tests say never
     };
     int rc = 0;

@@ -48,6 +48,7 @@ typedef struct {
                                 //  plus up to half of it varying with the term
     int64_t commit_timeout;     //  a request's wait for a quorum (400): below
                                 //  request_timeout, so clients hear no-quorum
+    int64_t snapshot_every;     //  entries applied between snapshots (10000)
     bool fsync;                 //  "always" (true): group commit, every save
                                 //  on disk before the ack; "never": for tests
 } gavel_settings_t;

@@ -130,6 +130,7 @@ gavel_node_new (gavel_config_t *config, uint64_t id, char *error, size_t error_s
     settings.election = cluster->election;
     settings.election_spread = cluster->election_spread;
     settings.request_timeout = cluster->commit_timeout;
+    settings.snapshot_every = (uint64_t) cluster->snapshot_every;
     self->core = gavel_core_new (&settings);
 
     if (s_open_store (self, me->data, cluster->fsync, error, error_size)

@@ -69,6 +69,7 @@ typedef struct {
     const char *heartbeat;      //  up: cluster/settings, when given
     const char *election;
     const char *fsync;          //  up: always or never (the default)
+    const char *snapshot_every;
     bool json;
 } options_t;
 
@@ -97,7 +98,8 @@ static command_fn s_cmd_up, s_cmd_status, s_cmd_down,
 
 static const command_t s_commands [] = {
     { "up", "N", OPT_BASE_PORT | OPT_SETTINGS, s_cmd_up,
-      "up N --dir DIR [--base-port P] [--heartbeat MS] [--election MS] [--fsync WHEN]",
+      "up N --dir DIR [--base-port P] [--heartbeat MS] [--election MS] [--fsync WHEN]\n"
+      "              [--snapshot-every N]",
       "Starts a cluster of N replicas (1, 3, 5 or 7) on 127.0.0.1, writes\n"
       "DIR/cluster.cfg, and waits up to 10 s until every replica answers STATUS\n"
       "and one of them says it is primary. The replicas keep running after\n"
@@ -116,7 +118,9 @@ static const command_t s_commands [] = {
       "  --fsync WHEN      cluster/settings/fsync, 'always' or 'never': always\n"
       "                    puts each save on disk before the ack (survives a\n"
       "                    power cut); never (the default here, for speed)\n"
-      "                    leaves it to the kernel (survives kill -9 only)\n" },
+      "                    leaves it to the kernel (survives kill -9 only)\n"
+      "  --snapshot-every N  cluster/settings/snapshot_every: entries applied\n"
+      "                    between snapshots (default: the replicas' own, 10000)\n" },
     { "status", NULL, OPT_JSON, s_cmd_status,
       "status --dir DIR [--json]",
       "One line per replica of DIR/cluster.cfg:\n"
@@ -247,6 +251,9 @@ s_parse_options (options_t *options, int argc, char *argv [])
         else
         if (streq (arg, "--fsync") && (command->options & OPT_SETTINGS))
             value = &options->fsync;
+        else
+        if (streq (arg, "--snapshot-every") && (command->options & OPT_SETTINGS))
+            value = &options->snapshot_every;
         else
         if (streq (arg, "--json") && (command->options & OPT_JSON))
             options->json = true;
@@ -1070,6 +1077,7 @@ s_pick_ports (size_t count, int *ports, int *holds)
 typedef struct {
     uint64_t heartbeat;
     uint64_t election;
+    uint64_t snapshot_every;
     bool fsync;                 //  always written: replicas default to always
 } up_settings_t;
 
@@ -1094,6 +1102,8 @@ s_cluster_text (local_t *self, size_t count, const int *ports, const up_settings
         fprintf (file, "        heartbeat = %" PRIu64 "\n", settings->heartbeat);
     if (settings->election)
         fprintf (file, "        election = %" PRIu64 "\n", settings->election);
+    if (settings->snapshot_every)
+        fprintf (file, "        snapshot_every = %" PRIu64 "\n", settings->snapshot_every);
     fprintf (file, "replica\n");
     for (size_t index = 0; index < count; index++) {
         const int *port = ports + index * PORTS_PER;
@@ -1188,7 +1198,9 @@ s_parse_up (options_t *options, uint64_t *count, uint64_t *base_port,
     if (s_parse_setting (options, "--heartbeat", options->heartbeat, 1, 60000,
                          &settings->heartbeat)
     ||  s_parse_setting (options, "--election", options->election, 2, 600000,
-                         &settings->election))
+                         &settings->election)
+    ||  s_parse_setting (options, "--snapshot-every", options->snapshot_every, 10, 1000000000,
+                         &settings->snapshot_every))
         return EXIT_USAGE;
     if (options->fsync && !streq (options->fsync, "always") && !streq (options->fsync, "never"))
         return s_usage_error (options->command, "--fsync '%s' is not 'always' or 'never'",
@@ -1223,7 +1235,7 @@ static int
 s_cmd_up (options_t *options)
 {
     uint64_t count, base_port;
-    up_settings_t settings;
+    up_settings_t settings = { 0 };
     if (s_parse_up (options, &count, &base_port, &settings))
         return EXIT_USAGE;
     local_t local;

@@ -488,16 +488,21 @@ gavel_auction_next_deadline (gavel_auction_t *self)
 static int
 s_compare_strings (const void *a, const void *b)
 {
-    return strcmp ((const char *) a, (const char *) b);
+    return strcmp (*(const char * const *) a, *(const char * const *) b);
 }
 
-//  Keys of a hash in sorted order, so that equal states save equal bytes
-static zlistx_t *
-s_sorted_keys (zhashx_t *hash)
+//  Keys of a hash in sorted order (borrowed), so that equal states save
+//  equal bytes. qsort, since czmq 4.2's zlistx_sort can leave lists unsorted.
+static const char **
+s_sorted_keys (zhashx_t *hash, size_t *count)
 {
-    zlistx_t *keys = zhashx_keys (hash);
-    zlistx_set_comparator (keys, s_compare_strings);
-    zlistx_sort (keys);
+    *count = zhashx_size (hash);
+    const char **keys = (const char **) malloc ((*count + 1) * sizeof (char *));
+    assert (keys);
+    size_t index = 0;
+    for (void *item = zhashx_first (hash); item; item = zhashx_next (hash))
+        keys [index++] = (const char *) zhashx_cursor (hash);
+    qsort (keys, *count, sizeof (char *), s_compare_strings);
     return keys;
 }
 
@@ -514,16 +519,16 @@ gavel_auction_save (gavel_auction_t *self)
                       auction->bids, auction->closed, auction->item, auction->opener,
                       auction->bidder? auction->bidder: "-");
     }
-    zlistx_t *names = s_sorted_keys (self->bidders);
-    for (const char *name = (const char *) zlistx_first (names); name;
-         name = (const char *) zlistx_next (names)) {
-        const char *key = (const char *) zhashx_lookup (self->bidders, name);
-        zmsg_addstrf (state, "B %s %s", name, *key? key: "-");
+    size_t count;
+    const char **names = s_sorted_keys (self->bidders, &count);
+    for (size_t index = 0; index < count; index++) {
+        const char *key = (const char *) zhashx_lookup (self->bidders, names [index]);
+        zmsg_addstrf (state, "B %s %s", names [index], *key? key: "-");
     }
-    zlistx_destroy (&names);
-    zlistx_t *tokens = s_sorted_keys (self->sessions);
-    for (const char *token = (const char *) zlistx_first (tokens); token;
-         token = (const char *) zlistx_next (tokens)) {
+    free (names);
+    const char **tokens = s_sorted_keys (self->sessions, &count);
+    for (size_t index = 0; index < count; index++) {
+        const char *token = tokens [index];
         session_t *session = (session_t *) zhashx_lookup (self->sessions, token);
         zmsg_t *reply = session->reply? gavel_msg_encode (session->reply): zmsg_new ();
         zmsg_addstrf (state, "S %s %" PRIu64 " %zu", token, session->request_id, zmsg_size (reply));
@@ -532,7 +537,7 @@ gavel_auction_save (gavel_auction_t *self)
             zmsg_append (state, &frame);
         zmsg_destroy (&reply);
     }
-    zlistx_destroy (&tokens);
+    free (tokens);
     return state;
 }
 

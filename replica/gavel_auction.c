@@ -432,6 +432,13 @@ gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
     return reply;
 }
 
+bool
+gavel_auction_is_replay (gavel_auction_t *self, gavel_msg_t *request)
+{
+    session_t *session = (session_t *) zhashx_lookup (self->sessions, gavel_msg_session (request));
+    return session && session->reply && session->request_id >= gavel_msg_request_id (request);
+}
+
 gavel_msg_t *
 gavel_auction_query (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
 {

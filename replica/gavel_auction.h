@@ -37,6 +37,11 @@ void
 gavel_msg_t *
     gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
 
+//  Whether apply would answer this request from the de-duplication table (a
+//  retry, or a stale request) rather than apply it.
+bool
+    gavel_auction_is_replay (gavel_auction_t *self, gavel_msg_t *request);
+
 //  Answer a read (RESULT or LIST) at `now`; changes nothing. Caller owns reply.
 gavel_msg_t *
     gavel_auction_query (gavel_auction_t *self, gavel_msg_t *request, int64_t now);

@@ -7,6 +7,7 @@
     election, and the timers. docs/CORRECTNESS.md argues why it is safe.
 */
 #include "gavel_core.h"
+#include <stdarg.h>
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
 
@@ -489,21 +490,65 @@ gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_
 //  ---------------------------------------------------------------------------
 //  Applying committed entries, answering writes and reads
 
+//  The primary publishes what each committed entry changed, for watchers:
+//  topic "event", tagged with the entry's index so gaps and repeats show
+static void
+s_publish_event (gavel_core_t *self, gavel_msg_t *entry, const char *format, ...)
+{
+    if (self->role != GAVEL_ROLE_PRIMARY)
+        return;
+    char record [GAVEL_RECORD_MAX + 1];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (record, sizeof record, format, args);
+    va_end (args);
+    gavel_msg_t *event = s_peer_msg (self, GAVEL_MSG_EVENT);
+    gavel_msg_set_index (event, gavel_msg_index (entry));
+    gavel_msg_set_stamp (event, gavel_msg_stamp (entry));
+    gavel_msg_add_record (event, "%s", record);
+    s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, event);
+}
+
+static gavel_msg_t *
+s_apply_request (gavel_core_t *self, gavel_msg_t *entry)
+{
+    bool replay = gavel_auction_is_replay (self->auction, entry);
+    gavel_msg_t *reply = gavel_auction_apply (self->auction, entry, gavel_msg_stamp (entry));
+    if (replay || gavel_msg_outcome (reply) != GAVEL_SUCCESS)
+        return reply;
+    char auction [24];
+    gavel_record_get (gavel_msg_record (reply, 0), "auction", auction, sizeof auction);
+    if (gavel_msg_id (entry) == GAVEL_MSG_OPEN)
+        s_publish_event (self, entry, "event=opened auction=%s item=%s by=%s closes_at=%" PRId64
+                         " reserve=%" PRId64, auction, gavel_msg_item (entry), gavel_msg_name (entry),
+                         gavel_msg_stamp (entry) + gavel_msg_duration (entry), gavel_msg_reserve (entry));
+    else
+        s_publish_event (self, entry, "event=bid auction=%s bidder=%s amount=%" PRId64,
+                         auction, gavel_msg_name (entry), gavel_msg_amount (entry));
+    return reply;
+}
+
 static void
 s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
 {
     gavel_msg_id_t id = gavel_msg_id (entry);
     gavel_msg_t *reply = NULL;
     if (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID)
-        reply = gavel_auction_apply (self->auction, entry, gavel_msg_stamp (entry));
+        reply = s_apply_request (self, entry);
+    else
+    if (id == GAVEL_MSG_NOOP)
+        s_publish_event (self, entry, "event=primary primary=%" PRIu64 " term=%" PRIu64,
+                         self->settings.id, gavel_msg_term (entry));
     else
     if (id == GAVEL_MSG_CLOSE) {
         zlist_t *closed = zlist_new ();
         zlist_autofree (closed);
         gavel_auction_close_due (self->auction, gavel_msg_stamp (entry), closed);
-        for (char *line = (char *) zlist_first (closed); line; line = (char *) zlist_next (closed))
+        for (char *line = (char *) zlist_first (closed); line; line = (char *) zlist_next (closed)) {
             zsys_info ("replica %" PRIu64 " %s term %" PRIu64 ": closed %s", self->settings.id,
                        s_role_names [self->role], self->term, line);
+            s_publish_event (self, entry, "event=closed %s", line);
+        }
         zlist_destroy (&closed);
     }
     self->applied = gavel_msg_index (entry);

@@ -139,5 +139,7 @@ struct _gavel_auction_t *gavel_core_auction (gavel_core_t *self);
 
 void
     gavel_core_test (bool verbose);
+void
+    gavel_core_million_test (bool verbose);
 
 #endif

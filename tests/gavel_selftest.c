@@ -23,6 +23,7 @@ static const struct {
     { "auction", gavel_auction_test },
     { "entrylog", gavel_entrylog_test },
     { "core",    gavel_core_test },
+    { "million", gavel_core_million_test },
     { "store",   gavel_store_test },
     { "node",    gavel_node_test },
     { "script",  gavel_script_test },

@@ -15,14 +15,14 @@ typedef enum {
     F_REQUEST_ID, F_SESSION, F_NAME, F_ITEM, F_DURATION, F_RESERVE,
     F_AUCTION, F_AMOUNT, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS,
     F_TERM, F_FROM, F_INDEX, F_PREV_INDEX, F_PREV_TERM, F_COMMIT,
-    F_LAST_INDEX, F_LAST_TERM, F_SEQ, F_GRANTED, F_STAMP, F_ENTRIES, F_PAYLOAD
+    F_LAST_INDEX, F_LAST_TERM, F_SEQ, F_GRANTED, F_STAMP, F_ENTRIES, F_PAYLOAD, F_COUNT
 } field_t;
 
 static const char *s_field_names [] = {
     "", "request id", "session", "name", "item", "duration", "reserve",
     "auction", "amount", "outcome", "reason", "message", "record",
     "term", "from", "index", "prev index", "prev term", "commit",
-    "last index", "last term", "seq", "granted", "stamp", "entry", "payload"
+    "last index", "last term", "seq", "granted", "stamp", "entry", "payload", "count"
 };
 
 #define HEADER F_REQUEST_ID, F_SESSION, F_NAME
@@ -39,6 +39,7 @@ static const struct {
     { GAVEL_MSG_RESULT, "RESULT", { HEADER, F_AUCTION }, NULL },
     { GAVEL_MSG_LIST,   "LIST",   { HEADER }, NULL },
     { GAVEL_MSG_STATUS, "STATUS", { HEADER }, NULL },
+    { GAVEL_MSG_HISTORY, "HISTORY", { HEADER, F_INDEX, F_COUNT }, NULL },
     { GAVEL_MSG_REPLY,  "REPLY",  { F_REQUEST_ID, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS }, NULL },
     { GAVEL_MSG_LOG,    "LOG",    { F_TERM, F_FROM, F_PREV_INDEX, F_PREV_TERM, F_COMMIT, F_ENTRIES }, "log" },
     { GAVEL_MSG_HB,     "HB",     { F_TERM, F_FROM, F_COMMIT, F_LAST_INDEX, F_SEQ }, "hb" },
@@ -96,6 +97,7 @@ struct _gavel_msg_t {
     uint64_t last_index;
     uint64_t last_term;
     uint64_t seq;
+    uint64_t count;
     bool granted;
     int64_t stamp;
     zlistx_t *entries;          //  of gavel_msg_t *, created on first use
@@ -279,6 +281,9 @@ s_decode_field (gavel_msg_t *self, field_t field, const char *text,
         case F_LAST_INDEX: rc = s_parse_u64 (text, &self->last_index, &why); break;
         case F_LAST_TERM:  rc = s_parse_u64 (text, &self->last_term, &why); break;
         case F_SEQ:        rc = s_parse_u64 (text, &self->seq, &why); break;
+        case F_COUNT:
+            rc = gavel_text_parse_uint (text, 1, GAVEL_HISTORY_MAX, &self->count, &why);
+            break;
         case F_FROM:
             rc = gavel_text_parse_uint (text, 1, GAVEL_REPLICA_ID_MAX, &self->from, &why);
             break;
@@ -500,6 +505,7 @@ gavel_msg_encode (gavel_msg_t *self)
             case F_LAST_INDEX: s_encode_u64 (msg, self->last_index); break;
             case F_LAST_TERM:  s_encode_u64 (msg, self->last_term); break;
             case F_SEQ:        s_encode_u64 (msg, self->seq); break;
+            case F_COUNT:      s_encode_u64 (msg, self->count); break;
             case F_GRANTED:    zmsg_addstr (msg, self->granted? "1": "0"); break;
             case F_STAMP:      zmsg_addstrf (msg, "%" PRId64, self->stamp); break;
             case F_RECORDS: {
@@ -829,6 +835,7 @@ ACCESSORS (uint64_t, commit)
 ACCESSORS (uint64_t, last_index)
 ACCESSORS (uint64_t, last_term)
 ACCESSORS (uint64_t, seq)
+ACCESSORS (uint64_t, count)
 ACCESSORS (bool, granted)
 ACCESSORS (int64_t, stamp)
 gavel_outcome_t gavel_msg_outcome (gavel_msg_t *self) { return self->outcome; }

@@ -22,6 +22,7 @@
 #define GAVEL_RECORD_MAX        1024    //  one record frame, bytes
 #define GAVEL_REPLICA_ID_MAX    7       //  replica ids are 1..7
 #define GAVEL_ENTRY_MAX         512     //  one entry line, bytes
+#define GAVEL_HISTORY_MAX       10000   //  events a replica keeps for HISTORY
 
 typedef enum {
     GAVEL_MSG_OPEN = 1,         //  open an auction
@@ -29,6 +30,7 @@ typedef enum {
     GAVEL_MSG_RESULT,           //  state or winner of an auction
     GAVEL_MSG_LIST,             //  recent auctions
     GAVEL_MSG_STATUS,           //  the replica's own state (operators, gavel-local)
+    GAVEL_MSG_HISTORY,          //  recent committed events (late joiners of the feed)
     GAVEL_MSG_REPLY,            //  the answer to any of the above
     //  Replica to replica (docs/PROTOCOL.md, "Between replicas")
     GAVEL_MSG_LOG,              //  primary's PUB, topic "log": entries it proposes
@@ -138,6 +140,8 @@ uint64_t    gavel_msg_last_index (gavel_msg_t *self);
 void        gavel_msg_set_last_index (gavel_msg_t *self, uint64_t index);
 uint64_t    gavel_msg_last_term (gavel_msg_t *self);
 void        gavel_msg_set_last_term (gavel_msg_t *self, uint64_t term);
+uint64_t    gavel_msg_count (gavel_msg_t *self);        //  HISTORY: how many events
+void        gavel_msg_set_count (gavel_msg_t *self, uint64_t count);
 uint64_t    gavel_msg_seq (gavel_msg_t *self);          //  heartbeat sequence
 void        gavel_msg_set_seq (gavel_msg_t *self, uint64_t seq);
 bool        gavel_msg_granted (gavel_msg_t *self);

@@ -42,6 +42,7 @@ struct _gavel_core_t {
     int64_t last_stamp;         //  entries' stamps never go back
     gavel_auction_t *auction;
     gavel_msg_t *snapshot;      //  the latest (taken, installed or loaded)
+    zlistx_t *history;          //  the last events applied, as HISTORY records
     zlistx_t *outbox;           //  of gavel_action_t
 
     bool started;
@@ -405,6 +406,33 @@ s_status (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
     s_reply (self, route_p, reply);
 }
 
+//  HISTORY: the events kept here from an index on (0: the last COUNT),
+//  oldest first. Committed events only, so any replica may answer; a backup
+//  that lags ends earlier.
+static void
+s_history (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
+{
+    gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS, NULL, NULL);
+    uint64_t from = gavel_msg_index (request);
+    size_t count = gavel_msg_count (request);
+    size_t skip = 0;
+    if (from == 0 && zlistx_size (self->history) > count)
+        skip = zlistx_size (self->history) - count;
+    for (char *line = (char *) zlistx_first (self->history); line && count;
+         line = (char *) zlistx_next (self->history)) {
+        if (skip) {
+            skip--;
+            continue;
+        }
+        uint64_t index = strtoull (line + strlen ("index="), NULL, 10);
+        if (index >= from) {
+            gavel_msg_add_record (reply, "%s", line);
+            count--;
+        }
+    }
+    s_reply (self, route_p, reply);
+}
+
 static void
 s_redirect (gavel_core_t *self, waiting_t *waiting)
 {
@@ -457,8 +485,11 @@ gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_
 {
     assert (request_p && *request_p);
     gavel_msg_id_t id = gavel_msg_id (*request_p);
-    if (id == GAVEL_MSG_STATUS) {
-        s_status (self, route_p, *request_p);
+    if (id == GAVEL_MSG_STATUS || id == GAVEL_MSG_HISTORY) {
+        if (id == GAVEL_MSG_STATUS)
+            s_status (self, route_p, *request_p);
+        else
+            s_history (self, route_p, *request_p);
         gavel_msg_destroy (request_p);
         return;
     }
@@ -491,17 +522,26 @@ gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_
 //  Applying committed entries, answering writes and reads
 
 //  The primary publishes what each committed entry changed, for watchers:
-//  topic "event", tagged with the entry's index so gaps and repeats show
+//  topic "event", tagged with the entry's index so gaps and repeats show.
+//  Every replica keeps the last events, so any of them answers HISTORY.
 static void
 s_publish_event (gavel_core_t *self, gavel_msg_t *entry, const char *format, ...)
 {
-    if (self->role != GAVEL_ROLE_PRIMARY)
-        return;
     char record [GAVEL_RECORD_MAX + 1];
     va_list args;
     va_start (args, format);
     vsnprintf (record, sizeof record, format, args);
     va_end (args);
+    char *line = zsys_sprintf ("index=%" PRIu64 " term=%" PRIu64 " stamp=%" PRId64 " %s",
+                               gavel_msg_index (entry), gavel_msg_term (entry),
+                               gavel_msg_stamp (entry), record);
+    zlistx_add_end (self->history, line);
+    if (zlistx_size (self->history) > GAVEL_HISTORY_MAX) {
+        zlistx_first (self->history);
+        zlistx_delete (self->history, zlistx_cursor (self->history));
+    }
+    if (self->role != GAVEL_ROLE_PRIMARY)
+        return;
     gavel_msg_t *event = s_peer_msg (self, GAVEL_MSG_EVENT);
     gavel_msg_set_index (event, gavel_msg_index (entry));
     gavel_msg_set_stamp (event, gavel_msg_stamp (entry));
@@ -1251,6 +1291,9 @@ gavel_core_new (const gavel_core_settings_t *settings)
     self->writes = s_waiting_list ();
     self->reads = s_waiting_list ();
     self->held = s_waiting_list ();
+    self->history = zlistx_new ();
+    assert (self->history);
+    zlistx_set_destructor (self->history, (zlistx_destructor_fn *) zstr_free);
     return self;
 }
 
@@ -1263,6 +1306,7 @@ gavel_core_destroy (gavel_core_t **self_p)
         zlistx_destroy (&self->writes);
         zlistx_destroy (&self->reads);
         zlistx_destroy (&self->held);
+        zlistx_destroy (&self->history);
         zlistx_destroy (&self->outbox);
         gavel_auction_destroy (&self->auction);
         gavel_entrylog_destroy (&self->log);
@@ -1493,6 +1537,29 @@ s_test_alone (void)
     assert (gavel_msg_stamp (last) == TEST_T0 + 1000);
     assert (gavel_core_commit (net->cores [0]) == gavel_core_last_index (net->cores [0]));
     assert (gavel_core_next_deadline (net->cores [0]) > TEST_T0 + 1000);
+
+    //  HISTORY: the events so far, oldest first, each with its index
+    gavel_msg_t *history = gavel_msg_new (GAVEL_MSG_HISTORY);
+    gavel_msg_set_request_id (history, 3);
+    gavel_msg_set_session (history, "test");
+    gavel_msg_set_name (history, "alice");
+    gavel_msg_set_count (history, 10);
+    reply = s_net_call (net, 0, history, net->now + 10);
+    assert (reply && gavel_msg_records (reply) == 4);
+    assert (strstr (gavel_msg_record (reply, 0), "index=1 term=1 ") && strstr (gavel_msg_record (reply, 0), "event=primary primary=1"));
+    assert (strstr (gavel_msg_record (reply, 1), "event=opened auction=1 item=lamp by=carol"));
+    assert (strstr (gavel_msg_record (reply, 2), "event=bid auction=1 bidder=alice amount=50"));
+    assert (strstr (gavel_msg_record (reply, 3), "event=closed auction=1 item=lamp winner=alice amount=50"));
+    gavel_msg_destroy (&reply);
+    history = gavel_msg_new (GAVEL_MSG_HISTORY);
+    gavel_msg_set_request_id (history, 4);
+    gavel_msg_set_session (history, "test");
+    gavel_msg_set_name (history, "alice");
+    gavel_msg_set_count (history, 2);
+    reply = s_net_call (net, 0, history, net->now + 10);
+    assert (reply && gavel_msg_records (reply) == 2);
+    assert (strstr (gavel_msg_record (reply, 1), "event=closed"));
+    gavel_msg_destroy (&reply);
     s_net_destroy (&net);
 }
 

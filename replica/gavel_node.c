@@ -170,18 +170,28 @@ gavel_node_port (gavel_node_t *self)
 //  ---------------------------------------------------------------------------
 //  Carrying out the core's actions
 
-//  Split a ROUTER message into its envelope (the peer's identity and, from
-//  a REQ peer, the empty delimiter) and the body that the codec reads.
+//  Split a ROUTER message into its envelope and the body that the codec
+//  reads. The envelope is the peer's identity and, when the body follows an
+//  empty delimiter, every frame up to it: a REQ peer's delimiter, or the
+//  routing frames of a broker or any ROUTER/DEALER proxy in between. It goes
+//  back, as it came, in front of the reply.
 static zmsg_t *
 s_split_envelope (zmsg_t *msg)
 {
+    size_t frames = 0;
+    bool delimited = false;
+    for (zframe_t *frame = zmsg_first (msg); frame && frames < 8; frame = zmsg_next (msg)) {
+        frames++;
+        if (frames > 1 && zframe_size (frame) == 0) {
+            zframe_t *next = zmsg_next (msg);
+            delimited = next && zframe_size (next) >= 6 && memcmp (zframe_data (next), "GAVEL/", 6) == 0;
+            break;
+        }
+    }
     zmsg_t *route = zmsg_new ();
-    zframe_t *identity = zmsg_pop (msg);
-    zmsg_append (route, &identity);
-    zframe_t *first = zmsg_first (msg);
-    if (first && zframe_size (first) == 0) {
-        zframe_t *delimiter = zmsg_pop (msg);
-        zmsg_append (route, &delimiter);
+    for (size_t index = 0; index < (delimited? frames: 1); index++) {
+        zframe_t *frame = zmsg_pop (msg);
+        zmsg_append (route, &frame);
     }
     return route;
 }
@@ -537,6 +547,16 @@ gavel_node_test (bool verbose)
     s_expect (&reply, "13", "success", "", "auction=1 amount=10");
     reply = EXCHANGE (client, "GAVEL/1", "RESULT", "14", "s1", "alice", "1");
     s_expect (&reply, "14", "success", "", "state=open highest=10 bidder=alice");
+
+    //  Through a proxy: routing frames before an empty delimiter come back
+    reply = EXCHANGE (client, "proxy-hop", "client-7", "", "GAVEL/1", "RESULT", "15", "s1", "alice", "1");
+    assert (reply && zmsg_size (reply) >= 9);
+    char *hop = zmsg_popstr (reply), *origin = zmsg_popstr (reply), *empty = zmsg_popstr (reply);
+    assert (streq (hop, "proxy-hop") && streq (origin, "client-7") && streq (empty, ""));
+    zstr_free (&hop);
+    zstr_free (&origin);
+    zstr_free (&empty);
+    s_expect (&reply, "15", "success", "", "state=open highest=10 bidder=alice");
 
     //  A REQ peer gets its delimiter back, so plain REQ clients work
     zsock_t *req = zsock_new_req (endpoint);

@@ -383,12 +383,16 @@ gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
     unsigned attempts = 0;
     while (attempts <= self->retries && !zsys_interrupted) {
         attempts++;
+        //  The next attempt starts after where this one started, not after
+        //  where redirects led it: else a dead primary and the backup that
+        //  names it could take every turn and the third replica none
+        size_t origin = self->current;
         gavel_msg_t *reply = s_attempt (self, request);
         if (reply)
             return reply;
         if (zsys_interrupted)
             break;
-        self->current = (self->current + 1) % self->count;
+        self->current = (origin + 1) % self->count;
     }
     if (zsys_interrupted)
         snprintf (error, error_size, "interrupted");

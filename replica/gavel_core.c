@@ -576,9 +576,10 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
     if (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID)
         reply = s_apply_request (self, entry);
     else
-    if (id == GAVEL_MSG_NOOP)
+    if (id == GAVEL_MSG_NOOP && gavel_msg_term (entry) == self->term && self->primary)
+        //  A no-op applied in a later term names a primary we cannot know
         s_publish_event (self, entry, "event=primary primary=%" PRIu64 " term=%" PRIu64,
-                         self->settings.id, gavel_msg_term (entry));
+                         self->primary, gavel_msg_term (entry));
     else
     if (id == GAVEL_MSG_CLOSE) {
         zlist_t *closed = zlist_new ();

@@ -1,0 +1,959 @@
+/*  zmq-tail: follows ZeroMQ PUB feeds like tail -f.
+
+    By default it follows Gavel's event feed (docs/PROTOCOL.md, "The event
+    feed") and prints one line per committed event; --json prints the same
+    as JSON lines; --raw prints the frames of any PUB socket, ours or not,
+    and decodes nothing.
+
+    With --cluster it follows every replica's PUB at once: only the primary
+    publishes, and after a failover the new one does, so no single replica
+    has the whole feed. An event that reaches us twice (an old and a new
+    primary both applied its entry) is printed once.
+
+    It never claims a gap from a jump in the log index, since entries
+    that change nothing (failed bids, retried requests) take indexes too.
+    What it can tell is a connection that dropped and came back: it says
+    then that events published meanwhile may be missing. A broker's
+    history request (next issue) will close that hole, and serve -n N.
+
+    Exit status: 0 on SIGINT or SIGTERM, or after --count events; 1 when
+    the feed cannot be read; 2 for usage errors (an option, an endpoint or
+    the cluster file).
+*/
+#include <czmq.h>
+#include <getopt.h>
+#include <inttypes.h>
+#include <signal.h>
+#include <time.h>
+#include "gavel_msg.h"
+#include "gavel_config.h"
+#include "gavel_sock.h"
+#include "gavel_text.h"
+
+#define EXIT_FAIL       1
+#define EXIT_USAGE      2
+#define SEEN_WINDOW     4096        //  events remembered to drop repeats
+#define FRAME_SHOWN     1024        //  bytes of one frame shown, at most
+#define PAIRS_MAX       32          //  key=value pairs of one record
+#define POLL_INTERVAL   1000        //  ms: a signal ends the wait anyway
+#define COUNT_MAX       INT64_MAX
+#define LINES_MAX       1000000     //  -n
+
+static const char *s_usage =
+    "usage: zmq-tail [ENDPOINT...] [--cluster FILE] [--json | --raw]\n"
+    "                [--auction ID] [--topic PREFIX]... [--count N] [-n N]\n"
+    "                [--help]\n";
+
+static const char *s_options_help =
+    "Follows ZeroMQ PUB sockets like tail -f: Gavel's event feed, one line per\n"
+    "event, or with --raw the frames of any PUB socket.\n"
+    "\n"
+    "  ENDPOINT             connect to this PUB socket (tcp://HOST:PORT, ipc://PATH)\n"
+    "  --cluster FILE       connect to every replica's pub endpoint in FILE\n"
+    "  --json               one JSON object per event: index, term, from, stamp\n"
+    "                       and the record's keys (numbers as numbers)\n"
+    "  --raw                decode nothing: print each message's frames, as text\n"
+    "                       when printable UTF-8, else as 0x hex\n"
+    "  --auction ID         only the events of auction ID\n"
+    "  --topic PREFIX       subscribe to PREFIX (repeat for several); default\n"
+    "                       'event', or everything with --raw\n"
+    "  --count N            exit after printing N events (messages with --raw)\n"
+    "  -n, --lines N        print the last N events first (needs a broker's\n"
+    "                       history: until brokers exist, says so and goes live)\n"
+    "  -h, --help           print this and exit\n"
+    "\n"
+    "Notes on stderr: connected, lost and reconnected endpoints (events published\n"
+    "while a connection was down may be missing). Exits 0 on SIGINT or SIGTERM\n"
+    "and after --count; 2 for usage errors.\n";
+
+typedef struct {
+    const char **endpoints;         //  in the order given
+    size_t endpoint_count;
+    const char *cluster;
+    const char **topics;
+    size_t topic_count;
+    bool json;
+    bool raw;
+    uint64_t auction;               //  0: every auction
+    int64_t count;                  //  0: for ever
+    int64_t lines;                  //  -n; 0: none
+} s_options_t;
+
+//  One PUB we follow: a SUB of its own, so that its monitor tells us when
+//  that endpoint comes and goes
+typedef struct {
+    char *endpoint;
+    zsock_t *sub;
+    zactor_t *monitor;
+    bool connected;
+    bool lost;                      //  was connected, then dropped
+    bool refused;                   //  a handshake failed: said once
+} s_feed_t;
+
+typedef struct {
+    const s_options_t *options;
+    s_feed_t **feeds;
+    size_t feed_count;
+    zpoller_t *poller;
+    zhashx_t *seen;                 //  "INDEX RECORD" of the events printed
+    char *seen_ring [SEEN_WINDOW];  //  the same keys, oldest dropped first
+    size_t seen_next;
+    int64_t printed;
+} s_tail_t;
+
+static void
+s_on_signal (int signal)
+{
+    zsys_interrupted = 1;           //  the poll loop checks it every turn
+}
+
+
+//  --------------------------------------------------------------------------
+//  Showing text that came off the wire: nothing it holds may reach the
+//  terminal as a control sequence, nor break the one-line-per-message rule
+
+//  Length of the UTF-8 sequence at text that encodes a printable character
+//  (no C0 or C1 control, no DEL, no overlong form, no surrogate, none of
+//  the marks that reorder or break a line), or 0.
+static size_t
+s_printable_char (const unsigned char *text, size_t left)
+{
+    unsigned char c = text [0];
+    if (c >= 0x20 && c < 0x7f)
+        return 1;
+    size_t length = c >= 0xc2 && c <= 0xdf? 2: c >= 0xe0 && c <= 0xef? 3:
+                    c >= 0xf0 && c <= 0xf4? 4: 0;
+    if (length == 0 || length > left)
+        return 0;
+    uint32_t code = c & (0x7f >> length);
+    for (size_t index = 1; index < length; index++) {
+        if ((text [index] & 0xc0) != 0x80)
+            return 0;
+        code = (code << 6) | (text [index] & 0x3f);
+    }
+    static const uint32_t lowest [] = { 0, 0, 0x80, 0x800, 0x10000 };
+    if (code < lowest [length] || code > 0x10ffff
+    ||  (code >= 0xd800 && code <= 0xdfff) || code <= 0x9f
+    ||  (code >= 0x200e && code <= 0x200f) || (code >= 0x2028 && code <= 0x202e)
+    ||  (code >= 0x2066 && code <= 0x2069))
+        return 0;
+    return length;
+}
+
+static bool
+s_printable (const unsigned char *data, size_t size)
+{
+    for (size_t index = 0; index < size; ) {
+        size_t length = s_printable_char (data + index, size - index);
+        if (length == 0)
+            return false;
+        index += length;
+    }
+    return true;
+}
+
+//  One frame: text as is, anything else as 0x hex; cut after FRAME_SHOWN
+//  bytes with the full size said, so a huge frame cannot flood the screen.
+static void
+s_put_frame (FILE *stream, zframe_t *frame)
+{
+    const unsigned char *data = zframe_data (frame);
+    size_t size = zframe_size (frame);
+    if (size == 0) {
+        fputs ("\"\"", stream);
+        return;
+    }
+    bool text = s_printable (data, size);
+    size_t shown = size;
+    if (shown > FRAME_SHOWN) {
+        shown = text? 0: FRAME_SHOWN;
+        //  Cut text on a character boundary
+        while (text) {
+            size_t length = s_printable_char (data + shown, size - shown);
+            if (shown + length > FRAME_SHOWN)
+                break;
+            shown += length;
+        }
+    }
+    if (text)
+        fwrite (data, 1, shown, stream);
+    else {
+        fputs ("0x", stream);
+        for (size_t index = 0; index < shown; index++)
+            fprintf (stream, "%02x", data [index]);
+    }
+    if (shown < size)
+        fprintf (stream, "...(%zu bytes)", size);
+}
+
+//  One message on one line: "[COUNT] frame | frame | ...", no newline
+static void
+s_put_frames (FILE *stream, zmsg_t *msg)
+{
+    fprintf (stream, "[%zu]", zmsg_size (msg));
+    const char *separator = " ";
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg)) {
+        fputs (separator, stream);
+        s_put_frame (stream, frame);
+        separator = " | ";
+    }
+}
+
+//  Text from a record, with anything unprintable as \xNN
+static void
+s_put_safe (const char *text)
+{
+    for (const unsigned char *c = (const unsigned char *) text; *c; c++)
+        if (*c >= 0x20 && *c < 0x7f && *c != '\\')
+            putchar (*c);
+        else
+            printf ("\\x%02x", *c);
+}
+
+static void
+s_put_json_string (const char *text, size_t length)
+{
+    putchar ('"');
+    for (size_t index = 0; index < length; index++) {
+        unsigned char c = (unsigned char) text [index];
+        if (c == '"' || c == '\\')
+            printf ("\\%c", c);
+        else
+        if (c < 0x20 || c >= 0x7f)
+            printf ("\\u%04x", c);
+        else
+            putchar (c);
+    }
+    putchar ('"');
+}
+
+//  Decimal digits with an optional '-' and no leading zero, which JSON
+//  would refuse ("007" stays a string)
+static bool
+s_is_json_number (const char *text, size_t length)
+{
+    size_t start = length > 0 && text [0] == '-'? 1: 0;
+    if (length == start || length - start > 20)
+        return false;
+    if (text [start] == '0' && length > start + 1)
+        return false;
+    for (size_t index = start; index < length; index++)
+        if (!isdigit ((unsigned char) text [index]))
+            return false;
+    return true;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Records: "key=value key=value", split into pairs pointing into the text
+
+typedef struct {
+    const char *key;
+    size_t key_length;
+    const char *value;
+    size_t value_length;
+} s_pair_t;
+
+static size_t
+s_split_record (const char *record, s_pair_t *pairs, size_t max)
+{
+    size_t count = 0;
+    while (*record && count < max) {
+        size_t length = strcspn (record, " ");
+        const char *equals = memchr (record, '=', length);
+        if (length > 0) {
+            s_pair_t *pair = &pairs [count++];
+            pair->key = record;
+            pair->key_length = equals? (size_t) (equals - record): length;
+            pair->value = equals? equals + 1: record + length;
+            pair->value_length = length - (pair->value - record);
+        }
+        record += length;
+        if (*record == ' ')
+            record++;
+    }
+    return count;
+}
+
+static bool
+s_has_key (const s_pair_t *pairs, size_t count, const char *key)
+{
+    for (size_t index = 0; index < count; index++)
+        if (pairs [index].key_length == strlen (key)
+        &&  memcmp (pairs [index].key, key, pairs [index].key_length) == 0)
+            return true;
+    return false;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Events: checked, filtered, de-duplicated, printed
+
+//  What each kind of event must carry for its pretty line; a kind not
+//  listed here (a newer replica's) is printed as its record
+static const struct {
+    const char *kind;
+    const char *keys [6];
+} s_kinds [] = {
+    { "opened",  { "auction", "item", "by", "closes_at", "reserve", NULL } },
+    { "bid",     { "auction", "bidder", "amount", NULL } },
+    { "closed",  { "auction", "item", "winner", "amount", NULL } },
+    { "primary", { "primary", "term", NULL } },
+};
+#define KINDS (sizeof s_kinds / sizeof s_kinds [0])
+
+//  Values read for the pretty line, each cut to fit
+typedef struct {
+    char kind [16];
+    char auction [24];
+    char item [GAVEL_ITEM_MAX + 1];
+    char name [GAVEL_NAME_MAX + 1];     //  by, bidder or winner
+    char amount [24];                   //  amount or reserve
+    char primary [24];
+    char term [24];
+    int64_t closes_at;
+} s_fields_t;
+
+static void
+s_get (const char *record, const char *key, char *value, size_t size)
+{
+    if (gavel_record_get (record, key, value, size))
+        *value = '\0';
+}
+
+//  NULL when the record has what its kind needs, else what is wrong
+static const char *
+s_check_record (const char *record, s_fields_t *fields, char *why, size_t size)
+{
+    memset (fields, 0, sizeof *fields);
+    if (gavel_record_get (record, "event", fields->kind, sizeof fields->kind))
+        return "the record has no event=";
+    for (size_t row = 0; row < KINDS; row++) {
+        if (!streq (fields->kind, s_kinds [row].kind))
+            continue;
+        char value [32];
+        for (const char *const *key = s_kinds [row].keys; *key; key++)
+            if (gavel_record_get (record, *key, value, sizeof value)) {
+                snprintf (why, size, "event=%s without %s", fields->kind, *key);
+                return why;
+            }
+    }
+    s_get (record, "auction", fields->auction, sizeof fields->auction);
+    s_get (record, "item", fields->item, sizeof fields->item);
+    s_get (record, streq (fields->kind, "opened")? "by":
+                   streq (fields->kind, "bid")? "bidder": "winner",
+           fields->name, sizeof fields->name);
+    s_get (record, streq (fields->kind, "opened")? "reserve": "amount",
+           fields->amount, sizeof fields->amount);
+    s_get (record, "primary", fields->primary, sizeof fields->primary);
+    s_get (record, "term", fields->term, sizeof fields->term);
+    if (streq (fields->kind, "opened")) {
+        char text [24];
+        s_get (record, "closes_at", text, sizeof text);
+        if (gavel_text_parse_int (text, 0, INT64_MAX, &fields->closes_at, NULL))
+            return "closes_at is not a time";
+    }
+    return NULL;
+}
+
+//  Local wall-clock time of a stamp in ms; the date too when it is not
+//  the day of since (an auction may run for 30 days)
+static void
+s_put_time (int64_t stamp, bool millis, int64_t since)
+{
+    time_t seconds = (time_t) (stamp / 1000);
+    time_t reference = (time_t) (since / 1000);
+    struct tm when, then;
+    if (!localtime_r (&seconds, &when) || !localtime_r (&reference, &then)) {
+        printf ("%" PRId64 "ms", stamp);       //  no calendar has that day
+        return;
+    }
+    char text [32];
+    const char *format = when.tm_yday == then.tm_yday && when.tm_year == then.tm_year
+                       ? "%H:%M:%S": "%Y-%m-%d %H:%M:%S";
+    strftime (text, sizeof text, format, &when);
+    fputs (text, stdout);
+    if (millis)
+        printf (".%03d", (int) (stamp % 1000));
+}
+
+static void
+s_print_pretty (gavel_msg_t *event, const char *record, const s_fields_t *fields)
+{
+    int64_t stamp = gavel_msg_stamp (event);
+    s_put_time (stamp, true, stamp);
+    printf ("  #%" PRIu64 "  ", gavel_msg_index (event));
+    if (*fields->auction) {
+        printf ("auction ");
+        s_put_safe (fields->auction);
+        printf ("  ");
+    }
+    if (streq (fields->kind, "bid")) {
+        s_put_safe (fields->name);
+        printf (" bids ");
+        s_put_safe (fields->amount);
+    }
+    else
+    if (streq (fields->kind, "opened")) {
+        printf ("opened: ");
+        s_put_safe (fields->item);
+        printf (" by ");
+        s_put_safe (fields->name);
+        printf (", closes ");
+        s_put_time (fields->closes_at, false, stamp);
+        if (!streq (fields->amount, "0")) {
+            printf (" (reserve ");
+            s_put_safe (fields->amount);
+            printf (")");
+        }
+    }
+    else
+    if (streq (fields->kind, "closed") && streq (fields->name, "none")) {
+        printf ("closed: ");
+        s_put_safe (fields->item);
+        printf (", no bids");
+    }
+    else
+    if (streq (fields->kind, "closed")) {
+        printf ("closed: ");
+        s_put_safe (fields->name);
+        printf (" wins ");
+        s_put_safe (fields->item);
+        printf (" at ");
+        s_put_safe (fields->amount);
+    }
+    else
+    if (streq (fields->kind, "primary")) {
+        printf ("primary is now replica ");
+        s_put_safe (fields->primary);
+        printf (" (term ");
+        s_put_safe (fields->term);
+        printf (")");
+    }
+    else
+        s_put_safe (record);
+    printf ("\n");
+}
+
+//  The record's keys win over the envelope's ("primary" events carry a
+//  term of their own), and a key said twice is printed once: JSON objects
+//  must not repeat a key
+static void
+s_print_json (gavel_msg_t *event, const char *record)
+{
+    s_pair_t pairs [PAIRS_MAX];
+    size_t count = s_split_record (record, pairs, PAIRS_MAX);
+    const char *keys [] = { "index", "term", "from", "stamp" };
+    char values [4][24];
+    snprintf (values [0], sizeof values [0], "%" PRIu64, gavel_msg_index (event));
+    snprintf (values [1], sizeof values [1], "%" PRIu64, gavel_msg_term (event));
+    snprintf (values [2], sizeof values [2], "%" PRIu64, gavel_msg_from (event));
+    snprintf (values [3], sizeof values [3], "%" PRId64, gavel_msg_stamp (event));
+    putchar ('{');
+    const char *separator = "";
+    for (size_t index = 0; index < 4; index++)
+        if (!s_has_key (pairs, count, keys [index])) {
+            printf ("%s\"%s\":%s", separator, keys [index], values [index]);
+            separator = ",";
+        }
+    for (size_t index = 0; index < count; index++) {
+        const s_pair_t *pair = &pairs [index];
+        bool repeat = false;
+        for (size_t before = 0; before < index && !repeat; before++)
+            repeat = pairs [before].key_length == pair->key_length
+                  && memcmp (pairs [before].key, pair->key, pair->key_length) == 0;
+        if (repeat)
+            continue;
+        fputs (separator, stdout);
+        separator = ",";
+        s_put_json_string (pair->key, pair->key_length);
+        putchar (':');
+        if (s_is_json_number (pair->value, pair->value_length))
+            fwrite (pair->value, 1, pair->value_length, stdout);
+        else
+            s_put_json_string (pair->value, pair->value_length);
+    }
+    printf ("}\n");
+}
+
+//  A message that is not the event it should be: in pretty mode a line of
+//  the feed like any other, in JSON mode on stderr so stdout stays JSON
+static void
+s_print_malformed (s_tail_t *self, zmsg_t *msg, const char *why)
+{
+    FILE *stream = self->options->json? stderr: stdout;
+    if (self->options->json)
+        fprintf (stream, "zmq-tail: ");
+    fprintf (stream, "malformed (");
+    for (const unsigned char *c = (const unsigned char *) why; *c; c++)
+        fputc (*c >= 0x20 && *c < 0x7f? *c: '?', stream);
+    fprintf (stream, "): ");
+    s_put_frames (stream, msg);
+    fputc ('\n', stream);
+}
+
+//  True when this event was printed already: the same entry's event, once
+//  from an old primary and once from the new one. The record is part of
+//  the key, since one entry can close several auctions.
+static bool
+s_seen_before (s_tail_t *self, uint64_t index, const char *record)
+{
+    char *key = zsys_sprintf ("%" PRIu64 " %s", index, record);
+    assert (key);
+    if (zhashx_lookup (self->seen, key)) {
+        zstr_free (&key);
+        return true;
+    }
+    char **slot = &self->seen_ring [self->seen_next];
+    if (*slot) {
+        zhashx_delete (self->seen, *slot);
+        zstr_free (slot);
+    }
+    zhashx_insert (self->seen, key, self);
+    *slot = key;
+    self->seen_next = (self->seen_next + 1) % SEEN_WINDOW;
+    return false;
+}
+
+//  Returns true when an event was printed
+static bool
+s_on_event (s_tail_t *self, zmsg_t *msg)
+{
+    gavel_msg_error_t error;
+    gavel_msg_t *event = gavel_msg_decode (msg, &error);
+    char why [GAVEL_MESSAGE_MAX + 64];
+    const char *problem = NULL;
+    s_fields_t fields;
+    if (!event)
+        problem = error.message;
+    else
+    if (gavel_msg_id (event) != GAVEL_MSG_EVENT) {
+        snprintf (why, sizeof why, "%s, not an event", gavel_msg_command (event));
+        problem = why;
+    }
+    else
+    if (gavel_msg_records (event) != 1)
+        problem = "an event carries one record";
+    else
+        problem = s_check_record (gavel_msg_record (event, 0), &fields, why, sizeof why);
+    if (problem) {
+        s_print_malformed (self, msg, problem);
+        gavel_msg_destroy (&event);
+        return false;
+    }
+    const char *record = gavel_msg_record (event, 0);
+    bool shown = false;
+    char wanted [24];
+    snprintf (wanted, sizeof wanted, "%" PRIu64, self->options->auction);
+    if ((self->options->auction == 0 || streq (fields.auction, wanted))
+    &&  !s_seen_before (self, gavel_msg_index (event), record)) {
+        if (self->options->json)
+            s_print_json (event, record);
+        else
+            s_print_pretty (event, record, &fields);
+        shown = true;
+    }
+    gavel_msg_destroy (&event);
+    return shown;
+}
+
+static bool
+s_on_raw (s_tail_t *self, zmsg_t *msg)
+{
+    s_put_frames (stdout, msg);
+    putchar ('\n');
+    return true;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Feeds: one SUB per endpoint, watched by a monitor
+
+static void
+s_note (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+
+static void
+s_note (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "zmq-tail: ");
+    vfprintf (stderr, format, args);
+    fprintf (stderr, "\n");
+    va_end (args);
+}
+
+static void
+s_feed_destroy (s_feed_t **self_p)
+{
+    s_feed_t *self = *self_p;
+    if (!self)
+        return;
+    zactor_destroy (&self->monitor);
+    zsock_destroy (&self->sub);
+    zstr_free (&self->endpoint);
+    free (self);
+    *self_p = NULL;
+}
+
+//  Feed number id of this process follows endpoint
+static s_feed_t *
+s_feed_new (const char *endpoint, size_t id, const s_options_t *options,
+            char *error, size_t size)
+{
+    if (strncmp (endpoint, "inproc://", 9) == 0) {
+        snprintf (error, size, "cannot follow %s: inproc endpoints exist only inside "
+                  "their own process", endpoint);
+        return NULL;
+    }
+    //  gavel_sock_new binds or connects at once, but the monitor must be
+    //  listening before the first handshake, or "connected" would be a
+    //  guess: so the socket starts on an endpoint of its own that nobody
+    //  uses, and connects to the feed once the monitor listens
+    char private [64];
+    snprintf (private, sizeof private, "inproc://zmq-tail-feed-%zu", id);
+    zsock_t *sub = gavel_sock_new (ZMQ_SUB, private, true, NULL, error, size);
+    if (!sub)
+        return NULL;
+    for (size_t index = 0; index < options->topic_count; index++)
+        zsock_set_subscribe (sub, options->topics [index]);
+    zactor_t *monitor = zactor_new (zmonitor, sub);
+    assert (monitor);
+    zstr_sendx (monitor, "LISTEN", "HANDSHAKE_SUCCEEDED", "DISCONNECTED",
+                "HANDSHAKE_FAILED_PROTOCOL", "HANDSHAKE_FAILED_NO_DETAIL", NULL);
+    zstr_sendx (monitor, "START", NULL);
+    zsock_wait (monitor);
+    if (zsock_connect (sub, "%s", endpoint)) {
+        snprintf (error, size, "cannot connect to %s: %s%s", endpoint, zmq_strerror (zmq_errno ()),
+                  strstr (endpoint, "://")? "": " (endpoints look like tcp://HOST:PORT)");
+        zactor_destroy (&monitor);
+        zsock_destroy (&sub);
+        return NULL;
+    }
+    s_feed_t *self = (s_feed_t *) zmalloc (sizeof (s_feed_t));
+    assert (self);
+    self->endpoint = strdup (endpoint);
+    self->sub = sub;
+    self->monitor = monitor;
+    return self;
+}
+
+//  zmonitor says "EVENT VALUE ENDPOINT"; each feed has one endpoint, so
+//  the event's name is all we need
+static void
+s_on_monitor (s_tail_t *self, s_feed_t *feed)
+{
+    char *event = zstr_recv (feed->monitor);
+    zsock_flush (feed->monitor);
+    if (!event)
+        return;
+    const char *published = self->options->raw? "messages": "events";
+    if (streq (event, "HANDSHAKE_SUCCEEDED") && !feed->connected) {
+        if (feed->lost)
+            s_note ("reconnected to %s; %s published meanwhile may be missing",
+                    feed->endpoint, published);
+        else
+            s_note ("connected to %s", feed->endpoint);
+        feed->connected = true;
+        feed->refused = false;
+    }
+    else
+    if (streq (event, "DISCONNECTED") && feed->connected) {
+        s_note ("lost %s; reconnecting", feed->endpoint);
+        feed->connected = false;
+        feed->lost = true;
+    }
+    else
+    if (strncmp (event, "HANDSHAKE_FAILED", 16) == 0 && !feed->refused) {
+        s_note ("%s: handshake failed: is it a ZeroMQ PUB socket? retrying", feed->endpoint);
+        feed->refused = true;
+    }
+    zstr_free (&event);
+}
+
+//  The endpoints of the cluster file's feeds, appended to endpoints.
+//  Today every replica's pub: the primary of the moment publishes there.
+//  Brokers, when the file lists them, will each re-publish the whole feed
+//  without gaps or repeats: then their pub endpoints go here instead, and
+//  nothing else changes.
+static int
+s_cluster_endpoints (const char *path, zlistx_t *endpoints)
+{
+    char error [512];
+    gavel_config_t *config = gavel_config_load (path, error, sizeof error);
+    if (!config) {
+        s_note ("%s", error);
+        return -1;
+    }
+    for (size_t index = 0; index < gavel_config_replicas (config); index++) {
+        const gavel_replica_conf_t *replica = gavel_config_replica (config, index);
+        if (*replica->pub)
+            zlistx_add_end (endpoints, replica->pub);
+        else
+            s_note ("%s: replica %" PRIu64 " has no pub endpoint: it publishes nothing",
+                    path, replica->id);
+    }
+    gavel_config_destroy (&config);
+    if (zlistx_size (endpoints) == 0) {
+        s_note ("%s lists no pub endpoint to follow", path);
+        return -1;
+    }
+    return 0;
+}
+
+//  Every endpoint once (a repeat would print each message twice in --raw)
+static int
+s_open_feeds (s_tail_t *self)
+{
+    zlistx_t *endpoints = zlistx_new ();
+    zlistx_set_duplicator (endpoints, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
+    zlistx_set_comparator (endpoints, (zlistx_comparator_fn *) strcmp);
+    for (size_t index = 0; index < self->options->endpoint_count; index++)
+        zlistx_add_end (endpoints, (void *) self->options->endpoints [index]);
+    int rc = self->options->cluster? s_cluster_endpoints (self->options->cluster, endpoints): 0;
+    self->feeds = (s_feed_t **) zmalloc ((zlistx_size (endpoints) + 1) * sizeof (s_feed_t *));
+    assert (self->feeds);
+    self->poller = zpoller_new (NULL);
+    assert (self->poller);
+    for (const char *endpoint = (const char *) zlistx_first (endpoints);
+         endpoint && rc == 0; endpoint = (const char *) zlistx_next (endpoints)) {
+        bool repeat = false;
+        for (size_t index = 0; index < self->feed_count; index++)
+            repeat |= streq (self->feeds [index]->endpoint, endpoint);
+        if (repeat)
+            continue;
+        char error [512];
+        s_feed_t *feed = s_feed_new (endpoint, self->feed_count, self->options,
+                                     error, sizeof error);
+        if (!feed) {
+            s_note ("%s", error);
+            rc = -1;
+            break;
+        }
+        self->feeds [self->feed_count++] = feed;
+        zpoller_add (self->poller, feed->sub);
+        zpoller_add (self->poller, feed->monitor);
+    }
+    zlistx_destroy (&endpoints);
+    return rc;
+}
+
+
+//  --------------------------------------------------------------------------
+//  Running
+
+//  -n N: the last N events come from a history request, which only a
+//  broker will answer (the next issue: replicas keep no event history).
+//  Printed events then go through s_seen_before like live ones, so the
+//  live events that overlap the history are not printed twice.
+static void
+s_print_history (s_tail_t *self)
+{
+    if (self->options->lines == 0)
+        return;
+    s_note ("-n %" PRId64 ": no history to read: the last events will come from a "
+            "broker's history request, and brokers are not there yet; following "
+            "live events only", self->options->lines);
+}
+
+static bool
+s_done (s_tail_t *self)
+{
+    return self->options->count > 0 && self->printed >= self->options->count;
+}
+
+static int
+s_receive (s_tail_t *self, zsock_t *sub)
+{
+    zmsg_t *msg = zmsg_recv (sub);
+    if (!msg)
+        return zsys_interrupted? 0: -1;
+    bool printed = self->options->raw? s_on_raw (self, msg): s_on_event (self, msg);
+    if (printed)
+        self->printed++;
+    zmsg_destroy (&msg);
+    return 0;
+}
+
+static int
+s_run (s_tail_t *self)
+{
+    s_print_history (self);
+    while (!zsys_interrupted && !s_done (self)) {
+        void *which = zpoller_wait (self->poller, POLL_INTERVAL);
+        if (!which) {
+            if (zpoller_terminated (self->poller) && !zsys_interrupted) {
+                s_note ("cannot read the feed: %s", zmq_strerror (zmq_errno ()));
+                return EXIT_FAIL;
+            }
+            continue;
+        }
+        for (size_t index = 0; index < self->feed_count; index++) {
+            s_feed_t *feed = self->feeds [index];
+            if (which == feed->monitor)
+                s_on_monitor (self, feed);
+            else
+            if (which == feed->sub && s_receive (self, feed->sub)) {
+                s_note ("cannot read %s: %s", feed->endpoint, zmq_strerror (zmq_errno ()));
+                return EXIT_FAIL;
+            }
+        }
+    }
+    return EXIT_SUCCESS;
+}
+
+static void
+s_tail_destroy (s_tail_t *self)
+{
+    zpoller_destroy (&self->poller);
+    for (size_t index = 0; index < self->feed_count; index++)
+        s_feed_destroy (&self->feeds [index]);
+    free (self->feeds);
+    zhashx_destroy (&self->seen);
+    for (size_t index = 0; index < SEEN_WINDOW; index++)
+        zstr_free (&self->seen_ring [index]);
+}
+
+
+//  --------------------------------------------------------------------------
+//  Start-up: options
+
+static void
+s_usage_error (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+
+static void
+s_usage_error (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "zmq-tail: ");
+    vfprintf (stderr, format, args);
+    fprintf (stderr, "\n%s(zmq-tail --help for more)\n", s_usage);
+    va_end (args);
+}
+
+static int
+s_option_int (const char *option, const char *text, int64_t min, int64_t max,
+              int64_t *value)
+{
+    const char *why = NULL;
+    if (gavel_text_parse_int (text, min, max, value, &why) == 0)
+        return 0;
+    char quoted [48];
+    gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
+    s_usage_error ("%s '%s' %s (%" PRId64 " to %" PRId64 ")", option, quoted,
+                   why? why: "is not valid", min, max);
+    return -1;
+}
+
+static int
+s_check_options (s_options_t *options)
+{
+    if (!options->cluster && !options->endpoint_count) {
+        s_usage_error ("nothing to follow: give ENDPOINT... or --cluster FILE");
+        return -1;
+    }
+    if (options->raw && options->json) {
+        s_usage_error ("--raw prints frames as they are; --json is for events");
+        return -1;
+    }
+    if (options->raw && options->auction) {
+        s_usage_error ("--raw decodes nothing, so it cannot pick an --auction");
+        return -1;
+    }
+    if (options->raw && options->lines) {
+        s_usage_error ("-n needs a Gavel event feed's history; --raw has none");
+        return -1;
+    }
+    if (options->topic_count == 0)
+        options->topics [options->topic_count++] = options->raw? "": "event";
+    return 0;
+}
+
+//  Returns 0 to go on, 1 when --help was served, -1 on a usage error.
+static int
+s_parse_options (s_options_t *options, int argc, char *argv [])
+{
+    static const struct option longopts [] = {
+        { "cluster", required_argument, NULL, 'c' },
+        { "json",    no_argument,       NULL, 'j' },
+        { "raw",     no_argument,       NULL, 'r' },
+        { "auction", required_argument, NULL, 'a' },
+        { "topic",   required_argument, NULL, 't' },
+        { "count",   required_argument, NULL, 'N' },
+        { "lines",   required_argument, NULL, 'n' },
+        { "help",    no_argument,       NULL, 'h' },
+        { NULL, 0, NULL, 0 }
+    };
+    int option;
+    int64_t value;
+    while ((option = getopt_long (argc, argv, "hn:", longopts, NULL)) != -1) {
+        switch (option) {
+            case 'c':
+                if (options->cluster) {
+                    s_usage_error ("give --cluster once");
+                    return -1;
+                }
+                options->cluster = optarg;
+                break;
+            case 'j': options->json = true; break;
+            case 'r': options->raw = true; break;
+            case 't': options->topics [options->topic_count++] = optarg; break;
+            case 'a':
+                if (s_option_int ("--auction", optarg, 1, INT64_MAX, &value))
+                    return -1;
+                options->auction = (uint64_t) value;
+                break;
+            case 'N':
+                if (s_option_int ("--count", optarg, 1, COUNT_MAX, &options->count))
+                    return -1;
+                break;
+            case 'n':
+                if (s_option_int ("-n", optarg, 0, LINES_MAX, &options->lines))
+                    return -1;
+                break;
+            case 'h':
+                printf ("%s\n%s", s_usage, s_options_help);
+                return 1;
+            default:            //  getopt has said what is wrong
+                fprintf (stderr, "%s(zmq-tail --help for more)\n", s_usage);
+                return -1;
+        }
+    }
+    while (optind < argc)
+        options->endpoints [options->endpoint_count++] = argv [optind++];
+    return s_check_options (options);
+}
+
+int
+main (int argc, char *argv [])
+{
+    //  Our own handler, installed before czmq's: czmq's leaves a SIGINT
+    //  that the shell ignored for a background job ignored, and we want
+    //  SIGINT and SIGTERM to stop us cleanly however we were started
+    zsys_handler_set (NULL);
+    struct sigaction action = { .sa_handler = s_on_signal };
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+    //  Lines must come out as they happen, also into a pipe or a file
+    setvbuf (stdout, NULL, _IOLBF, 0);
+
+    s_options_t options = { 0 };
+    options.endpoints = (const char **) zmalloc ((argc + 1) * sizeof (char *));
+    options.topics = (const char **) zmalloc ((argc + 1) * sizeof (char *));
+    assert (options.endpoints && options.topics);
+    int rc = s_parse_options (&options, argc, argv);
+    int status = rc > 0? EXIT_SUCCESS: EXIT_USAGE;
+    if (rc == 0) {
+        s_tail_t tail = { .options = &options };
+        tail.seen = zhashx_new ();
+        assert (tail.seen);
+        status = s_open_feeds (&tail) == 0? s_run (&tail): EXIT_USAGE;
+        s_tail_destroy (&tail);
+    }
+    free (options.endpoints);
+    free (options.topics);
+    return status;
+}

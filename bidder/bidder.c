@@ -34,7 +34,8 @@ static const char *s_usage =
     "              [--history FILE] [--verbose] [--help]\n";
 
 static const char *s_options_help =
-    "  --cluster FILE       send to the replicas of this cluster file\n"
+    "  --cluster FILE       send to the brokers of this cluster file, or to its\n"
+    "                       replicas when it lists no broker\n"
     "  --connect ENDPOINT   send to this replica (repeat for several)\n"
     "  --name NAME          bid as NAME (default: your login name)\n"
     "  --script FILE|-      run the commands in FILE (- for stdin); without it,\n"
@@ -795,7 +796,16 @@ s_connect_cluster (s_bidder_t *self, const char *path, int64_t *timeout)
         return -1;
     }
     int rc = 0;
-    for (size_t index = 0; rc == 0 && index < gavel_config_replicas (config); index++) {
+    //  Brokers are the cluster's stable front door: when there are any,
+    //  they follow the primary for us and the replicas are theirs to reach
+    for (size_t index = 0; rc == 0 && index < gavel_config_brokers (config); index++) {
+        const gavel_broker_conf_t *broker = gavel_config_broker (config, index);
+        rc = gavel_client_connect (self->client, broker->client, error, sizeof (error));
+        if (rc)
+            fprintf (stderr, "bidder: %s: broker %" PRIu64 ": %s\n", path, broker->id, error);
+    }
+    for (size_t index = 0; rc == 0 && gavel_config_brokers (config) == 0
+                           && index < gavel_config_replicas (config); index++) {
         const gavel_replica_conf_t *replica = gavel_config_replica (config, index);
         rc = gavel_client_connect (self->client, replica->client, error, sizeof (error));
         if (rc)

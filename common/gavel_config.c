@@ -14,6 +14,8 @@ struct _gavel_config_t {
     gavel_settings_t settings;
     size_t replicas;
     gavel_replica_conf_t replica [GAVEL_REPLICAS_MAX];
+    size_t brokers;
+    gavel_broker_conf_t broker [GAVEL_BROKERS_MAX];
 };
 
 static int
@@ -70,6 +72,7 @@ s_parse_settings (gavel_config_t *self, zconfig_t *section, const char *origin,
         { "election_spread", &self->settings.election_spread, 0, 600000 },
         { "commit_timeout",  &self->settings.commit_timeout, 1, 3600000 },
         { "snapshot_every",  &self->settings.snapshot_every, 10, 1000000000 },
+        { "broker_hold",     &self->settings.broker_hold, 1, 3600000 },
     };
     size_t rows = sizeof table / sizeof table [0];
     for (zconfig_t *setting = zconfig_child (section); setting; setting = zconfig_next (setting)) {
@@ -85,7 +88,7 @@ s_parse_settings (gavel_config_t *self, zconfig_t *section, const char *origin,
                 break;
         if (row == rows)
             return s_error (error, size, origin, "unknown setting 'cluster/settings/%s' (known: "
-                            "request_timeout, heartbeat, election, election_spread, commit_timeout, snapshot_every, fsync)",
+                            "request_timeout, heartbeat, election, election_spread, commit_timeout, snapshot_every, broker_hold, fsync)",
                             key);
         char path [96];
         snprintf (path, sizeof path, "cluster/settings/%s", key);
@@ -171,6 +174,42 @@ s_parse_replica (gavel_config_t *self, zconfig_t *section, const char *origin,
     return 0;
 }
 
+//  A broker is a front door: both its endpoints are what it is for.
+static int
+s_parse_broker (gavel_config_t *self, zconfig_t *section, const char *origin,
+                char *error, size_t size)
+{
+    const char *id_text = zconfig_name (section);
+    const char *why;
+    uint64_t id;
+    if (gavel_text_parse_uint (id_text, 1, GAVEL_BROKERS_MAX, &id, &why))
+        return s_error (error, size, origin, "broker '%s': the id %s (1 to %d)",
+                        id_text, why, GAVEL_BROKERS_MAX);
+    if (gavel_config_find_broker (self, id))
+        return s_error (error, size, origin, "broker %" PRIu64 " is listed twice", id);
+    if (self->brokers == GAVEL_BROKERS_MAX)
+        return s_error (error, size, origin, "more than %d brokers", GAVEL_BROKERS_MAX);
+    gavel_broker_conf_t *broker = &self->broker [self->brokers++];
+    broker->id = id;
+    for (zconfig_t *item = zconfig_child (section); item; item = zconfig_next (item)) {
+        const char *key = zconfig_name (item);
+        const char *value = "";
+        char path [64];
+        snprintf (path, sizeof path, "broker/%s/%s", id_text, key);
+        char **field = streq (key, "client")? &broker->client:
+                       streq (key, "pub")? &broker->pub: NULL;
+        if (!field)
+            return s_error (error, size, origin, "unknown key '%s' (known: client, pub)", path);
+        if (s_leaf (item, path, &value, origin, error, size))
+            return -1;
+        zstr_free (field);
+        *field = strdup (value);
+    }
+    if (!broker->client || !*broker->client || !broker->pub || !*broker->pub)
+        return s_error (error, size, origin, "broker %s needs client and pub endpoints", id_text);
+    return 0;
+}
+
 static gavel_config_t *
 s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
 {
@@ -180,6 +219,7 @@ s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
     self->settings = (gavel_settings_t) {
         .request_timeout = 500, .heartbeat = 50, .election = 250,
         .election_spread = 50, .commit_timeout = 400, .snapshot_every = 10000,
+        .broker_hold = 5000,
         .fsync = true           //  the safe choice; tests say never
     };
     int rc = 0;
@@ -193,7 +233,12 @@ s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
                 rc = s_parse_replica (self, replica, origin, error, size);
         }
         else
-            rc = s_error (error, size, origin, "unknown section '%s' (known: cluster, replica)", name);
+        if (streq (name, "broker")) {
+            for (zconfig_t *broker = zconfig_child (section); broker && rc == 0; broker = zconfig_next (broker))
+                rc = s_parse_broker (self, broker, origin, error, size);
+        }
+        else
+            rc = s_error (error, size, origin, "unknown section '%s' (known: cluster, replica, broker)", name);
     }
     if (rc == 0 && self->replicas == 0)
         rc = s_error (error, size, origin, "no replica is listed (a 'replica' section is required)");
@@ -254,6 +299,10 @@ gavel_config_destroy (gavel_config_t **self_p)
             zstr_free (&self->replica [index].mesh);
             zstr_free (&self->replica [index].data);
         }
+        for (size_t index = 0; index < GAVEL_BROKERS_MAX; index++) {
+            zstr_free (&self->broker [index].client);
+            zstr_free (&self->broker [index].pub);
+        }
         zstr_free (&self->name);
         free (self);
         *self_p = NULL;
@@ -284,6 +333,27 @@ gavel_config_find (gavel_config_t *self, uint64_t id)
     for (size_t index = 0; index < self->replicas; index++)
         if (self->replica [index].id == id)
             return &self->replica [index];
+    return NULL;
+}
+
+size_t
+gavel_config_brokers (gavel_config_t *self)
+{
+    return self->brokers;
+}
+
+const gavel_broker_conf_t *
+gavel_config_broker (gavel_config_t *self, size_t index)
+{
+    return index < self->brokers? &self->broker [index]: NULL;
+}
+
+const gavel_broker_conf_t *
+gavel_config_find_broker (gavel_config_t *self, uint64_t id)
+{
+    for (size_t index = 0; index < self->brokers; index++)
+        if (self->broker [index].id == id)
+            return &self->broker [index];
     return NULL;
 }
 
@@ -325,8 +395,18 @@ gavel_config_test (bool verbose)
         "        client = tcp://127.0.0.1:21051\n"
         "        pub = tcp://127.0.0.1:21052\n"
         "        ack = tcp://127.0.0.1:21053\n"
-        "        mesh = tcp://127.0.0.1:21054\n", "test", error, sizeof error);
+        "        mesh = tcp://127.0.0.1:21054\n"
+        "broker\n"
+        "    2\n"
+        "        client = tcp://127.0.0.1:21201\n"
+        "        pub = tcp://127.0.0.1:21202\n", "test", error, sizeof error);
     assert (config);
+    assert (gavel_config_brokers (config) == 1);
+    assert (gavel_config_broker (config, 0)->id == 2);
+    assert (gavel_config_broker (config, 1) == NULL);
+    assert (streq (gavel_config_find_broker (config, 2)->pub, "tcp://127.0.0.1:21202"));
+    assert (gavel_config_find_broker (config, 1) == NULL);
+    assert (gavel_config_settings (config)->broker_hold == 5000);
     assert (gavel_config_settings (config)->heartbeat == 50);
     assert (gavel_config_settings (config)->election == 250);
     assert (gavel_config_settings (config)->fsync);
@@ -345,6 +425,11 @@ gavel_config_test (bool verbose)
     config = gavel_config_parse ("cluster\n    settings\n        fsync = never\n"
                                  "replica\n    1\n        client = tcp://a:1\n", "test", error, sizeof error);
     assert (config && !gavel_config_settings (config)->fsync);
+    assert (gavel_config_brokers (config) == 0);
+    gavel_config_destroy (&config);
+    config = gavel_config_parse ("cluster\n    settings\n        broker_hold = 2000\n"
+                                 "replica\n    1\n        client = tcp://a:1\n", "test", error, sizeof error);
+    assert (config && gavel_config_settings (config)->broker_hold == 2000);
     gavel_config_destroy (&config);
     config = gavel_config_parse ("cluster\n    settings\n        fsync = always\n"
                                  "replica\n    1\n        client = tcp://a:1\n", "test", error, sizeof error);
@@ -374,6 +459,13 @@ gavel_config_test (bool verbose)
           "    2\n        client = tcp://a:2\n        pub = x\n        ack = y\n        mesh = z\n",
           "use an odd number" },
         { "replicas\n    1\n", "unknown section 'replicas'" },
+        { "replica\n    1\n        client = tcp://a:1\nbroker\n    1\n        client = tcp://b:1\n",
+          "broker 1 needs client and pub" },
+        { "replica\n    1\n        client = tcp://a:1\nbroker\n    1\n        client = tcp://b:1\n"
+          "        pub = tcp://b:2\n        colour = red\n", "broker/1/colour" },
+        { "replica\n    1\n        client = tcp://a:1\nbroker\n    0\n        client = tcp://b:1\n", "broker '0'" },
+        { "replica\n    1\n        client = tcp://a:1\nbroker\n    1\n        client = x\n        pub = y\n"
+          "    1\n        client = x\n        pub = y\n", "broker 1 is listed twice" },
     };
     for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
         config = gavel_config_parse (bad [index].text, "bad.cfg", error, sizeof error);

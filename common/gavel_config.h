@@ -16,8 +16,13 @@
                 ack = tcp://127.0.0.1:21003
                 mesh = tcp://127.0.0.1:21004
                 data = /tmp/demo/r1
+        broker
+            1
+                client = tcp://127.0.0.1:21101
+                pub = tcp://127.0.0.1:21102
 
     With more than one replica, pub, ack and mesh are required for each.
+    Brokers are optional; each needs both of its endpoints.
 
     Loading checks every key and value and names the first bad one, with the
     file and line, instead of guessing.
@@ -29,6 +34,7 @@
 #include <stdint.h>
 
 #define GAVEL_REPLICAS_MAX 7
+#define GAVEL_BROKERS_MAX 7
 
 typedef struct {
     uint64_t id;                //  1..GAVEL_REPLICAS_MAX, unique
@@ -38,6 +44,12 @@ typedef struct {
     char *mesh;                 //  ROUTER endpoint: elections, catch-up
     char *data;                 //  data directory ("" when not set)
 } gavel_replica_conf_t;
+
+typedef struct {
+    uint64_t id;                //  1..GAVEL_BROKERS_MAX, unique
+    char *client;               //  ROUTER endpoint for bidders' requests
+    char *pub;                  //  PUB endpoint: the re-published event feed
+} gavel_broker_conf_t;
 
 //  cluster/settings, each in ms but fsync
 typedef struct {
@@ -49,6 +61,8 @@ typedef struct {
     int64_t commit_timeout;     //  a request's wait for a quorum (400): below
                                 //  request_timeout, so clients hear no-quorum
     int64_t snapshot_every;     //  entries applied between snapshots (10000)
+    int64_t broker_hold;        //  a broker's hold on a request while no
+                                //  replica answers it, before no-quorum (5000)
     bool fsync;                 //  "always" (true): group commit, every save
                                 //  on disk before the ack; "never": for tests
 } gavel_settings_t;
@@ -78,6 +92,15 @@ const gavel_replica_conf_t *
 //  The replica with this id, or NULL.
 const gavel_replica_conf_t *
     gavel_config_find (gavel_config_t *self, uint64_t id);
+//  Brokers, in file order (none when the file has no broker section).
+size_t
+    gavel_config_brokers (gavel_config_t *self);
+//  The index-th broker (0-based, in file order), or NULL.
+const gavel_broker_conf_t *
+    gavel_config_broker (gavel_config_t *self, size_t index);
+//  The broker with this id, or NULL.
+const gavel_broker_conf_t *
+    gavel_config_find_broker (gavel_config_t *self, uint64_t id);
 //  Client request time-out in ms (settings/request_timeout).
 int64_t
     gavel_config_request_timeout (gavel_config_t *self);

@@ -12,6 +12,7 @@
 #include "gavel_node.h"
 #include "gavel_store.h"
 #include "gavel_script.h"
+#include "gavel_broker.h"
 
 static const struct {
     const char *name;
@@ -27,6 +28,7 @@ static const struct {
     { "store",   gavel_store_test },
     { "node",    gavel_node_test },
     { "script",  gavel_script_test },
+    { "broker",  gavel_broker_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

@@ -9,6 +9,8 @@
         DIR/rI/                 replica I's data directory
         DIR/rI/pid              replica I's process id, while it runs
         DIR/rI/replica.log      replica I's stdout and stderr, appended
+        DIR/bI/pid              broker I's process id, while it runs (up --brokers)
+        DIR/bI/broker.log       broker I's stdout and stderr, appended
 
     A pid file is only a hint: pids are reused, so before signalling a pid we
     check that it is still replica I of this cluster file (its command line).
@@ -47,6 +49,10 @@
                                 //  and for up, for one of them to be primary
 #define PRIMARY_WAIT    3000    //  ms 'primary' waits out an election
 #define PORTS_PER       4       //  client, pub, ack, mesh
+#define BROKER_PORTS    2       //  client, pub
+//  Brokers share the replicas' code paths under ids above this one: broker
+//  I is process BROKER_SLOT + I (its files in DIR/bI)
+#define BROKER_SLOT     100
 #define STATUS_TIMEOUT  500     //  ms a running replica has to answer status
 #define ASK_INTERVAL    250     //  ms per STATUS attempt while waiting
 #define TERM_TIMEOUT    3000    //  ms from SIGTERM to SIGKILL
@@ -70,6 +76,7 @@ typedef struct {
     const char *election;
     const char *fsync;          //  up: always or never (the default)
     const char *snapshot_every;
+    const char *brokers;        //  up: how many brokers
     bool json;
 } options_t;
 
@@ -78,6 +85,7 @@ typedef int (command_fn) (options_t *options);
 #define OPT_BASE_PORT   1
 #define OPT_JSON        2
 #define OPT_SETTINGS    4
+#define OPT_BROKERS     8
 
 struct _command_t {
     const char *name;
@@ -94,12 +102,12 @@ static command_fn s_cmd_up, s_cmd_status, s_cmd_down,
 #define ID_HELP \
     "ID is a replica number, 'primary' (the replica whose STATUS says\n" \
     "role=primary, of the highest term if two do; waits up to 3 s for an\n" \
-    "election to end) or 'all'.\n"
+    "election to end), 'all', or bI for broker I.\n"
 
 static const command_t s_commands [] = {
-    { "up", "N", OPT_BASE_PORT | OPT_SETTINGS, s_cmd_up,
-      "up N --dir DIR [--base-port P] [--heartbeat MS] [--election MS] [--fsync WHEN]\n"
-      "              [--snapshot-every N]",
+    { "up", "N", OPT_BASE_PORT | OPT_SETTINGS | OPT_BROKERS, s_cmd_up,
+      "up N --dir DIR [--brokers B] [--base-port P] [--heartbeat MS]\n"
+      "              [--election MS] [--fsync WHEN] [--snapshot-every N]",
       "Starts a cluster of N replicas (1, 3, 5 or 7) on 127.0.0.1, writes\n"
       "DIR/cluster.cfg, and waits up to 10 s until every replica answers STATUS\n"
       "and one of them says it is primary. The replicas keep running after\n"
@@ -107,6 +115,11 @@ static const command_t s_commands [] = {
       "\n"
       "  --dir DIR         cluster directory, created if needed; refused if a\n"
       "                    cluster is already running there\n"
+      "  --brokers B       also start B brokers (0 to 7), listed under 'broker'\n"
+      "                    in DIR/cluster.cfg (two ports each, after the\n"
+      "                    replicas'); up waits until each answers a STATUS,\n"
+      "                    which it forwards to the primary. A bidder given\n"
+      "                    the cluster file then talks to the brokers\n"
       "  --base-port P     replica I gets ports P+4(I-1) to P+4(I-1)+3 for its\n"
       "                    client, pub, ack and mesh endpoints (default: free\n"
       "                    ports from a random base between 20000 and 32000)\n"
@@ -128,16 +141,19 @@ static const command_t s_commands [] = {
       "The role is what the replica's STATUS says (primary, backup, candidate),\n"
       "or 'down' (not running) or 'no-answer' (running, but silent for 500 ms,\n"
       "e.g. paused). last is the last index in its log, primary the replica it\n"
-      "takes for primary (0: none known). Unknown values show as '-'. Exit\n"
-      "status 0 when every replica answered.\n"
+      "takes for primary (0: none known). Unknown values show as '-'. Then one\n"
+      "line per broker: 'broker 1  up  pid 12346' (up: a STATUS through it was\n"
+      "answered), or down or no-answer. Exit status 0 when every replica and\n"
+      "broker answered.\n"
       "\n"
       "  --json            one JSON object per line instead:\n"
       "                    {\"id\":1,\"role\":\"primary\",\"term\":1,\"commit\":42,\n"
       "                     \"last\":42,\"primary\":1,\"pid\":12345}\n"
-      "                    (on one line; null for unknown values)\n" },
+      "                    (on one line; null for unknown values);\n"
+      "                    brokers: {\"broker\":1,\"state\":\"up\",\"pid\":12346}\n" },
     { "down", NULL, 0, s_cmd_down,
       "down --dir DIR",
-      "Stops every replica running from DIR: SIGTERM, then SIGKILL after 3 s,\n"
+      "Stops every replica and broker running from DIR: SIGTERM, then SIGKILL after 3 s,\n"
       "and removes its pid file. Succeeds when nothing was running, too.\n" },
     { "kill", "ID", 0, s_cmd_kill,
       "kill ID --dir DIR",
@@ -255,6 +271,9 @@ s_parse_options (options_t *options, int argc, char *argv [])
         if (streq (arg, "--snapshot-every") && (command->options & OPT_SETTINGS))
             value = &options->snapshot_every;
         else
+        if (streq (arg, "--brokers") && (command->options & OPT_BROKERS))
+            value = &options->brokers;
+        else
         if (streq (arg, "--json") && (command->options & OPT_JSON))
             options->json = true;
         else
@@ -349,11 +368,37 @@ s_local_close (local_t *self)
 }
 
 //  DIR/rI/leaf; s_local_open left room for it.
+static bool
+s_is_broker (uint64_t id)
+{
+    return id > BROKER_SLOT;
+}
+
+//  "replica 2" or "broker 1", for messages.
+static const char *
+s_name (uint64_t id, char *text, size_t size)
+{
+    snprintf (text, size, "%s %" PRIu64, s_is_broker (id)? "broker": "replica",
+              s_is_broker (id)? id - BROKER_SLOT: id);
+    return text;
+}
+
+//  The same in a buffer of its own, for one-line messages (gavel-local is
+//  single-threaded, and each message uses it once).
+static const char *
+s_label (uint64_t id)
+{
+    static char text [32];
+    return s_name (id, text, sizeof text);
+}
+
+//  DIR/rI/leaf, or DIR/bI/leaf for a broker.
 static void
 s_replica_path (local_t *self, uint64_t id, const char *leaf, char *path)
 {
-    int length = snprintf (path, PATH_MAX, "%s/r%" PRIu64 "%s%s",
-                           self->dir, id, *leaf? "/": "", leaf);
+    int length = snprintf (path, PATH_MAX, "%s/%c%" PRIu64 "%s%s", self->dir,
+                           s_is_broker (id)? 'b': 'r', s_is_broker (id)? id - BROKER_SLOT: id,
+                           *leaf? "/": "", leaf);
     assert (length > 0 && length < PATH_MAX);
 }
 
@@ -433,10 +478,10 @@ s_owns_pid (local_t *self, uint64_t id, pid_t pid)
         return false;
     const char *program = strrchr (args [0], '/');
     program = program? program + 1: args [0];
-    if (!streq (program, "replica"))
+    if (!streq (program, s_is_broker (id)? "broker": "replica"))
         return false;
     char id_text [24];
-    snprintf (id_text, sizeof id_text, "%" PRIu64, id);
+    snprintf (id_text, sizeof id_text, "%" PRIu64, s_is_broker (id)? id - BROKER_SLOT: id);
     bool cluster_matches = false;
     bool id_matches = false;
     for (size_t index = 1; index + 1 < count; index++) {
@@ -695,7 +740,7 @@ typedef struct {
 
 //  The replica program sits next to gavel-local in the build and install.
 static int
-s_replica_program (char *path)
+s_program (char *path, const char *name)
 {
     char self [PATH_MAX];
     ssize_t size = readlink ("/proc/self/exe", self, sizeof self - 1);
@@ -705,11 +750,11 @@ s_replica_program (char *path)
     char *slash = strrchr (self, '/');
     assert (slash);
     *slash = '\0';
-    if (snprintf (path, PATH_MAX, "%s/replica", self) >= PATH_MAX)
+    if (snprintf (path, PATH_MAX, "%s/%s", self, name) >= PATH_MAX)
         return s_fail ("%s: the path is too long", self);
     if (access (path, X_OK))
-        return s_fail ("cannot run the replica program %s: %s "
-                       "(gavel-local runs the replica next to itself)", path, strerror (errno));
+        return s_fail ("cannot run the %s program %s: %s "
+                       "(gavel-local runs the %s next to itself)", name, path, strerror (errno), name);
     return 0;
 }
 
@@ -733,20 +778,30 @@ s_exec_replica (const char *program, char *const argv [], int null_fd, int log_f
     _exit (127);
 }
 
-//  Start replica conf->id of this cluster; fills spawned.
+//  Its log's name in its directory.
+static const char *
+s_log_leaf (uint64_t id)
+{
+    return s_is_broker (id)? "broker.log": "replica.log";
+}
+
+//  Start replica (or broker slot) id of this cluster; fills spawned.
 static int
-s_spawn_replica (local_t *self, const char *program, const gavel_replica_conf_t *conf,
-                 spawned_t *spawned)
+s_spawn_replica (local_t *self, const char *program, uint64_t id, spawned_t *spawned)
 {
     memset (spawned, 0, sizeof *spawned);
-    spawned->id = conf->id;
-    spawned->client = conf->client;
+    const gavel_replica_conf_t *conf = s_is_broker (id)? NULL: gavel_config_find (self->config, id);
+    const gavel_broker_conf_t *broker = s_is_broker (id)?
+        gavel_config_find_broker (self->config, id - BROKER_SLOT): NULL;
+    assert (conf || broker);
+    spawned->id = id;
+    spawned->client = conf? conf->client: broker->client;
     char data [PATH_MAX], log [PATH_MAX];
-    s_replica_path (self, conf->id, "", data);
-    s_replica_path (self, conf->id, "replica.log", log);
+    s_replica_path (self, id, "", data);
+    s_replica_path (self, id, s_log_leaf (id), log);
     if (zsys_dir_create ("%s", data))
         return s_fail ("cannot create %s: %s", data, strerror (errno));
-    if (*conf->data && zsys_dir_create ("%s", conf->data))
+    if (conf && *conf->data && zsys_dir_create ("%s", conf->data))
         return s_fail ("cannot create %s: %s", conf->data, strerror (errno));
 
     int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
@@ -760,7 +815,7 @@ s_spawn_replica (local_t *self, const char *program, const gavel_replica_conf_t 
     spawned->log_start = lseek (log_fd, 0, SEEK_END);
 
     char id_text [24];
-    snprintf (id_text, sizeof id_text, "%" PRIu64, conf->id);
+    snprintf (id_text, sizeof id_text, "%" PRIu64, s_is_broker (id)? id - BROKER_SLOT: id);
     char *const argv [] = {
         (char *) program, "--cluster", self->cluster, "--id", id_text, NULL
     };
@@ -773,9 +828,9 @@ s_spawn_replica (local_t *self, const char *program, const gavel_replica_conf_t 
     close (log_fd);
     close (null_fd);
     if (pid == -1)
-        return s_fail ("cannot start replica %" PRIu64 ": %s", conf->id, strerror (fork_errno));
+        return s_fail ("cannot start %s: %s", s_name (id, data, sizeof data), strerror (fork_errno));
     spawned->pid = pid;
-    if (s_write_pid (self, conf->id, pid)) {
+    if (s_write_pid (self, id, pid)) {
         //  Without its pid file nobody could stop it later
         s_stop_pid (pid);
         spawned->pid = 0;
@@ -822,14 +877,15 @@ s_print_log_tail (const char *path, off_t start)
 static void
 s_report_exit (local_t *self, spawned_t *spawned, int status)
 {
-    char log [PATH_MAX];
-    s_replica_path (self, spawned->id, "replica.log", log);
+    char log [PATH_MAX], name [32];
+    s_replica_path (self, spawned->id, s_log_leaf (spawned->id), log);
+    s_name (spawned->id, name, sizeof name);
     if (WIFSIGNALED (status))
-        s_fail ("replica %" PRIu64 " (pid %d) was killed by signal %d (%s) before it answered",
-                spawned->id, (int) spawned->pid, WTERMSIG (status), strsignal (WTERMSIG (status)));
+        s_fail ("%s (pid %d) was killed by signal %d (%s) before it answered",
+                name, (int) spawned->pid, WTERMSIG (status), strsignal (WTERMSIG (status)));
     else
-        s_fail ("replica %" PRIu64 " (pid %d) exited with status %d before it answered",
-                spawned->id, (int) spawned->pid, WEXITSTATUS (status));
+        s_fail ("%s (pid %d) exited with status %d before it answered",
+                name, (int) spawned->pid, WEXITSTATUS (status));
     s_print_log_tail (log, spawned->log_start);
 }
 
@@ -867,10 +923,11 @@ s_wait_ready (local_t *self, spawned_t *spawned, size_t count, int64_t deadline)
                 return -1;
             int64_t left = deadline - zclock_mono ();
             if (left <= 0) {
-                char log [PATH_MAX];
-                s_replica_path (self, replica->id, "replica.log", log);
-                s_fail ("replica %" PRIu64 " (pid %d) did not answer on %s within %d s",
-                        replica->id, (int) replica->pid, replica->client, UP_TIMEOUT / 1000);
+                char log [PATH_MAX], name [32];
+                s_replica_path (self, replica->id, s_log_leaf (replica->id), log);
+                s_fail ("%s (pid %d) did not answer on %s within %d s",
+                        s_name (replica->id, name, sizeof name),
+                        (int) replica->pid, replica->client, UP_TIMEOUT / 1000);
                 s_print_log_tail (log, replica->log_start);
                 return -1;
             }
@@ -960,9 +1017,10 @@ s_stop_spawned (local_t *self, spawned_t *spawned, size_t count)
         if (spawned [index].pid == 0)
             continue;
         int rc = s_stop_pid (spawned [index].pid);
-        fprintf (stderr, "gavel-local: %s replica %" PRIu64 " (pid %d)\n",
+        char name [32];
+        fprintf (stderr, "gavel-local: %s %s (pid %d)\n",
                  rc == 0? "stopped": rc == 1? "killed": "could not stop",
-                 spawned [index].id, (int) spawned [index].pid);
+                 s_name (spawned [index].id, name, sizeof name), (int) spawned [index].pid);
         if (rc >= 0)
             s_remove_pid (self, spawned [index].id);
         spawned [index].pid = 0;
@@ -977,15 +1035,13 @@ static int
 s_start_replicas (local_t *self, const uint64_t *ids, size_t count, bool want_primary)
 {
     char program [PATH_MAX];
-    if (s_replica_program (program))
+    if (s_program (program, count && s_is_broker (ids [0])? "broker": "replica"))
         return EXIT_FAIL;
     spawned_t spawned [GAVEL_REPLICAS_MAX];
     size_t started = 0;
     int rc = 0;
     for (size_t index = 0; index < count && rc == 0; index++) {
-        const gavel_replica_conf_t *conf = gavel_config_find (self->config, ids [index]);
-        assert (conf);
-        rc = s_spawn_replica (self, program, conf, &spawned [started]);
+        rc = s_spawn_replica (self, program, ids [index], &spawned [started]);
         if (rc == 0)
             started++;
     }
@@ -993,9 +1049,11 @@ s_start_replicas (local_t *self, const uint64_t *ids, size_t count, bool want_pr
     if (rc == 0)
         rc = s_wait_ready (self, spawned, started, deadline);
     if (rc == 0) {
-        for (size_t index = 0; index < started; index++)
-            printf ("replica %" PRIu64 "  pid %d  client %s\n",
-                    spawned [index].id, (int) spawned [index].pid, spawned [index].client);
+        for (size_t index = 0; index < started; index++) {
+            char name [32];
+            printf ("%s  pid %d  client %s\n", s_name (spawned [index].id, name, sizeof name),
+                    (int) spawned [index].pid, spawned [index].client);
+        }
         if (want_primary && s_wait_primary (self, spawned, started, deadline) < 0)
             rc = -1;
     }
@@ -1084,7 +1142,8 @@ typedef struct {
 //  The cluster file's text: replica I has ports [4(I-1)] to [4(I-1)+3].
 //  The caller frees it.
 static char *
-s_cluster_text (local_t *self, size_t count, const int *ports, const up_settings_t *settings)
+s_cluster_text (local_t *self, size_t count, size_t brokers, const int *ports,
+                const up_settings_t *settings)
 {
     //  ZPL ends a bare value at '#', and we refused paths with '"'
     const char *quote = strpbrk (self->dir, " #'\t")? "\"": "";
@@ -1116,6 +1175,15 @@ s_cluster_text (local_t *self, size_t count, const int *ports, const up_settings
             "        data = %s%s/r%zu%s\n",
             index + 1, port [0], port [1], port [2], port [3],
             quote, self->dir, index + 1, quote);
+    }
+    if (brokers)
+        fprintf (file, "broker\n");
+    for (size_t index = 0; index < brokers; index++) {
+        const int *port = ports + count * PORTS_PER + index * BROKER_PORTS;
+        fprintf (file,
+            "    %zu\n"
+            "        client = tcp://127.0.0.1:%d\n"
+            "        pub = tcp://127.0.0.1:%d\n", index + 1, port [0], port [1]);
     }
     int rc = fclose (file);
     assert (rc == 0);
@@ -1162,6 +1230,9 @@ s_any_running (local_t *self, pid_t *pid)
     for (uint64_t id = 1; id <= GAVEL_REPLICAS_MAX; id++)
         if ((*pid = s_running_pid (self, id)))
             return id;
+    for (uint64_t id = BROKER_SLOT + 1; id <= BROKER_SLOT + GAVEL_BROKERS_MAX; id++)
+        if ((*pid = s_running_pid (self, id)))
+            return id;
     return 0;
 }
 
@@ -1179,22 +1250,28 @@ s_parse_setting (options_t *options, const char *flag, const char *text,
 }
 
 static int
-s_parse_up (options_t *options, uint64_t *count, uint64_t *base_port,
+s_parse_up (options_t *options, uint64_t *count, uint64_t *brokers, uint64_t *base_port,
             up_settings_t *settings)
 {
     const char *why;
+    *brokers = 0;
+    if (options->brokers
+    &&  gavel_text_parse_uint (options->brokers, 0, GAVEL_BROKERS_MAX, brokers, &why))
+        return s_usage_error (options->command, "--brokers '%s' %s (0 to %d)",
+                              options->brokers, why, GAVEL_BROKERS_MAX);
     if (gavel_text_parse_uint (options->operand, 1, GAVEL_REPLICAS_MAX, count, &why))
         return s_usage_error (options->command, "N '%s' %s (1, 3, 5 or 7)", options->operand, why);
     if (*count % 2 == 0)
         return s_usage_error (options->command, "N must be odd (1, 3, 5 or 7): "
                               "a majority must survive a split");
     *base_port = 0;
-    uint64_t last_base = 65536 - *count * PORTS_PER;
+    uint64_t last_base = 65536 - *count * PORTS_PER - *brokers * BROKER_PORTS;
     if (options->base_port
     &&  gavel_text_parse_uint (options->base_port, 1, last_base, base_port, &why))
         return s_usage_error (options->command, "--base-port '%s' %s (1 to %" PRIu64
                               ": %" PRIu64 " replicas take %" PRIu64 " ports)",
-                              options->base_port, why, last_base, *count, *count * PORTS_PER);
+                              options->base_port, why, last_base, *count,
+                              *count * PORTS_PER + *brokers * BROKER_PORTS);
     if (s_parse_setting (options, "--heartbeat", options->heartbeat, 1, 60000,
                          &settings->heartbeat)
     ||  s_parse_setting (options, "--election", options->election, 2, 600000,
@@ -1213,9 +1290,8 @@ s_parse_up (options_t *options, uint64_t *count, uint64_t *base_port,
 //  if given, else wherever a free run is. Each is held until the caller
 //  releases holds (once the replicas have bound them).
 static int
-s_up_ports (uint64_t count, uint64_t base_port, int *ports, int *holds)
+s_up_ports (size_t total, uint64_t base_port, int *ports, int *holds)
 {
-    size_t total = count * PORTS_PER;
     if (!base_port)
         return s_pick_ports (total, ports, holds);
     for (size_t index = 0; index < total; index++) {
@@ -1231,12 +1307,32 @@ s_up_ports (uint64_t count, uint64_t base_port, int *ports, int *holds)
     return 0;
 }
 
+//  Once the replicas serve: start the brokers, and wait until a STATUS
+//  through each is answered (they forward it to the primary). On failure
+//  the replicas are stopped too: up starts all or nothing.
+static int
+s_start_brokers (local_t *self, size_t brokers)
+{
+    uint64_t ids [GAVEL_BROKERS_MAX];
+    for (size_t index = 0; index < brokers; index++)
+        ids [index] = BROKER_SLOT + gavel_config_broker (self->config, index)->id;
+    int rc = brokers? s_start_replicas (self, ids, brokers, false): EXIT_OK;
+    if (rc != EXIT_OK)
+        for (size_t index = 0; index < gavel_config_replicas (self->config); index++) {
+            uint64_t id = gavel_config_replica (self->config, index)->id;
+            pid_t pid = s_running_pid (self, id);
+            if (pid && s_stop_pid (pid) >= 0)
+                s_remove_pid (self, id);
+        }
+    return rc;
+}
+
 static int
 s_cmd_up (options_t *options)
 {
-    uint64_t count, base_port;
+    uint64_t count, brokers, base_port;
     up_settings_t settings = { 0 };
-    if (s_parse_up (options, &count, &base_port, &settings))
+    if (s_parse_up (options, &count, &brokers, &base_port, &settings))
         return EXIT_USAGE;
     local_t local;
     if (s_local_open (&local, options->dir, true))
@@ -1247,11 +1343,12 @@ s_cmd_up (options_t *options)
         return s_fail ("%s already has a running cluster (replica %" PRIu64 ", pid %d); "
                        "stop it first with: gavel-local down --dir %s",
                        local.dir, running, (int) pid, options->dir);
-    int ports [GAVEL_REPLICAS_MAX * PORTS_PER];
-    int holds [GAVEL_REPLICAS_MAX * PORTS_PER];
-    if (s_up_ports (count, base_port, ports, holds))
+    int ports [GAVEL_REPLICAS_MAX * PORTS_PER + GAVEL_BROKERS_MAX * BROKER_PORTS];
+    int holds [GAVEL_REPLICAS_MAX * PORTS_PER + GAVEL_BROKERS_MAX * BROKER_PORTS];
+    size_t total = count * PORTS_PER + brokers * BROKER_PORTS;
+    if (s_up_ports (total, base_port, ports, holds))
         return EXIT_FAIL;
-    char *text = s_cluster_text (&local, count, ports, &settings);
+    char *text = s_cluster_text (&local, count, brokers, ports, &settings);
     int rc = s_check_cluster_text (options, &local, text);
     if (rc == 0 && s_write_cluster_file (&local, text))
         rc = EXIT_FAIL;
@@ -1259,7 +1356,7 @@ s_cmd_up (options_t *options)
     if (rc == 0 && s_local_load (&local))
         rc = EXIT_FAIL;
     if (rc) {
-        s_ports_release (holds, count * PORTS_PER);
+        s_ports_release (holds, total);
         return rc;
     }
 
@@ -1267,7 +1364,9 @@ s_cmd_up (options_t *options)
     for (size_t index = 0; index < count; index++)
         ids [index] = gavel_config_replica (local.config, index)->id;
     rc = s_start_replicas (&local, ids, count, true);
-    s_ports_release (holds, count * PORTS_PER);
+    if (rc == EXIT_OK)
+        rc = s_start_brokers (&local, brokers);
+    s_ports_release (holds, total);
     if (rc == EXIT_OK)
         printf ("cluster file: %s\n", local.cluster);
     s_local_close (&local);
@@ -1344,6 +1443,15 @@ s_targets (local_t *self, options_t *options, uint64_t *ids, size_t *count)
         return EXIT_OK;
     }
     uint64_t id;
+    if (operand [0] == 'b') {
+        if (gavel_text_parse_uint (operand + 1, 1, GAVEL_BROKERS_MAX, &id, NULL)
+        ||  !gavel_config_find_broker (self->config, id))
+            return s_usage_error (options->command, "%s lists no broker '%s'",
+                                  self->cluster, operand + 1);
+        ids [0] = BROKER_SLOT + id;
+        *count = 1;
+        return EXIT_OK;
+    }
     if (gavel_text_parse_uint (operand, 1, GAVEL_REPLICAS_MAX, &id, NULL))
         return s_usage_error (options->command, "ID '%s' is not a replica number (1 to %d), "
                               "'primary' or 'all'", operand, GAVEL_REPLICAS_MAX);
@@ -1378,6 +1486,24 @@ s_print_state (replica_state_t *state, bool json)
                 state->id, state->role, term, commit, last, primary, pid);
 }
 
+//  A broker is up when a STATUS through it is answered.
+static bool
+s_print_broker (local_t *self, const gavel_broker_conf_t *conf, bool json)
+{
+    pid_t pid = s_running_pid (self, BROKER_SLOT + conf->id);
+    gavel_msg_t *reply = pid? s_ask_status (conf->client, STATUS_TIMEOUT): NULL;
+    const char *state = !pid? "down": reply? "up": "no-answer";
+    gavel_msg_destroy (&reply);
+    char pid_text [24];
+    s_format_number (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
+    if (json)
+        printf ("{\"broker\":%" PRIu64 ",\"state\":\"%s\",\"pid\":%s}\n",
+                conf->id, state, pid_text);
+    else
+        printf ("broker %" PRIu64 "   %-9s  pid %s\n", conf->id, state, pid_text);
+    return streq (state, "up");
+}
+
 static int
 s_cmd_status (options_t *options)
 {
@@ -1392,6 +1518,9 @@ s_cmd_status (options_t *options)
         if (state.term < 0)
             all_up = false;
     }
+    for (size_t index = 0; index < gavel_config_brokers (local.config); index++)
+        if (!s_print_broker (&local, gavel_config_broker (local.config, index), options->json))
+            all_up = false;
     s_local_close (&local);
     return all_up? EXIT_OK: EXIT_FAIL;
 }
@@ -1407,24 +1536,24 @@ s_down_replica (local_t *self, uint64_t id)
     if (!s_pid_file_exists (self, id))
         return 0;
     pid_t pid = s_read_pid (self, id);
+    char name [32];
+    s_name (id, name, sizeof name);
     if (!pid)
-        printf ("replica %" PRIu64 ": removed a pid file that held no pid\n", id);
+        printf ("%s: removed a pid file that held no pid\n", name);
     else
     if (!s_pid_alive (pid))
-        printf ("replica %" PRIu64 ": pid %d had already stopped; removed its pid file\n",
-                id, (int) pid);
+        printf ("%s: pid %d had already stopped; removed its pid file\n", name, (int) pid);
     else
     if (!s_owns_pid (self, id, pid))
-        printf ("replica %" PRIu64 ": pid %d is no longer this cluster's replica "
-                "(pid reused); left it alone, removed the stale pid file\n", id, (int) pid);
+        printf ("%s: pid %d is no longer this cluster's process "
+                "(pid reused); left it alone, removed the stale pid file\n", name, (int) pid);
     else {
         int rc = s_stop_pid (pid);
         if (rc < 0) {
-            s_fail ("replica %" PRIu64 " (pid %d) is still there after SIGKILL; "
-                    "kept its pid file", id, (int) pid);
+            s_fail ("%s (pid %d) is still there after SIGKILL; kept its pid file", name, (int) pid);
             return -1;
         }
-        printf ("replica %" PRIu64 ": %s pid %d%s\n", id, rc == 0? "stopped": "killed",
+        printf ("%s: %s pid %d%s\n", name, rc == 0? "stopped": "killed",
                 (int) pid, rc == 0? "": " (still running 3 s after SIGTERM)");
         s_remove_pid (self, id);
         return 1;
@@ -1448,8 +1577,15 @@ s_cmd_down (options_t *options)
         return EXIT_FAIL;
     size_t stopped = 0;
     int exit_code = EXIT_OK;
-    for (uint64_t id = 1; id <= GAVEL_REPLICAS_MAX; id++) {
-        rc = s_down_replica (&local, id);
+    //  Brokers first: they would only log the replicas going away
+    uint64_t ids [GAVEL_BROKERS_MAX + GAVEL_REPLICAS_MAX];
+    size_t count = 0;
+    for (uint64_t id = 1; id <= GAVEL_BROKERS_MAX; id++)
+        ids [count++] = BROKER_SLOT + id;
+    for (uint64_t id = 1; id <= GAVEL_REPLICAS_MAX; id++)
+        ids [count++] = id;
+    for (size_t index = 0; index < count; index++) {
+        rc = s_down_replica (&local, ids [index]);
         if (rc < 0)
             exit_code = EXIT_FAIL;
         else
@@ -1469,11 +1605,13 @@ static int
 s_act_kill (local_t *self, uint64_t id, pid_t pid)
 {
     kill (pid, SIGKILL);
+    char name [32];
+    s_name (id, name, sizeof name);
     if (!s_wait_gone (pid, KILL_TIMEOUT))
-        return s_fail ("replica %" PRIu64 " (pid %d) is still there %d s after SIGKILL",
-                       id, (int) pid, KILL_TIMEOUT / 1000);
+        return s_fail ("%s (pid %d) is still there %d s after SIGKILL",
+                       name, (int) pid, KILL_TIMEOUT / 1000);
     s_remove_pid (self, id);
-    printf ("replica %" PRIu64 ": killed pid %d\n", id, (int) pid);
+    printf ("%s: killed pid %d\n", name, (int) pid);
     return 0;
 }
 
@@ -1481,14 +1619,14 @@ static int
 s_act_pause (local_t *self, uint64_t id, pid_t pid)
 {
     if (s_pid_state (pid) == 'T') {
-        printf ("replica %" PRIu64 ": pid %d was already paused\n", id, (int) pid);
+        printf ("%s: pid %d was already paused\n", s_label (id), (int) pid);
         return 0;
     }
     kill (pid, SIGSTOP);
     //  So that a status right after us sees it silent
     if (!s_wait_stopped (pid, true, SIGNAL_TIMEOUT))
-        return s_fail ("replica %" PRIu64 " (pid %d) did not stop on SIGSTOP", id, (int) pid);
-    printf ("replica %" PRIu64 ": paused pid %d\n", id, (int) pid);
+        return s_fail ("%s (pid %d) did not stop on SIGSTOP", s_label (id), (int) pid);
+    printf ("%s: paused pid %d\n", s_label (id), (int) pid);
     return 0;
 }
 
@@ -1498,11 +1636,11 @@ s_act_resume (local_t *self, uint64_t id, pid_t pid)
     bool was_paused = s_pid_state (pid) == 'T';
     kill (pid, SIGCONT);
     if (!s_wait_stopped (pid, false, SIGNAL_TIMEOUT))
-        return s_fail ("replica %" PRIu64 " (pid %d) did not resume on SIGCONT", id, (int) pid);
+        return s_fail ("%s (pid %d) did not resume on SIGCONT", s_label (id), (int) pid);
     if (was_paused)
-        printf ("replica %" PRIu64 ": resumed pid %d\n", id, (int) pid);
+        printf ("%s: resumed pid %d\n", s_label (id), (int) pid);
     else
-        printf ("replica %" PRIu64 ": pid %d was not paused\n", id, (int) pid);
+        printf ("%s: pid %d was not paused\n", s_label (id), (int) pid);
     return 0;
 }
 
@@ -1526,9 +1664,9 @@ s_for_targets (options_t *options, s_act_fn *act)
         }
         else
         if (all)
-            printf ("replica %" PRIu64 ": not running\n", ids [index]);
+            printf ("%s: not running\n", s_label (ids [index]));
         else
-            exit_code = s_fail ("replica %" PRIu64 " is not running", ids [index]);
+            exit_code = s_fail ("%s is not running", s_label (ids [index]));
     }
     s_local_close (&local);
     return exit_code;
@@ -1570,10 +1708,10 @@ s_cmd_restart (options_t *options)
             continue;
         int rc = s_stop_pid (pid);
         if (rc < 0)
-            exit_code = s_fail ("replica %" PRIu64 " (pid %d) is still there after SIGKILL",
-                                ids [index], (int) pid);
+            exit_code = s_fail ("%s (pid %d) is still there after SIGKILL",
+                                s_label (ids [index]), (int) pid);
         else {
-            printf ("replica %" PRIu64 ": %s pid %d\n", ids [index],
+            printf ("%s: %s pid %d\n", s_label (ids [index]),
                     rc == 0? "stopped": "killed", (int) pid);
             s_remove_pid (&local, ids [index]);
         }

@@ -49,7 +49,8 @@ static const char *s_options_help =
     "event, or with --raw the frames of any PUB socket.\n"
     "\n"
     "  ENDPOINT             connect to this PUB socket (tcp://HOST:PORT, ipc://PATH)\n"
-    "  --cluster FILE       connect to every replica's pub endpoint in FILE\n"
+    "  --cluster FILE       connect to every broker's pub endpoint in FILE, or\n"
+    "                       every replica's when it lists no broker\n"
     "  --json               one JSON object per event: index, term, from, stamp\n"
     "                       and the record's keys (numbers as numbers)\n"
     "  --raw                decode nothing: print each message's frames, as text\n"
@@ -685,7 +686,11 @@ s_cluster_endpoints (const char *path, zlistx_t *endpoints)
         s_note ("%s", error);
         return -1;
     }
-    for (size_t index = 0; index < gavel_config_replicas (config); index++) {
+    //  Brokers re-publish one gap-free feed: follow them when there are any
+    for (size_t index = 0; index < gavel_config_brokers (config); index++)
+        zlistx_add_end (endpoints, gavel_config_broker (config, index)->pub);
+    for (size_t index = 0; gavel_config_brokers (config) == 0
+                           && index < gavel_config_replicas (config); index++) {
         const gavel_replica_conf_t *replica = gavel_config_replica (config, index);
         if (*replica->pub)
             zlistx_add_end (endpoints, replica->pub);

@@ -22,7 +22,8 @@ cleanup () {
     "$BIN/gavel-local" down --dir "$WORK/cluster" >/dev/null 2>&1 || true
     #   A sanitizer report in any process we started fails the test
     if grep -l -E "ERROR: (Address|Leak)Sanitizer|runtime error:" \
-            "$WORK"/cluster/r*/replica.log "$WORK"/*.err 2>/dev/null; then
+            "$WORK"/cluster/r*/replica.log "$WORK"/cluster/b*/broker.log \
+            "$WORK"/*.err 2>/dev/null; then
         echo "FAIL: a sanitizer reported an error (files above)"
         rc=1
     fi
@@ -138,6 +139,28 @@ open_auction () {
 #   endpoint ID: replica ID's client endpoint, from the cluster file
 endpoint () {
     sed -n "/^    $1\$/,/^    [0-9]/s/.*client = //p" "$CLUSTER"
+}
+
+#   broker_endpoint ID KEY: broker ID's client or pub endpoint, from the
+#   cluster file
+broker_endpoint () {
+    awk -v id="    $1" -v key="$2" '
+        /^[a-z]/ { section = $1 }
+        section == "broker" && /^    [0-9]+$/ { current = $0 }
+        section == "broker" && current == id && $1 == key { print $3 }' "$CLUSTER"
+}
+
+#   cluster_with_brokers ORDER... FILE: a copy of the cluster file whose
+#   broker section lists only the brokers named, in that order (bidders
+#   take the first listed first)
+cluster_with_brokers () {
+    local file=${*: -1} id
+    sed '/^broker$/,$d' "$CLUSTER" >"$file"
+    echo "broker" >>"$file"
+    for id in "${@:1:$#-1}"; do
+        printf '    %s\n        client = %s\n        pub = %s\n' "$id" \
+            "$(broker_endpoint "$id" client)" "$(broker_endpoint "$id" pub)" >>"$file"
+    done
 }
 
 #   run_bidder NAME SCRIPT [flags]: in the background, bounded, with its

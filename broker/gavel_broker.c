@@ -1,0 +1,835 @@
+/*  gavel_broker: the stateless front door of a Gavel cluster.
+
+    Requests are only ever looked at, never rebuilt: the replica decides what
+    is malformed, and a request id is never changed, so that the replicas'
+    de-duplication makes every resend safe. The broker's own HISTORY
+    requests carry a one-byte routing frame "\0", which no ROUTER ever
+    makes up for a peer (its ids are five bytes), so their answers are told
+    from bidders' without a table.
+*/
+#include "gavel_broker.h"
+#include "gavel_msg.h"
+#include "gavel_sock.h"
+
+#define S_TICK          20      //  ms: how late a time-out may fire
+#define S_REDIRECTS     4       //  redirects in a row before waiting a turn
+#define S_RECONNECT     1000    //  ms of heartbeat silence that count as a
+                                //  lost connection: fetch history after it
+#define S_SYNC_TRIES    10      //  HISTORY attempts before giving up a gap
+
+typedef struct {
+    uint64_t id;
+    zsock_t *dealer;            //  requests, to its client ROUTER
+    zsock_t *sub;               //  its hb and event topics
+    int64_t last_hb;            //  mono ms, 0 before the first
+} s_replica_t;
+
+//  A bidder's request, held until answered or the hold runs out.
+typedef struct {
+    zframe_t *identity;         //  the bidder's routing id on our ROUTER
+    zmsg_t *body;               //  every frame after it and its delimiter
+    bool delimited;             //  a REQ bidder's empty delimiter came first
+    uint64_t request_id;        //  0 when it could not be read
+    int64_t hold_deadline;      //  mono ms: answer no-quorum then
+    int64_t attempt_deadline;   //  mono ms: resend then
+    size_t target;              //  replica index it was last sent to
+    unsigned redirects;         //  in a row
+} s_pending_t;
+
+struct _gavel_broker_t {
+    gavel_config_t *config;     //  borrowed
+    uint64_t id;
+    int64_t hold;
+    int64_t attempt;
+    bool verbose;
+    zsock_t *router;
+    zsock_t *pub;
+    zpoller_t *poller;
+    size_t replica_count;
+    s_replica_t replicas [GAVEL_REPLICAS_MAX];
+    uint64_t primary;           //  replica id, 0 when unknown
+    uint64_t primary_term;
+    size_t rotate;              //  next replica to try without a primary
+    zhashx_t *pending;          //  "identity-hex/request-id" -> s_pending_t
+    size_t dropped;
+    //  The feed
+    uint64_t last_index;        //  highest index re-published, 0 for none
+    zhashx_t *last_records;     //  records re-published at last_index
+    bool syncing;               //  a HISTORY request is out
+    uint64_t sync_id;           //  its request id
+    int64_t sync_deadline;
+    unsigned sync_tries;
+    zlistx_t *backlog;          //  live events (gavel_msg_t) held meanwhile
+    bool backlog_overflow;      //  some were dropped: fetch again after
+    uint64_t own_id;            //  our HISTORY request ids
+    int64_t published;
+};
+
+static void
+s_pending_destroy (s_pending_t **self_p)
+{
+    if (*self_p) {
+        zframe_destroy (&(*self_p)->identity);
+        zmsg_destroy (&(*self_p)->body);
+        free (*self_p);
+        *self_p = NULL;
+    }
+}
+
+static void
+s_log (gavel_broker_t *self, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    char *text = zsys_vprintf (format, args);
+    va_end (args);
+    zsys_info ("broker %" PRIu64 ": %s", self->id, text);
+    zstr_free (&text);
+}
+
+static int
+s_replica_index (gavel_broker_t *self, uint64_t id)
+{
+    for (size_t index = 0; index < self->replica_count; index++)
+        if (self->replicas [index].id == id)
+            return (int) index;
+    return -1;
+}
+
+//  -------------------------------------------------------------------------
+//  Sockets
+
+static int
+s_open_replica (gavel_broker_t *self, const gavel_replica_conf_t *conf,
+                char *error, size_t error_size)
+{
+    s_replica_t *replica = &self->replicas [self->replica_count++];
+    replica->id = conf->id;
+    replica->dealer = gavel_sock_new_client (conf->client, error, error_size);
+    if (!replica->dealer)
+        return -1;
+    zpoller_add (self->poller, replica->dealer);
+    if (!*conf->pub)
+        return 0;               //  a lone replica may publish nothing
+    replica->sub = gavel_sock_new (ZMQ_SUB, conf->pub, false, NULL, error, error_size);
+    if (!replica->sub)
+        return -1;
+    zsock_set_subscribe (replica->sub, "hb");
+    zsock_set_subscribe (replica->sub, "event");
+    zpoller_add (self->poller, replica->sub);
+    return 0;
+}
+
+gavel_broker_t *
+gavel_broker_new (gavel_config_t *config, uint64_t id, char *error, size_t error_size)
+{
+    const gavel_broker_conf_t *conf = gavel_config_find_broker (config, id);
+    if (!conf) {
+        snprintf (error, error_size, "the cluster file lists no broker %" PRIu64, id);
+        return NULL;
+    }
+    gavel_broker_t *self = (gavel_broker_t *) zmalloc (sizeof (gavel_broker_t));
+    assert (self);
+    self->config = config;
+    self->id = id;
+    self->hold = gavel_config_settings (config)->broker_hold;
+    self->attempt = GAVEL_BROKER_ATTEMPT;
+    self->pending = zhashx_new ();
+    zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
+    self->last_records = zhashx_new ();
+    self->backlog = zlistx_new ();
+    zlistx_set_destructor (self->backlog, (zlistx_destructor_fn *) gavel_msg_destroy);
+    self->poller = zpoller_new (NULL);
+    self->router = gavel_sock_new_server (conf->client, error, error_size);
+    if (self->router)
+        self->pub = gavel_sock_new (ZMQ_PUB, conf->pub, true, NULL, error, error_size);
+    int rc = self->router && self->pub? 0: -1;
+    if (rc == 0)
+        zpoller_add (self->poller, self->router);
+    for (size_t index = 0; rc == 0 && index < gavel_config_replicas (config); index++)
+        rc = s_open_replica (self, gavel_config_replica (config, index), error, error_size);
+    if (rc)
+        gavel_broker_destroy (&self);
+    return self;
+}
+
+void
+gavel_broker_destroy (gavel_broker_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        gavel_broker_t *self = *self_p;
+        for (size_t index = 0; index < self->replica_count; index++) {
+            zsock_destroy (&self->replicas [index].dealer);
+            zsock_destroy (&self->replicas [index].sub);
+        }
+        zpoller_destroy (&self->poller);
+        zsock_destroy (&self->router);
+        zsock_destroy (&self->pub);
+        zhashx_destroy (&self->pending);
+        zhashx_destroy (&self->last_records);
+        zlistx_destroy (&self->backlog);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+gavel_broker_set_hold (gavel_broker_t *self, int64_t hold)
+{
+    self->hold = hold;
+}
+
+void
+gavel_broker_set_attempt (gavel_broker_t *self, int64_t attempt)
+{
+    self->attempt = attempt;
+}
+
+void
+gavel_broker_set_verbose (gavel_broker_t *self, bool verbose)
+{
+    self->verbose = verbose;
+}
+
+size_t
+gavel_broker_dropped (gavel_broker_t *self)
+{
+    return self->dropped;
+}
+
+//  -------------------------------------------------------------------------
+//  Requests
+
+static char *
+s_pending_key (zframe_t *identity, uint64_t request_id)
+{
+    char *hex = zframe_strhex (identity);
+    char *key = zsys_sprintf ("%s/%" PRIu64, hex, request_id);
+    zstr_free (&hex);
+    return key;
+}
+
+//  The replica to send to: the primary if one is known and heard lately,
+//  else the next one round, skipping avoid when there is a choice.
+static size_t
+s_choose (gavel_broker_t *self, int avoid)
+{
+    int primary = s_replica_index (self, self->primary);
+    int64_t now = zclock_mono ();
+    if (primary >= 0 && (primary != avoid
+                     ||  now - self->replicas [primary].last_hb < self->attempt / 2))
+        return (size_t) primary;
+    size_t index = self->rotate++ % self->replica_count;
+    if ((int) index == avoid && self->replica_count > 1)
+        index = self->rotate++ % self->replica_count;
+    return index;
+}
+
+//  Send [identity, "", body...] to replica index; a replica we are not
+//  connected to refuses at once (immediate), so try the next ones.
+static void
+s_forward (gavel_broker_t *self, s_pending_t *pending, size_t index)
+{
+    for (size_t tries = 0; tries < self->replica_count; tries++) {
+        zmsg_t *out = zmsg_dup (pending->body);
+        zmsg_pushmem (out, "", 0);
+        zmsg_pushmem (out, zframe_data (pending->identity), zframe_size (pending->identity));
+        if (zmsg_send (&out, self->replicas [index].dealer) == 0) {
+            pending->target = index;
+            break;
+        }
+        zmsg_destroy (&out);
+        index = (index + 1) % self->replica_count;
+    }
+    pending->attempt_deadline = zclock_mono () + self->attempt;
+}
+
+//  A replica finds where routing ends by the GAVEL/ frame after the
+//  delimiter; without one its answer could not find the bidder. The codec
+//  gives the same exception the replica would.
+static bool
+s_unroutable (zmsg_t *body)
+{
+    zframe_t *first = zmsg_first (body);
+    return zframe_size (first) < 6 || memcmp (zframe_data (first), "GAVEL/", 6) != 0;
+}
+
+static void s_answer (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p);
+
+static void
+s_on_request (gavel_broker_t *self)
+{
+    zmsg_t *msg = zmsg_recv (self->router);
+    if (!msg || zmsg_size (msg) < 2) {
+        //  No identity and request: nothing to forward, nobody to answer
+        self->dropped++;
+        zmsg_destroy (&msg);
+        return;
+    }
+    s_pending_t *pending = (s_pending_t *) zmalloc (sizeof (s_pending_t));
+    assert (pending);
+    pending->identity = zmsg_pop (msg);
+    //  A REQ bidder's delimiter is routing, ours to give back: the replica
+    //  must see one delimiter between the routing and the request
+    zframe_t *first = zmsg_first (msg);
+    if (zframe_size (first) == 0 && zmsg_size (msg) > 1) {
+        pending->delimited = true;
+        first = zmsg_pop (msg);
+        zframe_destroy (&first);
+    }
+    pending->body = msg;
+    gavel_msg_error_t error = { 0 };
+    gavel_msg_t *request = gavel_msg_decode (msg, &error);
+    pending->request_id = request? gavel_msg_request_id (request): error.request_id;
+    gavel_msg_destroy (&request);
+    if (s_unroutable (msg)) {
+        gavel_msg_t *reply = gavel_msg_new_error_reply (&error);
+        zmsg_t *body = gavel_msg_encode (reply);
+        gavel_msg_destroy (&reply);
+        s_answer (self, pending, &body);
+        s_pending_destroy (&pending);
+        return;
+    }
+    pending->hold_deadline = zclock_mono () + self->hold;
+    char *key = s_pending_key (pending->identity, pending->request_id);
+    //  A resend of a request still held replaces it: one answer is enough
+    zhashx_update (self->pending, key, pending);
+    zstr_free (&key);
+    s_forward (self, pending, s_choose (self, -1));
+}
+
+//  Send reply frames to the bidder, with its routing in front.
+static void
+s_answer (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p)
+{
+    if (pending->delimited)
+        zmsg_pushmem (*body_p, "", 0);
+    zmsg_pushmem (*body_p, zframe_data (pending->identity), zframe_size (pending->identity));
+    if (zmsg_send (body_p, self->router))
+        zmsg_destroy (body_p);
+}
+
+static void
+s_answer_no_quorum (gavel_broker_t *self, s_pending_t *pending)
+{
+    gavel_msg_t *reply = gavel_msg_new_reply (pending->request_id, GAVEL_EXCEPTION, "no-quorum",
+        "no replica answered within the broker's hold of %" PRId64 " ms; "
+        "retry with the same request id", self->hold);
+    zmsg_t *body = gavel_msg_encode (reply);
+    gavel_msg_destroy (&reply);
+    s_answer (self, pending, &body);
+    s_log (self, "request %" PRIu64 ": no answer within %" PRId64 " ms, told no-quorum",
+           pending->request_id, self->hold);
+}
+
+//  The reply says what to do: follow a redirect, resend after a
+//  no-quorum while the hold lasts, or pass it on.
+static void
+s_on_bidder_reply (gavel_broker_t *self, size_t from, zframe_t *identity, zmsg_t *body)
+{
+    gavel_msg_error_t error = { 0 };
+    gavel_msg_t *reply = gavel_msg_decode (body, &error);
+    uint64_t request_id = reply? gavel_msg_request_id (reply): error.request_id;
+    char *key = s_pending_key (identity, request_id);
+    s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+    int64_t now = zclock_mono ();
+    gavel_outcome_t outcome = reply && gavel_msg_id (reply) == GAVEL_MSG_REPLY?
+                              gavel_msg_outcome (reply): GAVEL_SUCCESS;
+    if (!pending)
+        zmsg_destroy (&body);   //  a late answer to one already answered
+    else
+    if (outcome == GAVEL_REDIRECT) {
+        char primary [24] = "";
+        int target = gavel_msg_records (reply) > 0
+                  && gavel_record_get (gavel_msg_record (reply, 0), "primary", primary, sizeof primary) == 0?
+                     s_replica_index (self, strtoull (primary, NULL, 10)): -1;
+        if (target >= 0 && (size_t) target != from && ++pending->redirects <= S_REDIRECTS)
+            s_forward (self, pending, (size_t) target);
+        else
+            pending->attempt_deadline = now + S_TICK * 2;     //  an election: wait a turn
+        zmsg_destroy (&body);
+    }
+    else
+    if (outcome == GAVEL_EXCEPTION && streq (gavel_msg_reason (reply), "no-quorum")
+    &&  now + S_TICK < pending->hold_deadline) {
+        //  Safe to resend: same request id, applied at most once
+        pending->redirects = 0;
+        pending->attempt_deadline = now + S_TICK * 2;
+        zmsg_destroy (&body);
+    }
+    else {
+        s_answer (self, pending, &body);
+        zhashx_delete (self->pending, key);
+    }
+    zstr_free (&key);
+    gavel_msg_destroy (&reply);
+}
+
+//  Resend what a replica left unanswered; answer what the hold gave up on.
+static void
+s_check_pending (gavel_broker_t *self)
+{
+    int64_t now = zclock_mono ();
+    zlistx_t *expired = zlistx_new ();
+    zlistx_set_destructor (expired, (zlistx_destructor_fn *) zstr_free);
+    for (s_pending_t *pending = (s_pending_t *) zhashx_first (self->pending); pending;
+         pending = (s_pending_t *) zhashx_next (self->pending)) {
+        if (now >= pending->hold_deadline) {
+            s_answer_no_quorum (self, pending);
+            zlistx_add_end (expired, strdup ((const char *) zhashx_cursor (self->pending)));
+        }
+        else
+        if (now >= pending->attempt_deadline) {
+            pending->redirects = 0;
+            s_forward (self, pending, s_choose (self, (int) pending->target));
+        }
+    }
+    for (char *key = (char *) zlistx_first (expired); key; key = (char *) zlistx_next (expired))
+        zhashx_delete (self->pending, key);
+    zlistx_destroy (&expired);
+}
+
+//  -------------------------------------------------------------------------
+//  The feed
+
+static void s_sync_start (gavel_broker_t *self, size_t index);
+
+static void
+s_publish (gavel_broker_t *self, uint64_t term, uint64_t from, uint64_t index,
+           int64_t stamp, const char *record)
+{
+    if (index < self->last_index
+    || (index == self->last_index && zhashx_lookup (self->last_records, record)))
+        return;                 //  seen: from the other primary, or history
+    if (index > self->last_index) {
+        zhashx_purge (self->last_records);
+        self->last_index = index;
+    }
+    zhashx_insert (self->last_records, record, (void *) 1);
+    gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
+    gavel_msg_set_term (event, term);
+    gavel_msg_set_from (event, from);
+    gavel_msg_set_index (event, index);
+    gavel_msg_set_stamp (event, stamp);
+    gavel_msg_add_record (event, "%s", record);
+    zmsg_t *msg = gavel_msg_encode (event);
+    gavel_msg_destroy (&event);
+    if (zmsg_send (&msg, self->pub))
+        zmsg_destroy (&msg);
+    self->published++;
+}
+
+//  A live event: held while history loads, else re-published; a new
+//  primary's first event may follow a hole, so it starts a fetch first.
+static void
+s_on_event (gavel_broker_t *self, gavel_msg_t **event_p)
+{
+    gavel_msg_t *event = *event_p;
+    const char *record = gavel_msg_records (event)? gavel_msg_record (event, 0): "";
+    //  Only one not re-published yet: history may bring this very event
+    //  back, and it must not start another fetch then
+    bool new_primary = strncmp (record, "event=primary ", 14) == 0
+                    && gavel_msg_index (event) > self->last_index;
+    int from = s_replica_index (self, gavel_msg_from (event));
+    if (!self->syncing && new_primary && self->last_index > 0 && from >= 0)
+        s_sync_start (self, (size_t) from);
+    if (self->syncing) {
+        if (zlistx_size (self->backlog) >= GAVEL_BROKER_BACKLOG) {
+            self->backlog_overflow = true;
+            gavel_msg_destroy (event_p);
+        }
+        else
+            zlistx_add_end (self->backlog, *event_p);
+        *event_p = NULL;
+        return;
+    }
+    s_publish (self, gavel_msg_term (event), gavel_msg_from (event), gavel_msg_index (event),
+               gavel_msg_stamp (event), record);
+    gavel_msg_destroy (event_p);
+}
+
+static void
+s_sync_send (gavel_broker_t *self, size_t index)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_HISTORY);
+    char session [32];
+    snprintf (session, sizeof session, "broker-%" PRIu64 "-%d", self->id, (int) getpid ());
+    self->sync_id = ++self->own_id;
+    gavel_msg_set_request_id (request, self->sync_id);
+    gavel_msg_set_session (request, session);
+    gavel_msg_set_name (request, "broker");
+    //  From last_index, not after it: a CLOSE entry gives several events
+    //  under one index, and the set of those seen drops the repeats
+    gavel_msg_set_index (request, self->last_index);
+    gavel_msg_set_count (request, GAVEL_HISTORY_MAX);
+    zmsg_t *msg = gavel_msg_encode (request);
+    gavel_msg_destroy (&request);
+    zmsg_pushmem (msg, "", 0);
+    zmsg_pushmem (msg, "", 1);      //  our routing frame: one zero byte
+    if (zmsg_send (&msg, self->replicas [index].dealer))
+        zmsg_destroy (&msg);
+    self->sync_deadline = zclock_mono () + self->attempt;
+}
+
+static void
+s_sync_start (gavel_broker_t *self, size_t index)
+{
+    self->syncing = true;
+    self->sync_tries = 1;
+    self->backlog_overflow = false;
+    s_log (self, "fetching events from index %" PRIu64 " from replica %" PRIu64,
+           self->last_index, self->replicas [index].id);
+    s_sync_send (self, index);
+}
+
+//  History is in: what it had, then what was held, in order.
+static void
+s_sync_done (gavel_broker_t *self)
+{
+    self->syncing = false;
+    while (!self->syncing && zlistx_size (self->backlog)) {
+        gavel_msg_t *event = (gavel_msg_t *) zlistx_detach (self->backlog, NULL);
+        s_on_event (self, &event);
+    }
+}
+
+static void
+s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
+{
+    gavel_msg_error_t error;
+    gavel_msg_t *reply = gavel_msg_decode (body, &error);
+    if (!reply || !self->syncing || gavel_msg_request_id (reply) != self->sync_id
+    ||  gavel_msg_outcome (reply) != GAVEL_SUCCESS) {
+        gavel_msg_destroy (&reply);
+        return;                 //  stale, or failed: the deadline retries
+    }
+    size_t records = gavel_msg_records (reply);
+    for (size_t index = 0; index < records; index++) {
+        const char *record = gavel_msg_record (reply, index);
+        char number [24];
+        uint64_t event_index = 0, term = 0;
+        int64_t stamp = 0;
+        if (gavel_record_get (record, "index", number, sizeof number) == 0)
+            event_index = strtoull (number, NULL, 10);
+        if (gavel_record_get (record, "term", number, sizeof number) == 0)
+            term = strtoull (number, NULL, 10);
+        if (gavel_record_get (record, "stamp", number, sizeof number) == 0)
+            stamp = strtoll (number, NULL, 10);
+        const char *event = strstr (record, "event=");
+        if (event_index && event)
+            s_publish (self, term, self->replicas [from].id, event_index, stamp, event);
+    }
+    gavel_msg_destroy (&reply);
+    if (records >= GAVEL_HISTORY_MAX || self->backlog_overflow) {
+        self->backlog_overflow = false;
+        s_sync_send (self, from);       //  more to fetch
+    }
+    else
+        s_sync_done (self);
+}
+
+static void
+s_check_sync (gavel_broker_t *self)
+{
+    if (!self->syncing || zclock_mono () < self->sync_deadline)
+        return;
+    if (self->sync_tries++ >= S_SYNC_TRIES) {
+        s_log (self, "no replica answered HISTORY from index %" PRIu64 ": the feed may "
+               "have a hole there", self->last_index);
+        s_sync_done (self);
+        return;
+    }
+    s_sync_send (self, s_choose (self, -1));
+}
+
+//  A heartbeat names the primary of its term; the highest term wins. One
+//  heard again after a silence may have published events we missed.
+static void
+s_on_heartbeat (gavel_broker_t *self, gavel_msg_t *hb)
+{
+    int index = s_replica_index (self, gavel_msg_from (hb));
+    if (index < 0 || gavel_msg_term (hb) < self->primary_term)
+        return;
+    int64_t now = zclock_mono ();
+    s_replica_t *replica = &self->replicas [index];
+    bool silent = replica->last_hb == 0 || now - replica->last_hb > S_RECONNECT;
+    replica->last_hb = now;
+    if (self->primary != replica->id || self->primary_term != gavel_msg_term (hb))
+        s_log (self, "primary is replica %" PRIu64 ", term %" PRIu64,
+               replica->id, gavel_msg_term (hb));
+    self->primary = replica->id;
+    self->primary_term = gavel_msg_term (hb);
+    if (silent && self->last_index > 0 && !self->syncing)
+        s_sync_start (self, (size_t) index);
+}
+
+static void
+s_on_sub (gavel_broker_t *self, size_t index)
+{
+    zmsg_t *msg = zmsg_recv (self->replicas [index].sub);
+    if (!msg)
+        return;
+    gavel_msg_error_t error;
+    gavel_msg_t *decoded = gavel_msg_decode (msg, &error);
+    zmsg_destroy (&msg);
+    if (!decoded)
+        self->dropped++;
+    else
+    if (gavel_msg_id (decoded) == GAVEL_MSG_HB)
+        s_on_heartbeat (self, decoded);
+    else
+    if (gavel_msg_id (decoded) == GAVEL_MSG_EVENT)
+        s_on_event (self, &decoded);
+    gavel_msg_destroy (&decoded);
+}
+
+//  A replica's answer: [routing, "", reply...]; our own routing is "\0".
+static void
+s_on_dealer (gavel_broker_t *self, size_t index)
+{
+    zmsg_t *msg = zmsg_recv (self->replicas [index].dealer);
+    if (!msg || zmsg_size (msg) < 3) {
+        self->dropped += msg? 1: 0;
+        zmsg_destroy (&msg);
+        return;
+    }
+    zframe_t *identity = zmsg_pop (msg);
+    zframe_t *delimiter = zmsg_pop (msg);
+    if (zframe_size (delimiter) != 0) {
+        self->dropped++;
+        zmsg_destroy (&msg);
+    }
+    else
+    if (zframe_size (identity) == 1 && *zframe_data (identity) == 0) {
+        s_on_history (self, index, msg);
+        zmsg_destroy (&msg);
+    }
+    else
+        s_on_bidder_reply (self, index, identity, msg);
+    zframe_destroy (&identity);
+    zframe_destroy (&delimiter);
+}
+
+//  -------------------------------------------------------------------------
+
+int
+gavel_broker_poll (gavel_broker_t *self, int timeout)
+{
+    void *which = zpoller_wait (self->poller, timeout);
+    if (zpoller_terminated (self->poller))
+        return -1;
+    if (which == self->router)
+        s_on_request (self);
+    for (size_t index = 0; which && index < self->replica_count; index++) {
+        if (which == self->replicas [index].dealer)
+            s_on_dealer (self, index);
+        else
+        if (which == self->replicas [index].sub)
+            s_on_sub (self, index);
+    }
+    s_check_pending (self);
+    s_check_sync (self);
+    return 0;
+}
+
+void
+gavel_broker_run (gavel_broker_t *self)
+{
+    s_log (self, "serving; hold %" PRId64 " ms, %zu replicas", self->hold, self->replica_count);
+    while (!zsys_interrupted && gavel_broker_poll (self, S_TICK) == 0)
+        ;
+    s_log (self, "stopping; %" PRId64 " events re-published, %zu messages dropped",
+           self->published, self->dropped);
+}
+
+//  -------------------------------------------------------------------------
+//  Self test: one fake replica (ROUTER and PUB) and one bidder, in process.
+
+static zmsg_t *
+s_recv_within (zsock_t *sock, gavel_broker_t *broker, int64_t timeout)
+{
+    int64_t deadline = zclock_mono () + timeout;
+    while (zclock_mono () < deadline) {
+        gavel_broker_poll (broker, 5);
+        zpoller_t *poller = zpoller_new (sock, NULL);
+        void *which = zpoller_wait (poller, 5);
+        zpoller_destroy (&poller);
+        if (which)
+            return zmsg_recv (sock);
+    }
+    return NULL;
+}
+
+static zmsg_t *
+s_test_request (uint64_t id)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_RESULT);
+    gavel_msg_set_request_id (request, id);
+    gavel_msg_set_session (request, "test");
+    gavel_msg_set_name (request, "ann");
+    gavel_msg_set_auction (request, 1);
+    zmsg_t *msg = gavel_msg_encode (request);
+    gavel_msg_destroy (&request);
+    return msg;
+}
+
+void
+gavel_broker_test (bool verbose)
+{
+    printf (" * gavel_broker: ");
+    char error [256];
+    gavel_config_t *config = gavel_config_parse (
+        "replica\n    1\n        client = inproc://broker-test-r1\n"
+        "        pub = inproc://broker-test-r1-pub\n"
+        "broker\n    1\n        client = inproc://broker-test-b1\n"
+        "        pub = inproc://broker-test-b1-pub\n", "test", error, sizeof error);
+    assert (config);
+    zsock_t *replica = gavel_sock_new_server ("inproc://broker-test-r1", error, sizeof error);
+    zsock_t *replica_pub = gavel_sock_new (ZMQ_PUB, "inproc://broker-test-r1-pub", true, NULL,
+                                           error, sizeof error);
+    assert (replica && replica_pub);
+    gavel_broker_t *broker = gavel_broker_new (config, 1, error, sizeof error);
+    assert (broker);
+    assert (gavel_broker_new (config, 2, error, sizeof error) == NULL);
+    gavel_broker_set_hold (broker, 300);
+    gavel_broker_set_attempt (broker, 100);
+    zsock_t *bidder = gavel_sock_new_client ("inproc://broker-test-b1", error, sizeof error);
+    zsock_t *feed = gavel_sock_new (ZMQ_SUB, "inproc://broker-test-b1-pub", false, NULL,
+                                    error, sizeof error);
+    assert (bidder && feed);
+    zsock_set_subscribe (feed, "event");
+    zclock_sleep (50);
+
+    //  A request goes out with the bidder's routing; the answer comes back
+    zmsg_t *msg = s_test_request (7);
+    zmsg_send (&msg, bidder);
+    msg = s_recv_within (replica, broker, 1000);
+    assert (msg && zmsg_size (msg) == 9);      //  dealer id, bidder id, "", 6 frames
+    zframe_t *dealer = zmsg_pop (msg);
+    zframe_t *routing = zmsg_pop (msg);
+    zframe_t *delimiter = zmsg_pop (msg);
+    assert (zframe_size (delimiter) == 0);
+    gavel_msg_error_t decode_error;
+    gavel_msg_t *request = gavel_msg_decode (msg, &decode_error);
+    assert (request && gavel_msg_request_id (request) == 7);
+    gavel_msg_destroy (&request);
+    zmsg_destroy (&msg);
+    gavel_msg_t *reply = gavel_msg_new_reply (7, GAVEL_SUCCESS, NULL, NULL);
+    msg = gavel_msg_encode (reply);
+    gavel_msg_destroy (&reply);
+    zmsg_prepend (msg, &delimiter);
+    zmsg_prepend (msg, &routing);
+    zmsg_prepend (msg, &dealer);
+    zmsg_send (&msg, replica);
+    msg = s_recv_within (bidder, broker, 1000);
+    assert (msg);
+    reply = gavel_msg_decode (msg, &decode_error);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS && gavel_msg_request_id (reply) == 7);
+    gavel_msg_destroy (&reply);
+    zmsg_destroy (&msg);
+
+    //  Nobody answers: resent after each attempt, then no-quorum
+    msg = s_test_request (8);
+    zmsg_send (&msg, bidder);
+    size_t forwards = 0;
+    reply = NULL;
+    int64_t deadline = zclock_mono () + 2000;
+    while (!reply && zclock_mono () < deadline) {
+        gavel_broker_poll (broker, 5);
+        while ((msg = zmsg_recv_nowait (replica))) {
+            forwards++;
+            zmsg_destroy (&msg);
+        }
+        if ((msg = zmsg_recv_nowait (bidder))) {
+            reply = gavel_msg_decode (msg, &decode_error);
+            zmsg_destroy (&msg);
+        }
+    }
+    assert (reply && gavel_msg_request_id (reply) == 8);
+    assert (streq (gavel_msg_reason (reply), "no-quorum"));
+    assert (forwards >= 2);
+    gavel_msg_destroy (&reply);
+
+    //  Events: duplicates dropped, index order kept
+    uint64_t indexes [] = { 3, 3, 2, 5 };
+    for (size_t index = 0; index < 4; index++) {
+        gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
+        gavel_msg_set_term (event, 1);
+        gavel_msg_set_from (event, 1);
+        gavel_msg_set_index (event, indexes [index]);
+        gavel_msg_set_stamp (event, 1000);
+        gavel_msg_add_record (event, "event=bid auction=1 bidder=ann amount=%zu", index);
+        msg = gavel_msg_encode (event);
+        gavel_msg_destroy (&event);
+        zmsg_send (&msg, replica_pub);
+    }
+    uint64_t seen [4];
+    size_t count = 0;
+    deadline = zclock_mono () + 500;
+    while (zclock_mono () < deadline) {
+        gavel_broker_poll (broker, 5);
+        while ((msg = zmsg_recv_nowait (feed))) {
+            gavel_msg_t *event = gavel_msg_decode (msg, &decode_error);
+            assert (event && count < 4);
+            seen [count++] = gavel_msg_index (event);
+            gavel_msg_destroy (&event);
+            zmsg_destroy (&msg);
+        }
+    }
+    //  Two records at index 3 are two events; 2 came too late
+    assert (count == 3 && seen [0] == 3 && seen [1] == 3 && seen [2] == 5);
+    if (verbose)
+        printf ("%zu forwards before no-quorum; ", forwards);
+
+    //  A request the replica could not route back is answered here
+    msg = zmsg_new ();
+    zmsg_addstr (msg, "junk");
+    zmsg_send (&msg, bidder);
+    msg = s_recv_within (bidder, broker, 1000);
+    assert (msg);
+    reply = gavel_msg_decode (msg, &decode_error);
+    assert (reply && streq (gavel_msg_reason (reply), "malformed"));
+    gavel_msg_destroy (&reply);
+    zmsg_destroy (&msg);
+
+    //  A REQ bidder gets its delimiter back
+    zsock_t *req = zsock_new_req ("inproc://broker-test-b1");
+    assert (req);
+    msg = s_test_request (1);
+    zmsg_send (&msg, req);
+    msg = s_recv_within (replica, broker, 1000);
+    assert (msg && zmsg_size (msg) == 9);
+    zframe_t *frame = zmsg_first (msg);
+    frame = zmsg_next (msg);
+    frame = zmsg_next (msg);
+    assert (zframe_size (frame) == 0);
+    frame = zmsg_next (msg);
+    assert (zframe_streq (frame, GAVEL_PROTOCOL_TAG));
+    zframe_t *route [3];
+    for (size_t index = 0; index < 3; index++)
+        route [index] = zmsg_pop (msg);
+    zmsg_destroy (&msg);
+    reply = gavel_msg_new_reply (1, GAVEL_FAIL, "too-low", NULL);
+    msg = gavel_msg_encode (reply);
+    gavel_msg_destroy (&reply);
+    for (size_t index = 3; index > 0; index--)
+        zmsg_prepend (msg, &route [index - 1]);
+    zmsg_send (&msg, replica);
+    msg = s_recv_within (req, broker, 1000);
+    assert (msg);
+    reply = gavel_msg_decode (msg, &decode_error);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_FAIL);
+    gavel_msg_destroy (&reply);
+    zmsg_destroy (&msg);
+    zsock_destroy (&req);
+
+    zsock_destroy (&feed);
+    zsock_destroy (&bidder);
+    gavel_broker_destroy (&broker);
+    gavel_broker_destroy (&broker);
+    zsock_destroy (&replica_pub);
+    zsock_destroy (&replica);
+    gavel_config_destroy (&config);
+    printf ("OK\n");
+}

@@ -59,8 +59,8 @@ static const char *s_options_help =
     "  --topic PREFIX       subscribe to PREFIX (repeat for several); default\n"
     "                       'event', or everything with --raw\n"
     "  --count N            exit after printing N events (messages with --raw)\n"
-    "  -n, --lines N        print the last N events first (needs a broker's\n"
-    "                       history: until brokers exist, says so and goes live)\n"
+    "  -n, --lines N        print the last N events first (a history request\n"
+    "                       to the cluster's brokers or replicas: needs --cluster)\n"
     "  -h, --help           print this and exit\n"
     "\n"
     "Notes on stderr: connected, lost and reconnected endpoints (events published\n"
@@ -748,18 +748,108 @@ s_open_feeds (s_tail_t *self)
 //  --------------------------------------------------------------------------
 //  Running
 
-//  -n N: the last N events come from a history request, which only a
-//  broker will answer (the next issue: replicas keep no event history).
-//  Printed events then go through s_seen_before like live ones, so the
-//  live events that overlap the history are not printed twice.
+static bool s_done (s_tail_t *self);
+
+//  Where a history request can go: the brokers' client endpoints, else the
+//  replicas' (any replica answers HISTORY from the events it applied)
+static void
+s_history_endpoints (const char *path, zlistx_t *endpoints)
+{
+    char error [512];
+    gavel_config_t *config = gavel_config_load (path, error, sizeof error);
+    if (!config)
+        return;
+    for (size_t index = 0; index < gavel_config_brokers (config); index++)
+        zlistx_add_end (endpoints, gavel_config_broker (config, index)->client);
+    for (size_t index = 0; index < gavel_config_replicas (config); index++)
+        zlistx_add_end (endpoints, gavel_config_replica (config, index)->client);
+    gavel_config_destroy (&config);
+}
+
+//  Ask one endpoint for the last `lines` events; the reply, or NULL
+static gavel_msg_t *
+s_ask_history (const char *endpoint, int64_t lines)
+{
+    char error [256];
+    zsock_t *sock = gavel_sock_new_client (endpoint, error, sizeof error);
+    if (!sock)
+        return NULL;
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_HISTORY);
+    gavel_msg_set_request_id (request, 1);
+    char session [32];
+    snprintf (session, sizeof session, "zmq-tail-%d", (int) getpid ());
+    gavel_msg_set_session (request, session);
+    gavel_msg_set_name (request, "zmq-tail");
+    gavel_msg_set_count (request, (uint64_t) (lines < GAVEL_HISTORY_MAX? lines: GAVEL_HISTORY_MAX));
+    gavel_msg_t *reply = NULL;
+    zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLOUT, 0 };
+    if (zmq_poll (&item, 1, 500) == 1) {
+        zmsg_t *frames = gavel_msg_encode (request);
+        zmsg_send (&frames, sock);
+        zmsg_destroy (&frames);
+        item.events = ZMQ_POLLIN;
+        if (zmq_poll (&item, 1, 1000) == 1 && (frames = zmsg_recv (sock))) {
+            gavel_msg_error_t decode_error;
+            reply = gavel_msg_decode (frames, &decode_error);
+            zmsg_destroy (&frames);
+            if (reply && (gavel_msg_id (reply) != GAVEL_MSG_REPLY
+                          || gavel_msg_outcome (reply) != GAVEL_SUCCESS))
+                gavel_msg_destroy (&reply);
+        }
+    }
+    gavel_msg_destroy (&request);
+    zsock_destroy (&sock);
+    return reply;
+}
+
+//  -n N: the last N events, from a HISTORY request to a broker or replica.
+//  Each goes through the same path as a live event (s_on_event), so the live
+//  events that overlap the history are not printed twice.
 static void
 s_print_history (s_tail_t *self)
 {
     if (self->options->lines == 0)
         return;
-    s_note ("-n %" PRId64 ": no history to read: the last events will come from a "
-            "broker's history request, and brokers are not there yet; following "
-            "live events only", self->options->lines);
+    if (!self->options->cluster) {
+        s_note ("-n %" PRId64 ": history comes from the client endpoints of a cluster file "
+                "(--cluster FILE); following live events only", self->options->lines);
+        return;
+    }
+    zlistx_t *endpoints = zlistx_new ();
+    zlistx_set_duplicator (endpoints, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
+    s_history_endpoints (self->options->cluster, endpoints);
+    gavel_msg_t *reply = NULL;
+    for (const char *endpoint = (const char *) zlistx_first (endpoints); endpoint && !reply;
+         endpoint = (const char *) zlistx_next (endpoints))
+        reply = s_ask_history (endpoint, self->options->lines);
+    zlistx_destroy (&endpoints);
+    if (!reply) {
+        s_note ("-n %" PRId64 ": nobody answered the history request; following live events only",
+                self->options->lines);
+        return;
+    }
+    for (size_t index = 0; index < gavel_msg_records (reply) && !s_done (self); index++) {
+        const char *line = gavel_msg_record (reply, index);
+        uint64_t event_index, term;
+        int64_t stamp;
+        int used = 0;
+        if (sscanf (line, "index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
+                    &event_index, &term, &stamp, &used) != 3 || used == 0)
+            continue;
+        gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
+        gavel_msg_set_index (event, event_index);
+        gavel_msg_set_term (event, term);
+        gavel_msg_set_stamp (event, stamp);
+        gavel_msg_set_from (event, 1);
+        gavel_msg_add_record (event, "%s", line + used);
+        zmsg_t *frames = gavel_msg_encode (event);
+        if (s_on_event (self, frames))
+            self->printed++;
+        zmsg_destroy (&frames);
+        gavel_msg_destroy (&event);
+    }
+    gavel_msg_destroy (&reply);
 }
 
 static bool

@@ -119,9 +119,9 @@ tail_run auction --auction 1 --count 6
     || fail "--auction 1: expected its 6 events: $(cat "$WORK/auction.out")"
 expect_line "$WORK/auction.out" 1 '#2  auction 1  opened: lamp'
 
-#   -n: no history without a broker: said, then live
+#   -n without a cluster file: no one to ask for history; said, then live
 tail_run history -n 5 --count 1
-expect_contains "$WORK/history.err" '^zmq-tail: -n 5: no history .*broker'
+expect_contains "$WORK/history.err" '^zmq-tail: -n 5: history comes from .*--cluster FILE'
 expect_line "$WORK/history.out" 1 '#1  primary is now replica 1'
 
 [ $FAILED -eq 0 ] && echo "PASS: $TEST_NAME"

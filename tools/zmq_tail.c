@@ -25,6 +25,7 @@
 #include <inttypes.h>
 #include <signal.h>
 #include <time.h>
+#include "gavel_cli.h"
 #include "gavel_msg.h"
 #include "gavel_config.h"
 #include "gavel_sock.h"
@@ -914,33 +915,10 @@ s_tail_destroy (s_tail_t *self)
 //  --------------------------------------------------------------------------
 //  Start-up: options
 
-static void
-s_usage_error (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static void
-s_usage_error (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "zmq-tail: ");
-    vfprintf (stderr, format, args);
-    fprintf (stderr, "\n%s(zmq-tail --help for more)\n", s_usage);
-    va_end (args);
-}
-
-static int
-s_option_int (const char *option, const char *text, int64_t min, int64_t max,
-              int64_t *value)
-{
-    const char *why = NULL;
-    if (gavel_text_parse_int (text, min, max, value, &why) == 0)
-        return 0;
-    char quoted [48];
-    gavel_text_quote (text, strlen (text), quoted, sizeof quoted);
-    s_usage_error ("%s '%s' %s (%" PRId64 " to %" PRId64 ")", option, quoted,
-                   why? why: "is not valid", min, max);
-    return -1;
-}
+//  One wording for usage errors across Gavel's programs (common/gavel_cli)
+#define s_usage_error(...) gavel_cli_usage_error ("zmq-tail", s_usage, __VA_ARGS__)
+#define s_option_int(option, text, min, max, value) \
+    gavel_cli_option_int ("zmq-tail", s_usage, (option), (text), (min), (max), (value))
 
 static int
 s_check_options (s_options_t *options)

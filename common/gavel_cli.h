@@ -1,0 +1,22 @@
+/*  gavel_cli: what a command-line program says when its arguments are wrong.
+
+    One wording for every program: "PROGRAM: what is wrong", the synopsis,
+    and where to read more; numbers in options parsed strictly.
+*/
+#ifndef GAVEL_CLI_H_INCLUDED
+#define GAVEL_CLI_H_INCLUDED
+
+#include <stdint.h>
+
+//  Print a usage error for program to stderr, followed by its synopsis.
+void
+    gavel_cli_usage_error (const char *program, const char *synopsis, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+//  Parse an option's value as a decimal integer in [min, max]. Returns 0, or
+//  prints a usage error naming the option and the value and returns -1.
+int
+    gavel_cli_option_int (const char *program, const char *synopsis, const char *option,
+                          const char *text, int64_t min, int64_t max, int64_t *value);
+
+#endif

@@ -9,6 +9,12 @@
     --history FILE appends one line per OPEN, BID and RESULT to FILE when
     it completes, for gavel-lincheck (tests/gavel_lincheck.c has the format).
 
+    watch subscribes to the cluster file's event feed and prints events as
+    lines starting with "* " (with --json: the event's index and record as
+    one object), each (index, record) once; the prompt reads a key at a time
+    so that they can appear while the user types; a script sees them during
+    sleep.
+
     Exit status: 0 when every command got an answer (success or fail), 1 when
     any got an exception or no answer, or a line was bad, 2 for usage errors.
 */
@@ -22,12 +28,14 @@
 #include "gavel_msg.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
+#include "gavel_sock.h"
 #include "gavel_client.h"
 #include "gavel_script.h"
 
 #define EXIT_USAGE      2
 #define TIMEOUT_MAX     (3600 * 1000)   //  ms, --timeout
 #define RETRIES_MAX     1000            //  --retries
+#define SEEN_WINDOW     1024            //  events remembered to drop repeats
 
 static const char *s_usage =
     "usage: bidder [--cluster FILE | --connect ENDPOINT ...] [--name NAME]\n"
@@ -51,7 +59,9 @@ static const char *s_options_help =
     "                       session, name, op, auction, amount (the reserve for\n"
     "                       open), outcome (none: no answer), reason, record\n"
     "  --verbose            trace requests and replies on stderr\n"
-    "  --help               print this and exit\n";
+    "  --help               print this and exit\n"
+    "watch needs --cluster (the feed's endpoints are in it). In a script,\n"
+    "events are printed during 'sleep MS' only; at the prompt, as they come.\n";
 
 typedef struct {
     const char *cluster;
@@ -74,6 +84,15 @@ typedef struct {
     uint64_t last_auction;          //  last opened or bid on; 0: none yet
     int history;                    //  --history file descriptor; -1: none
     int status;                     //  exit status so far
+    const char *cluster;            //  --cluster file: where the feed is
+    zsock_t **feeds;                //  SUB sockets while watching, else NULL
+    size_t feed_count;
+    uint64_t watched;               //  0: every auction
+    zhashx_t *seen;                 //  "INDEX RECORD" of recent events
+    char *seen_ring [SEEN_WINDOW];  //  the same keys, oldest replaced first
+    size_t seen_next;
+    zhashx_t *leaders;              //  auction id -> last bidder seen
+    bool prompt;                    //  the prompt is on screen, waiting
 } s_bidder_t;
 
 
@@ -390,6 +409,247 @@ s_only_open (s_bidder_t *self, uint64_t *auction_p)
 
 
 //  --------------------------------------------------------------------------
+//  Event feed: watch prints the cluster's events between answers
+
+//  The brokers' feed when the file lists brokers (one gap-free stream),
+//  else every replica's, since whichever is primary publishes.
+static int
+s_feed_endpoints (const char *path, zlistx_t *endpoints, char *error, size_t size)
+{
+    gavel_config_t *config = gavel_config_load (path, error, size);
+    if (!config)
+        return -1;
+    for (size_t index = 0; index < gavel_config_brokers (config); index++)
+        zlistx_add_end (endpoints, gavel_config_broker (config, index)->pub);
+    for (size_t index = 0; gavel_config_brokers (config) == 0
+                           && index < gavel_config_replicas (config); index++)
+        if (*gavel_config_replica (config, index)->pub)
+            zlistx_add_end (endpoints, gavel_config_replica (config, index)->pub);
+    gavel_config_destroy (&config);
+    if (zlistx_size (endpoints) == 0) {
+        snprintf (error, size, "%s lists no pub endpoint", path);
+        return -1;
+    }
+    return 0;
+}
+
+static void
+s_unwatch (s_bidder_t *self)
+{
+    for (size_t index = 0; index < self->feed_count; index++)
+        zsock_destroy (&self->feeds [index]);
+    free (self->feeds);
+    self->feeds = NULL;
+    self->feed_count = 0;
+}
+
+static int
+s_open_feeds (s_bidder_t *self, char *error, size_t size)
+{
+    zlistx_t *endpoints = zlistx_new ();
+    assert (endpoints);
+    zlistx_set_duplicator (endpoints, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
+    int rc = s_feed_endpoints (self->cluster, endpoints, error, size);
+    if (rc == 0) {
+        self->feeds = (zsock_t **) zmalloc (zlistx_size (endpoints) * sizeof (zsock_t *));
+        assert (self->feeds);
+    }
+    for (const char *endpoint = (const char *) zlistx_first (endpoints);
+         endpoint && rc == 0; endpoint = (const char *) zlistx_next (endpoints)) {
+        zsock_t *sub = gavel_sock_new (ZMQ_SUB, endpoint, false, NULL, error, size);
+        if (!sub)
+            rc = -1;
+        else {
+            zsock_set_subscribe (sub, "event");
+            self->feeds [self->feed_count++] = sub;
+        }
+    }
+    zlistx_destroy (&endpoints);
+    if (rc)
+        s_unwatch (self);
+    return rc;
+}
+
+static void
+s_do_watch (s_bidder_t *self)
+{
+    if (!self->cluster) {
+        s_emit (self, "exception", "no-feed", NULL, "watch needs --cluster FILE");
+        return;
+    }
+    s_unwatch (self);
+    char error [512];
+    if (s_open_feeds (self, error, sizeof (error))) {
+        s_emit (self, "exception", "no-feed", NULL, error);
+        return;
+    }
+    self->watched = gavel_script_auction (self->script);
+    char record [48];
+    if (self->watched)
+        snprintf (record, sizeof (record), "watching auction=%" PRIu64, self->watched);
+    else
+        snprintf (record, sizeof (record), "watching=all");
+    s_emit (self, "success", NULL, record, NULL);
+}
+
+static void
+s_do_unwatch (s_bidder_t *self)
+{
+    s_unwatch (self);
+    s_emit (self, "success", NULL, "unwatched", NULL);
+}
+
+//  Replicas and brokers may both repeat an event (a new primary, a
+//  history replay): (index, record) names it, so a window of recent ones
+//  is enough to print each once.
+static bool
+s_seen_before (s_bidder_t *self, uint64_t index, const char *record)
+{
+    char *key = zsys_sprintf ("%" PRIu64 " %s", index, record);
+    assert (key);
+    if (zhashx_lookup (self->seen, key)) {
+        zstr_free (&key);
+        return true;
+    }
+    char **slot = &self->seen_ring [self->seen_next];
+    if (*slot) {
+        zhashx_delete (self->seen, *slot);
+        zstr_free (slot);
+    }
+    zhashx_insert (self->seen, key, self);
+    *slot = key;
+    self->seen_next = (self->seen_next + 1) % SEEN_WINDOW;
+    return false;
+}
+
+//  "outbid" needs to know who led before this bid, so every bid seen is
+//  kept, shown or not.
+static void
+s_bid_text (s_bidder_t *self, const char *auction, const char *record,
+            char *text, size_t size)
+{
+    char bidder [GAVEL_NAME_MAX + 1] = "", amount [24] = "";
+    gavel_record_get (record, "bidder", bidder, sizeof (bidder));
+    gavel_record_get (record, "amount", amount, sizeof (amount));
+    const char *leader = (const char *) zhashx_lookup (self->leaders, auction);
+    if (leader && streq (leader, self->name) && !streq (bidder, self->name))
+        snprintf (text, size, "* outbid by %s: %s", bidder, amount);
+    else
+        snprintf (text, size, "* %s bids %s on auction %s", bidder, amount, auction);
+    zhashx_update (self->leaders, auction, bidder);
+}
+
+//  The line for a record, in words; a kind this bidder does not know is
+//  shown as it came.
+static void
+s_event_text (s_bidder_t *self, const char *record, char *text, size_t size)
+{
+    char kind [16] = "", auction [24] = "", item [GAVEL_ITEM_MAX + 1] = "";
+    char who [GAVEL_NAME_MAX + 1] = "", amount [24] = "", term [24] = "";
+    gavel_record_get (record, "event", kind, sizeof (kind));
+    gavel_record_get (record, "auction", auction, sizeof (auction));
+    gavel_record_get (record, "item", item, sizeof (item));
+    if (streq (kind, "bid"))
+        s_bid_text (self, auction, record, text, size);
+    else
+    if (streq (kind, "closed")) {
+        gavel_record_get (record, "winner", who, sizeof (who));
+        gavel_record_get (record, "amount", amount, sizeof (amount));
+        if (*who && !streq (who, "none"))
+            snprintf (text, size, "* closed: %s wins %s at %s", who, item, amount);
+        else
+            snprintf (text, size, "* closed: %s, no bids", item);
+        zhashx_delete (self->leaders, auction);
+    }
+    else
+    if (streq (kind, "opened")) {
+        gavel_record_get (record, "by", who, sizeof (who));
+        snprintf (text, size, "* opened: %s by %s (auction %s)", item, who, auction);
+    }
+    else
+    if (streq (kind, "primary")) {
+        gavel_record_get (record, "primary", who, sizeof (who));
+        gavel_record_get (record, "term", term, sizeof (term));
+        snprintf (text, size, "* primary is now replica %s (term %s)", who, term);
+    }
+    else
+        snprintf (text, size, "* %s", record);
+}
+
+//  While the prompt waits, the event goes above it and the prompt, with
+//  what was typed so far, is drawn again below.
+static void
+s_show_event (s_bidder_t *self, uint64_t index, const char *record, const char *text)
+{
+    if (self->prompt)
+        printf ("\r\033[K");
+    if (self->json) {
+        printf ("{\"index\":%" PRIu64, index);
+        s_put_json_record (record);
+        printf ("}\n");
+    }
+    else
+        printf ("%s\n", text);
+    if (self->prompt)
+        rl_forced_update_display ();
+}
+
+static bool
+s_wanted (s_bidder_t *self, const char *record)
+{
+    if (self->watched == 0)
+        return true;
+    uint64_t auction = s_record_auction (record);
+    return auction == self->watched;
+}
+
+static void
+s_on_event (s_bidder_t *self, zsock_t *sub)
+{
+    zmsg_t *msg = zmsg_recv (sub);
+    if (!msg)
+        return;
+    gavel_msg_error_t error;
+    gavel_msg_t *event = gavel_msg_decode (msg, &error);
+    zmsg_destroy (&msg);
+    //  A malformed event is the publisher's problem, not the user's
+    if (event && gavel_msg_id (event) == GAVEL_MSG_EVENT
+    &&  gavel_msg_records (event) == 1) {
+        const char *record = gavel_msg_record (event, 0);
+        if (!s_seen_before (self, gavel_msg_index (event), record)) {
+            char text [GAVEL_ITEM_MAX + 2 * GAVEL_NAME_MAX + 256];
+            s_event_text (self, record, text, sizeof (text));
+            if (s_wanted (self, record))
+                s_show_event (self, gavel_msg_index (event), record, text);
+        }
+    }
+    gavel_msg_destroy (&event);
+}
+
+//  Waits up to timeout ms (-1: for ever) for input on stdin, when asked,
+//  printing the events that come meanwhile. Returns true when stdin is
+//  readable; false on time-out or a signal.
+static bool
+s_wait (s_bidder_t *self, int64_t timeout, bool with_stdin)
+{
+    zmq_pollitem_t items [self->feed_count + 1];
+    size_t count = 0;
+    if (with_stdin)
+        items [count++] = (zmq_pollitem_t) { NULL, STDIN_FILENO, ZMQ_POLLIN, 0 };
+    for (size_t index = 0; index < self->feed_count; index++)
+        items [count++] = (zmq_pollitem_t) { zsock_resolve (self->feeds [index]), 0, ZMQ_POLLIN, 0 };
+    if (zmq_poll (items, (int) count, (long) timeout) <= 0)
+        return false;
+    size_t first = with_stdin? 1: 0;
+    for (size_t index = first; index < count && self->feeds; index++)
+        if (items [index].revents & ZMQ_POLLIN)
+            s_on_event (self, self->feeds [index - first]);
+    return with_stdin && (items [0].revents & ZMQ_POLLIN);
+}
+
+
+//  --------------------------------------------------------------------------
 //  Commands
 
 static void
@@ -431,6 +691,13 @@ s_do_bid (s_bidder_t *self)
         //  an unknown one does not
         if (gavel_msg_outcome (reply) != GAVEL_EXCEPTION)
             self->last_auction = auction;
+        //  Our bid may beat our SUBs' connect; the feed must still know
+        //  that we led, to say when we are outbid
+        if (gavel_msg_outcome (reply) == GAVEL_SUCCESS) {
+            char key [24];
+            snprintf (key, sizeof (key), "%" PRIu64, auction);
+            zhashx_update (self->leaders, key, self->name);
+        }
         s_emit_reply (self, reply);
         gavel_msg_destroy (&reply);
     }
@@ -490,7 +757,7 @@ s_do_status (s_bidder_t *self)
 }
 
 //  The user asked for the pause, so sleeping is right here; SIGINT cuts it
-//  short.
+//  short. While watching, the events of the pause are printed in it.
 static void
 s_do_sleep (s_bidder_t *self)
 {
@@ -499,9 +766,14 @@ s_do_sleep (s_bidder_t *self)
         int64_t left = deadline - zclock_mono ();
         if (left <= 0)
             break;
-        zclock_sleep ((int) left);
+        if (self->feeds)
+            s_wait (self, left, false);
+        else
+            zclock_sleep ((int) left);
     }
 }
+
+static void s_on_line (char *line);
 
 //  Runs the parsed command. Returns false when it asks to stop.
 static bool
@@ -530,6 +802,12 @@ s_execute (s_bidder_t *self)
             break;
         case GAVEL_SCRIPT_SLEEP:
             s_do_sleep (self);
+            break;
+        case GAVEL_SCRIPT_WATCH:
+            s_do_watch (self);
+            break;
+        case GAVEL_SCRIPT_UNWATCH:
+            s_do_unwatch (self);
             break;
         case GAVEL_SCRIPT_HELP:
             fputs (gavel_script_help (), stdout);
@@ -584,34 +862,75 @@ s_run_file (s_bidder_t *self, FILE *file, const char *origin)
     }
 }
 
+//  libedit's line callback takes no argument: the bidder at the prompt
+static s_bidder_t *s_repl_bidder;
+static bool s_repl_done;
+static bool s_repl_line;            //  a line was run: prompt again
+
+static void
+s_install_prompt (s_bidder_t *self)
+{
+    char prompt [GAVEL_NAME_MAX + 16];
+    snprintf (prompt, sizeof (prompt), "gavel %s> ", self->name);
+    rl_callback_handler_install (prompt, s_on_line);
+}
+
+//  Runs a line typed at the prompt; NULL is Ctrl-D.
+static void
+s_on_line (char *line)
+{
+    s_bidder_t *self = s_repl_bidder;
+    self->prompt = false;
+    s_repl_line = true;
+    if (!line) {
+        printf ("\n");                 //  the shell's prompt on a line of its own
+        s_repl_done = true;
+        return;
+    }
+    if (line [strspn (line, " \t")])
+        add_history (line);
+    bool more = s_execute_line (self, line, NULL, 0);
+    free (line);
+    if (zsys_interrupted) {
+        fprintf (stderr, "interrupted\n");
+        self->status = 1;
+        zsys_interrupted = 0;
+    }
+    s_repl_done = !more;
+}
+
 //  At the prompt, Ctrl-C gives up the line being typed or the request in
-//  progress, not the session; Ctrl-D or quit ends it.
+//  progress, not the session; Ctrl-D or quit ends it. The prompt reads a
+//  key at a time (libedit's callback interface), so that events can be
+//  printed while the user types.
 static void
 s_run_repl (s_bidder_t *self)
 {
-    while (true) {
-        char prompt [GAVEL_NAME_MAX + 16];
-        snprintf (prompt, sizeof (prompt), "gavel %s> ", self->name);
-        char *line = readline (prompt);
-        if (!line) {
-            printf ("\n");             //  the shell's prompt on a line of its own
-            if (!zsys_interrupted)
-                break;                  //  Ctrl-D
-            zsys_interrupted = 0;       //  Ctrl-C drops the line being typed
-            continue;
-        }
-        if (line [strspn (line, " \t")])
-            add_history (line);
-        bool more = s_execute_line (self, line, NULL, 0);
-        free (line);
+    s_repl_bidder = self;
+    s_repl_done = false;
+    s_install_prompt (self);
+    while (!s_repl_done) {
+        self->prompt = true;
+        bool readable = s_wait (self, -1, true);
         if (zsys_interrupted) {
-            fprintf (stderr, "interrupted\n");
-            self->status = 1;
+            //  Reinstalling starts an empty line under the dropped one
             zsys_interrupted = 0;
+            rl_callback_handler_remove ();
+            printf ("\n");
+            s_install_prompt (self);
         }
-        if (!more)
-            break;
+        else
+        if (readable) {
+            //  libedit leaves the terminal as the line left it: installing
+            //  again draws the prompt (with a new name after "as")
+            s_repl_line = false;
+            rl_callback_read_char ();
+            if (s_repl_line && !s_repl_done)
+                s_install_prompt (self);
+        }
     }
+    self->prompt = false;
+    rl_callback_handler_remove ();
     clear_history ();
 }
 
@@ -848,7 +1167,14 @@ main (int argc, char *argv [])
     assert (options.endpoints);
     int rc = s_parse_options (&options, argc, argv);
 
-    s_bidder_t bidder = { .json = options.json, .history = -1 };
+    s_bidder_t bidder = { .json = options.json, .history = -1,
+                          .cluster = options.cluster };
+    bidder.seen = zhashx_new ();
+    assert (bidder.seen);
+    bidder.leaders = zhashx_new ();
+    assert (bidder.leaders);
+    zhashx_set_duplicator (bidder.leaders, (zhashx_duplicator_fn *) strdup);
+    zhashx_set_destructor (bidder.leaders, (zhashx_destructor_fn *) zstr_free);
     if (rc == 0 && s_set_name (&bidder, &options))
         rc = -1;
     if (rc == 0 && s_open_history (&bidder, options.history))
@@ -861,6 +1187,11 @@ main (int argc, char *argv [])
     }
     int status = rc > 0? EXIT_SUCCESS: rc < 0? EXIT_USAGE: s_run (&bidder, &options);
 
+    s_unwatch (&bidder);
+    zhashx_destroy (&bidder.seen);
+    zhashx_destroy (&bidder.leaders);
+    for (size_t index = 0; index < SEEN_WINDOW; index++)
+        zstr_free (&bidder.seen_ring [index]);
     gavel_client_destroy (&bidder.client);
     gavel_script_destroy (&bidder.script);
     free (options.endpoints);

@@ -52,6 +52,8 @@ static const s_syntax_t s_syntax [] = {
     { "status", GAVEL_SCRIPT_STATUS, 0, 0, "status", NULL },
     { "as",     GAVEL_SCRIPT_AS,     1, 1, "as NAME", s_parse_as },
     { "sleep",  GAVEL_SCRIPT_SLEEP,  1, 1, "sleep MS", s_parse_sleep },
+    { "watch",  GAVEL_SCRIPT_WATCH,  0, 1, "watch [AUCTION]", s_parse_result },
+    { "unwatch", GAVEL_SCRIPT_UNWATCH, 0, 0, "unwatch", NULL },
     { "help",   GAVEL_SCRIPT_HELP,   0, 0, "help", NULL },
     { "quit",   GAVEL_SCRIPT_QUIT,   0, 0, "quit", NULL },
     { "exit",   GAVEL_SCRIPT_QUIT,   0, 0, "exit", NULL },
@@ -73,6 +75,9 @@ static const char *s_help =
     "  status                        the replica's own state\n"
     "  as NAME                       bid under another name from now on\n"
     "  sleep MS                      pause for MS milliseconds\n"
+    "  watch [AUCTION]               print the events of AUCTION (default: every\n"
+    "                                auction) as they happen, lines starting '* '\n"
+    "  unwatch                       stop printing events\n"
     "  help                          this summary\n"
     "  quit, exit                    leave (so does end of input)\n"
     "blank lines and lines starting with # are ignored\n";
@@ -494,6 +499,16 @@ s_test_others (gavel_script_t *script, bool verbose)
     s_expect_bad (script, "sleep 1s", "sleep: time in ms '1s' is not a number", verbose);
     s_expect_bad (script, "sleep -1", "sleep: time in ms", verbose);
     s_expect_bad (script, "sleep 86400001", "sleep: time in ms", verbose);
+
+    s_expect_good (script, "watch", GAVEL_SCRIPT_WATCH, verbose);
+    assert (gavel_script_auction (script) == 0);
+    s_expect_good (script, "WATCH 4", GAVEL_SCRIPT_WATCH, verbose);
+    assert (gavel_script_auction (script) == 4);
+    s_expect_bad (script, "watch 0", "watch: auction '0'", verbose);
+    s_expect_bad (script, "watch x", "watch: auction 'x'", verbose);
+    s_expect_bad (script, "watch 1 2", "watch: wrong number of arguments", verbose);
+    s_expect_good (script, "unwatch", GAVEL_SCRIPT_UNWATCH, verbose);
+    s_expect_bad (script, "unwatch 1", "unwatch: wrong number of arguments", verbose);
 
     s_expect_good (script, "help", GAVEL_SCRIPT_HELP, verbose);
     s_expect_bad (script, "help me", "help: wrong number of arguments", verbose);

@@ -10,6 +10,8 @@
         status                          the replica's own state
         as NAME                         bid under another name from now on
         sleep MS                        pause
+        watch [AUCTION]                 print the event feed (all auctions)
+        unwatch                         stop printing it
         help                            the commands
         quit | exit                     stop reading
 
@@ -35,6 +37,8 @@ typedef enum {
     GAVEL_SCRIPT_STATUS,
     GAVEL_SCRIPT_AS,
     GAVEL_SCRIPT_SLEEP,
+    GAVEL_SCRIPT_WATCH,         //  auction 0: every auction
+    GAVEL_SCRIPT_UNWATCH,
     GAVEL_SCRIPT_HELP,
     GAVEL_SCRIPT_QUIT
 } gavel_script_command_t;
@@ -66,7 +70,7 @@ gavel_script_command_t
 const char *gavel_script_item (gavel_script_t *self);       //  open
 int64_t     gavel_script_duration (gavel_script_t *self);   //  open, ms
 int64_t     gavel_script_reserve (gavel_script_t *self);    //  open, 0: none
-uint64_t    gavel_script_auction (gavel_script_t *self);    //  bid, result; 0: not given
+uint64_t    gavel_script_auction (gavel_script_t *self);    //  bid, result, watch; 0: not given
 int64_t     gavel_script_amount (gavel_script_t *self);     //  bid
 const char *gavel_script_name (gavel_script_t *self);       //  as
 int64_t     gavel_script_sleep (gavel_script_t *self);      //  sleep, ms

@@ -26,6 +26,7 @@
 #include <editline/readline.h>
 #include "gavel_cli.h"
 #include "gavel_msg.h"
+#include "gavel_seen.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
 #include "gavel_sock.h"
@@ -88,9 +89,7 @@ typedef struct {
     zsock_t **feeds;                //  SUB sockets while watching, else NULL
     size_t feed_count;
     uint64_t watched;               //  0: every auction
-    zhashx_t *seen;                 //  "INDEX RECORD" of recent events
-    char *seen_ring [SEEN_WINDOW];  //  the same keys, oldest replaced first
-    size_t seen_next;
+    gavel_seen_t *seen;             //  recent events, to drop repeats
     zhashx_t *leaders;              //  auction id -> last bidder seen
     bool prompt;                    //  the prompt is on screen, waiting
 } s_bidder_t;
@@ -500,29 +499,6 @@ s_do_unwatch (s_bidder_t *self)
     s_emit (self, "success", NULL, "unwatched", NULL);
 }
 
-//  Replicas and brokers may both repeat an event (a new primary, a
-//  history replay): (index, record) names it, so a window of recent ones
-//  is enough to print each once.
-static bool
-s_seen_before (s_bidder_t *self, uint64_t index, const char *record)
-{
-    char *key = zsys_sprintf ("%" PRIu64 " %s", index, record);
-    assert (key);
-    if (zhashx_lookup (self->seen, key)) {
-        zstr_free (&key);
-        return true;
-    }
-    char **slot = &self->seen_ring [self->seen_next];
-    if (*slot) {
-        zhashx_delete (self->seen, *slot);
-        zstr_free (slot);
-    }
-    zhashx_insert (self->seen, key, self);
-    *slot = key;
-    self->seen_next = (self->seen_next + 1) % SEEN_WINDOW;
-    return false;
-}
-
 //  "outbid" needs to know who led before this bid, so every bid seen is
 //  kept, shown or not.
 static void
@@ -617,7 +593,7 @@ s_on_event (s_bidder_t *self, zsock_t *sub)
     if (event && gavel_msg_id (event) == GAVEL_MSG_EVENT
     &&  gavel_msg_records (event) == 1) {
         const char *record = gavel_msg_record (event, 0);
-        if (!s_seen_before (self, gavel_msg_index (event), record)) {
+        if (!gavel_seen_check (self->seen, gavel_msg_index (event), record)) {
             char text [GAVEL_ITEM_MAX + 2 * GAVEL_NAME_MAX + 256];
             s_event_text (self, record, text, sizeof (text));
             if (s_wanted (self, record))
@@ -1169,8 +1145,7 @@ main (int argc, char *argv [])
 
     s_bidder_t bidder = { .json = options.json, .history = -1,
                           .cluster = options.cluster };
-    bidder.seen = zhashx_new ();
-    assert (bidder.seen);
+    bidder.seen = gavel_seen_new (SEEN_WINDOW);
     bidder.leaders = zhashx_new ();
     assert (bidder.leaders);
     zhashx_set_duplicator (bidder.leaders, (zhashx_duplicator_fn *) strdup);
@@ -1188,10 +1163,8 @@ main (int argc, char *argv [])
     int status = rc > 0? EXIT_SUCCESS: rc < 0? EXIT_USAGE: s_run (&bidder, &options);
 
     s_unwatch (&bidder);
-    zhashx_destroy (&bidder.seen);
+    gavel_seen_destroy (&bidder.seen);
     zhashx_destroy (&bidder.leaders);
-    for (size_t index = 0; index < SEEN_WINDOW; index++)
-        zstr_free (&bidder.seen_ring [index]);
     gavel_client_destroy (&bidder.client);
     gavel_script_destroy (&bidder.script);
     free (options.endpoints);

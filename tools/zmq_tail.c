@@ -27,6 +27,7 @@
 #include <time.h>
 #include "gavel_cli.h"
 #include "gavel_msg.h"
+#include "gavel_seen.h"
 #include "gavel_config.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
@@ -97,9 +98,7 @@ typedef struct {
     s_feed_t **feeds;
     size_t feed_count;
     zpoller_t *poller;
-    zhashx_t *seen;                 //  "INDEX RECORD" of the events printed
-    char *seen_ring [SEEN_WINDOW];  //  the same keys, oldest dropped first
-    size_t seen_next;
+    gavel_seen_t *seen;             //  the events printed, to drop repeats
     int64_t printed;
 } s_tail_t;
 
@@ -494,29 +493,6 @@ s_print_malformed (s_tail_t *self, zmsg_t *msg, const char *why)
     fputc ('\n', stream);
 }
 
-//  True when this event was printed already: the same entry's event, once
-//  from an old primary and once from the new one. The record is part of
-//  the key, since one entry can close several auctions.
-static bool
-s_seen_before (s_tail_t *self, uint64_t index, const char *record)
-{
-    char *key = zsys_sprintf ("%" PRIu64 " %s", index, record);
-    assert (key);
-    if (zhashx_lookup (self->seen, key)) {
-        zstr_free (&key);
-        return true;
-    }
-    char **slot = &self->seen_ring [self->seen_next];
-    if (*slot) {
-        zhashx_delete (self->seen, *slot);
-        zstr_free (slot);
-    }
-    zhashx_insert (self->seen, key, self);
-    *slot = key;
-    self->seen_next = (self->seen_next + 1) % SEEN_WINDOW;
-    return false;
-}
-
 //  Returns true when an event was printed
 static bool
 s_on_event (s_tail_t *self, zmsg_t *msg)
@@ -548,7 +524,7 @@ s_on_event (s_tail_t *self, zmsg_t *msg)
     char wanted [24];
     snprintf (wanted, sizeof wanted, "%" PRIu64, self->options->auction);
     if ((self->options->auction == 0 || streq (fields.auction, wanted))
-    &&  !s_seen_before (self, gavel_msg_index (event), record)) {
+    &&  !gavel_seen_check (self->seen, gavel_msg_index (event), record)) {
         if (self->options->json)
             s_print_json (event, record);
         else
@@ -906,9 +882,7 @@ s_tail_destroy (s_tail_t *self)
     for (size_t index = 0; index < self->feed_count; index++)
         s_feed_destroy (&self->feeds [index]);
     free (self->feeds);
-    zhashx_destroy (&self->seen);
-    for (size_t index = 0; index < SEEN_WINDOW; index++)
-        zstr_free (&self->seen_ring [index]);
+    gavel_seen_destroy (&self->seen);
 }
 
 
@@ -1021,8 +995,7 @@ main (int argc, char *argv [])
     int status = rc > 0? EXIT_SUCCESS: EXIT_USAGE;
     if (rc == 0) {
         s_tail_t tail = { .options = &options };
-        tail.seen = zhashx_new ();
-        assert (tail.seen);
+        tail.seen = gavel_seen_new (SEEN_WINDOW);
         status = s_open_feeds (&tail) == 0? s_run (&tail): EXIT_USAGE;
         s_tail_destroy (&tail);
     }

@@ -25,6 +25,7 @@
 #include <pwd.h>
 #include <editline/readline.h>
 #include "gavel_cli.h"
+#include "gavel_json.h"
 #include "gavel_msg.h"
 #include "gavel_seen.h"
 #include "gavel_text.h"
@@ -117,49 +118,16 @@ s_put_quoted (const char *text)
 }
 
 static void
-s_put_json_string (const char *text, size_t length)
-{
-    putchar ('"');
-    for (size_t index = 0; index < length; index++) {
-        unsigned char c = (unsigned char) text [index];
-        if (c == '"' || c == '\\')
-            printf ("\\%c", c);
-        else
-        if (c < ' ' || c >= 127)
-            printf ("\\u%04x", c);
-        else
-            putchar (c);
-    }
-    putchar ('"');
-}
-
-//  Decimal digits with an optional '-', and no leading zero that would make
-//  the JSON invalid ("007" stays a string).
-static bool
-s_is_json_number (const char *text, size_t length)
-{
-    size_t start = length > 0 && text [0] == '-'? 1: 0;
-    if (length == start)
-        return false;
-    if (text [start] == '0' && length > start + 1)
-        return false;
-    for (size_t index = start; index < length; index++)
-        if (!isdigit ((unsigned char) text [index]))
-            return false;
-    return true;
-}
-
-static void
 s_put_json_pair (const char *key, size_t key_length,
                  const char *value, size_t value_length)
 {
     printf (",");
-    s_put_json_string (key, key_length);
+    gavel_json_put_string (key, key_length);
     printf (":");
-    if (s_is_json_number (value, value_length))
+    if (gavel_json_is_number (value, value_length))
         fwrite (value, 1, value_length, stdout);
     else
-        s_put_json_string (value, value_length);
+        gavel_json_put_string (value, value_length);
 }
 
 static void
@@ -193,14 +161,14 @@ s_emit (s_bidder_t *self, const char *outcome, const char *reason,
         self->status = 1;
     if (self->json) {
         printf ("{\"outcome\":");
-        s_put_json_string (outcome, strlen (outcome));
+        gavel_json_put_string (outcome, strlen (outcome));
         if (has_reason)
             s_put_json_pair ("reason", 6, reason, strlen (reason));
         if (record)
             s_put_json_record (record);
         if (has_message) {
             printf (",\"message\":");
-            s_put_json_string (message, strlen (message));
+            gavel_json_put_string (message, strlen (message));
         }
         printf ("}\n");
     }

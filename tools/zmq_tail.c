@@ -26,6 +26,7 @@
 #include <signal.h>
 #include <time.h>
 #include "gavel_cli.h"
+#include "gavel_json.h"
 #include "gavel_msg.h"
 #include "gavel_seen.h"
 #include "gavel_config.h"
@@ -210,40 +211,6 @@ s_put_safe (const char *text)
         else
             printf ("\\x%02x", *c);
 }
-
-static void
-s_put_json_string (const char *text, size_t length)
-{
-    putchar ('"');
-    for (size_t index = 0; index < length; index++) {
-        unsigned char c = (unsigned char) text [index];
-        if (c == '"' || c == '\\')
-            printf ("\\%c", c);
-        else
-        if (c < 0x20 || c >= 0x7f)
-            printf ("\\u%04x", c);
-        else
-            putchar (c);
-    }
-    putchar ('"');
-}
-
-//  Decimal digits with an optional '-' and no leading zero, which JSON
-//  would refuse ("007" stays a string)
-static bool
-s_is_json_number (const char *text, size_t length)
-{
-    size_t start = length > 0 && text [0] == '-'? 1: 0;
-    if (length == start || length - start > 20)
-        return false;
-    if (text [start] == '0' && length > start + 1)
-        return false;
-    for (size_t index = start; index < length; index++)
-        if (!isdigit ((unsigned char) text [index]))
-            return false;
-    return true;
-}
-
 
 //  --------------------------------------------------------------------------
 //  Records: "key=value key=value", split into pairs pointing into the text
@@ -467,12 +434,12 @@ s_print_json (gavel_msg_t *event, const char *record)
             continue;
         fputs (separator, stdout);
         separator = ",";
-        s_put_json_string (pair->key, pair->key_length);
+        gavel_json_put_string (pair->key, pair->key_length);
         putchar (':');
-        if (s_is_json_number (pair->value, pair->value_length))
+        if (gavel_json_is_number (pair->value, pair->value_length))
             fwrite (pair->value, 1, pair->value_length, stdout);
         else
-            s_put_json_string (pair->value, pair->value_length);
+            gavel_json_put_string (pair->value, pair->value_length);
     }
     printf ("}\n");
 }

@@ -794,12 +794,11 @@ s_test_round_trip (bool fsync)
     s_test_dir_remove (directory);
 }
 
-//  A log of 20 records cut at every byte of its last one, and anywhere:
-//  each load gives exactly the whole records before the cut.
-static void
-s_test_torn_tail (void)
+//  A fresh directory whose log holds entries 1..20 of term 1: its text, its
+//  size, and where each record ends
+static char *
+s_test_twenty (char *directory, size_t *size, size_t ends [20])
 {
-    char directory [64];
     s_test_dir_new (directory);
     gavel_msg_t *snapshot;
     zlistx_t *entries;
@@ -807,13 +806,23 @@ s_test_torn_tail (void)
     zlistx_destroy (&entries);
     s_test_save (store, 0, 1, 20, 1);
     gavel_store_destroy (&store);
-    size_t size;
-    char *log = s_test_get (directory, "log", &size);
-    size_t ends [20], records = 0;
-    for (size_t offset = 0; offset < size; offset++)
+    char *log = s_test_get (directory, "log", size);
+    size_t records = 0;
+    for (size_t offset = 0; offset < *size; offset++)
         if (log [offset] == '\n')
             ends [records++] = offset + 1;
-    assert (records == 20 && ends [19] == size);
+    assert (records == 20 && ends [19] == *size);
+    return log;
+}
+
+//  A log of 20 records cut at every byte of its last one, and anywhere:
+//  each load gives exactly the whole records before the cut.
+static void
+s_test_torn_tail (void)
+{
+    char directory [64];
+    size_t size, ends [20];
+    char *log = s_test_twenty (directory, &size, ends);
 
     for (size_t cut = ends [18]; cut <= size; cut++) {
         s_test_put (directory, "log", log, cut);
@@ -834,7 +843,9 @@ s_test_torn_tail (void)
     }
     //  Appends after a cut tail start where the good records end
     s_test_put (directory, "log", log, size - 3);
-    store = s_test_open (directory, false, &snapshot, &entries);
+    gavel_msg_t *snapshot;
+    zlistx_t *entries;
+    gavel_store_t *store = s_test_open (directory, false, &snapshot, &entries);
     s_test_check (entries, 1, 19);
     zlistx_destroy (&entries);
     s_test_save (store, 19, 20, 21, 1);
@@ -850,19 +861,8 @@ static void
 s_test_flipped (void)
 {
     char directory [64];
-    s_test_dir_new (directory);
-    gavel_msg_t *snapshot;
-    zlistx_t *entries;
-    gavel_store_t *store = s_test_open (directory, false, &snapshot, &entries);
-    zlistx_destroy (&entries);
-    s_test_save (store, 0, 1, 20, 1);
-    gavel_store_destroy (&store);
-    size_t size;
-    char *log = s_test_get (directory, "log", &size);
-    size_t ends [20], records = 0;
-    for (size_t offset = 0; offset < size; offset++)
-        if (log [offset] == '\n')
-            ends [records++] = offset + 1;
+    size_t size, ends [20];
+    char *log = s_test_twenty (directory, &size, ends);
     char *copy = (char *) malloc (size + RECORD_MAX);
     assert (copy);
     const uint8_t masks [] = { 0x01, 0x20, 0x80, 0xff };

@@ -27,7 +27,6 @@
 #include "gavel_cli.h"
 #include "gavel_json.h"
 #include "gavel_msg.h"
-#include "gavel_seen.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
 #include "gavel_sock.h"
@@ -37,7 +36,6 @@
 #define EXIT_USAGE      2
 #define TIMEOUT_MAX     (3600 * 1000)   //  ms, --timeout
 #define RETRIES_MAX     1000            //  --retries
-#define SEEN_WINDOW     1024            //  events remembered to drop repeats
 
 static const char *s_usage =
     "usage: bidder [--cluster FILE | --connect ENDPOINT ...] [--name NAME]\n"
@@ -90,7 +88,8 @@ typedef struct {
     zsock_t **feeds;                //  SUB sockets while watching, else NULL
     size_t feed_count;
     uint64_t watched;               //  0: every auction
-    gavel_seen_t *seen;             //  recent events, to drop repeats
+    uint64_t last_seq;              //  highest event number shown: repeats
+                                    //  (old and new primary) come at or below
     zhashx_t *leaders;              //  auction id -> last bidder seen
     bool prompt;                    //  the prompt is on screen, waiting
 } s_bidder_t;
@@ -524,12 +523,12 @@ s_event_text (s_bidder_t *self, const char *record, char *text, size_t size)
 //  While the prompt waits, the event goes above it and the prompt, with
 //  what was typed so far, is drawn again below.
 static void
-s_show_event (s_bidder_t *self, uint64_t index, const char *record, const char *text)
+s_show_event (s_bidder_t *self, uint64_t seq, const char *record, const char *text)
 {
     if (self->prompt)
         printf ("\r\033[K");
     if (self->json) {
-        printf ("{\"index\":%" PRIu64, index);
+        printf ("{\"seq\":%" PRIu64, seq);
         s_put_json_record (record);
         printf ("}\n");
     }
@@ -561,11 +560,12 @@ s_on_event (s_bidder_t *self, zsock_t *sub)
     if (event && gavel_msg_id (event) == GAVEL_MSG_EVENT
     &&  gavel_msg_records (event) == 1) {
         const char *record = gavel_msg_record (event, 0);
-        if (!gavel_seen_check (self->seen, gavel_msg_index (event), record)) {
+        if (gavel_msg_seq (event) > self->last_seq) {
+            self->last_seq = gavel_msg_seq (event);
             char text [GAVEL_ITEM_MAX + 2 * GAVEL_NAME_MAX + 256];
             s_event_text (self, record, text, sizeof (text));
             if (s_wanted (self, record))
-                s_show_event (self, gavel_msg_index (event), record, text);
+                s_show_event (self, gavel_msg_seq (event), record, text);
         }
     }
     gavel_msg_destroy (&event);
@@ -1113,7 +1113,6 @@ main (int argc, char *argv [])
 
     s_bidder_t bidder = { .json = options.json, .history = -1,
                           .cluster = options.cluster };
-    bidder.seen = gavel_seen_new (SEEN_WINDOW);
     bidder.leaders = zhashx_new ();
     assert (bidder.leaders);
     zhashx_set_duplicator (bidder.leaders, (zhashx_duplicator_fn *) strdup);
@@ -1131,7 +1130,6 @@ main (int argc, char *argv [])
     int status = rc > 0? EXIT_SUCCESS: rc < 0? EXIT_USAGE: s_run (&bidder, &options);
 
     s_unwatch (&bidder);
-    gavel_seen_destroy (&bidder.seen);
     zhashx_destroy (&bidder.leaders);
     gavel_client_destroy (&bidder.client);
     gavel_script_destroy (&bidder.script);

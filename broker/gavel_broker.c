@@ -53,8 +53,8 @@ struct _gavel_broker_t {
     zhashx_t *pending;          //  "identity-hex/request-id" -> s_pending_t
     size_t dropped;
     //  The feed
-    uint64_t last_index;        //  highest index re-published, 0 for none
-    zhashx_t *last_records;     //  records re-published at last_index
+    uint64_t last_seq;          //  highest event seq re-published, 0: none
+    bool skip_gap;              //  history lacks what is missing: go on
     bool syncing;               //  a HISTORY request is out
     uint64_t sync_id;           //  its request id
     int64_t sync_deadline;
@@ -136,7 +136,6 @@ gavel_broker_new (gavel_config_t *config, uint64_t id, char *error, size_t error
     self->attempt = GAVEL_BROKER_ATTEMPT;
     self->pending = zhashx_new ();
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
-    self->last_records = zhashx_new ();
     self->backlog = zlistx_new ();
     zlistx_set_destructor (self->backlog, (zlistx_destructor_fn *) gavel_msg_destroy);
     self->poller = zpoller_new (NULL);
@@ -167,7 +166,6 @@ gavel_broker_destroy (gavel_broker_t **self_p)
         zsock_destroy (&self->router);
         zsock_destroy (&self->pub);
         zhashx_destroy (&self->pending);
-        zhashx_destroy (&self->last_records);
         zlistx_destroy (&self->backlog);
         free (self);
         *self_p = NULL;
@@ -395,44 +393,35 @@ s_check_pending (gavel_broker_t *self)
 
 static void s_sync_start (gavel_broker_t *self, size_t index);
 
+//  Events are numbered without holes (seq), so each is re-published once,
+//  in order, and a hole means something was missed and must be fetched.
 static void
-s_publish (gavel_broker_t *self, uint64_t term, uint64_t from, uint64_t index,
-           int64_t stamp, const char *record)
+s_publish (gavel_broker_t *self, gavel_msg_t *event)
 {
-    if (index < self->last_index
-    || (index == self->last_index && zhashx_lookup (self->last_records, record)))
+    if (gavel_msg_seq (event) <= self->last_seq)
         return;                 //  seen: from the other primary, or history
-    if (index > self->last_index) {
-        zhashx_purge (self->last_records);
-        self->last_index = index;
-    }
-    zhashx_insert (self->last_records, record, (void *) 1);
-    gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
-    gavel_msg_set_term (event, term);
-    gavel_msg_set_from (event, from);
-    gavel_msg_set_index (event, index);
-    gavel_msg_set_stamp (event, stamp);
-    gavel_msg_add_record (event, "%s", record);
+    self->last_seq = gavel_msg_seq (event);
     zmsg_t *msg = gavel_msg_encode (event);
-    gavel_msg_destroy (&event);
     if (zmsg_send (&msg, self->pub))
         zmsg_destroy (&msg);
     self->published++;
 }
 
-//  A live event: held while history loads, else re-published; a new
-//  primary's first event may follow a hole, so it starts a fetch first.
+//  A live event: held while history loads, else re-published. One that
+//  leaves a hole behind it starts a fetch of the hole from its sender.
 static void
 s_on_event (gavel_broker_t *self, gavel_msg_t **event_p)
 {
     gavel_msg_t *event = *event_p;
-    const char *record = gavel_msg_records (event)? gavel_msg_record (event, 0): "";
-    //  Only one not re-published yet: history may bring this very event
-    //  back, and it must not start another fetch then
-    bool new_primary = strncmp (record, "event=primary ", 14) == 0
-                    && gavel_msg_index (event) > self->last_index;
+    uint64_t seq = gavel_msg_seq (event);
+    bool hole = self->last_seq > 0 && seq > self->last_seq + 1;
     int from = s_replica_index (self, gavel_msg_from (event));
-    if (!self->syncing && new_primary && self->last_index > 0 && from >= 0)
+    if (hole && self->skip_gap) {
+        s_log (self, "events %" PRIu64 " to %" PRIu64 " are in no replica's history any "
+               "more: the feed goes on without them", self->last_seq + 1, seq - 1);
+        hole = false;
+    }
+    if (!self->syncing && hole && from >= 0)
         s_sync_start (self, (size_t) from);
     if (self->syncing) {
         if (zlistx_size (self->backlog) >= GAVEL_BROKER_BACKLOG) {
@@ -444,8 +433,7 @@ s_on_event (gavel_broker_t *self, gavel_msg_t **event_p)
         *event_p = NULL;
         return;
     }
-    s_publish (self, gavel_msg_term (event), gavel_msg_from (event), gavel_msg_index (event),
-               gavel_msg_stamp (event), record);
+    s_publish (self, event);
     gavel_msg_destroy (event_p);
 }
 
@@ -459,9 +447,7 @@ s_sync_send (gavel_broker_t *self, size_t index)
     gavel_msg_set_request_id (request, self->sync_id);
     gavel_msg_set_session (request, session);
     gavel_msg_set_name (request, "broker");
-    //  From last_index, not after it: a CLOSE entry gives several events
-    //  under one index, and the set of those seen drops the repeats
-    gavel_msg_set_index (request, self->last_index);
+    gavel_msg_set_seq (request, self->last_seq + 1);
     gavel_msg_set_count (request, GAVEL_HISTORY_MAX);
     zmsg_t *msg = gavel_msg_encode (request);
     gavel_msg_destroy (&request);
@@ -478,20 +464,45 @@ s_sync_start (gavel_broker_t *self, size_t index)
     self->syncing = true;
     self->sync_tries = 1;
     self->backlog_overflow = false;
-    s_log (self, "fetching events from index %" PRIu64 " from replica %" PRIu64,
-           self->last_index, self->replicas [index].id);
+    s_log (self, "fetching events from %" PRIu64 " from replica %" PRIu64,
+           self->last_seq + 1, self->replicas [index].id);
     s_sync_send (self, index);
 }
 
-//  History is in: what it had, then what was held, in order.
+//  History is in: what it had, then what was held, in order. A hole still
+//  left is one no replica keeps any more: it is said and passed over.
 static void
 s_sync_done (gavel_broker_t *self)
 {
     self->syncing = false;
+    self->skip_gap = true;
     while (!self->syncing && zlistx_size (self->backlog)) {
         gavel_msg_t *event = (gavel_msg_t *) zlistx_detach (self->backlog, NULL);
         s_on_event (self, &event);
     }
+    self->skip_gap = false;
+}
+
+//  A HISTORY record back into an EVENT:
+//  "seq=Q index=I term=T stamp=S event=..."
+static gavel_msg_t *
+s_history_event (const char *record, uint64_t from)
+{
+    uint64_t seq, index, term;
+    int64_t stamp;
+    int used = 0;
+    if (sscanf (record, "seq=%" SCNu64 " index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
+                &seq, &index, &term, &stamp, &used) != 4 || used == 0
+    ||  strncmp (record + used, "event=", 6) != 0)
+        return NULL;
+    gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
+    gavel_msg_set_term (event, term);
+    gavel_msg_set_from (event, from);
+    gavel_msg_set_index (event, index);
+    gavel_msg_set_seq (event, seq);
+    gavel_msg_set_stamp (event, stamp);
+    gavel_msg_add_record (event, "%s", record + used);
+    return event;
 }
 
 static void
@@ -506,19 +517,11 @@ s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
     }
     size_t records = gavel_msg_records (reply);
     for (size_t index = 0; index < records; index++) {
-        const char *record = gavel_msg_record (reply, index);
-        char number [24];
-        uint64_t event_index = 0, term = 0;
-        int64_t stamp = 0;
-        if (gavel_record_get (record, "index", number, sizeof number) == 0)
-            event_index = strtoull (number, NULL, 10);
-        if (gavel_record_get (record, "term", number, sizeof number) == 0)
-            term = strtoull (number, NULL, 10);
-        if (gavel_record_get (record, "stamp", number, sizeof number) == 0)
-            stamp = strtoll (number, NULL, 10);
-        const char *event = strstr (record, "event=");
-        if (event_index && event)
-            s_publish (self, term, self->replicas [from].id, event_index, stamp, event);
+        gavel_msg_t *event = s_history_event (gavel_msg_record (reply, index),
+                                              self->replicas [from].id);
+        if (event)
+            s_publish (self, event);
+        gavel_msg_destroy (&event);
     }
     gavel_msg_destroy (&reply);
     if (records >= GAVEL_HISTORY_MAX || self->backlog_overflow) {
@@ -535,8 +538,8 @@ s_check_sync (gavel_broker_t *self)
     if (!self->syncing || zclock_mono () < self->sync_deadline)
         return;
     if (self->sync_tries++ >= S_SYNC_TRIES) {
-        s_log (self, "no replica answered HISTORY from index %" PRIu64 ": the feed may "
-               "have a hole there", self->last_index);
+        s_log (self, "no replica answered HISTORY from event %" PRIu64 ": the feed may "
+               "have a hole there", self->last_seq + 1);
         s_sync_done (self);
         return;
     }
@@ -560,7 +563,7 @@ s_on_heartbeat (gavel_broker_t *self, gavel_msg_t *hb)
                replica->id, gavel_msg_term (hb));
     self->primary = replica->id;
     self->primary_term = gavel_msg_term (hb);
-    if (silent && self->last_index > 0 && !self->syncing)
+    if (silent && self->last_seq > 0 && !self->syncing)
         s_sync_start (self, (size_t) index);
 }
 
@@ -751,34 +754,53 @@ gavel_broker_test (bool verbose)
     assert (forwards >= 2);
     gavel_msg_destroy (&reply);
 
-    //  Events: duplicates dropped, index order kept
-    uint64_t indexes [] = { 3, 3, 2, 5 };
-    for (size_t index = 0; index < 4; index++) {
+    //  Events: duplicates and late ones dropped, a hole fetched from history
+    uint64_t seqs [] = { 3, 3, 2, 4, 6 };
+    for (size_t index = 0; index < 5; index++) {
         gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
         gavel_msg_set_term (event, 1);
         gavel_msg_set_from (event, 1);
-        gavel_msg_set_index (event, indexes [index]);
+        gavel_msg_set_index (event, 10 + seqs [index]);
+        gavel_msg_set_seq (event, seqs [index]);
         gavel_msg_set_stamp (event, 1000);
         gavel_msg_add_record (event, "event=bid auction=1 bidder=ann amount=%zu", index);
         msg = gavel_msg_encode (event);
         gavel_msg_destroy (&event);
         zmsg_send (&msg, replica_pub);
     }
-    uint64_t seen [4];
+    //  6 left a hole: the broker asks for the events from 5 on
+    msg = s_recv_within (replica, broker, 1000);
+    assert (msg && zmsg_size (msg) == 10);      //  dealer id, "\0", "", 7 frames
+    dealer = zmsg_pop (msg);
+    routing = zmsg_pop (msg);
+    delimiter = zmsg_pop (msg);
+    request = gavel_msg_decode (msg, &decode_error);
+    assert (request && gavel_msg_id (request) == GAVEL_MSG_HISTORY && gavel_msg_seq (request) == 5);
+    reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS, NULL, NULL);
+    gavel_msg_add_record (reply, "seq=5 index=15 term=1 stamp=1000 event=bid auction=1 bidder=bo amount=9");
+    gavel_msg_add_record (reply, "seq=6 index=16 term=1 stamp=1000 event=bid auction=1 bidder=ann amount=4");
+    gavel_msg_destroy (&request);
+    zmsg_destroy (&msg);
+    msg = gavel_msg_encode (reply);
+    gavel_msg_destroy (&reply);
+    zmsg_prepend (msg, &delimiter);
+    zmsg_prepend (msg, &routing);
+    zmsg_prepend (msg, &dealer);
+    zmsg_send (&msg, replica);
+    uint64_t seen [8];
     size_t count = 0;
     deadline = zclock_mono () + 500;
-    while (zclock_mono () < deadline) {
+    while (zclock_mono () < deadline && count < 4) {
         gavel_broker_poll (broker, 5);
         while ((msg = zmsg_recv_nowait (feed))) {
             gavel_msg_t *event = gavel_msg_decode (msg, &decode_error);
-            assert (event && count < 4);
-            seen [count++] = gavel_msg_index (event);
+            assert (event && count < 8);
+            seen [count++] = gavel_msg_seq (event);
             gavel_msg_destroy (&event);
             zmsg_destroy (&msg);
         }
     }
-    //  Two records at index 3 are two events; 2 came too late
-    assert (count == 3 && seen [0] == 3 && seen [1] == 3 && seen [2] == 5);
+    assert (count == 4 && seen [0] == 3 && seen [1] == 4 && seen [2] == 5 && seen [3] == 6);
     if (verbose)
         printf ("%zu forwards before no-quorum; ", forwards);
 

@@ -15,14 +15,16 @@ typedef enum {
     F_REQUEST_ID, F_SESSION, F_NAME, F_ITEM, F_DURATION, F_RESERVE,
     F_AUCTION, F_AMOUNT, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS,
     F_TERM, F_FROM, F_INDEX, F_PREV_INDEX, F_PREV_TERM, F_COMMIT,
-    F_LAST_INDEX, F_LAST_TERM, F_SEQ, F_GRANTED, F_STAMP, F_ENTRIES, F_PAYLOAD, F_COUNT
+    F_LAST_INDEX, F_LAST_TERM, F_SEQ, F_GRANTED, F_STAMP, F_ENTRIES, F_PAYLOAD, F_COUNT,
+    F_KEY
 } field_t;
 
 static const char *s_field_names [] = {
     "", "request id", "session", "name", "item", "duration", "reserve",
     "auction", "amount", "outcome", "reason", "message", "record",
     "term", "from", "index", "prev index", "prev term", "commit",
-    "last index", "last term", "seq", "granted", "stamp", "entry", "payload", "count"
+    "last index", "last term", "seq", "granted", "stamp", "entry", "payload", "count",
+    "key"
 };
 
 #define HEADER F_REQUEST_ID, F_SESSION, F_NAME
@@ -39,7 +41,7 @@ static const struct {
     { GAVEL_MSG_RESULT, "RESULT", { HEADER, F_AUCTION }, NULL },
     { GAVEL_MSG_LIST,   "LIST",   { HEADER }, NULL },
     { GAVEL_MSG_STATUS, "STATUS", { HEADER }, NULL },
-    { GAVEL_MSG_HISTORY, "HISTORY", { HEADER, F_INDEX, F_COUNT }, NULL },
+    { GAVEL_MSG_HISTORY, "HISTORY", { HEADER, F_SEQ, F_COUNT }, NULL },
     { GAVEL_MSG_REPLY,  "REPLY",  { F_REQUEST_ID, F_OUTCOME, F_REASON, F_MESSAGE, F_RECORDS }, NULL },
     { GAVEL_MSG_LOG,    "LOG",    { F_TERM, F_FROM, F_PREV_INDEX, F_PREV_TERM, F_COMMIT, F_ENTRIES }, "log" },
     { GAVEL_MSG_HB,     "HB",     { F_TERM, F_FROM, F_COMMIT, F_LAST_INDEX, F_SEQ }, "hb" },
@@ -51,7 +53,7 @@ static const struct {
     { GAVEL_MSG_ALIVE,  "ALIVE",  { F_TERM, F_FROM, F_LAST_TERM, F_LAST_INDEX }, NULL },
     { GAVEL_MSG_COORDINATOR, "COORDINATOR", { F_TERM, F_FROM, F_LAST_TERM, F_LAST_INDEX }, NULL },
     { GAVEL_MSG_ACCEPT, "ACCEPT", { F_TERM, F_FROM, F_GRANTED }, NULL },
-    { GAVEL_MSG_EVENT,  "EVENT",  { F_TERM, F_FROM, F_INDEX, F_STAMP, F_RECORDS }, "event" },
+    { GAVEL_MSG_EVENT,  "EVENT",  { F_TERM, F_FROM, F_INDEX, F_SEQ, F_STAMP, F_RECORDS }, "event" },
     { GAVEL_MSG_SNAPSHOT, "SNAPSHOT", { F_TERM, F_FROM, F_INDEX, F_LAST_TERM, F_COMMIT, F_PAYLOAD }, NULL },
     //  Entry-only kinds: their rows give the fields of an entry line
     { GAVEL_MSG_NOOP,   "NOOP",   { F_END }, NULL },
@@ -63,9 +65,9 @@ static const struct {
     gavel_msg_id_t id;
     field_t fields [8];
 } s_entry_fields [] = {
-    { GAVEL_MSG_OPEN,  { F_SESSION, F_REQUEST_ID, F_NAME, F_ITEM, F_DURATION, F_RESERVE } },
-    { GAVEL_MSG_BID,   { F_SESSION, F_REQUEST_ID, F_NAME, F_AUCTION, F_AMOUNT } },
-    { GAVEL_MSG_NOOP,  { F_END } },
+    { GAVEL_MSG_OPEN,  { F_SESSION, F_REQUEST_ID, F_NAME, F_KEY, F_ITEM, F_DURATION, F_RESERVE } },
+    { GAVEL_MSG_BID,   { F_SESSION, F_REQUEST_ID, F_NAME, F_KEY, F_AUCTION, F_AMOUNT } },
+    { GAVEL_MSG_NOOP,  { F_FROM } },
     { GAVEL_MSG_CLOSE, { F_END } },
 };
 #define ENTRY_KINDS (sizeof s_entry_fields / sizeof s_entry_fields [0])
@@ -79,6 +81,7 @@ struct _gavel_msg_t {
     uint64_t request_id;
     char session [GAVEL_SESSION_MAX + 1];
     char name [GAVEL_NAME_MAX + 1];
+    char key [GAVEL_KEY_MAX + 1];   //  the sender's public key, "" if none
     char item [GAVEL_ITEM_MAX + 1];
     int64_t duration;
     int64_t reserve;
@@ -234,6 +237,16 @@ s_decode_field (gavel_msg_t *self, field_t field, const char *text,
             if (!gavel_text_valid_name (text))
                 return s_bad_field (error, index, name, text, "is not 1-32 characters of A-Z a-z 0-9 _ . -");
             s_set_string (self->name, sizeof self->name, text);
+            break;
+        case F_KEY:
+            //  In an entry line: "-" when the request came without CURVE
+            if (streq (text, "-"))
+                self->key [0] = '\0';
+            else
+            if (!gavel_text_valid_key (text))
+                return s_bad_field (error, index, name, text, "is not '-' or a 40-character Z85 public key");
+            else
+                s_set_string (self->key, sizeof self->key, text);
             break;
         case F_ITEM:
             if (!gavel_text_valid_item (text))
@@ -488,6 +501,7 @@ gavel_msg_encode (gavel_msg_t *self)
             case F_REQUEST_ID: s_encode_u64 (msg, self->request_id); break;
             case F_SESSION:    zmsg_addstr (msg, self->session); break;
             case F_NAME:       zmsg_addstr (msg, self->name); break;
+            case F_KEY:        zmsg_addstr (msg, self->key); break;
             case F_ITEM:       zmsg_addstr (msg, self->item); break;
             case F_DURATION:   zmsg_addstrf (msg, "%" PRId64, self->duration); break;
             case F_RESERVE:    zmsg_addstrf (msg, "%" PRId64, self->reserve); break;
@@ -610,6 +624,8 @@ gavel_msg_encode_entry (gavel_msg_t *entry, char *line, size_t size)
             case F_SESSION:    used += snprintf (end, left, " %s", entry->session); break;
             case F_REQUEST_ID: used += snprintf (end, left, " %" PRIu64, entry->request_id); break;
             case F_NAME:       used += snprintf (end, left, " %s", entry->name); break;
+            case F_KEY:        used += snprintf (end, left, " %s", *entry->key? entry->key: "-"); break;
+            case F_FROM:       used += snprintf (end, left, " %" PRIu64, entry->from); break;
             case F_ITEM:       used += snprintf (end, left, " %s", entry->item); break;
             case F_DURATION:   used += snprintf (end, left, " %" PRId64, entry->duration); break;
             case F_RESERVE:    used += snprintf (end, left, " %" PRId64, entry->reserve); break;
@@ -812,6 +828,9 @@ void gavel_msg_set_session (gavel_msg_t *self, const char *value)
 const char *gavel_msg_name (gavel_msg_t *self) { return self->name; }
 void gavel_msg_set_name (gavel_msg_t *self, const char *value)
     { s_set_string (self->name, sizeof self->name, value); }
+const char *gavel_msg_key (gavel_msg_t *self) { return self->key; }
+void gavel_msg_set_key (gavel_msg_t *self, const char *value)
+    { s_set_string (self->key, sizeof self->key, value); }
 const char *gavel_msg_item (gavel_msg_t *self) { return self->item; }
 void gavel_msg_set_item (gavel_msg_t *self, const char *value)
     { s_set_string (self->item, sizeof self->item, value); }
@@ -992,6 +1011,7 @@ gavel_msg_test (bool verbose)
     entry = gavel_msg_new (GAVEL_MSG_NOOP);
     gavel_msg_set_term (entry, 4);
     gavel_msg_set_index (entry, 11);
+    gavel_msg_set_from (entry, 2);
     gavel_msg_add_entry (msg, &entry);
     assert (streq (gavel_msg_topic (msg), "log"));
     frames = gavel_msg_encode (msg);
@@ -1008,6 +1028,7 @@ gavel_msg_test (bool verbose)
     assert (streq (gavel_msg_name (entry), "bob") && gavel_msg_request_id (entry) == 5);
     entry = gavel_msg_next_entry (copy);
     assert (gavel_msg_id (entry) == GAVEL_MSG_NOOP && gavel_msg_index (entry) == 11);
+    assert (gavel_msg_from (entry) == 2);
     dup = gavel_msg_dup (copy);
     gavel_msg_destroy (&copy);
     assert (gavel_msg_entries (dup) == 2);
@@ -1025,14 +1046,23 @@ gavel_msg_test (bool verbose)
     gavel_msg_set_item (entry, "vase");
     gavel_msg_set_duration (entry, 1000);
     gavel_msg_encode_entry (entry, line, sizeof line);
-    assert (streq (line, "1 1 0 OPEN s 1 al vase 1000 0"));
+    assert (streq (line, "1 1 0 OPEN s 1 al - vase 1000 0"));
     gavel_msg_destroy (&entry);
     entry = gavel_msg_decode_entry (line, &error);
     assert (entry && gavel_msg_duration (entry) == 1000 && streq (gavel_msg_item (entry), "vase"));
+    assert (streq (gavel_msg_key (entry), ""));
+    //  The key binds the name: it travels in the entry
+    const char *key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7";
+    gavel_msg_set_key (entry, key);
+    gavel_msg_encode_entry (entry, line, sizeof line);
+    gavel_msg_destroy (&entry);
+    entry = gavel_msg_decode_entry (line, &error);
+    assert (entry && streq (gavel_msg_key (entry), key));
     gavel_msg_destroy (&entry);
     const char *bad_entries [] = {
-        "", "1 1 0", "1 1 0 OPEN s 1 al vase 1000", "1 1 0 STEAL", "x 1 0 NOOP",
-        "1 1 0 NOOP extra", "1 1 0 BID s 1 al 2 -3", "1  1 0 NOOP"
+        "", "1 1 0", "1 1 0 OPEN s 1 al - vase 1000", "1 1 0 STEAL", "x 1 0 NOOP 1",
+        "1 1 0 NOOP extra", "1 1 0 NOOP", "1 1 0 BID s 1 al - 2 -3", "1  1 0 NOOP 1",
+        "1 1 0 BID s 1 al shortkey 2 3", "1 1 0 BID s 1 al vase 1000"
     };
     for (size_t index = 0; index < sizeof bad_entries / sizeof bad_entries [0]; index++) {
         assert (gavel_msg_decode_entry (bad_entries [index], &error) == NULL);

@@ -17,6 +17,7 @@
 #define GAVEL_NAME_MAX          32      //  bidder names, bytes
 #define GAVEL_ITEM_MAX          64      //  item names, bytes
 #define GAVEL_SESSION_MAX       64      //  client session tokens, bytes
+#define GAVEL_KEY_MAX           40      //  a CURVE public key in Z85
 #define GAVEL_DURATION_MAX      (30LL * 24 * 3600 * 1000)   //  30 days, in ms
 #define GAVEL_MESSAGE_MAX       256     //  human-readable message, bytes
 #define GAVEL_RECORD_MAX        1024    //  one record frame, bytes
@@ -112,6 +113,11 @@ const char *gavel_msg_session (gavel_msg_t *self);
 void        gavel_msg_set_session (gavel_msg_t *self, const char *session);
 const char *gavel_msg_name (gavel_msg_t *self);
 void        gavel_msg_set_name (gavel_msg_t *self, const char *name);
+//  The sender's CURVE public key (Z85), "" without CURVE. Never read from a
+//  client's frames: the replica sets it from the authenticated connection,
+//  and it travels in OPEN and BID entries so every replica binds names alike.
+const char *gavel_msg_key (gavel_msg_t *self);
+void        gavel_msg_set_key (gavel_msg_t *self, const char *key);
 const char *gavel_msg_item (gavel_msg_t *self);
 void        gavel_msg_set_item (gavel_msg_t *self, const char *item);
 int64_t     gavel_msg_duration (gavel_msg_t *self);      //  ms
@@ -142,7 +148,7 @@ uint64_t    gavel_msg_last_term (gavel_msg_t *self);
 void        gavel_msg_set_last_term (gavel_msg_t *self, uint64_t term);
 uint64_t    gavel_msg_count (gavel_msg_t *self);        //  HISTORY: how many events
 void        gavel_msg_set_count (gavel_msg_t *self, uint64_t count);
-uint64_t    gavel_msg_seq (gavel_msg_t *self);          //  heartbeat sequence
+uint64_t    gavel_msg_seq (gavel_msg_t *self);          //  heartbeat; event number
 void        gavel_msg_set_seq (gavel_msg_t *self, uint64_t seq);
 bool        gavel_msg_granted (gavel_msg_t *self);
 void        gavel_msg_set_granted (gavel_msg_t *self, bool granted);

@@ -167,6 +167,19 @@ gavel_text_valid_item (const char *text)
     return s_valid (text, GAVEL_ITEM_MAX, s_item_char);
 }
 
+//  Z85's alphabet (ZeroMQ RFC 32)
+static bool
+s_z85_char (char c)
+{
+    return c && (isalnum ((unsigned char) c) || strchr (".-:+=^!/*?&<>()[]{}@%$#", c));
+}
+
+bool
+gavel_text_valid_key (const char *text)
+{
+    return strlen (text) == GAVEL_KEY_MAX && s_valid (text, GAVEL_KEY_MAX, s_z85_char);
+}
+
 bool
 gavel_text_valid_session (const char *text)
 {
@@ -252,6 +265,9 @@ gavel_text_test (bool verbose)
     assert (!gavel_text_valid_name ("123456789012345678901234567890123"));
     assert (gavel_text_valid_item ("lamp#3/old"));
     assert (!gavel_text_valid_item ("old lamp"));
+    assert (gavel_text_valid_key ("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"));
+    assert (!gavel_text_valid_key ("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf"));
+    assert (!gavel_text_valid_key ("rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]y 7"));
     assert (!gavel_text_valid_item ("a\"b"));
     assert (!gavel_text_valid_item ("caf\xc3\xa9"));
     assert (gavel_text_valid_session ("0123456789abcdef"));

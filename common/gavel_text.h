@@ -39,6 +39,10 @@ bool
 bool
     gavel_text_valid_item (const char *text);
 
+//  A CURVE public key in Z85: exactly GAVEL_KEY_MAX characters of Z85.
+bool
+    gavel_text_valid_key (const char *text);
+
 //  A session token: 1 to GAVEL_SESSION_MAX bytes of [A-Za-z0-9_-].
 bool
     gavel_text_valid_session (const char *text);

@@ -41,8 +41,9 @@ struct _gavel_auction_t {
     size_t count;
     size_t capacity;
     zlistx_t *pending;          //  not marked closed, by (deadline, id)
-    zhashx_t *bidders;          //  name -> key; key "" until keys are bound
+    zhashx_t *bidders;          //  name -> key ("" without CURVE)
     zhashx_t *sessions;         //  session token -> session_t
+    uint64_t events;            //  feed events numbered so far
 };
 
 
@@ -168,17 +169,27 @@ s_key_destroy (void **item)
     *item = NULL;
 }
 
-//  A name is claimed by its first bid, whatever that bid's fate: once keys
-//  exist the key check comes before the auction's rules, so the claim must too.
-static void
-s_register (gavel_auction_t *self, const char *name)
+//  A name is claimed by the first request that uses it, whatever that
+//  request's fate, bound to the key it came with; from then on only that key
+//  may use the name. Returns false when another key holds it.
+static bool
+s_claim (gavel_auction_t *self, const char *name, const char *key)
 {
-    if (zhashx_lookup (self->bidders, name))
-        return;
-    char *key = strdup ("");
-    assert (key);
-    int rc = zhashx_insert (self->bidders, name, key);
+    const char *holder = (const char *) zhashx_lookup (self->bidders, name);
+    if (holder)
+        return streq (holder, key);
+    char *copy = strdup (key);
+    assert (copy);
+    int rc = zhashx_insert (self->bidders, name, copy);
     assert (rc == 0);
+    return true;
+}
+
+static gavel_msg_t *
+s_name_taken (gavel_msg_t *request)
+{
+    return gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_EXCEPTION, "name-taken",
+                                "the name %s belongs to another key", gavel_msg_name (request));
 }
 
 static void
@@ -327,8 +338,6 @@ s_bid (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
 {
     uint64_t request_id = gavel_msg_request_id (request);
     const char *name = gavel_msg_name (request);
-    s_register (self, name);
-
     auction_t *auction = s_lookup (self, gavel_msg_auction (request));
     if (!auction)
         return s_unknown_auction (request_id, gavel_msg_auction (request));
@@ -423,9 +432,11 @@ gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
     if (request_id < session->request_id)
         return s_stale (request_id, session);
 
-    gavel_msg_t *reply = command == GAVEL_MSG_OPEN
-                       ? s_open (self, request, now)
-                       : s_bid (self, request, now);
+    gavel_msg_t *reply;
+    if (!s_claim (self, gavel_msg_name (request), gavel_msg_key (request)))
+        reply = s_name_taken (request);
+    else
+        reply = command == GAVEL_MSG_OPEN? s_open (self, request, now): s_bid (self, request, now);
     gavel_msg_destroy (&session->reply);
     session->reply = gavel_msg_dup (reply);
     session->request_id = request_id;
@@ -447,6 +458,11 @@ gavel_auction_query (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
     gavel_msg_id_t command = gavel_msg_id (request);
     //  STATUS needs the replica's role and log: gavel_core answers it
     assert (command == GAVEL_MSG_RESULT || command == GAVEL_MSG_LIST);
+    //  Reading as a name needs its key too, but claims nothing: reads are
+    //  not logged, so a claim here would not reach the other replicas
+    const char *holder = (const char *) zhashx_lookup (self->bidders, gavel_msg_name (request));
+    if (holder && !streq (holder, gavel_msg_key (request)))
+        return s_name_taken (request);
     return command == GAVEL_MSG_RESULT
          ? s_result (self, request, now)
          : s_list (self, request, now);
@@ -517,8 +533,8 @@ zmsg_t *
 gavel_auction_save (gavel_auction_t *self)
 {
     zmsg_t *state = zmsg_new ();
-    zmsg_addstrf (state, "gavel-auction 1 %zu %zu %zu", self->count,
-                  zhashx_size (self->bidders), zhashx_size (self->sessions));
+    zmsg_addstrf (state, "gavel-auction 2 %zu %zu %zu %" PRIu64, self->count,
+                  zhashx_size (self->bidders), zhashx_size (self->sessions), self->events);
     for (size_t index = 0; index < self->count; index++) {
         auction_t *auction = self->auctions [index];
         zmsg_addstrf (state, "A %" PRIu64 " %" PRId64 " %" PRId64 " %" PRId64 " %zu %d %s %s %s",
@@ -621,18 +637,21 @@ gavel_auction_load (zmsg_t *state)
         return NULL;
     memcpy (line, zframe_data (first), zframe_size (first));
     line [zframe_size (first)] = '\0';
-    if (sscanf (line, "gavel-auction 1 %zu %zu %zu", &auctions, &bidders, &sessions) != 3)
+    uint64_t events;
+    if (sscanf (line, "gavel-auction 2 %zu %zu %zu %" SCNu64, &auctions, &bidders, &sessions,
+                &events) != 4)
         return NULL;
     gavel_auction_t *self = gavel_auction_new ();
+    self->events = events;
     int rc = 0;
     for (size_t index = 0; rc == 0 && index < auctions; index++) {
         const char *text = s_next_line (state, line, sizeof line);
         rc = text? s_load_auction (self, text): -1;
     }
     for (size_t index = 0; rc == 0 && index < bidders; index++) {
-        char name [GAVEL_NAME_MAX + 1], key [128];
+        char name [GAVEL_NAME_MAX + 1], key [GAVEL_KEY_MAX + 1];
         const char *text = s_next_line (state, line, sizeof line);
-        if (!text || sscanf (text, "B %32s %127s", name, key) != 2)
+        if (!text || sscanf (text, "B %32s %40s", name, key) != 2)
             rc = -1;
         else
             zhashx_insert (self->bidders, name, strdup (streq (key, "-")? "": key));
@@ -644,6 +663,12 @@ gavel_auction_load (zmsg_t *state)
     if (rc || zmsg_next (state))
         gavel_auction_destroy (&self);
     return self;
+}
+
+uint64_t
+gavel_auction_next_event (gavel_auction_t *self)
+{
+    return ++self->events;
 }
 
 size_t
@@ -791,7 +816,7 @@ s_test_bidding (bool verbose)
     assert (gavel_auction_count (house) == 1);
     assert (gavel_auction_open_count (house) == 1);
     assert (gavel_auction_next_deadline (house) == T0 + MINUTE);
-    assert (gavel_auction_bidders (house) == 0);    //  opening is not bidding
+    assert (gavel_auction_bidders (house) == 1);    //  the opener claimed "ann"
     s_test_query (house, s_test_result (1, 1), T0 + 1000, GAVEL_SUCCESS, "",
                   "auction=1 state=open highest=0 bidder=none closes_in=59000",
                   verbose);
@@ -862,14 +887,15 @@ s_test_bidding (bool verbose)
     s_test_query (house, s_test_result (8, 2), T0 + 2000, GAVEL_SUCCESS, "",
                   "auction=2 state=closed winner=none amount=0", verbose);
 
-    //  Every name that bid is registered once, whatever its bids came to
-    assert (gavel_auction_bidders (house) == 2);
+    //  Every name that opened or bid is registered once, whatever its
+    //  requests came to
+    assert (gavel_auction_bidders (house) == 3);
     assert (zhashx_lookup (house->bidders, "bob"));
     assert (streq ((char *) zhashx_lookup (house->bidders, "cat"), ""));
-    assert (!zhashx_lookup (house->bidders, "ann"));
+    assert (zhashx_lookup (house->bidders, "ann"));
     s_test_apply (house, s_test_bid (1, "s-dan", "dan", 9, 5), T0,
                   GAVEL_EXCEPTION, "unknown-auction", NULL, verbose);
-    assert (gavel_auction_bidders (house) == 3);
+    assert (gavel_auction_bidders (house) == 4);
 
     assert (s_lookup (house, 1)->bids == 3);
     assert (s_lookup (house, 2)->bids == 0);
@@ -1077,7 +1103,52 @@ s_test_sessions (bool verbose)
     assert (gavel_auction_count (house) == 2);
     assert (s_lookup (house, 1)->highest == 170);
     assert (s_lookup (house, 1)->bids == 4);
-    assert (gavel_auction_bidders (house) == 2);
+    assert (gavel_auction_bidders (house) == 3);
+    gavel_auction_destroy (&house);
+}
+
+static gavel_msg_t *
+s_test_keyed (gavel_msg_t *request, const char *key)
+{
+    gavel_msg_set_key (request, key);
+    return request;
+}
+
+//  A name belongs to the key that first used it
+static void
+s_test_names (bool verbose)
+{
+    const char *ann = "ann-key-0123456789012345678901234567890";
+    const char *eve = "eve-key-0123456789012345678901234567890";
+    gavel_auction_t *house = gavel_auction_new ();
+    s_test_apply (house, s_test_keyed (s_test_open (1, "s-ann", "ann", "lamp", MINUTE, 0), ann),
+                  T0, GAVEL_SUCCESS, "", "auction=1 closes_in=60000", verbose);
+    //  Another key can neither bid, open nor read as ann
+    s_test_apply (house, s_test_keyed (s_test_bid (1, "s-eve", "ann", 1, 500), eve), T0,
+                  GAVEL_EXCEPTION, "name-taken", NULL, verbose);
+    s_test_apply (house, s_test_keyed (s_test_open (2, "s-eve", "ann", "fake", MINUTE, 0), eve),
+                  T0, GAVEL_EXCEPTION, "name-taken", NULL, verbose);
+    gavel_msg_t *read = s_test_keyed (s_test_result (3, 1), eve);
+    gavel_msg_set_name (read, "ann");
+    s_test_query (house, read, T0, GAVEL_EXCEPTION, "name-taken", NULL, verbose);
+    //  nor can a request without a key (a client outside CURVE)
+    s_test_apply (house, s_test_bid (4, "s-eve", "ann", 1, 600), T0,
+                  GAVEL_EXCEPTION, "name-taken", NULL, verbose);
+    assert (s_lookup (house, 1)->highest == 0);
+    //  The key's own name works, and eve's key claims a name of its own
+    s_test_apply (house, s_test_keyed (s_test_bid (2, "s-ann", "ann", 1, 100), ann), T0,
+                  GAVEL_SUCCESS, "", "auction=1 amount=100 closes_in=60000", verbose);
+    s_test_apply (house, s_test_keyed (s_test_bid (5, "s-eve", "eve", 1, 200), eve), T0,
+                  GAVEL_SUCCESS, "", "auction=1 amount=200 closes_in=60000", verbose);
+    //  The binding survives a snapshot
+    zmsg_t *state = gavel_auction_save (house);
+    gavel_auction_t *copy = gavel_auction_load (state);
+    assert (copy);
+    s_test_apply (copy, s_test_keyed (s_test_bid (6, "s-eve", "ann", 1, 900), eve), T0,
+                  GAVEL_EXCEPTION, "name-taken", NULL, verbose);
+    assert (gavel_auction_next_event (copy) == gavel_auction_next_event (house));
+    zmsg_destroy (&state);
+    gavel_auction_destroy (&copy);
     gavel_auction_destroy (&house);
 }
 
@@ -1091,6 +1162,7 @@ gavel_auction_test (bool verbose)
     s_test_list (verbose);
     s_test_close_due (verbose);
     s_test_sessions (verbose);
+    s_test_names (verbose);
     {
         //  A snapshot round trip gives a state that answers alike and
         //  saves the same bytes

@@ -9,9 +9,11 @@
     Rules (docs/PROTOCOL.md has the wire side):
     - OPEN records an absolute deadline now + duration. An auction is open for
       bids while now < deadline: a bid stamped exactly at the deadline is late.
-    - The first bid of a name registers the name (bound to a key once keys
-      exist). A bid must be strictly higher than the auction's highest bid and
-      at least the reserve.
+    - The first OPEN or BID that uses a name claims it for the key it came
+      with (gavel_msg_key: the sender's CURVE key, "" without CURVE). Any
+      request under that name with another key gets exception name-taken.
+      A bid must be strictly higher than the auction's highest bid and at
+      least the reserve.
     - Per session, a request id equal to the last one applied returns the
       first reply again without applying anything; a lower one is refused as
       stale; a higher one is applied and its reply remembered.
@@ -65,6 +67,11 @@ zmsg_t *
 //  A state from gavel_auction_save's frames, or NULL if they are damaged.
 gavel_auction_t *
     gavel_auction_load (zmsg_t *state);
+
+//  The next number of the event feed (1, 2, ...). Kept in the state so that
+//  every replica, and every snapshot, numbers the same events alike.
+uint64_t
+    gavel_auction_next_event (gavel_auction_t *self);
 
 //  Counts, for STATUS and tests.
 size_t  gavel_auction_count (gavel_auction_t *self);        //  auctions ever opened

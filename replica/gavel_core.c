@@ -380,6 +380,7 @@ s_become_primary (gavel_core_t *self, int64_t now)
     self->primary_since = now;
     self->hb_due = now;
     gavel_msg_t *noop = gavel_msg_new (GAVEL_MSG_NOOP);
+    gavel_msg_set_from (noop, self->settings.id);
     s_append (self, &noop, now);
     self->term_start = gavel_entrylog_last_index (self->log);
     s_log_role (self, "elected primary");
@@ -406,14 +407,14 @@ s_status (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
     s_reply (self, route_p, reply);
 }
 
-//  HISTORY: the events kept here from an index on (0: the last COUNT),
-//  oldest first. Committed events only, so any replica may answer; a backup
-//  that lags ends earlier.
+//  HISTORY: the events kept here from a seq on (0: the last COUNT), oldest
+//  first. Committed events only, so any replica may answer; a backup that
+//  lags ends earlier, and one that started since begins later.
 static void
 s_history (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
 {
     gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS, NULL, NULL);
-    uint64_t from = gavel_msg_index (request);
+    uint64_t from = gavel_msg_seq (request);
     size_t count = gavel_msg_count (request);
     size_t skip = 0;
     if (from == 0 && zlistx_size (self->history) > count)
@@ -424,8 +425,8 @@ s_history (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
             skip--;
             continue;
         }
-        uint64_t index = strtoull (line + strlen ("index="), NULL, 10);
-        if (index >= from) {
+        uint64_t seq = strtoull (line + strlen ("seq="), NULL, 10);
+        if (seq >= from) {
             gavel_msg_add_record (reply, "%s", line);
             count--;
         }
@@ -522,8 +523,9 @@ gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_
 //  Applying committed entries, answering writes and reads
 
 //  The primary publishes what each committed entry changed, for watchers:
-//  topic "event", tagged with the entry's index so gaps and repeats show.
-//  Every replica keeps the last events, so any of them answers HISTORY.
+//  topic "event", each event numbered in the replicated state (seq 1, 2, ...
+//  with no holes), so a subscriber can tell a dropped event from none.
+//  Every replica numbers and keeps the last events, so any answers HISTORY.
 static void
 s_publish_event (gavel_core_t *self, gavel_msg_t *entry, const char *format, ...)
 {
@@ -532,8 +534,9 @@ s_publish_event (gavel_core_t *self, gavel_msg_t *entry, const char *format, ...
     va_start (args, format);
     vsnprintf (record, sizeof record, format, args);
     va_end (args);
-    char *line = zsys_sprintf ("index=%" PRIu64 " term=%" PRIu64 " stamp=%" PRId64 " %s",
-                               gavel_msg_index (entry), gavel_msg_term (entry),
+    uint64_t seq = gavel_auction_next_event (self->auction);
+    char *line = zsys_sprintf ("seq=%" PRIu64 " index=%" PRIu64 " term=%" PRIu64 " stamp=%" PRId64
+                               " %s", seq, gavel_msg_index (entry), gavel_msg_term (entry),
                                gavel_msg_stamp (entry), record);
     zlistx_add_end (self->history, line);
     if (zlistx_size (self->history) > GAVEL_HISTORY_MAX) {
@@ -544,6 +547,7 @@ s_publish_event (gavel_core_t *self, gavel_msg_t *entry, const char *format, ...
         return;
     gavel_msg_t *event = s_peer_msg (self, GAVEL_MSG_EVENT);
     gavel_msg_set_index (event, gavel_msg_index (entry));
+    gavel_msg_set_seq (event, seq);
     gavel_msg_set_stamp (event, gavel_msg_stamp (entry));
     gavel_msg_add_record (event, "%s", record);
     s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, event);
@@ -576,10 +580,10 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
     if (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID)
         reply = s_apply_request (self, entry);
     else
-    if (id == GAVEL_MSG_NOOP && gavel_msg_term (entry) == self->term && self->primary)
-        //  A no-op applied in a later term names a primary we cannot know
+    if (id == GAVEL_MSG_NOOP)
+        //  Each term's primary opens it with a no-op naming itself
         s_publish_event (self, entry, "event=primary primary=%" PRIu64 " term=%" PRIu64,
-                         self->primary, gavel_msg_term (entry));
+                         gavel_msg_from (entry), gavel_msg_term (entry));
     else
     if (id == GAVEL_MSG_CLOSE) {
         zlist_t *closed = zlist_new ();
@@ -1539,7 +1543,7 @@ s_test_alone (void)
     assert (gavel_core_commit (net->cores [0]) == gavel_core_last_index (net->cores [0]));
     assert (gavel_core_next_deadline (net->cores [0]) > TEST_T0 + 1000);
 
-    //  HISTORY: the events so far, oldest first, each with its index
+    //  HISTORY: the events so far, oldest first, numbered without holes
     gavel_msg_t *history = gavel_msg_new (GAVEL_MSG_HISTORY);
     gavel_msg_set_request_id (history, 3);
     gavel_msg_set_session (history, "test");
@@ -1547,7 +1551,9 @@ s_test_alone (void)
     gavel_msg_set_count (history, 10);
     reply = s_net_call (net, 0, history, net->now + 10);
     assert (reply && gavel_msg_records (reply) == 4);
-    assert (strstr (gavel_msg_record (reply, 0), "index=1 term=1 ") && strstr (gavel_msg_record (reply, 0), "event=primary primary=1"));
+    assert (strstr (gavel_msg_record (reply, 0), "seq=1 index=1 term=1 ")
+         && strstr (gavel_msg_record (reply, 0), "event=primary primary=1"));
+    assert (strstr (gavel_msg_record (reply, 3), "seq=4 index="));
     assert (strstr (gavel_msg_record (reply, 1), "event=opened auction=1 item=lamp by=carol"));
     assert (strstr (gavel_msg_record (reply, 2), "event=bid auction=1 bidder=alice amount=50"));
     assert (strstr (gavel_msg_record (reply, 3), "event=closed auction=1 item=lamp winner=alice amount=50"));
@@ -1561,6 +1567,22 @@ s_test_alone (void)
     assert (reply && gavel_msg_records (reply) == 2);
     assert (strstr (gavel_msg_record (reply, 1), "event=closed"));
     gavel_msg_destroy (&reply);
+    //  From a seq on
+    {
+        size_t core = 0;
+        history = gavel_msg_new (GAVEL_MSG_HISTORY);
+        gavel_msg_set_request_id (history, 5);
+        gavel_msg_set_session (history, "test");
+        gavel_msg_set_name (history, "alice");
+        gavel_msg_set_seq (history, 2);
+        gavel_msg_set_count (history, 2);
+        reply = s_net_call (net, core, history, net->now + 10);
+        assert (reply && gavel_msg_records (reply) == 2);
+        assert (strncmp (gavel_msg_record (reply, 0), "seq=2 ", 6) == 0);
+        assert (strstr (gavel_msg_record (reply, 1), "seq=3 index=3 ")
+             && strstr (gavel_msg_record (reply, 1), "event=bid"));
+        gavel_msg_destroy (&reply);
+    }
     s_net_destroy (&net);
 }
 

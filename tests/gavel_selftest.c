@@ -5,7 +5,6 @@
 */
 #include "gavel_msg.h"
 #include "gavel_text.h"
-#include "gavel_seen.h"
 #include "gavel_config.h"
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
@@ -20,7 +19,6 @@ static const struct {
     void (*test) (bool verbose);
 } s_tests [] = {
     { "text",    gavel_text_test },
-    { "seen",    gavel_seen_test },
     { "msg",     gavel_msg_test },
     { "config",  gavel_config_test },
     { "auction", gavel_auction_test },

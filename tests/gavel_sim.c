@@ -1149,18 +1149,27 @@ s_request_key (const char *session, uint64_t request_id, char *key, size_t size)
 
 //  The committed log applied by the simulator, the way the protocol says a
 //  replica applies it: a request at its entry's stamp, a CLOSE closes what
-//  is due at its stamp, a NOOP does nothing
+//  is due at its stamp, a NOOP starts a term. Each request applied with
+//  success (not a retry), each auction closed and each NOOP is one event of
+//  the feed, numbered in the state.
 static void
 s_reference_apply (gavel_auction_t *state, gavel_msg_t *entry)
 {
     gavel_msg_id_t kind = gavel_msg_id (entry);
+    size_t events = 0;
     if (kind == GAVEL_MSG_OPEN || kind == GAVEL_MSG_BID) {
+        bool replay = gavel_auction_is_replay (state, entry);
         gavel_msg_t *reply = gavel_auction_apply (state, entry, gavel_msg_stamp (entry));
+        events = !replay && gavel_msg_outcome (reply) == GAVEL_SUCCESS;
         gavel_msg_destroy (&reply);
     }
     else
     if (kind == GAVEL_MSG_CLOSE)
-        gavel_auction_close_due (state, gavel_msg_stamp (entry), NULL);
+        events = gavel_auction_close_due (state, gavel_msg_stamp (entry), NULL);
+    else
+        events = 1;
+    while (events--)
+        gavel_auction_next_event (state);
 }
 
 static void

@@ -10,11 +10,12 @@
     has the whole feed. An event that reaches us twice (an old and a new
     primary both applied its entry) is printed once.
 
-    It never claims a gap from a jump in the log index, since entries
-    that change nothing (failed bids, retried requests) take indexes too.
-    What it can tell is a connection that dropped and came back: it says
-    then that events published meanwhile may be missing. A broker's
-    history request (next issue) will close that hole, and serve -n N.
+    Events are numbered without holes (seq), so a repeat is dropped by its
+    number and a hole is known for what it is: events this subscriber did
+    not get, because it fell behind the publisher's high-water mark or its
+    connection dropped. It says so on stderr, fetches the missing events
+    with a HISTORY request to the cluster (--cluster) and prints them in
+    their place; what the history no longer holds it names as lost.
 
     Exit status: 0 on SIGINT or SIGTERM, or after --count events; 1 when
     the feed cannot be read; 2 for usage errors (an option, an endpoint or
@@ -28,14 +29,12 @@
 #include "gavel_cli.h"
 #include "gavel_json.h"
 #include "gavel_msg.h"
-#include "gavel_seen.h"
 #include "gavel_config.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
 
 #define EXIT_FAIL       1
 #define EXIT_USAGE      2
-#define SEEN_WINDOW     4096        //  events remembered to drop repeats
 #define FRAME_SHOWN     1024        //  bytes of one frame shown, at most
 #define PAIRS_MAX       32          //  key=value pairs of one record
 #define POLL_INTERVAL   1000        //  ms: a signal ends the wait anyway
@@ -45,6 +44,7 @@
 static const char *s_usage =
     "usage: zmq-tail [ENDPOINT...] [--cluster FILE] [--json | --raw]\n"
     "                [--auction ID] [--topic PREFIX]... [--count N] [-n N]\n"
+    "                [--hwm N]\n"
     "                [--help]\n";
 
 static const char *s_options_help =
@@ -64,11 +64,15 @@ static const char *s_options_help =
     "  --count N            exit after printing N events (messages with --raw)\n"
     "  -n, --lines N        print the last N events first (a history request\n"
     "                       to the cluster's brokers or replicas: needs --cluster)\n"
+    "  --hwm N              queue about N events per feed at most (ZMQ_RCVHWM and\n"
+    "                       a kernel buffer to match; default: libzmq's 1000 and\n"
+    "                       the kernel's); a subscriber that falls further behind\n"
+    "                       misses events and fetches them back from the history\n"
     "  -h, --help           print this and exit\n"
     "\n"
-    "Notes on stderr: connected, lost and reconnected endpoints (events published\n"
-    "while a connection was down may be missing). Exits 0 on SIGINT or SIGTERM\n"
-    "and after --count; 2 for usage errors.\n";
+    "Notes on stderr: connected, lost and reconnected endpoints, and holes in\n"
+    "the feed's numbering (events missed: fetched back when --cluster is given).\n"
+    "Exits 0 on SIGINT or SIGTERM and after --count; 2 for usage errors.\n";
 
 typedef struct {
     const char **endpoints;         //  in the order given
@@ -81,6 +85,7 @@ typedef struct {
     uint64_t auction;               //  0: every auction
     int64_t count;                  //  0: for ever
     int64_t lines;                  //  -n; 0: none
+    int64_t hwm;                    //  --hwm; 0: libzmq's default
 } s_options_t;
 
 //  One PUB we follow: a SUB of its own, so that its monitor tells us when
@@ -99,7 +104,7 @@ typedef struct {
     s_feed_t **feeds;
     size_t feed_count;
     zpoller_t *poller;
-    gavel_seen_t *seen;             //  the events printed, to drop repeats
+    uint64_t last_seq;              //  highest event number taken, 0: none
     int64_t printed;
 } s_tail_t;
 
@@ -350,7 +355,7 @@ s_print_pretty (gavel_msg_t *event, const char *record, const s_fields_t *fields
 {
     int64_t stamp = gavel_msg_stamp (event);
     s_put_time (stamp, true, stamp);
-    printf ("  #%" PRIu64 "  ", gavel_msg_index (event));
+    printf ("  #%" PRIu64 "  ", gavel_msg_seq (event));
     if (*fields->auction) {
         printf ("auction ");
         s_put_safe (fields->auction);
@@ -411,15 +416,16 @@ s_print_json (gavel_msg_t *event, const char *record)
 {
     s_pair_t pairs [PAIRS_MAX];
     size_t count = s_split_record (record, pairs, PAIRS_MAX);
-    const char *keys [] = { "index", "term", "from", "stamp" };
-    char values [4][24];
-    snprintf (values [0], sizeof values [0], "%" PRIu64, gavel_msg_index (event));
-    snprintf (values [1], sizeof values [1], "%" PRIu64, gavel_msg_term (event));
-    snprintf (values [2], sizeof values [2], "%" PRIu64, gavel_msg_from (event));
-    snprintf (values [3], sizeof values [3], "%" PRId64, gavel_msg_stamp (event));
+    const char *keys [] = { "seq", "index", "term", "from", "stamp" };
+    char values [5][24];
+    snprintf (values [0], sizeof values [0], "%" PRIu64, gavel_msg_seq (event));
+    snprintf (values [1], sizeof values [1], "%" PRIu64, gavel_msg_index (event));
+    snprintf (values [2], sizeof values [2], "%" PRIu64, gavel_msg_term (event));
+    snprintf (values [3], sizeof values [3], "%" PRIu64, gavel_msg_from (event));
+    snprintf (values [4], sizeof values [4], "%" PRId64, gavel_msg_stamp (event));
     putchar ('{');
     const char *separator = "";
-    for (size_t index = 0; index < 4; index++)
+    for (size_t index = 0; index < 5; index++)
         if (!s_has_key (pairs, count, keys [index])) {
             printf ("%s\"%s\":%s", separator, keys [index], values [index]);
             separator = ",";
@@ -460,62 +466,80 @@ s_print_malformed (s_tail_t *self, zmsg_t *msg, const char *why)
     fputc ('\n', stream);
 }
 
-//  Returns true when an event was printed
+static void s_note (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+static bool s_done (s_tail_t *self);
+static void s_recover (s_tail_t *self, uint64_t from, uint64_t to);
+
+//  An event, checked; NULL with why filled in when it is not one
+static const char *
+s_check_event (gavel_msg_t *event, s_fields_t *fields, char *why, size_t size)
+{
+    if (gavel_msg_id (event) != GAVEL_MSG_EVENT) {
+        snprintf (why, size, "%s, not an event", gavel_msg_command (event));
+        return why;
+    }
+    if (gavel_msg_records (event) != 1)
+        return "an event carries one record";
+    return s_check_record (gavel_msg_record (event, 0), fields, why, size);
+}
+
+//  A checked event in its place in the numbering: a repeat is dropped, a
+//  hole before it is filled from history first (unless this event comes
+//  from history itself). Returns true when it was printed.
 static bool
+s_take (s_tail_t *self, gavel_msg_t *event, const s_fields_t *fields, bool from_history)
+{
+    uint64_t seq = gavel_msg_seq (event);
+    if (seq <= self->last_seq) {
+        if (self->last_seq - seq < GAVEL_HISTORY_MAX)
+            return false;       //  a repeat: from a second primary, or history
+        s_note ("event numbers went back from %" PRIu64 " to %" PRIu64 ": a new feed; "
+                "following it", self->last_seq, seq);
+    }
+    else
+    if (self->last_seq && seq > self->last_seq + 1 && !from_history)
+        s_recover (self, self->last_seq + 1, seq - 1);
+    self->last_seq = seq;
+    char wanted [24];
+    snprintf (wanted, sizeof wanted, "%" PRIu64, self->options->auction);
+    if (s_done (self)
+    || (self->options->auction && !streq (fields->auction, wanted)))
+        return false;
+    if (self->options->json)
+        s_print_json (event, gavel_msg_record (event, 0));
+    else
+        s_print_pretty (event, gavel_msg_record (event, 0), fields);
+    self->printed++;
+    return true;
+}
+
+//  A message off a feed
+static void
 s_on_event (s_tail_t *self, zmsg_t *msg)
 {
     gavel_msg_error_t error;
     gavel_msg_t *event = gavel_msg_decode (msg, &error);
     char why [GAVEL_MESSAGE_MAX + 64];
-    const char *problem = NULL;
     s_fields_t fields;
-    if (!event)
-        problem = error.message;
-    else
-    if (gavel_msg_id (event) != GAVEL_MSG_EVENT) {
-        snprintf (why, sizeof why, "%s, not an event", gavel_msg_command (event));
-        problem = why;
-    }
-    else
-    if (gavel_msg_records (event) != 1)
-        problem = "an event carries one record";
-    else
-        problem = s_check_record (gavel_msg_record (event, 0), &fields, why, sizeof why);
-    if (problem) {
+    const char *problem = event? s_check_event (event, &fields, why, sizeof why): error.message;
+    if (problem)
         s_print_malformed (self, msg, problem);
-        gavel_msg_destroy (&event);
-        return false;
-    }
-    const char *record = gavel_msg_record (event, 0);
-    bool shown = false;
-    char wanted [24];
-    snprintf (wanted, sizeof wanted, "%" PRIu64, self->options->auction);
-    if ((self->options->auction == 0 || streq (fields.auction, wanted))
-    &&  !gavel_seen_check (self->seen, gavel_msg_index (event), record)) {
-        if (self->options->json)
-            s_print_json (event, record);
-        else
-            s_print_pretty (event, record, &fields);
-        shown = true;
-    }
+    else
+        s_take (self, event, &fields, false);
     gavel_msg_destroy (&event);
-    return shown;
 }
 
-static bool
+static void
 s_on_raw (s_tail_t *self, zmsg_t *msg)
 {
     s_put_frames (stdout, msg);
     putchar ('\n');
-    return true;
+    self->printed++;
 }
 
 
 //  --------------------------------------------------------------------------
 //  Feeds: one SUB per endpoint, watched by a monitor
-
-static void
-s_note (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 
 static void
 s_note (const char *format, ...)
@@ -560,6 +584,13 @@ s_feed_new (const char *endpoint, size_t id, const s_options_t *options,
     zsock_t *sub = gavel_sock_new (ZMQ_SUB, private, true, NULL, error, size);
     if (!sub)
         return NULL;
+    //  The kernel's receive buffer would otherwise hold megabytes of events
+    //  behind the high-water mark: size it to match, at about 256 bytes an
+    //  event (the kernel doubles it and keeps a floor of its own)
+    if (options->hwm) {
+        zsock_set_rcvhwm (sub, (int) options->hwm);
+        zsock_set_rcvbuf (sub, (int) (options->hwm < INT32_MAX / 256? options->hwm * 256: INT32_MAX));
+    }
     for (size_t index = 0; index < options->topic_count; index++)
         zsock_set_subscribe (sub, options->topics [index]);
     zactor_t *monitor = zactor_new (zmonitor, sub);
@@ -592,11 +623,14 @@ s_on_monitor (s_tail_t *self, s_feed_t *feed)
     zsock_flush (feed->monitor);
     if (!event)
         return;
-    const char *published = self->options->raw? "messages": "events";
     if (streq (event, "HANDSHAKE_SUCCEEDED") && !feed->connected) {
+        if (feed->lost && self->options->raw)
+            s_note ("reconnected to %s; messages published meanwhile may be missing",
+                    feed->endpoint);
+        else
         if (feed->lost)
-            s_note ("reconnected to %s; %s published meanwhile may be missing",
-                    feed->endpoint, published);
+            s_note ("reconnected to %s; the next event shows whether any were missed",
+                    feed->endpoint);
         else
             s_note ("connected to %s", feed->endpoint);
         feed->connected = true;
@@ -692,8 +726,6 @@ s_open_feeds (s_tail_t *self)
 //  --------------------------------------------------------------------------
 //  Running
 
-static bool s_done (s_tail_t *self);
-
 //  Where a history request can go: the brokers' client endpoints, else the
 //  replicas' (any replica answers HISTORY from the events it applied)
 static void
@@ -710,9 +742,10 @@ s_history_endpoints (const char *path, zlistx_t *endpoints)
     gavel_config_destroy (&config);
 }
 
-//  Ask one endpoint for the last `lines` events; the reply, or NULL
+//  Ask one endpoint for `count` events from event `from` on (0: the last
+//  count); the reply, or NULL
 static gavel_msg_t *
-s_ask_history (const char *endpoint, int64_t lines)
+s_ask_history (const char *endpoint, uint64_t from, uint64_t count)
 {
     char error [256];
     zsock_t *sock = gavel_sock_new_client (endpoint, error, sizeof error);
@@ -724,7 +757,8 @@ s_ask_history (const char *endpoint, int64_t lines)
     snprintf (session, sizeof session, "zmq-tail-%d", (int) getpid ());
     gavel_msg_set_session (request, session);
     gavel_msg_set_name (request, "zmq-tail");
-    gavel_msg_set_count (request, (uint64_t) (lines < GAVEL_HISTORY_MAX? lines: GAVEL_HISTORY_MAX));
+    gavel_msg_set_seq (request, from);
+    gavel_msg_set_count (request, count < GAVEL_HISTORY_MAX? count: GAVEL_HISTORY_MAX);
     gavel_msg_t *reply = NULL;
     zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLOUT, 0 };
     if (zmq_poll (&item, 1, 500) == 1) {
@@ -746,9 +780,95 @@ s_ask_history (const char *endpoint, int64_t lines)
     return reply;
 }
 
-//  -n N: the last N events, from a HISTORY request to a broker or replica.
-//  Each goes through the same path as a live event (s_on_event), so the live
-//  events that overlap the history are not printed twice.
+//  The first endpoint of the cluster that answers
+static gavel_msg_t *
+s_history (s_tail_t *self, uint64_t from, uint64_t count)
+{
+    zlistx_t *endpoints = zlistx_new ();
+    zlistx_set_duplicator (endpoints, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
+    s_history_endpoints (self->options->cluster, endpoints);
+    gavel_msg_t *reply = NULL;
+    for (const char *endpoint = (const char *) zlistx_first (endpoints); endpoint && !reply;
+         endpoint = (const char *) zlistx_next (endpoints))
+        reply = s_ask_history (endpoint, from, count);
+    zlistx_destroy (&endpoints);
+    return reply;
+}
+
+//  A HISTORY record, "seq=Q index=I term=T stamp=S event=...", as an event
+static gavel_msg_t *
+s_history_event (const char *line)
+{
+    uint64_t seq, index, term;
+    int64_t stamp;
+    int used = 0;
+    if (sscanf (line, "seq=%" SCNu64 " index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
+                &seq, &index, &term, &stamp, &used) != 4 || used == 0)
+        return NULL;
+    gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
+    gavel_msg_set_seq (event, seq);
+    gavel_msg_set_index (event, index);
+    gavel_msg_set_term (event, term);
+    gavel_msg_set_stamp (event, stamp);
+    gavel_msg_set_from (event, 1);
+    gavel_msg_add_record (event, "%s", line + used);
+    return event;
+}
+
+//  Takes a history reply's events up to `to`; returns the last seq taken
+static uint64_t
+s_take_history (s_tail_t *self, gavel_msg_t *reply, uint64_t to)
+{
+    uint64_t last = 0;
+    for (size_t index = 0; index < gavel_msg_records (reply); index++) {
+        gavel_msg_t *event = s_history_event (gavel_msg_record (reply, index));
+        s_fields_t fields;
+        char why [GAVEL_MESSAGE_MAX + 64];
+        if (event && gavel_msg_seq (event) <= to
+        &&  s_check_event (event, &fields, why, sizeof why) == NULL) {
+            if (self->last_seq && gavel_msg_seq (event) > self->last_seq + 1)
+                s_note ("events %" PRIu64 " to %" PRIu64 " are no longer in the history: "
+                        "lost to this subscriber", self->last_seq + 1, gavel_msg_seq (event) - 1);
+            s_take (self, event, &fields, true);
+            last = gavel_msg_seq (event);
+        }
+        gavel_msg_destroy (&event);
+    }
+    return last;
+}
+
+//  Events from..to never reached us: fetch them from the history and print
+//  them in their place, or say which are lost
+static void
+s_recover (s_tail_t *self, uint64_t from, uint64_t to)
+{
+    if (!self->options->cluster) {
+        s_note ("gap: events %" PRIu64 " to %" PRIu64 " were missed (this subscriber fell "
+                "behind, or its connection dropped); --cluster FILE would fetch them", from, to);
+        return;
+    }
+    s_note ("gap: events %" PRIu64 " to %" PRIu64 " were missed (this subscriber fell "
+            "behind, or its connection dropped); fetching them from the history", from, to);
+    while (self->last_seq < to && !s_done (self)) {
+        gavel_msg_t *reply = s_history (self, self->last_seq + 1, to - self->last_seq);
+        uint64_t last = reply? s_take_history (self, reply, to): 0;
+        gavel_msg_destroy (&reply);
+        if (last == 0)
+            break;
+    }
+    if (self->last_seq < to && !s_done (self)) {
+        s_note ("events %" PRIu64 " to %" PRIu64 " could not be fetched: lost to this "
+                "subscriber", self->last_seq + 1, to);
+        self->last_seq = to;
+    }
+    else
+    if (!s_done (self))
+        s_note ("gap: events %" PRIu64 " to %" PRIu64 " fetched", from, to);
+}
+
+//  -n N: the last N events, from a HISTORY request to a broker or replica,
+//  then live ones from there on (the numbering drops those seen twice).
 static void
 s_print_history (s_tail_t *self)
 {
@@ -759,40 +879,13 @@ s_print_history (s_tail_t *self)
                 "(--cluster FILE); following live events only", self->options->lines);
         return;
     }
-    zlistx_t *endpoints = zlistx_new ();
-    zlistx_set_duplicator (endpoints, (zlistx_duplicator_fn *) strdup);
-    zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
-    s_history_endpoints (self->options->cluster, endpoints);
-    gavel_msg_t *reply = NULL;
-    for (const char *endpoint = (const char *) zlistx_first (endpoints); endpoint && !reply;
-         endpoint = (const char *) zlistx_next (endpoints))
-        reply = s_ask_history (endpoint, self->options->lines);
-    zlistx_destroy (&endpoints);
+    gavel_msg_t *reply = s_history (self, 0, (uint64_t) self->options->lines);
     if (!reply) {
         s_note ("-n %" PRId64 ": nobody answered the history request; following live events only",
                 self->options->lines);
         return;
     }
-    for (size_t index = 0; index < gavel_msg_records (reply) && !s_done (self); index++) {
-        const char *line = gavel_msg_record (reply, index);
-        uint64_t event_index, term;
-        int64_t stamp;
-        int used = 0;
-        if (sscanf (line, "index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
-                    &event_index, &term, &stamp, &used) != 3 || used == 0)
-            continue;
-        gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
-        gavel_msg_set_index (event, event_index);
-        gavel_msg_set_term (event, term);
-        gavel_msg_set_stamp (event, stamp);
-        gavel_msg_set_from (event, 1);
-        gavel_msg_add_record (event, "%s", line + used);
-        zmsg_t *frames = gavel_msg_encode (event);
-        if (s_on_event (self, frames))
-            self->printed++;
-        zmsg_destroy (&frames);
-        gavel_msg_destroy (&event);
-    }
+    s_take_history (self, reply, UINT64_MAX);
     gavel_msg_destroy (&reply);
 }
 
@@ -808,9 +901,10 @@ s_receive (s_tail_t *self, zsock_t *sub)
     zmsg_t *msg = zmsg_recv (sub);
     if (!msg)
         return zsys_interrupted? 0: -1;
-    bool printed = self->options->raw? s_on_raw (self, msg): s_on_event (self, msg);
-    if (printed)
-        self->printed++;
+    if (self->options->raw)
+        s_on_raw (self, msg);
+    else
+        s_on_event (self, msg);
     zmsg_destroy (&msg);
     return 0;
 }
@@ -849,7 +943,6 @@ s_tail_destroy (s_tail_t *self)
     for (size_t index = 0; index < self->feed_count; index++)
         s_feed_destroy (&self->feeds [index]);
     free (self->feeds);
-    gavel_seen_destroy (&self->seen);
 }
 
 
@@ -897,6 +990,7 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
         { "topic",   required_argument, NULL, 't' },
         { "count",   required_argument, NULL, 'N' },
         { "lines",   required_argument, NULL, 'n' },
+        { "hwm",     required_argument, NULL, 'H' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -925,6 +1019,10 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
                 break;
             case 'n':
                 if (s_option_int ("-n", optarg, 0, LINES_MAX, &options->lines))
+                    return -1;
+                break;
+            case 'H':
+                if (s_option_int ("--hwm", optarg, 1, INT32_MAX, &options->hwm))
                     return -1;
                 break;
             case 'h':
@@ -962,7 +1060,6 @@ main (int argc, char *argv [])
     int status = rc > 0? EXIT_SUCCESS: EXIT_USAGE;
     if (rc == 0) {
         s_tail_t tail = { .options = &options };
-        tail.seen = gavel_seen_new (SEEN_WINDOW);
         status = s_open_feeds (&tail) == 0? s_run (&tail): EXIT_USAGE;
         s_tail_destroy (&tail);
     }

@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 #   zmq-tail --cluster follows the event feed across a failover: it listens
 #   to every replica's PUB, so when the primary is killed it hears the new
-#   one. Every successful bid appears exactly once, in increasing index
+#   one. Every successful bid appears exactly once, in increasing event
 #   order, with the auction's opening and the new primary's announcement;
 #   the failed bid does not appear. A second zmq-tail with --count exits 0
 #   by itself once it has printed that many events.
@@ -102,7 +102,7 @@ for pid in "${FOLLOW_PIDS[@]}"; do
 done
 
 #   Every successful bid exactly once, nothing else bid
-sed -n "s/^{\"index\":[0-9]*,.*\"event\":\"bid\",\"auction\":$auction,\"bidder\":\"\([a-z]*\)\",\"amount\":\([0-9]*\)}\$/\1 \2/p" \
+sed -n "s/^{\"seq\":[0-9]*,.*\"event\":\"bid\",\"auction\":$auction,\"bidder\":\"\([a-z]*\)\",\"amount\":\([0-9]*\)}\$/\1 \2/p" \
     "$WORK/all.out" >"$WORK/seen.txt"
 sort "$WORK/told.txt" >"$WORK/told.sorted"
 sort "$WORK/seen.txt" >"$WORK/seen.sorted"
@@ -110,12 +110,13 @@ diff "$WORK/told.sorted" "$WORK/seen.sorted" >"$WORK/bids.diff" \
     || fail "bids told success (<) and bid events (>) differ: $(cat "$WORK/bids.diff")"
 cmp -s "$WORK/told.txt" "$WORK/seen.txt" || fail "the bid events are not in the order the bids were made"
 
-#   Every event once, in increasing index order
-sed -n 's/^{"index":\([0-9]*\),.*/\1/p' "$WORK/all.out" >"$WORK/indexes.txt"
-[ "$(wc -l <"$WORK/indexes.txt")" -eq "$(wc -l <"$WORK/all.out")" ] \
-    || fail "lines that are not events: $(grep -v '^{"index":' "$WORK/all.out" | head -3)"
-sort -n -c -u "$WORK/indexes.txt" 2>/dev/null \
-    || fail "indexes not strictly increasing: $(tr '\n' ' ' <"$WORK/indexes.txt")"
+#   Every event once, in order, numbered without a hole
+sed -n 's/^{"seq":\([0-9]*\),.*/\1/p' "$WORK/all.out" >"$WORK/seqs.txt"
+[ "$(wc -l <"$WORK/seqs.txt")" -eq "$(wc -l <"$WORK/all.out")" ] \
+    || fail "lines that are not events: $(grep -v '^{"seq":' "$WORK/all.out" | head -3)"
+awk 'NR > 1 && $1 != previous + 1 { print "after " previous ": " $1; bad = 1 } { previous = $1 }
+     END { exit bad }' "$WORK/seqs.txt" >"$WORK/holes.txt" \
+    || fail "event numbers jump or repeat: $(head -5 "$WORK/holes.txt" | tr '\n' ';')"
 
 #   The opening, and the new primary's announcement of its term
 [ "$(grep -c "\"event\":\"opened\",\"auction\":$auction,\"item\":\"lamp\",\"by\":\"seller\"," "$WORK/all.out")" -eq 1 ] \

@@ -39,6 +39,13 @@ void
 gavel_msg_t *
     gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
 
+//  A BID that apply would fail at any later state without changing anything
+//  (marked closed, below the reserve, too low): its fail reply, which the
+//  caller owns. NULL when it must be applied to be answered: anything else, a
+//  retry or stale request, or the first use of a name (which claims it).
+gavel_msg_t *
+    gavel_auction_would_fail (gavel_auction_t *self, gavel_msg_t *request);
+
 //  Whether apply would answer this request from the de-duplication table (a
 //  retry, or a stale request) rather than apply it.
 bool

@@ -461,19 +461,29 @@ s_redirect_held (gavel_core_t *self, int64_t now)
 }
 
 static void
+s_append_request (gavel_core_t *self, waiting_t *waiting, int64_t now)
+{
+    gavel_msg_t *entry = gavel_msg_dup (waiting->request);
+    s_append (self, &entry, now);
+    waiting->index = gavel_entrylog_last_index (self->log);
+    zlistx_add_end (self->writes, waiting);
+}
+
+//  Writes go in the log. Reads, and bids that would fail whatever is applied
+//  before them (they change nothing), are answered from the state once it is
+//  known to be current: a quorum has acked a heartbeat sent after the request
+//  arrived (so no newer primary exists), and the state has caught up with
+//  what was committed when it arrived (and with this term's first entry).
+static void
 s_request_as_primary (gavel_core_t *self, waiting_t *waiting, int64_t now)
 {
     gavel_msg_id_t id = gavel_msg_id (waiting->request);
-    if (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID) {
-        gavel_msg_t *entry = gavel_msg_dup (waiting->request);
-        s_append (self, &entry, now);
-        waiting->index = gavel_entrylog_last_index (self->log);
-        zlistx_add_end (self->writes, waiting);
-    }
+    gavel_msg_t *fail = gavel_auction_would_fail (self->auction, waiting->request);
+    bool write = (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID) && !fail;
+    gavel_msg_destroy (&fail);
+    if (write)
+        s_append_request (self, waiting, now);
     else {
-        //  Read index: answer once a quorum has acked a heartbeat sent after
-        //  the read arrived, and the state has caught up with what was
-        //  committed when it arrived (and with this term's first entry).
         waiting->index = self->commit > self->term_start? self->commit: self->term_start;
         waiting->seq = self->hb_seq + 1;
         self->hb_wanted = true;
@@ -663,9 +673,22 @@ s_serve_reads (gavel_core_t *self, int64_t now)
         if (self->applied < waiting->index
         ||  s_seq_quorum (self, waiting->seq) < self->majority)
             break;
-        gavel_msg_t *reply = gavel_auction_query (self->auction, waiting->request, now);
-        s_reply (self, &waiting->route, reply);
-        zlistx_delete (self->reads, zlistx_cursor (self->reads));
+        zlistx_detach (self->reads, NULL);
+        if (gavel_msg_id (waiting->request) == GAVEL_MSG_BID) {
+            //  Decided now, at the state of now: still a sure fail, or (its
+            //  session moved on meanwhile) one for the log to decide
+            gavel_msg_t *reply = gavel_auction_would_fail (self->auction, waiting->request);
+            if (reply) {
+                s_reply (self, &waiting->route, reply);
+                s_waiting_free ((void **) &waiting);
+            }
+            else
+                s_append_request (self, waiting, now);
+        }
+        else {
+            s_reply (self, &waiting->route, gavel_auction_query (self->auction, waiting->request, now));
+            s_waiting_free ((void **) &waiting);
+        }
     }
 }
 

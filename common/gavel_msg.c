@@ -105,6 +105,7 @@ struct _gavel_msg_t {
     int64_t stamp;
     zlistx_t *entries;          //  of gavel_msg_t *, created on first use
     zmsg_t *payload;            //  SNAPSHOT: the state, opaque to the codec
+    unsigned shares;            //  owners besides the first (gavel_msg_share)
 };
 
 static size_t
@@ -124,9 +125,25 @@ gavel_msg_new (gavel_msg_id_t id)
     assert (self);
     (void) s_command_index (id);
     self->id = id;
-    self->records = zlist_new ();
-    assert (self->records);
-    zlist_autofree (self->records);
+    return self;
+}
+
+//  Records are made on first use: most messages carry none
+static void
+s_records_require (gavel_msg_t *self)
+{
+    if (!self->records) {
+        self->records = zlist_new ();
+        assert (self->records);
+        zlist_autofree (self->records);
+    }
+}
+
+gavel_msg_t *
+gavel_msg_share (gavel_msg_t *self)
+{
+    assert (self);
+    self->shares++;
     return self;
 }
 
@@ -136,6 +153,11 @@ gavel_msg_destroy (gavel_msg_t **self_p)
     assert (self_p);
     if (*self_p) {
         gavel_msg_t *self = *self_p;
+        if (self->shares) {
+            self->shares--;
+            *self_p = NULL;
+            return;
+        }
         zlist_destroy (&self->records);
         zlistx_destroy (&self->entries);
         zmsg_destroy (&self->payload);
@@ -151,8 +173,8 @@ gavel_msg_dup (gavel_msg_t *self)
     gavel_msg_t *copy = (gavel_msg_t *) zmalloc (sizeof (gavel_msg_t));
     assert (copy);
     *copy = *self;
-    copy->records = zlist_dup (self->records);
-    assert (copy->records);
+    copy->shares = 0;
+    copy->records = self->records? zlist_dup (self->records): NULL;
     copy->entries = self->entries? zlistx_dup (self->entries): NULL;
     copy->payload = self->payload? zmsg_dup (self->payload): NULL;
     return copy;
@@ -284,6 +306,7 @@ s_decode_field (gavel_msg_t *self, field_t field, const char *text,
             s_set_string (self->message, sizeof self->message, text);
             break;
         case F_RECORDS:
+            s_records_require (self);
             zlist_append (self->records, (void *) text);
             break;
         case F_TERM:       rc = s_parse_u64 (text, &self->term, &why); break;
@@ -523,7 +546,7 @@ gavel_msg_encode (gavel_msg_t *self)
             case F_GRANTED:    zmsg_addstr (msg, self->granted? "1": "0"); break;
             case F_STAMP:      zmsg_addstrf (msg, "%" PRId64, self->stamp); break;
             case F_RECORDS: {
-                const char *record = (const char *) zlist_first (self->records);
+                const char *record = self->records? (const char *) zlist_first (self->records): NULL;
                 for (; record; record = (const char *) zlist_next (self->records))
                     zmsg_addstr (msg, record);
                 break;
@@ -758,18 +781,21 @@ gavel_msg_add_record (gavel_msg_t *self, const char *format, ...)
     //  Records are built from fields the codec has bounded
     assert (length >= 0 && length <= GAVEL_RECORD_MAX);
     (void) length;
+    s_records_require (self);
     zlist_append (self->records, record);
 }
 
 size_t
 gavel_msg_records (gavel_msg_t *self)
 {
-    return zlist_size (self->records);
+    return self->records? zlist_size (self->records): 0;
 }
 
 const char *
 gavel_msg_record (gavel_msg_t *self, size_t index)
 {
+    if (!self->records)
+        return NULL;
     const char *record = (const char *) zlist_first (self->records);
     while (record && index--)
         record = (const char *) zlist_next (self->records);

@@ -78,6 +78,12 @@ void
 gavel_msg_t *
     gavel_msg_dup (gavel_msg_t *self);
 
+//  The same message, with one more owner: each owner destroys it once, and
+//  the last destroy frees it. For what is never changed once made (a log
+//  entry), where a copy per holder (log, LOG message, store) would only cost.
+gavel_msg_t *
+    gavel_msg_share (gavel_msg_t *self);
+
 //  Parse frames into a message. Never trusts its input: on any error returns
 //  NULL and fills error (reason word, human message, request id if known).
 //  Does not take ownership of msg.

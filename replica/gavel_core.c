@@ -732,7 +732,11 @@ s_heartbeat (gavel_core_t *self, int64_t now)
     self->hb_wanted = false;
 }
 
-//  Entries appended since the last flush: stored, then one LOG message
+//  Entries appended since the last flush: one LOG message, then stored. The
+//  backups store them while we do (with fsync always, the two waits overlap
+//  instead of adding up); we count ourselves only once our save is done,
+//  and the shell carries actions out in order, so every reply this turn
+//  makes comes after it.
 static void
 s_publish (gavel_core_t *self, int64_t now)
 {
@@ -744,18 +748,18 @@ s_publish (gavel_core_t *self, int64_t now)
     gavel_msg_t *log = s_peer_msg (self, GAVEL_MSG_LOG);
     gavel_msg_set_prev_index (log, self->published);
     gavel_msg_set_prev_term (log, gavel_entrylog_term_at (self->log, self->published));
+    gavel_msg_set_commit (log, self->commit);
+    //  Entries never change once in the log: the messages share them
     for (uint64_t index = self->published + 1; index <= last; index++) {
-        gavel_msg_t *entry = gavel_msg_dup (gavel_entrylog_at (self->log, index));
+        gavel_msg_t *entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
         gavel_msg_add_entry (save, &entry);
-        entry = gavel_msg_dup (gavel_entrylog_at (self->log, index));
+        entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
         gavel_msg_add_entry (log, &entry);
     }
+    s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, log);
     s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
     self->published = last;
-    //  Counting ourselves only after the save keeps "majority stored" true
     s_advance_commit (self, now);
-    gavel_msg_set_commit (log, self->commit);
-    s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, log);
 }
 
 static void
@@ -802,7 +806,7 @@ s_on_fetch (gavel_core_t *self, gavel_msg_t *fetch, int64_t now)
     gavel_msg_set_commit (entries, self->commit);
     gavel_msg_set_last_index (entries, last);
     for (uint64_t index = first; index <= last && index < first + self->settings.fetch_max; index++) {
-        gavel_msg_t *entry = gavel_msg_dup (gavel_entrylog_at (self->log, index));
+        gavel_msg_t *entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
         gavel_msg_add_entry (entries, &entry);
     }
     s_emit (self, GAVEL_ACTION_MESH, gavel_msg_from (fetch), NULL, entries);
@@ -903,9 +907,9 @@ s_store (gavel_core_t *self, gavel_msg_t *msg)
             save = gavel_msg_new (GAVEL_MSG_LOG);
             gavel_msg_set_prev_index (save, index - 1);
         }
-        gavel_msg_t *copy = gavel_msg_dup (entry);
+        gavel_msg_t *copy = gavel_msg_share (entry);
         gavel_entrylog_append (self->log, &copy);
-        copy = gavel_msg_dup (entry);
+        copy = gavel_msg_share (entry);
         gavel_msg_add_entry (save, &copy);
         if (gavel_msg_stamp (entry) > self->last_stamp)
             self->last_stamp = gavel_msg_stamp (entry);

@@ -10,7 +10,7 @@ ifneq ($(CI),)
 CMAKE_OPTS += -DGAVEL_WERROR=ON
 endif
 
-.PHONY: all deps build demo test clean
+.PHONY: all deps build demo test bench clean
 
 all: build
 
@@ -32,6 +32,11 @@ test: deps
 
 demo: build
 	@bash tools/demo $(BUILD)/bin
+
+#   The standard benchmark: a release build, then bench/standard (about three
+#   minutes; BENCH_SECONDS=N sets the seconds per load run, default 10)
+bench: build
+	@bash bench/standard $(BUILD)/bin
 
 clean:
 	rm -rf $(BUILD)

@@ -427,8 +427,9 @@ gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
 
     session_t *session = s_session_require (self, gavel_msg_session (request));
     uint64_t request_id = gavel_msg_request_id (request);
+    //  Replies never change once made: the table and the caller share one
     if (session->reply && request_id == session->request_id)
-        return gavel_msg_dup (session->reply);
+        return gavel_msg_share (session->reply);
     if (request_id < session->request_id)
         return s_stale (request_id, session);
 
@@ -438,7 +439,7 @@ gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
     else
         reply = command == GAVEL_MSG_OPEN? s_open (self, request, now): s_bid (self, request, now);
     gavel_msg_destroy (&session->reply);
-    session->reply = gavel_msg_dup (reply);
+    session->reply = gavel_msg_share (reply);
     session->request_id = request_id;
     return reply;
 }
@@ -1080,7 +1081,6 @@ s_test_sessions (bool verbose)
     //  The retry gives an identical reply, even at another time, and the
     //  auction did not count the bid twice
     gavel_msg_t *again = gavel_auction_apply (house, request, T0 + 2000);
-    assert (again != first);
     assert (s_test_same_reply (first, again));
     assert (streq (gavel_msg_record (again, 0), "auction=1 amount=100 closes_in=59000"));
     gavel_msg_destroy (&again);

@@ -611,7 +611,7 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
     waiting_t *waiting = (waiting_t *) zlistx_first (self->writes);
     while (waiting && waiting->index <= self->applied) {
         if (waiting->index == self->applied && reply)
-            s_reply (self, &waiting->route, gavel_msg_dup (reply));
+            s_reply (self, &waiting->route, gavel_msg_share (reply));
         zlistx_delete (self->writes, zlistx_cursor (self->writes));
         waiting = (waiting_t *) zlistx_first (self->writes);
     }

@@ -501,60 +501,107 @@ gavel_msg_decode (zmsg_t *msg, gavel_msg_error_t *error)
 //  -------------------------------------------------------------------------
 //  Encode
 
+//  Where encoded frames go: a zmsg being built, or straight to a socket.
+//  Sending holds one frame back, so the last one goes without SNDMORE, and
+//  stops at the first refusal: the rest would start another message. Small
+//  frames go in libzmq's own message (no allocation): czmq's frame and
+//  list objects cost a third of a primary's loop in the profile.
+typedef struct {
+    zmsg_t *msg;
+    void *socket;
+    zmq_msg_t pending;
+    bool held;
+    int rc;
+} sink_t;
+
 static void
-s_encode_u64 (zmsg_t *msg, uint64_t value)
+s_put (sink_t *sink, const void *data, size_t size)
 {
-    zmsg_addstrf (msg, "%" PRIu64, value);
+    if (sink->msg) {
+        zmsg_addmem (sink->msg, data, size);
+        return;
+    }
+    if (sink->rc)
+        return;
+    if (sink->held && zmq_msg_send (&sink->pending, sink->socket, ZMQ_SNDMORE) == -1) {
+        zmq_msg_close (&sink->pending);
+        sink->held = false;
+        sink->rc = -1;
+        return;
+    }
+    int rc = zmq_msg_init_size (&sink->pending, size);
+    assert (rc == 0);
+    if (size)
+        memcpy (zmq_msg_data (&sink->pending), data, size);
+    sink->held = true;
 }
 
-zmsg_t *
-gavel_msg_encode (gavel_msg_t *self)
+static void
+s_put_str (sink_t *sink, const char *text)
+{
+    s_put (sink, text, strlen (text));
+}
+
+static void
+s_put_u64 (sink_t *sink, uint64_t value)
+{
+    char text [24];
+    s_put (sink, text, (size_t) snprintf (text, sizeof text, "%" PRIu64, value));
+}
+
+static void
+s_put_i64 (sink_t *sink, int64_t value)
+{
+    char text [24];
+    s_put (sink, text, (size_t) snprintf (text, sizeof text, "%" PRId64, value));
+}
+
+static void
+s_encode_to (gavel_msg_t *self, sink_t *sink)
 {
     assert (self);
     assert (self->id != GAVEL_MSG_NOOP && self->id != GAVEL_MSG_CLOSE);
-    zmsg_t *msg = zmsg_new ();
-    assert (msg);
     size_t row = s_command_index (self->id);
     if (s_commands [row].topic)
-        zmsg_addstr (msg, s_commands [row].topic);
-    zmsg_addstr (msg, GAVEL_PROTOCOL_TAG);
-    zmsg_addstr (msg, s_commands [row].word);
+        s_put_str (sink, s_commands [row].topic);
+    s_put_str (sink, GAVEL_PROTOCOL_TAG);
+    s_put_str (sink, s_commands [row].word);
     for (const field_t *field = s_commands [row].fields; *field != F_END; field++) {
         switch (*field) {
-            case F_REQUEST_ID: s_encode_u64 (msg, self->request_id); break;
-            case F_SESSION:    zmsg_addstr (msg, self->session); break;
-            case F_NAME:       zmsg_addstr (msg, self->name); break;
-            case F_KEY:        zmsg_addstr (msg, self->key); break;
-            case F_ITEM:       zmsg_addstr (msg, self->item); break;
-            case F_DURATION:   zmsg_addstrf (msg, "%" PRId64, self->duration); break;
-            case F_RESERVE:    zmsg_addstrf (msg, "%" PRId64, self->reserve); break;
-            case F_AUCTION:    s_encode_u64 (msg, self->auction); break;
-            case F_AMOUNT:     zmsg_addstrf (msg, "%" PRId64, self->amount); break;
-            case F_OUTCOME:    zmsg_addstr (msg, gavel_outcome_word (self->outcome)); break;
-            case F_REASON:     zmsg_addstr (msg, self->reason); break;
-            case F_MESSAGE:    zmsg_addstr (msg, self->message); break;
-            case F_TERM:       s_encode_u64 (msg, self->term); break;
-            case F_FROM:       s_encode_u64 (msg, self->from); break;
-            case F_INDEX:      s_encode_u64 (msg, self->index); break;
-            case F_PREV_INDEX: s_encode_u64 (msg, self->prev_index); break;
-            case F_PREV_TERM:  s_encode_u64 (msg, self->prev_term); break;
-            case F_COMMIT:     s_encode_u64 (msg, self->commit); break;
-            case F_LAST_INDEX: s_encode_u64 (msg, self->last_index); break;
-            case F_LAST_TERM:  s_encode_u64 (msg, self->last_term); break;
-            case F_SEQ:        s_encode_u64 (msg, self->seq); break;
-            case F_COUNT:      s_encode_u64 (msg, self->count); break;
-            case F_GRANTED:    zmsg_addstr (msg, self->granted? "1": "0"); break;
-            case F_STAMP:      zmsg_addstrf (msg, "%" PRId64, self->stamp); break;
+            case F_REQUEST_ID: s_put_u64 (sink, self->request_id); break;
+            case F_SESSION:    s_put_str (sink, self->session); break;
+            case F_NAME:       s_put_str (sink, self->name); break;
+            case F_KEY:        s_put_str (sink, self->key); break;
+            case F_ITEM:       s_put_str (sink, self->item); break;
+            case F_DURATION:   s_put_i64 (sink, self->duration); break;
+            case F_RESERVE:    s_put_i64 (sink, self->reserve); break;
+            case F_AUCTION:    s_put_u64 (sink, self->auction); break;
+            case F_AMOUNT:     s_put_i64 (sink, self->amount); break;
+            case F_OUTCOME:    s_put_str (sink, gavel_outcome_word (self->outcome)); break;
+            case F_REASON:     s_put_str (sink, self->reason); break;
+            case F_MESSAGE:    s_put_str (sink, self->message); break;
+            case F_TERM:       s_put_u64 (sink, self->term); break;
+            case F_FROM:       s_put_u64 (sink, self->from); break;
+            case F_INDEX:      s_put_u64 (sink, self->index); break;
+            case F_PREV_INDEX: s_put_u64 (sink, self->prev_index); break;
+            case F_PREV_TERM:  s_put_u64 (sink, self->prev_term); break;
+            case F_COMMIT:     s_put_u64 (sink, self->commit); break;
+            case F_LAST_INDEX: s_put_u64 (sink, self->last_index); break;
+            case F_LAST_TERM:  s_put_u64 (sink, self->last_term); break;
+            case F_SEQ:        s_put_u64 (sink, self->seq); break;
+            case F_COUNT:      s_put_u64 (sink, self->count); break;
+            case F_GRANTED:    s_put_str (sink, self->granted? "1": "0"); break;
+            case F_STAMP:      s_put_i64 (sink, self->stamp); break;
             case F_RECORDS: {
                 const char *record = self->records? (const char *) zlist_first (self->records): NULL;
                 for (; record; record = (const char *) zlist_next (self->records))
-                    zmsg_addstr (msg, record);
+                    s_put_str (sink, record);
                 break;
             }
             case F_PAYLOAD: {
                 zframe_t *frame = self->payload? zmsg_first (self->payload): NULL;
                 for (; frame; frame = zmsg_next (self->payload))
-                    zmsg_addmem (msg, zframe_data (frame), zframe_size (frame));
+                    s_put (sink, zframe_data (frame), zframe_size (frame));
                 break;
             }
             case F_ENTRIES: {
@@ -562,7 +609,7 @@ gavel_msg_encode (gavel_msg_t *self)
                 for (gavel_msg_t *entry = gavel_msg_first_entry (self); entry;
                      entry = gavel_msg_next_entry (self)) {
                     size_t length = gavel_msg_encode_entry (entry, line, sizeof line);
-                    zmsg_addmem (msg, line, length);
+                    s_put (sink, line, length);
                 }
                 break;
             }
@@ -570,7 +617,30 @@ gavel_msg_encode (gavel_msg_t *self)
                 break;
         }
     }
-    return msg;
+}
+
+zmsg_t *
+gavel_msg_encode (gavel_msg_t *self)
+{
+    sink_t sink = { .msg = zmsg_new () };
+    assert (sink.msg);
+    s_encode_to (self, &sink);
+    return sink.msg;
+}
+
+int
+gavel_msg_send (gavel_msg_t *self, zmsg_t *route, void *socket)
+{
+    assert (socket);
+    sink_t sink = { .socket = socket };
+    for (zframe_t *frame = route? zmsg_first (route): NULL; frame; frame = zmsg_next (route))
+        s_put (&sink, zframe_data (frame), zframe_size (frame));
+    s_encode_to (self, &sink);
+    if (sink.held && sink.rc == 0 && zmq_msg_send (&sink.pending, socket, 0) == -1) {
+        zmq_msg_close (&sink.pending);
+        sink.rc = -1;
+    }
+    return sink.rc;
 }
 
 //  -------------------------------------------------------------------------
@@ -1111,5 +1181,36 @@ gavel_msg_test (bool verbose)
     assert (gavel_msg_outcome (msg) == GAVEL_EXCEPTION);
     assert (streq (gavel_msg_reason (msg), "malformed"));
     gavel_msg_destroy (&msg);
+
+    //  Sent straight to a socket, after routing frames: the same frames as
+    //  encode gives, the routing first
+    zsock_t *out = zsock_new_pair ("@inproc://gavel-msg-test");
+    zsock_t *in = zsock_new_pair (">inproc://gavel-msg-test");
+    assert (out && in);
+    msg = gavel_msg_new_reply (9, GAVEL_FAIL, "too-low", "bid %d is too low", 5);
+    gavel_msg_add_record (msg, "auction=1 highest=%d bidder=%s", 7, "ann");
+    zmsg_t *route = zmsg_new ();
+    zmsg_addstr (route, "peer-id");
+    zmsg_addmem (route, "", 0);
+    assert (gavel_msg_send (msg, route, zsock_resolve (out)) == 0);
+    frames = zmsg_recv (in);
+    assert (frames && zmsg_size (frames) == 9);
+    char *first = zmsg_popstr (frames);
+    assert (first && streq (first, "peer-id"));
+    zstr_free (&first);
+    zframe_t *empty = zmsg_pop (frames);
+    assert (zframe_size (empty) == 0);
+    zframe_destroy (&empty);
+    zmsg_t *expected = gavel_msg_encode (msg);
+    assert (zmsg_size (expected) == zmsg_size (frames));
+    for (zframe_t *a = zmsg_first (expected), *b = zmsg_first (frames); a;
+         a = zmsg_next (expected), b = zmsg_next (frames))
+        assert (zframe_eq (a, b));
+    zmsg_destroy (&expected);
+    zmsg_destroy (&frames);
+    zmsg_destroy (&route);
+    gavel_msg_destroy (&msg);
+    zsock_destroy (&in);
+    zsock_destroy (&out);
     printf ("OK\n");
 }

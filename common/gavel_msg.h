@@ -94,6 +94,12 @@ gavel_msg_t *
 zmsg_t *
     gavel_msg_encode (gavel_msg_t *self);
 
+//  Send the message on socket (a libzmq socket: zsock_resolve), after the
+//  routing frames of route when not NULL, without building a zmsg. Never
+//  waits: 0 sent, -1 when the socket would not take it (nothing went).
+int
+    gavel_msg_send (gavel_msg_t *self, zmsg_t *route, void *socket);
+
 //  Build an exception reply for a request that could not be decoded.
 gavel_msg_t *
     gavel_msg_new_error_reply (const gavel_msg_error_t *error);

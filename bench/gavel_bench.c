@@ -29,7 +29,9 @@
 #include <limits.h>
 #include <signal.h>
 #include <sodium.h>
+#include <sys/epoll.h>
 #include <sys/resource.h>
+#include <sys/stat.h>
 #include <sys/syscall.h>
 #include <sys/wait.h>
 #include <unistd.h>
@@ -161,7 +163,12 @@ typedef struct {
     int64_t timeout;            //  ms per attempt
     bool json;
     bool verbose;
+    bool insecure;              //  no CURVE
+    const char *plot;           //  --plot FILE: an SVG drawn by gnuplot
 } options_t;
+
+//  --insecure, for s_config_load, which both modes use
+static bool s_insecure = false;
 
 static void
 s_usage (FILE *stream)
@@ -169,7 +176,9 @@ s_usage (FILE *stream)
     fprintf (stream,
         "Usage: gavel-bench --cluster FILE [--clients K] [--seconds S] [--warmup S]\n"
         "                   [--auctions one|per-client] [--timeout MS] [--json]\n"
+        "                   [--plot FILE]\n"
         "       gavel-bench --failover N --dir DIR [--replicas R] [--timeout MS] [--json]\n"
+        "                   [--plot FILE]\n"
         "\n"
         "Load mode: K closed-loop bidders (one thread, each its own session, name\n"
         "and sockets) bid strictly increasing amounts as fast as answers come, for\n"
@@ -189,6 +198,9 @@ s_usage (FILE *stream)
         "  --timeout MS          wait per attempt before the same request goes to\n"
         "                        the next replica (default %d)\n"
         "  --json                print one JSON object on one line instead\n"
+        "  --plot FILE           also draw the latency histogram of the measured\n"
+        "                        window as an SVG in FILE, with p50, p99 and p99.9\n"
+        "                        marked (needs gnuplot: apt-get install gnuplot-nox)\n"
         "\n"
         "Failover mode: times N failovers of a local cluster. Uses the cluster in\n"
         "DIR, or starts one there with 'gavel-local up R --dir DIR' when DIR has\n"
@@ -204,8 +216,13 @@ s_usage (FILE *stream)
         "  --replicas R          replicas to start: 3, 5 or 7 (default 3)\n"
         "  --timeout MS          wait per attempt (default %d)\n"
         "  --json                print one JSON object on one line instead\n"
+        "  --plot FILE           also draw the failover timeline as an SVG in FILE:\n"
+        "                        each trial's gap, and the median (needs gnuplot)\n"
         "\n"
         "  --verbose             trace time-outs and redirects on stderr\n"
+        "  --insecure            CURVE off, for a cluster that runs without it (and\n"
+        "                        failover mode starts one so); by default each\n"
+        "                        bidder has a key pair of its own, made in memory\n"
         "  --help                this text\n"
         "\n"
         "gavel-local must be in the same directory as gavel-bench.\n"
@@ -256,6 +273,7 @@ static const value_option_t s_value_options [] = {
     { "--cluster", MODE_LOAD }, { "--clients", MODE_LOAD }, { "--seconds", MODE_LOAD },
     { "--warmup", MODE_LOAD }, { "--auctions", MODE_LOAD }, { "--failover", MODE_FAILOVER },
     { "--dir", MODE_FAILOVER }, { "--replicas", MODE_FAILOVER }, { "--timeout", MODE_BOTH },
+    { "--plot", MODE_BOTH },
 };
 #define VALUE_OPTIONS (sizeof s_value_options / sizeof s_value_options [0])
 
@@ -266,6 +284,38 @@ s_value_option (const char *arg)
         if (streq (s_value_options [index].name, arg))
             return (int) index;
     return -1;
+}
+
+//  --plot FILE, checked before anything is measured: a name gnuplot can
+//  take, in a directory that exists and that we may write in (the plot
+//  goes to FILE.tmp there first, then is renamed). 0 or EXIT_USAGE.
+static int
+s_plot_check (const char *file)
+{
+    if (!*file)
+        return s_usage_error ("--plot needs a file name");
+    if (strchr (file, '\n'))
+        return s_usage_error ("--plot: the file name has a newline in it");
+    if (strlen (file) + sizeof ".tmp" > PATH_MAX)
+        return s_usage_error ("--plot %s: the path is too long", file);
+    char dir [PATH_MAX];
+    snprintf (dir, sizeof dir, "%s", file);
+    char *slash = strrchr (dir, '/');
+    if (!slash)
+        snprintf (dir, sizeof dir, ".");
+    else
+    if (slash == dir)
+        dir [1] = '\0';         //  "/x.svg": the root
+    else
+        *slash = '\0';
+    struct stat info;
+    if (stat (dir, &info) || !S_ISDIR (info.st_mode))
+        return s_usage_error ("--plot %s: no directory %s", file, dir);
+    if (access (dir, W_OK | X_OK))
+        return s_usage_error ("--plot %s: cannot write in %s: %s", file, dir, strerror (errno));
+    if (stat (file, &info) == 0 && S_ISDIR (info.st_mode))
+        return s_usage_error ("--plot %s: is a directory", file);
+    return 0;
 }
 
 //  One option's value, checked. Returns 0 or EXIT_USAGE.
@@ -279,6 +329,11 @@ s_parse_value (options_t *options, const char *arg, const char *value)
     else
     if (streq (arg, "--dir"))
         options->dir = value;
+    else
+    if (streq (arg, "--plot")) {
+        rc = s_plot_check (value);
+        options->plot = value;
+    }
     else
     if (streq (arg, "--auctions")) {
         if (!streq (value, "one") && !streq (value, "per-client"))
@@ -357,6 +412,10 @@ s_parse_options (options_t *options, int argc, char *argv [])
         }
         if (streq (arg, "--verbose")) {
             options->verbose = true;
+            continue;
+        }
+        if (streq (arg, "--insecure")) {
+            options->insecure = true;
             continue;
         }
         int option = s_value_option (arg);
@@ -817,6 +876,7 @@ struct _client_t {
     size_t index;
     char session [SESSION_BYTES * 2 + 1];
     char name [GAVEL_NAME_MAX + 1];
+    zcert_t *cert;              //  its own CURVE key pair; NULL without CURVE
     uint64_t last_id;
     //  One DEALER per replica, made on first use and kept: a late answer
     //  to the outstanding request from a replica we gave up on is as good
@@ -862,6 +922,15 @@ struct _engine_t {
     uint64_t timeouts;          //  hops that got no answer in time
     uint64_t redirects;
     uint64_t no_quorum;
+    //  Load mode waits with epoll on the sockets' ZMQ_FDs and looks only at
+    //  those that signalled: polling all K x R sockets each turn costs two
+    //  syscalls a socket, most of them idle (a fifth of all the CPU a bid
+    //  took, in the profile)
+    int epoll;
+    //  Sockets sent on since their last check: a send can take their
+    //  ZMQ_FD signal with it, so they are checked without waiting for one
+    uint64_t *dirty;
+    size_t dirty_count;
     //  One turn's poll set: client sockets, then the caller's extras
     zmq_pollitem_t *items;
     client_t **item_client;
@@ -921,6 +990,10 @@ s_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const char 
     self->started = zclock_usecs ();
     self->clients = (client_t *) zmalloc (count * sizeof (client_t));
     assert (self->clients);
+    self->epoll = epoll_create1 (EPOLL_CLOEXEC);
+    assert (self->epoll >= 0);
+    self->dirty = (uint64_t *) zmalloc (count * GAVEL_REPLICAS_MAX * sizeof (uint64_t));
+    assert (self->dirty);
     //  Names are registered for good: a tag per run keeps runs apart
     char tag [5];
     s_random_hex (tag, 2);
@@ -929,6 +1002,7 @@ s_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const char 
         client->engine = self;
         client->index = index;
         s_random_hex (client->session, SESSION_BYTES);
+        client->cert = gavel_sock_curve_on ()? zcert_new (): NULL;
         if (count == 1)
             snprintf (client->name, sizeof client->name, "%s-%s", prefix, tag);
         else
@@ -948,13 +1022,23 @@ s_engine_destroy (engine_t **self_p)
         for (size_t replica = 0; replica < GAVEL_REPLICAS_MAX; replica++)
             zsock_destroy (&client->socks [replica]);
         gavel_msg_destroy (&client->request);
+        zcert_destroy (&client->cert);
     }
     free (self->clients);
+    close (self->epoll);
+    free (self->dirty);
     free (self->items);
     free (self->item_client);
     free (self->item_replica);
     free (self);
     *self_p = NULL;
+}
+
+//  A socket's key in the epoll set and the dirty list
+static uint64_t
+s_sock_key (client_t *client, size_t replica)
+{
+    return (uint64_t) client->index * GAVEL_REPLICAS_MAX + replica;
 }
 
 static void
@@ -963,6 +1047,9 @@ s_client_transmit (client_t *self)
     zmsg_t *msg = gavel_msg_encode (self->request);
     self->unsent = zmsg_send (&msg, self->socks [self->target]) != 0;
     zmsg_destroy (&msg);        //  left to us when the send failed
+    engine_t *engine = self->engine;
+    engine->dirty [engine->dirty_count++ % (engine->count * GAVEL_REPLICAS_MAX)]
+        = s_sock_key (self, self->target);
 }
 
 //  Send the outstanding request to replica, with a fresh deadline. A socket
@@ -979,13 +1066,17 @@ s_client_hop (client_t *self, size_t replica)
     if (!self->socks [replica]) {
         char error [256];
         const char *endpoint = gavel_config_replica (engine->config, replica)->client;
-        self->socks [replica] = gavel_sock_new_client (endpoint, error, sizeof error);
+        self->socks [replica] = gavel_sock_new_keyed (ZMQ_DEALER, endpoint, false, NULL,
+                                                      self->cert, error, sizeof error);
         if (!self->socks [replica]) {
             s_trace (engine, self, "%s", error);
             self->parked = true;
             return;
         }
         zsock_set_rcvtimeo (self->socks [replica], 0);
+        struct epoll_event event = { .events = EPOLLIN, .data.u64 = s_sock_key (self, replica) };
+        int rc = epoll_ctl (engine->epoll, EPOLL_CTL_ADD, zsock_fd (self->socks [replica]), &event);
+        assert (rc == 0);
     }
     s_client_transmit (self);
 }
@@ -1182,12 +1273,72 @@ s_engine_items (engine_t *self, int64_t *wake_at)
     return count;
 }
 
+//  Everything one socket has for us now: its answers, and the send it was
+//  waiting for. ZMQ_EVENTS is what re-arms its ZMQ_FD.
+static void
+s_engine_service (engine_t *self, uint64_t key)
+{
+    client_t *client = &self->clients [key / GAVEL_REPLICAS_MAX];
+    size_t replica = key % GAVEL_REPLICAS_MAX;
+    for (int round = 0; round < 16 && client->socks [replica]; round++) {
+        int events = zsock_events (client->socks [replica]);
+        bool send = (events & ZMQ_POLLOUT) && client->request && client->unsent
+                 && client->target == replica;
+        if (!send && !(events & ZMQ_POLLIN))
+            break;
+        if (send)
+            s_client_transmit (client);
+        if (events & ZMQ_POLLIN)
+            s_client_receive (client, replica);
+    }
+}
+
+//  The load mode's turn: epoll on the sockets that may have something,
+//  then those sent on since their last look, then deadlines
+static void
+s_engine_turn_epoll (engine_t *self, int64_t wake_at)
+{
+    int64_t now = zclock_usecs ();
+    for (size_t index = 0; index < self->count; index++) {
+        client_t *client = &self->clients [index];
+        if (client->request && client->deadline < wake_at)
+            wake_at = client->deadline;
+    }
+    int wait = self->dirty_count? 0: wake_at <= now? 0: (int) ((wake_at - now + 999) / 1000);
+    if (wait > WAKE_MAX)
+        wait = WAKE_MAX;
+    struct epoll_event events [256];
+    int ready = epoll_wait (self->epoll, events, 256, wait);
+    for (int index = 0; index < ready; index++)
+        s_engine_service (self, events [index].data.u64);
+    //  Servicing sends more; each pass looks at what the last one sent on
+    size_t capacity = self->count * GAVEL_REPLICAS_MAX;
+    for (int pass = 0; pass < 4 && self->dirty_count; pass++) {
+        size_t count = self->dirty_count < capacity? self->dirty_count: capacity;
+        uint64_t *keys = (uint64_t *) malloc (count * sizeof (uint64_t));
+        assert (keys);
+        memcpy (keys, self->dirty, count * sizeof (uint64_t));
+        self->dirty_count = 0;
+        for (size_t index = 0; index < count; index++)
+            s_engine_service (self, keys [index]);
+        free (keys);
+    }
+    now = zclock_usecs ();
+    for (size_t index = 0; index < self->count; index++)
+        s_client_expire (&self->clients [index], now);
+}
+
 //  One turn: wait until a socket (a bidder's or one of extras) is ready, a
 //  bidder's deadline passes, or wake_at (us); handle the bidders. The
 //  caller handles its extras from their revents.
 static void
 s_engine_turn (engine_t *self, zmq_pollitem_t *extras, size_t extra_count, int64_t wake_at)
 {
+    if (extra_count == 0) {
+        s_engine_turn_epoll (self, wake_at);
+        return;
+    }
+    self->dirty_count = 0;      //  zmq_poll looks at every socket anyway
     s_engine_reserve (self, self->count * self->replicas + extra_count);
     size_t client_items = s_engine_items (self, &wake_at);
     if (extra_count)
@@ -1281,6 +1432,9 @@ s_config_load (const char *path)
     gavel_config_t *config = gavel_config_load (path, error, sizeof error);
     if (!config)
         fprintf (stderr, "gavel-bench: %s\n", error);
+    else
+    if (gavel_sock_curve_setup ("gavel-bench", config, s_insecure, NULL, false))
+        gavel_config_destroy (&config);
     return config;
 }
 
@@ -1594,6 +1748,301 @@ s_load_text (load_t *self, load_figures_t *figures)
     printf (" at the end)\n");
 }
 
+//  -------------------------------------------------------------------------
+//  --plot FILE: a gnuplot script with the data inline (datablocks), fed to
+//  gnuplot on its stdin; gnuplot writes FILE.tmp, renamed to FILE once it
+//  has succeeded, so a failed plot leaves no half file. gnuplot is
+//  optional: without it we say so and the measurement stands.
+
+#define PLOT_TIMEOUT    30000   //  ms for gnuplot to draw
+
+//  gnuplot on PATH, into path (PATH_MAX); false when there is none.
+static bool
+s_plot_find_gnuplot (char *path)
+{
+    const char *search = getenv ("PATH");
+    if (!search || !*search)
+        search = "/usr/local/bin:/usr/bin:/bin";
+    while (true) {
+        const char *end = strchr (search, ':');
+        size_t length = end? (size_t) (end - search): strlen (search);
+        //  An empty entry is the current directory
+        if (snprintf (path, PATH_MAX, "%.*s/gnuplot", length? (int) length: 1,
+                      length? search: ".") < PATH_MAX) {
+            struct stat info;
+            if (stat (path, &info) == 0 && S_ISREG (info.st_mode) && access (path, X_OK) == 0)
+                return true;
+        }
+        if (!end)
+            return false;
+        search = end + 1;
+    }
+}
+
+//  text as a gnuplot single-quoted string: '' stands for '.
+static void
+s_plot_quote (FILE *script, const char *text)
+{
+    fputc ('\'', script);
+    for (; *text; text++)
+        if (*text == '\'')
+            fputs ("''", script);
+        else
+            fputc (*text, script);
+    fputc ('\'', script);
+}
+
+//  The script's start: the terminal and the output, FILE.tmp.
+static void
+s_plot_header (FILE *script, const char *tmp)
+{
+    fprintf (script, "set terminal svg size 900,500 dynamic noenhanced font 'sans,12'\n"
+                     "set output ");
+    s_plot_quote (script, tmp);
+    fprintf (script, "\nset grid\n");
+}
+
+//  In the child between fork and exec: only async-signal-safe calls.
+static void __attribute__ ((noreturn))
+s_plot_exec (const char *gnuplot, int in_fd)
+{
+    dup2 (in_fd, STDIN_FILENO);
+    dup2 (STDERR_FILENO, STDOUT_FILENO);    //  keep our stdout ours (--json)
+    if (close_range (3, ~0U, 0))
+        for (int fd = 3; fd < 1024; fd++)
+            close (fd);
+    //  -d: no ~/.gnuplot, the same plot for everyone
+    char *const argv [] = { (char *) "gnuplot", (char *) "-d", NULL };
+    execvp (gnuplot, argv);
+    const char *message = "gavel-bench: cannot exec gnuplot\n";
+    ssize_t ignored = write (STDERR_FILENO, message, strlen (message));
+    (void) ignored;
+    _exit (127);
+}
+
+//  Write the script to gnuplot's stdin, giving up at deadline (us); false
+//  when gnuplot stopped reading.
+static bool
+s_plot_feed (int fd, const char *text, size_t size, int64_t deadline)
+{
+    while (size) {
+        int64_t now = zclock_usecs ();
+        if (now >= deadline)
+            return false;
+        zmq_pollitem_t item = { NULL, fd, ZMQ_POLLOUT, 0 };
+        if (zmq_poll (&item, 1, (long) ((deadline - now + 999) / 1000)) <= 0)
+            continue;
+        ssize_t written = write (fd, text, size);
+        if (written < 0 && errno != EAGAIN && errno != EINTR)
+            return false;
+        if (written > 0) {
+            text += written;
+            size -= (size_t) written;
+        }
+    }
+    return true;
+}
+
+//  Wait for gnuplot until deadline (us), then kill it. Its status, or -1.
+static int
+s_plot_wait (pid_t pid, int64_t deadline)
+{
+    int status;
+    while (true) {
+        pid_t reaped = waitpid (pid, &status, WNOHANG);
+        if (reaped == pid)
+            return status;
+        if (reaped == -1 && errno != EINTR)
+            return -1;
+        if (zclock_usecs () >= deadline) {
+            fprintf (stderr, "gavel-bench: gnuplot still running after %d s: killed\n",
+                     PLOT_TIMEOUT / 1000);
+            kill (pid, SIGKILL);
+            while (waitpid (pid, &status, 0) == -1 && errno == EINTR)
+                ;
+            return -1;
+        }
+        zclock_sleep (10);
+    }
+}
+
+//  Run gnuplot on script, which draws into tmp; rename tmp to file when it
+//  succeeded, else remove it. The outcome is one line on stderr.
+static void
+s_plot_run (const char *gnuplot, const char *script, size_t size,
+            const char *tmp, const char *file, bool quiet)
+{
+    int fds [2];
+    if (pipe2 (fds, O_CLOEXEC)) {
+        fprintf (stderr, "gavel-bench: --plot: pipe: %s; no plot written\n", strerror (errno));
+        return;
+    }
+    fflush (stdout);
+    fflush (stderr);
+    pid_t pid = fork ();
+    if (pid == 0)
+        s_plot_exec (gnuplot, fds [0]);
+    int fork_errno = errno;
+    close (fds [0]);
+    if (pid == -1) {
+        close (fds [1]);
+        fprintf (stderr, "gavel-bench: --plot: fork: %s; no plot written\n", strerror (fork_errno));
+        return;
+    }
+    //  gnuplot may stop reading (an error): a write must fail, not kill us
+    struct sigaction ignore = { .sa_handler = SIG_IGN }, previous;
+    sigemptyset (&ignore.sa_mask);
+    sigaction (SIGPIPE, &ignore, &previous);
+    fcntl (fds [1], F_SETFL, O_NONBLOCK);
+    int64_t deadline = zclock_usecs () + (int64_t) PLOT_TIMEOUT * 1000;
+    s_plot_feed (fds [1], script, size, deadline);
+    close (fds [1]);            //  end of script: gnuplot exits
+    int status = s_plot_wait (pid, deadline);
+    sigaction (SIGPIPE, &previous, NULL);
+
+    struct stat info;
+    if (status != -1 && WIFEXITED (status) && WEXITSTATUS (status) == 0
+    &&  stat (tmp, &info) == 0 && info.st_size > 0) {
+        if (rename (tmp, file) == 0) {
+            if (!quiet)
+                fprintf (stderr, "gavel-bench: plot written to %s\n", file);
+            return;
+        }
+        fprintf (stderr, "gavel-bench: --plot: rename %s: %s; no plot written\n",
+                 tmp, strerror (errno));
+    }
+    else
+    if (status == -1)
+        fprintf (stderr, "gavel-bench: gnuplot did not finish; no plot written\n");
+    else
+    if (WIFSIGNALED (status))
+        fprintf (stderr, "gavel-bench: gnuplot killed by signal %d; no plot written\n",
+                 WTERMSIG (status));
+    else
+    if (WEXITSTATUS (status))
+        fprintf (stderr, "gavel-bench: gnuplot failed (exit status %d); no plot written\n",
+                 WEXITSTATUS (status));
+    else
+        fprintf (stderr, "gavel-bench: gnuplot wrote nothing to %s; no plot written\n", tmp);
+    unlink (tmp);
+}
+
+//  The script is written by draw into memory, then run. Nothing happens
+//  without --plot; without gnuplot, one line says so.
+typedef void (plot_fn) (FILE *script, void *arg);
+
+static void
+s_plot (const options_t *options, plot_fn *draw, void *arg)
+{
+    if (!options->plot)
+        return;
+    char gnuplot [PATH_MAX];
+    if (!s_plot_find_gnuplot (gnuplot)) {
+        fprintf (stderr, "gavel-bench: --plot needs gnuplot (Debian: apt-get install "
+                 "gnuplot-nox); no plot written\n");
+        return;
+    }
+    char tmp [PATH_MAX];
+    snprintf (tmp, sizeof tmp, "%s.tmp", options->plot);    //  fits: s_plot_check
+    char *script = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream (&script, &size);
+    if (!stream) {
+        fprintf (stderr, "gavel-bench: --plot: %s; no plot written\n", strerror (errno));
+        return;
+    }
+    s_plot_header (stream, tmp);
+    draw (stream, arg);
+    fprintf (stream, "unset output\n");
+    if (fclose (stream) == 0)
+        s_plot_run (gnuplot, script, size, tmp, options->plot, options->json);
+    else
+        fprintf (stderr, "gavel-bench: --plot: %s; no plot written\n", strerror (errno));
+    free (script);
+}
+
+//  The percentiles marked on the histogram
+static const struct {
+    const char *name;
+    double percentile;
+    const char *colour;
+} s_plot_marks [] = {
+    { "p50", 50, "#1a7f37" }, { "p99", 99, "#bf8700" }, { "p99.9", 99.9, "#cf222e" }
+};
+#define PLOT_MARKS (sizeof s_plot_marks / sizeof s_plot_marks [0])
+
+typedef struct {
+    load_t *load;
+    load_figures_t *figures;
+} load_plot_t;
+
+//  The latency histogram of the measured window: one box per non-empty
+//  bucket, from its lowest value to its highest + 1 us, on a log scale.
+static void
+s_load_plot_draw (FILE *script, void *arg)
+{
+    load_t *self = ((load_plot_t *) arg)->load;
+    load_figures_t *figures = ((load_plot_t *) arg)->figures;
+    const options_t *options = self->options;
+    histogram_t *latency = &self->latency;
+    double seconds = figures->seconds > 0? figures->seconds: 1;
+    uint64_t decided = self->success + self->fail;
+    fprintf (script, "$latency << EOD\n");
+    for (size_t index = 0; index < HIST_BUCKETS; index++) {
+        if (!latency->counts [index])
+            continue;
+        double low = index? (double) s_hist_bucket_top (index - 1) + 1: 0;
+        double high = (double) s_hist_bucket_top (index) + 1;
+        if (low <= 0)
+            low = high / 2;     //  bucket 0 (0 us and below): keep it off 0
+        fprintf (script, "%.6g %.6g %.6g %" PRIu64 "\n", (low + high) / 2000, low / 1000,
+                 high / 1000, latency->counts [index]);
+    }
+    fprintf (script, "EOD\n");
+    fprintf (script, "set title \"gavel-bench: %" PRIu64 " bidder%s, %s, %zu replicas: "
+             "%.1f committed/s, %.1f decided/s\\n%" PRIu64 " bids answered in %.1f s "
+             "measured, latency from first send to answer%s\"\n",
+             options->clients, options->clients == 1? "": "s",
+             options->shared? "one shared auction": "an auction each (per-client)",
+             figures->replicas, (double) self->success / seconds, (double) decided / seconds,
+             latency->total, figures->seconds, zsys_interrupted? " (interrupted)": "");
+    fprintf (script, "set logscale x 10\nset format x '%%g'\n"
+             "set xlabel 'latency (ms, log scale; bucket midpoints)'\n"
+             "set ylabel 'bids per bucket'\nset yrange [0:*]\n");
+    //  A dashed vertical line at each percentile, named in the key (a
+    //  line with no points: NaN)
+    double marks [PLOT_MARKS];
+    for (size_t index = 0; index < PLOT_MARKS; index++) {
+        marks [index] = (double) s_hist_percentile (latency, s_plot_marks [index].percentile) / 1000;
+        if (marks [index] > 0)  //  else no place on a log scale
+            fprintf (script, "set arrow from %.6g, graph 0 to %.6g, graph 1 nohead lw 1.5 "
+                     "dt 2 lc rgb '%s' front\n", marks [index], marks [index],
+                     s_plot_marks [index].colour);
+    }
+    fprintf (script, "set key above horizontal\n"
+             "plot $latency using 1:4:2:3:(0):4 with boxxyerror "
+             "fs solid 0.6 noborder lc rgb '#0969da' title 'bids'");
+    for (size_t index = 0; index < PLOT_MARKS; index++)
+        if (marks [index] > 0)
+            fprintf (script, ", NaN with lines dt 2 lw 1.5 lc rgb '%s' title '%s %.3f ms'",
+                     s_plot_marks [index].colour, s_plot_marks [index].name, marks [index]);
+    fprintf (script, "\n");
+}
+
+static void
+s_load_plot (load_t *self, load_figures_t *figures)
+{
+    if (!self->options->plot)
+        return;
+    if (!self->latency.total) {
+        fprintf (stderr, "gavel-bench: --plot: no bid answered in the measured window; "
+                 "no plot written\n");
+        return;
+    }
+    load_plot_t arg = { self, figures };
+    s_plot (self->options, s_load_plot_draw, &arg);
+}
+
 static int
 s_load_report (load_t *self, replica_state_t *start, replica_state_t *end)
 {
@@ -1612,6 +2061,7 @@ s_load_report (load_t *self, replica_state_t *start, replica_state_t *end)
         s_load_json (self, &figures);
     else
         s_load_text (self, &figures);
+    s_load_plot (self, &figures);
     if (zsys_interrupted)
         return EXIT_INTERRUPTED;
     if (self->success == 0) {
@@ -2324,6 +2774,63 @@ s_failover_json (failover_t *self, failover_figures_t *figures)
     printf ("}\n");
 }
 
+typedef struct {
+    failover_t *failover;
+    failover_figures_t *figures;
+} failover_plot_t;
+
+//  The failover timeline: per trial two bars side by side, kill->success
+//  and last answer->success, and the median of kill->success as a line.
+static void
+s_failover_plot_draw (FILE *script, void *arg)
+{
+    failover_t *self = ((failover_plot_t *) arg)->failover;
+    failover_figures_t *figures = ((failover_plot_t *) arg)->figures;
+    fprintf (script, "$trials << EOD\n");
+    for (size_t index = 0; index < self->done; index++)
+        fprintf (script, "%zu %.3f %.3f\n", index + 1,
+                 (double) self->trials [index].gap_kill / 1000,
+                 (double) self->trials [index].gap_answer / 1000);
+    fprintf (script, "EOD\n");
+    char lost [32];
+    if (figures->checked)
+        snprintf (lost, sizeof lost, "%" PRIu64 "%s", figures->lost,
+                  figures->unacknowledged? " (+ unacknowledged highest)": "");
+    else
+        snprintf (lost, sizeof lost, "not checked");
+    fprintf (script, "set title \"gavel-bench failover: %zu trial%s, %zu replicas, attempts "
+             "time out after %" PRId64 " ms\\nkill->success median %.0f ms, worst %.0f ms; "
+             "lost %s, doubled %" PRIu64 "%s\"\n", self->done, self->done == 1? "": "s",
+             self->engine->replicas, self->options->timeout, figures->median, figures->worst,
+             lost, figures->doubled, zsys_interrupted? " (interrupted)": "");
+    fprintf (script, "set xlabel 'trial'\nset ylabel 'bidding stopped (ms)'\n"
+             "set xrange [0.5:%zu.5]\nset yrange [0:*]\n", self->done);
+    if (self->done <= 30)
+        fprintf (script, "set xtics 1\n");
+    fprintf (script, "set arrow from graph 0, first %.3f to graph 1, first %.3f nohead "
+             "dt 2 lw 1.5 lc rgb '#cf222e' front\n", figures->median, figures->median);
+    fprintf (script, "set key above horizontal\n"
+             "plot $trials using ($1 - 0.17):2:(0.32) with boxes fs solid 0.7 noborder "
+             "lc rgb '#0969da' title 'kill -> first success', "
+             "$trials using ($1 + 0.17):3:(0.32) with boxes fs solid 0.7 noborder "
+             "lc rgb '#bf8700' title 'last answer -> first success', "
+             "NaN with lines dt 2 lw 1.5 lc rgb '#cf222e' title 'median %.0f ms'\n",
+             figures->median);
+}
+
+static void
+s_failover_plot (failover_t *self, failover_figures_t *figures)
+{
+    if (!self->options->plot)
+        return;
+    if (!self->done) {
+        fprintf (stderr, "gavel-bench: --plot: no trial completed; no plot written\n");
+        return;
+    }
+    failover_plot_t arg = { self, figures };
+    s_plot (self->options, s_failover_plot_draw, &arg);
+}
+
 static int
 s_failover_report (failover_t *self)
 {
@@ -2335,6 +2842,7 @@ s_failover_report (failover_t *self)
         s_failover_text (self, &figures);
     if (*self->error)
         fprintf (stderr, "gavel-bench: %s\n", self->error);
+    s_failover_plot (self, &figures);
     if (figures.lost || figures.unacknowledged || figures.doubled || self->anomalies)
         return EXIT_FAIL;
     if (zsys_interrupted)
@@ -2356,7 +2864,8 @@ s_failover_cluster (failover_t *self)
         return 0;
     char count [24];
     snprintf (count, sizeof count, "%" PRIu64, options->replicas);
-    char *const argv [] = { self->program, "up", count, "--dir", (char *) options->dir, NULL };
+    char *const argv [] = { self->program, "up", count, "--dir", (char *) options->dir,
+                            options->insecure? "--insecure": NULL, NULL };
     if (!options->json)
         fprintf (stderr, "gavel-bench: starting %s replicas in %s\n", count, options->dir);
     if (s_child_run (&self->child, self->program, argv)) {
@@ -2504,5 +3013,8 @@ main (int argc, char *argv [])
         fprintf (stderr, "gavel-bench: cannot initialise libsodium\n");
         return EXIT_FAIL;
     }
-    return options.trials? s_failover_mode (&options): s_load_mode (&options);
+    s_insecure = options.insecure;
+    rc = options.trials? s_failover_mode (&options): s_load_mode (&options);
+    gavel_sock_curve_end ();
+    return rc;
 }

@@ -29,6 +29,7 @@
 #include "gavel_msg.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
+#include "gavel_keys.h"
 #include "gavel_sock.h"
 #include "gavel_client.h"
 #include "gavel_script.h"
@@ -38,14 +39,16 @@
 #define RETRIES_MAX     1000            //  --retries
 
 static const char *s_usage =
-    "usage: bidder [--cluster FILE | --connect ENDPOINT ...] [--name NAME]\n"
+    "usage: bidder [--cluster FILE] [--connect ENDPOINT ...] [--name NAME]\n"
     "              [--script FILE|-] [--json] [--timeout MS] [--retries N]\n"
-    "              [--history FILE] [--verbose] [--help]\n";
+    "              [--history FILE] [--keys DIR] [--insecure] [--verbose] [--help]\n";
 
 static const char *s_options_help =
     "  --cluster FILE       send to the brokers of this cluster file, or to its\n"
     "                       replicas when it lists no broker\n"
-    "  --connect ENDPOINT   send to this replica (repeat for several)\n"
+    "  --connect ENDPOINT   send to this replica (repeat for several); with\n"
+    "                       --cluster, to these of its endpoints only (CURVE\n"
+    "                       needs the file: it lists the servers' keys)\n"
     "  --name NAME          bid as NAME (default: your login name)\n"
     "  --script FILE|-      run the commands in FILE (- for stdin); without it,\n"
     "                       a prompt when stdin is a terminal, else stdin\n"
@@ -58,6 +61,12 @@ static const char *s_options_help =
     "                       done: invoke and complete times (us, monotonic),\n"
     "                       session, name, op, auction, amount (the reserve for\n"
     "                       open), outcome (none: no answer), reason, record\n"
+    "  --keys DIR           key directory: one CURVE key pair per bidder name,\n"
+    "                       DIR/NAME and DIR/NAME_secret, made on first use\n"
+    "                       (default: $GAVEL_KEYS, else ~/.config/gavel/keys);\n"
+    "                       'as NAME' switches to NAME's key\n"
+    "  --insecure           CURVE off: requests in clear, to a cluster that runs\n"
+    "                       insecure too (for debugging)\n"
     "  --verbose            trace requests and replies on stderr\n"
     "  --help               print this and exit\n"
     "watch needs --cluster (the feed's endpoints are in it). In a script,\n"
@@ -70,6 +79,8 @@ typedef struct {
     const char *name;
     const char *script;
     const char *history;
+    const char *keys;               //  --keys DIR
+    bool insecure;
     bool json;
     bool verbose;
     int64_t timeout;                //  0: not given
@@ -83,6 +94,7 @@ typedef struct {
     bool json;
     uint64_t last_auction;          //  last opened or bid on; 0: none yet
     int history;                    //  --history file descriptor; -1: none
+    char keys [PATH_MAX];           //  key directory, with CURVE
     int status;                     //  exit status so far
     const char *cluster;            //  --cluster file: where the feed is
     zsock_t **feeds;                //  SUB sockets while watching, else NULL
@@ -293,6 +305,24 @@ s_history_put (s_bidder_t *self, gavel_msg_t *request, gavel_msg_t *reply,
     free (record);
 }
 
+//  'as NAME': with CURVE, NAME's own key pair from the key directory, and
+//  fresh connections that present it; the name stays when it has none.
+static void
+s_take_name (s_bidder_t *self, const char *name)
+{
+    if (gavel_sock_curve_on () && !streq (name, self->name)) {
+        char error [PATH_MAX + 256];
+        zcert_t *cert = gavel_keys_for_name (self->keys, name, error, sizeof (error));
+        if (!cert) {
+            s_emit (self, "exception", "no-key", NULL, error);
+            return;
+        }
+        gavel_sock_curve_set_cert (&cert);
+        gavel_client_reset (self->client);
+    }
+    snprintf (self->name, sizeof (self->name), "%s", name);
+}
+
 //  Sends request as the current name; prints the no-answer exception itself
 //  and returns NULL when there is no reply.
 static gavel_msg_t *
@@ -385,6 +415,13 @@ s_feed_endpoints (const char *path, zlistx_t *endpoints, char *error, size_t siz
     gavel_config_t *config = gavel_config_load (path, error, size);
     if (!config)
         return -1;
+    //  With CURVE a replica's pub admits only the cluster's own keys
+    if (gavel_sock_curve_on () && gavel_config_brokers (config) == 0) {
+        snprintf (error, size, "%s lists no broker, and with CURVE the replicas' feed admits "
+                  "only the cluster's own keys: watch follows a broker's feed", path);
+        gavel_config_destroy (&config);
+        return -1;
+    }
     for (size_t index = 0; index < gavel_config_brokers (config); index++)
         zlistx_add_end (endpoints, gavel_config_broker (config, index)->pub);
     for (size_t index = 0; gavel_config_brokers (config) == 0
@@ -742,7 +779,7 @@ s_execute (s_bidder_t *self)
             s_do_status (self);
             break;
         case GAVEL_SCRIPT_AS:
-            strcpy (self->name, gavel_script_name (self->script));
+            s_take_name (self, gavel_script_name (self->script));
             break;
         case GAVEL_SCRIPT_SLEEP:
             s_do_sleep (self);
@@ -918,6 +955,8 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
         { "retries", required_argument, NULL, 'r' },
         { "history", required_argument, NULL, 'H' },
         { "verbose", no_argument,       NULL, 'v' },
+        { "keys",    required_argument, NULL, 'k' },
+        { "insecure", no_argument,      NULL, 'I' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -931,6 +970,8 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
             case 'H': options->history = optarg; break;
             case 'j': options->json = true; break;
             case 'v': options->verbose = true; break;
+            case 'k': options->keys = optarg; break;
+            case 'I': options->insecure = true; break;
             case 't':
                 if (s_option_int ("--timeout", optarg, 1, TIMEOUT_MAX, &options->timeout))
                     return -1;
@@ -949,10 +990,6 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
     }
     if (optind < argc) {
         s_usage_error ("unexpected argument '%s'", argv [optind]);
-        return -1;
-    }
-    if (options->cluster && options->endpoint_count) {
-        s_usage_error ("give --cluster or --connect, not both");
         return -1;
     }
     if (!options->cluster && !options->endpoint_count) {
@@ -1027,7 +1064,7 @@ s_open_history (s_bidder_t *self, const char *path)
 
 //  Connects to the replicas of the cluster file and takes its time-out.
 static int
-s_connect_cluster (s_bidder_t *self, const char *path, int64_t *timeout)
+s_connect_cluster (s_bidder_t *self, const char *path, bool connect, int64_t *timeout)
 {
     char error [512];
     gavel_config_t *config = gavel_config_load (path, error, sizeof (error));
@@ -1038,24 +1075,57 @@ s_connect_cluster (s_bidder_t *self, const char *path, int64_t *timeout)
     int rc = 0;
     //  Brokers are the cluster's stable front door: when there are any,
     //  they follow the primary for us and the replicas are theirs to reach
-    for (size_t index = 0; rc == 0 && index < gavel_config_brokers (config); index++) {
+    for (size_t index = 0; connect && rc == 0 && index < gavel_config_brokers (config); index++) {
         const gavel_broker_conf_t *broker = gavel_config_broker (config, index);
         rc = gavel_client_connect (self->client, broker->client, error, sizeof (error));
         if (rc)
             fprintf (stderr, "bidder: %s: broker %" PRIu64 ": %s\n", path, broker->id, error);
     }
-    for (size_t index = 0; rc == 0 && gavel_config_brokers (config) == 0
+    for (size_t index = 0; connect && rc == 0 && gavel_config_brokers (config) == 0
                            && index < gavel_config_replicas (config); index++) {
         const gavel_replica_conf_t *replica = gavel_config_replica (config, index);
         rc = gavel_client_connect (self->client, replica->client, error, sizeof (error));
         if (rc)
             fprintf (stderr, "bidder: %s: replica %" PRIu64 ": %s\n", path, replica->id, error);
     }
-    if (rc == 0 && gavel_client_endpoints (self->client) == 0) {
+    if (connect && rc == 0 && gavel_client_endpoints (self->client) == 0) {
         fprintf (stderr, "bidder: %s names no replica\n", path);
         rc = -1;
     }
     *timeout = gavel_config_request_timeout (config);
+    gavel_config_destroy (&config);
+    return rc;
+}
+
+//  CURVE with the name's key pair and the cluster file's server keys, or
+//  --insecure. Before any socket: CURVE options are set before connect.
+static int
+s_setup_curve (s_bidder_t *self, const s_options_t *options)
+{
+    if (options->insecure)
+        return gavel_sock_curve_setup ("bidder", NULL, true, NULL, false);
+    if (!options->cluster) {
+        s_usage_error ("--connect alone gives no server key for CURVE: add --cluster FILE "
+                       "(it lists the keys), or --insecure for a cluster that runs without CURVE");
+        return -1;
+    }
+    char error [PATH_MAX + 256];
+    if (gavel_keys_dir (options->keys, self->keys, sizeof (self->keys), error, sizeof (error))) {
+        fprintf (stderr, "bidder: %s\n", error);
+        return -1;
+    }
+    zcert_t *cert = gavel_keys_for_name (self->keys, self->name, error, sizeof (error));
+    if (!cert) {
+        fprintf (stderr, "bidder: %s\n", error);
+        return -1;
+    }
+    gavel_config_t *config = gavel_config_load (options->cluster, error, sizeof (error));
+    if (!config) {
+        fprintf (stderr, "bidder: %s\n", error);
+        zcert_destroy (&cert);
+        return -1;
+    }
+    int rc = gavel_sock_curve_setup ("bidder", config, false, &cert, false);
     gavel_config_destroy (&config);
     return rc;
 }
@@ -1065,7 +1135,7 @@ s_connect (s_bidder_t *self, const s_options_t *options)
 {
     int64_t timeout = GAVEL_CLIENT_TIMEOUT;
     if (options->cluster) {
-        if (s_connect_cluster (self, options->cluster, &timeout))
+        if (s_connect_cluster (self, options->cluster, options->endpoint_count == 0, &timeout))
             return -1;
     }
     for (size_t index = 0; index < options->endpoint_count; index++) {
@@ -1124,7 +1194,7 @@ main (int argc, char *argv [])
     if (rc == 0) {
         bidder.client = gavel_client_new ();
         bidder.script = gavel_script_new ();
-        if (s_connect (&bidder, &options))
+        if (s_setup_curve (&bidder, &options) || s_connect (&bidder, &options))
             rc = -1;
     }
     int status = rc > 0? EXIT_SUCCESS: rc < 0? EXIT_USAGE: s_run (&bidder, &options);
@@ -1133,6 +1203,7 @@ main (int argc, char *argv [])
     zhashx_destroy (&bidder.leaders);
     gavel_client_destroy (&bidder.client);
     gavel_script_destroy (&bidder.script);
+    gavel_sock_curve_end ();
     free (options.endpoints);
     if (bidder.history >= 0)
         close (bidder.history);

@@ -106,6 +106,14 @@ gavel_client_connect (gavel_client_t *self, const char *endpoint,
     return 0;
 }
 
+void
+gavel_client_reset (gavel_client_t *self)
+{
+    assert (self);
+    for (size_t index = 0; index < self->count; index++)
+        zsock_destroy (&self->replicas [index].sock);
+}
+
 size_t
 gavel_client_endpoints (gavel_client_t *self)
 {

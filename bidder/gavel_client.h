@@ -48,6 +48,12 @@ int
     gavel_client_connect (gavel_client_t *self, const char *endpoint,
                           char *error, size_t error_size);
 
+//  Close every socket; each is made afresh, with the process's CURVE key
+//  pair of the moment (gavel_sock), when next used. For a bidder that takes
+//  another name, and so another key.
+void
+    gavel_client_reset (gavel_client_t *self);
+
 //  Number of endpoints added.
 size_t
     gavel_client_endpoints (gavel_client_t *self);

@@ -7,17 +7,23 @@
     or SIGTERM. It keeps nothing on disk: run as many as you like.
 */
 #include "gavel_broker.h"
+#include "gavel_keys.h"
+#include "gavel_sock.h"
 #include "gavel_text.h"
 
 #define EXIT_USAGE 2
 
 static const char *s_usage =
-    "usage: broker --cluster FILE --id B [--hold MS] [--verbose]\n"
+    "usage: broker --cluster FILE --id B [--hold MS] [--insecure] [--verbose]\n"
     "  --cluster FILE   the cluster file; its broker section lists B\n"
     "  --id B           which broker of the file this is\n"
     "  --hold MS        how long a request may wait for a primary before the\n"
     "                   bidder hears no-quorum (default: the file's\n"
     "                   cluster/settings/broker_hold, else 5000)\n"
+    "  --insecure       CURVE off: traffic in clear, anyone may connect (for\n"
+    "                   debugging; the replicas must run so too). With CURVE (the\n"
+    "                   default) the file lists every server's public_key and\n"
+    "                   this broker's secret certificate (broker/B/secret)\n"
     "  --verbose        log each history fetch\n";
 
 static int
@@ -33,7 +39,7 @@ int
 main (int argc, char *argv [])
 {
     const char *cluster = NULL, *id_text = NULL, *hold_text = NULL;
-    bool verbose = false;
+    bool verbose = false, insecure = false;
     for (int index = 1; index < argc; index++) {
         const char *arg = argv [index];
         const char **value = streq (arg, "--cluster")? &cluster:
@@ -45,6 +51,9 @@ main (int argc, char *argv [])
         }
         if (streq (arg, "--verbose") || streq (arg, "-v"))
             verbose = true;
+        else
+        if (streq (arg, "--insecure"))
+            insecure = true;
         else
         if (!value)
             return s_usage_error ("unknown argument '%s'", arg);
@@ -71,9 +80,34 @@ main (int argc, char *argv [])
         fprintf (stderr, "broker: %s\n", error);
         return 1;
     }
+    //  Our secret certificate, before any socket: CURVE options come first
+    const gavel_broker_conf_t *me = gavel_config_find_broker (config, id);
+    zcert_t *cert = NULL;
+    if (me && !insecure && gavel_config_secure (config)) {
+        if (!*me->secret)
+            snprintf (error, sizeof error, "%s: broker/%" PRIu64 "/secret is not set: the broker "
+                      "needs its secret certificate (the PATH_secret file gavel-keygen wrote)",
+                      cluster, id);
+        else
+            cert = gavel_keys_load_secret (me->secret, me->public_key, error, sizeof error);
+        if (!cert) {
+            fprintf (stderr, "broker: %s\n", error);
+            gavel_config_destroy (&config);
+            return 1;
+        }
+    }
+    if (gavel_sock_curve_setup ("broker", config, insecure, &cert, true)) {
+        gavel_config_destroy (&config);
+        return 1;
+    }
+    if (gavel_sock_curve_on ())
+        zsys_info ("broker %" PRIu64 ": CURVE on, public key %s", id, gavel_sock_curve_public ());
+    else
+        zsys_warning ("broker %" PRIu64 ": CURVE is off (--insecure)", id);
     gavel_broker_t *broker = gavel_broker_new (config, id, error, sizeof error);
     if (!broker) {
         fprintf (stderr, "broker: %s: %s\n", cluster, error);
+        gavel_sock_curve_end ();
         gavel_config_destroy (&config);
         return 1;
     }
@@ -82,6 +116,7 @@ main (int argc, char *argv [])
     gavel_broker_set_verbose (broker, verbose);
     gavel_broker_run (broker);
     gavel_broker_destroy (&broker);
+    gavel_sock_curve_end ();
     gavel_config_destroy (&config);
     return 0;
 }

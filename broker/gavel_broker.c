@@ -10,6 +10,7 @@
 #include "gavel_broker.h"
 #include "gavel_msg.h"
 #include "gavel_sock.h"
+#include "gavel_text.h"
 
 #define S_TICK          20      //  ms: how late a time-out may fire
 #define S_REDIRECTS     4       //  redirects in a row before waiting a turn
@@ -27,6 +28,8 @@ typedef struct {
 //  A bidder's request, held until answered or the hold runs out.
 typedef struct {
     zframe_t *identity;         //  the bidder's routing id on our ROUTER
+    char key [GAVEL_KEY_MAX + 1];   //  its CURVE key, as our handshake
+                                    //  proved it; "" without CURVE
     zmsg_t *body;               //  every frame after it and its delimiter
     bool delimited;             //  a REQ bidder's empty delimiter came first
     uint64_t request_id;        //  0 when it could not be read
@@ -141,7 +144,7 @@ gavel_broker_new (gavel_config_t *config, uint64_t id, char *error, size_t error
     self->poller = zpoller_new (NULL);
     self->router = gavel_sock_new_server (conf->client, error, error_size);
     if (self->router)
-        self->pub = gavel_sock_new (ZMQ_PUB, conf->pub, true, NULL, error, error_size);
+        self->pub = gavel_sock_new_feed (conf->pub, error, error_size);
     int rc = self->router && self->pub? 0: -1;
     if (rc == 0)
         zpoller_add (self->poller, self->router);
@@ -224,14 +227,18 @@ s_choose (gavel_broker_t *self, int avoid)
     return index;
 }
 
-//  Send [identity, "", body...] to replica index; a replica we are not
-//  connected to refuses at once (immediate), so try the next ones.
+//  Send [identity, "K:" key, "", body...] to replica index (no key frame
+//  without CURVE): the replica believes the key because the connection is
+//  ours, a broker of its cluster file. A replica we are not connected to
+//  refuses at once (immediate), so try the next ones.
 static void
 s_forward (gavel_broker_t *self, s_pending_t *pending, size_t index)
 {
     for (size_t tries = 0; tries < self->replica_count; tries++) {
         zmsg_t *out = zmsg_dup (pending->body);
         zmsg_pushmem (out, "", 0);
+        if (*pending->key)
+            zmsg_pushstrf (out, "K:%s", pending->key);
         zmsg_pushmem (out, zframe_data (pending->identity), zframe_size (pending->identity));
         if (zmsg_send (&out, self->replicas [index].dealer) == 0) {
             pending->target = index;
@@ -267,6 +274,10 @@ s_on_request (gavel_broker_t *self)
     }
     s_pending_t *pending = (s_pending_t *) zmalloc (sizeof (s_pending_t));
     assert (pending);
+    //  Every frame after the routing id carries the connection's metadata
+    const char *user = zframe_meta (zmsg_last (msg), "User-Id");
+    if (user && gavel_text_valid_key (user))
+        snprintf (pending->key, sizeof pending->key, "%s", user);
     pending->identity = zmsg_pop (msg);
     //  A REQ bidder's delimiter is routing, ours to give back: the replica
     //  must see one delimiter between the routing and the request
@@ -599,6 +610,12 @@ s_on_dealer (gavel_broker_t *self, size_t index)
     }
     zframe_t *identity = zmsg_pop (msg);
     zframe_t *delimiter = zmsg_pop (msg);
+    //  The key frame we added comes back with the routing: ours, dropped
+    if (zframe_size (delimiter) == 2 + GAVEL_KEY_MAX && memcmp (zframe_data (delimiter), "K:", 2) == 0
+    &&  zmsg_size (msg) > 1) {
+        zframe_destroy (&delimiter);
+        delimiter = zmsg_pop (msg);
+    }
     if (zframe_size (delimiter) != 0) {
         self->dropped++;
         zmsg_destroy (&msg);

@@ -5,6 +5,7 @@
     operator believes in and does not have.
 */
 #include "gavel_config.h"
+#include "gavel_keys.h"
 #include "gavel_text.h"
 
 #include <stdarg.h>
@@ -12,6 +13,11 @@
 struct _gavel_config_t {
     char *name;
     gavel_settings_t settings;
+    char *bidder_allow;         //  settings.bidder_allow points here
+    const char *text;           //  the file's text while parsing, for line
+                                //  numbers in errors; NULL after
+    char *base;                 //  the file's directory, with a '/', for
+                                //  relative secret paths ("" for text)
     size_t replicas;
     gavel_replica_conf_t replica [GAVEL_REPLICAS_MAX];
     size_t brokers;
@@ -28,6 +34,75 @@ s_error (char *error, size_t size, const char *origin, const char *format, ...)
         vsnprintf (error + used, size - (size_t) used, format, args);
     va_end (args);
     return -1;
+}
+
+//  The line (1...) where the ZPL path first / second / third is, in the
+//  text being parsed; 0 when it cannot be told. zconfig keeps no line
+//  numbers, so we look for them in the text the same way it nests: 4
+//  spaces a level.
+static int
+s_line (gavel_config_t *self, const char *first, const char *second, const char *third)
+{
+    const char *parts [3] = { first, second, third };
+    size_t wanted = third? 3: second? 2: 1;
+    size_t matched = 0;
+    int number = 0;
+    for (const char *line = self->text; line && *line; ) {
+        number++;
+        const char *end = strchr (line, '\n');
+        size_t length = end? (size_t) (end - line): strlen (line);
+        size_t indent = strspn (line, " ");
+        const char *name = line + indent;
+        size_t name_length = strcspn (name, " =\t#\r\n");
+        if (indent < length && *name != '#' && name_length > 0) {
+            size_t depth = indent / 4;
+            if (depth < matched)
+                matched = depth;
+            if (depth == matched && matched < wanted
+            &&  strlen (parts [matched]) == name_length
+            &&  memcmp (name, parts [matched], name_length) == 0
+            &&  ++matched == wanted)
+                return number;
+        }
+        line = end? end + 1: NULL;
+    }
+    return 0;
+}
+
+//  An error at a key of the file: "origin:line: path: problem".
+static int
+s_key_error (gavel_config_t *self, char *error, size_t size, const char *origin,
+             const char *first, const char *second, const char *third, const char *format, ...)
+{
+    int line = s_line (self, first, second, third);
+    int used = line? snprintf (error, size, "%s:%d: ", origin, line): snprintf (error, size, "%s: ", origin);
+    va_list args;
+    va_start (args, format);
+    if (used >= 0 && (size_t) used < size)
+        vsnprintf (error + used, size - (size_t) used, format, args);
+    va_end (args);
+    return -1;
+}
+
+//  A server's CURVE public key: 40 Z85 characters.
+static int
+s_check_public_key (gavel_config_t *self, const char *section, const char *id,
+                    const char *value, const char *origin, char *error, size_t size)
+{
+    if (gavel_keys_valid (value))
+        return 0;
+    return s_key_error (self, error, size, origin, section, id, "public_key",
+                        "%s/%s/public_key: '%s' is not a CURVE public key (40 Z85 characters, "
+                        "as gavel-keygen prints it; write it in double quotes)", section, id, value);
+}
+
+//  A secret certificate's path, relative to the cluster file's directory.
+static char *
+s_secret_path (gavel_config_t *self, const char *value)
+{
+    if (*value == '/' || !*value)
+        return strdup (value);
+    return zsys_sprintf ("%s%s", self->base, value);
 }
 
 //  A key's value, refusing anything but a leaf.
@@ -82,13 +157,27 @@ s_parse_settings (gavel_config_t *self, zconfig_t *section, const char *origin,
                 return -1;
             continue;
         }
+        if (streq (key, "bidder_allow")) {
+            const char *value = "";
+            if (s_leaf (setting, "cluster/settings/bidder_allow", &value, origin, error, size))
+                return -1;
+            if (!*value)
+                return s_key_error (self, error, size, origin, "cluster", "settings", "bidder_allow",
+                                    "cluster/settings/bidder_allow: give a directory of bidders' "
+                                    "public certificates, or leave the key out");
+            zstr_free (&self->bidder_allow);
+            self->bidder_allow = s_secret_path (self, value);
+            self->settings.bidder_allow = self->bidder_allow;
+            continue;
+        }
         size_t row;
         for (row = 0; row < rows; row++)
             if (streq (key, table [row].key))
                 break;
         if (row == rows)
             return s_error (error, size, origin, "unknown setting 'cluster/settings/%s' (known: "
-                            "request_timeout, heartbeat, election, election_spread, commit_timeout, snapshot_every, broker_hold, fsync)",
+                            "request_timeout, heartbeat, election, election_spread, commit_timeout, snapshot_every, broker_hold, fsync, "
+                            "bidder_allow)",
                             key);
         char path [96];
         snprintf (path, sizeof path, "cluster/settings/%s", key);
@@ -156,19 +245,25 @@ s_parse_replica (gavel_config_t *self, zconfig_t *section, const char *origin,
                        streq (key, "pub")? &replica->pub:
                        streq (key, "ack")? &replica->ack:
                        streq (key, "mesh")? &replica->mesh:
-                       streq (key, "data")? &replica->data: NULL;
+                       streq (key, "data")? &replica->data:
+                       streq (key, "public_key")? &replica->public_key:
+                       streq (key, "secret")? &replica->secret: NULL;
         if (!field)
             return s_error (error, size, origin, "unknown key '%s' "
-                            "(known: client, pub, ack, mesh, data)", path);
+                            "(known: client, pub, ack, mesh, data, public_key, secret)", path);
         if (s_leaf (item, path, &value, origin, error, size))
             return -1;
+        if (streq (key, "public_key")
+        &&  s_check_public_key (self, "replica", id_text, value, origin, error, size))
+            return -1;
         zstr_free (field);
-        *field = strdup (value);
+        *field = streq (key, "secret")? s_secret_path (self, value): strdup (value);
     }
     if (!replica->client || !*replica->client)
         return s_error (error, size, origin, "replica %s has no client endpoint", id_text);
-    char **optional [] = { &replica->pub, &replica->ack, &replica->mesh, &replica->data };
-    for (size_t index = 0; index < 4; index++)
+    char **optional [] = { &replica->pub, &replica->ack, &replica->mesh, &replica->data,
+                           &replica->public_key, &replica->secret };
+    for (size_t index = 0; index < 6; index++)
         if (!*optional [index])
             *optional [index] = strdup ("");
     return 0;
@@ -197,30 +292,75 @@ s_parse_broker (gavel_config_t *self, zconfig_t *section, const char *origin,
         char path [64];
         snprintf (path, sizeof path, "broker/%s/%s", id_text, key);
         char **field = streq (key, "client")? &broker->client:
-                       streq (key, "pub")? &broker->pub: NULL;
+                       streq (key, "pub")? &broker->pub:
+                       streq (key, "public_key")? &broker->public_key:
+                       streq (key, "secret")? &broker->secret: NULL;
         if (!field)
-            return s_error (error, size, origin, "unknown key '%s' (known: client, pub)", path);
+            return s_error (error, size, origin, "unknown key '%s' (known: client, pub, public_key, secret)", path);
         if (s_leaf (item, path, &value, origin, error, size))
             return -1;
+        if (streq (key, "public_key")
+        &&  s_check_public_key (self, "broker", id_text, value, origin, error, size))
+            return -1;
         zstr_free (field);
-        *field = strdup (value);
+        *field = streq (key, "secret")? s_secret_path (self, value): strdup (value);
     }
     if (!broker->client || !*broker->client || !broker->pub || !*broker->pub)
         return s_error (error, size, origin, "broker %s needs client and pub endpoints", id_text);
+    if (!broker->public_key)
+        broker->public_key = strdup ("");
+    if (!broker->secret)
+        broker->secret = strdup ("");
+    return 0;
+}
+
+//  Keys for every server or for none: a cluster half secure is a mistake.
+static int
+s_check_keys (gavel_config_t *self, const char *origin, char *error, size_t size)
+{
+    size_t keyed = 0;
+    for (size_t index = 0; index < self->replicas; index++)
+        keyed += *self->replica [index].public_key? 1: 0;
+    for (size_t index = 0; index < self->brokers; index++)
+        keyed += *self->broker [index].public_key? 1: 0;
+    if (keyed == 0 || keyed == self->replicas + self->brokers)
+        return 0;
+    char id [24];
+    for (size_t index = 0; index < self->replicas; index++)
+        if (!*self->replica [index].public_key) {
+            snprintf (id, sizeof id, "%" PRIu64, self->replica [index].id);
+            return s_key_error (self, error, size, origin, "replica", id, NULL,
+                                "replica %s has no public_key, but other servers have one: list "
+                                "every replica's and broker's key (gavel-keygen makes them), or none",
+                                id);
+        }
+    for (size_t index = 0; index < self->brokers; index++)
+        if (!*self->broker [index].public_key) {
+            snprintf (id, sizeof id, "%" PRIu64, self->broker [index].id);
+            return s_key_error (self, error, size, origin, "broker", id, NULL,
+                                "broker %s has no public_key, but other servers have one: list "
+                                "every replica's and broker's key (gavel-keygen makes them), or none",
+                                id);
+        }
     return 0;
 }
 
 static gavel_config_t *
-s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
+s_config_from (zconfig_t *root, const char *text, const char *base, const char *origin,
+               char *error, size_t size)
 {
     gavel_config_t *self = (gavel_config_t *) zmalloc (sizeof (gavel_config_t));
     assert (self);
+    self->text = text;
+    self->base = strdup (base);
+    self->bidder_allow = strdup ("");
     self->name = strdup ("gavel");
     self->settings = (gavel_settings_t) {
         .request_timeout = 500, .heartbeat = 50, .election = 250,
         .election_spread = 50, .commit_timeout = 400, .snapshot_every = 10000,
         .broker_hold = 5000,
-        .fsync = true           //  the safe choice; tests say never
+        .fsync = true,          //  the safe choice; tests say never
+        .bidder_allow = self->bidder_allow
     };
     int rc = 0;
     for (zconfig_t *section = zconfig_child (root); section && rc == 0; section = zconfig_next (section)) {
@@ -251,8 +391,12 @@ s_config_from (zconfig_t *root, const char *origin, char *error, size_t size)
     if (rc == 0 && self->replicas % 2 == 0)
         rc = s_error (error, size, origin, "%zu replicas: use an odd number, so that a majority "
                       "survives the loss of any minority", self->replicas);
+    if (rc == 0)
+        rc = s_check_keys (self, origin, error, size);
     if (rc)
         gavel_config_destroy (&self);
+    else
+        self->text = NULL;
     return self;
 }
 
@@ -268,7 +412,24 @@ gavel_config_load (const char *path, char *error, size_t error_size)
         s_error (error, error_size, path, "not a valid ZPL file (check its indentation: 4 spaces a level)");
         return NULL;
     }
-    gavel_config_t *self = s_config_from (root, path, error, error_size);
+    //  The text again, only to name lines in errors
+    char *text = NULL;
+    zfile_t *file = zfile_new (NULL, path);
+    zchunk_t *chunk = file && zfile_input (file) == 0? zfile_read (file, zfile_cursize (file), 0): NULL;
+    if (chunk)
+        text = zchunk_strdup (chunk);
+    zchunk_destroy (&chunk);
+    zfile_destroy (&file);
+    //  Relative secret paths are from the file's directory
+    char *base = strdup (path);
+    char *slash = strrchr (base, '/');
+    if (slash)
+        slash [1] = '\0';
+    else
+        *base = '\0';
+    gavel_config_t *self = s_config_from (root, text, base, path, error, error_size);
+    zstr_free (&base);
+    zstr_free (&text);
     zconfig_destroy (&root);
     return self;
 }
@@ -281,7 +442,7 @@ gavel_config_parse (const char *text, const char *origin, char *error, size_t er
         s_error (error, error_size, origin, "not a valid ZPL text");
         return NULL;
     }
-    gavel_config_t *self = s_config_from (root, origin, error, error_size);
+    gavel_config_t *self = s_config_from (root, text, "", origin, error, error_size);
     zconfig_destroy (&root);
     return self;
 }
@@ -298,12 +459,18 @@ gavel_config_destroy (gavel_config_t **self_p)
             zstr_free (&self->replica [index].ack);
             zstr_free (&self->replica [index].mesh);
             zstr_free (&self->replica [index].data);
+            zstr_free (&self->replica [index].public_key);
+            zstr_free (&self->replica [index].secret);
         }
         for (size_t index = 0; index < GAVEL_BROKERS_MAX; index++) {
             zstr_free (&self->broker [index].client);
             zstr_free (&self->broker [index].pub);
+            zstr_free (&self->broker [index].public_key);
+            zstr_free (&self->broker [index].secret);
         }
         zstr_free (&self->name);
+        zstr_free (&self->base);
+        zstr_free (&self->bidder_allow);
         free (self);
         *self_p = NULL;
     }
@@ -367,6 +534,21 @@ const gavel_settings_t *
 gavel_config_settings (gavel_config_t *self)
 {
     return &self->settings;
+}
+
+bool
+gavel_config_secure (gavel_config_t *self)
+{
+    return self->replicas > 0 && *self->replica [0].public_key;
+}
+
+bool
+gavel_config_is_broker_key (gavel_config_t *self, const char *key)
+{
+    for (size_t index = 0; key && *key && index < self->brokers; index++)
+        if (streq (self->broker [index].public_key, key))
+            return true;
+    return false;
 }
 
 void
@@ -477,5 +659,58 @@ gavel_config_test (bool verbose)
     }
     config = gavel_config_load ("/nonexistent/cluster.cfg", error, sizeof error);
     assert (!config && strstr (error, "no such file"));
+
+    //  CURVE keys: every server's or none; bad ones named with their line
+    zcert_t *one = zcert_new (), *two = zcert_new ();
+    char *text = zsys_sprintf (
+        "cluster\n    settings\n        bidder_allow = bidders\n"
+        "replica\n    1\n        client = tcp://a:1\n        public_key = \"%s\"\n"
+        "        secret = keys/r1_secret\n"
+        "broker\n    1\n        client = tcp://b:1\n        pub = tcp://b:2\n"
+        "        public_key = \"%s\"\n        secret = /k/b1_secret\n",
+        zcert_public_txt (one), zcert_public_txt (two));
+    config = gavel_config_parse (text, "test", error, sizeof error);
+    assert (config && gavel_config_secure (config));
+    assert (streq (gavel_config_find (config, 1)->public_key, zcert_public_txt (one)));
+    assert (streq (gavel_config_find (config, 1)->secret, "keys/r1_secret"));
+    assert (streq (gavel_config_find_broker (config, 1)->secret, "/k/b1_secret"));
+    assert (streq (gavel_config_settings (config)->bidder_allow, "bidders"));
+    assert (gavel_config_is_broker_key (config, zcert_public_txt (two)));
+    assert (!gavel_config_is_broker_key (config, zcert_public_txt (one)));
+    assert (!gavel_config_is_broker_key (config, ""));
+    gavel_config_destroy (&config);
+    zstr_free (&text);
+    config = gavel_config_parse ("replica\n    1\n        client = tcp://a:1\n", "test", error, sizeof error);
+    assert (config && !gavel_config_secure (config));
+    assert (streq (gavel_config_settings (config)->bidder_allow, ""));
+    gavel_config_destroy (&config);
+    struct { const char *text; const char *names; } bad_keys [] = {
+        { "replica\n    1\n        client = tcp://a:1\n        public_key = short\n",
+          "bad.cfg:4: replica/1/public_key: 'short' is not a CURVE public key" },
+        { "replica\n    1\n        client = tcp://a:1\n        pub = x\n        ack = y\n        mesh = z\n"
+          "        public_key = \"%s\"\n"
+          "    2\n        client = tcp://a:2\n        pub = x\n        ack = y\n        mesh = z\n"
+          "    3\n        client = tcp://a:3\n        pub = x\n        ack = y\n        mesh = z\n"
+          "        public_key = \"%s\"\n",
+          "bad.cfg:8: replica 2 has no public_key" },
+        { "# a comment\nreplica\n    1\n        client = tcp://a:1\n        public_key = \"%s\"\n"
+          "broker\n    4\n        client = x\n        pub = y\n",
+          "bad.cfg:7: broker 4 has no public_key" },
+        { "cluster\n    settings\n        bidder_allow =\nreplica\n    1\n        client = tcp://a:1\n",
+          "bad.cfg:3: cluster/settings/bidder_allow" },
+    };
+    for (size_t index = 0; index < sizeof bad_keys / sizeof bad_keys [0]; index++) {
+        text = zsys_sprintf (bad_keys [index].text, zcert_public_txt (one), zcert_public_txt (two));
+        config = gavel_config_parse (text, "bad.cfg", error, sizeof error);
+        zstr_free (&text);
+        if (verbose)
+            printf ("\n   %s", error);
+        assert (config == NULL);
+        if (!strstr (error, bad_keys [index].names))
+            printf ("\nunexpected error: %s\n", error);
+        assert (strstr (error, bad_keys [index].names));
+    }
+    zcert_destroy (&one);
+    zcert_destroy (&two);
     printf ("OK\n");
 }

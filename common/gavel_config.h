@@ -9,6 +9,7 @@
                 request_timeout = 500       #  ms, clients
                 heartbeat = 50              #  ms, replicas
                 fsync = always              #  or never (tests)
+                bidder_allow = /etc/gavel/bidders   #  optional allow-list
         replica
             1
                 client = tcp://127.0.0.1:21001
@@ -16,13 +17,29 @@
                 ack = tcp://127.0.0.1:21003
                 mesh = tcp://127.0.0.1:21004
                 data = /tmp/demo/r1
+                public_key = "rq:rM>}U?@Lns47E1%kR.o@n%FcmmsL/@{H8]yf7"
+                secret = keys/replica1_secret
         broker
             1
                 client = tcp://127.0.0.1:21101
                 pub = tcp://127.0.0.1:21102
+                public_key = "..."
+                secret = keys/broker1_secret
 
     With more than one replica, pub, ack and mesh are required for each.
     Brokers are optional; each needs both of its endpoints.
+
+    CURVE keys. public_key is the server's CURVE public key in Z85 (40
+    characters, as gavel-keygen prints it; quote it, since Z85 may hold
+    '#', which ZPL otherwise takes for a comment). Either every replica and
+    broker lists one, or none does: a file without keys can only be used
+    with --insecure. secret is where that server finds its own secret
+    certificate (the PATH_secret file gavel-keygen wrote, mode 0600); a
+    relative path is taken from the cluster file's directory. Only the
+    server itself reads it, so the copy of the file given to bidders may
+    leave it out. cluster/settings/bidder_allow names a directory of public
+    certificates: the only bidder keys the client endpoints then admit
+    (without it, any key).
 
     Loading checks every key and value and names the first bad one, with the
     file and line, instead of guessing.
@@ -43,12 +60,16 @@ typedef struct {
     char *ack;                  //  PULL endpoint: backups' acks
     char *mesh;                 //  ROUTER endpoint: elections, catch-up
     char *data;                 //  data directory ("" when not set)
+    char *public_key;           //  CURVE public key, Z85 ("" when not set)
+    char *secret;               //  its secret certificate's path ("" when not set)
 } gavel_replica_conf_t;
 
 typedef struct {
     uint64_t id;                //  1..GAVEL_BROKERS_MAX, unique
     char *client;               //  ROUTER endpoint for bidders' requests
     char *pub;                  //  PUB endpoint: the re-published event feed
+    char *public_key;           //  CURVE public key, Z85 ("" when not set)
+    char *secret;               //  its secret certificate's path ("" when not set)
 } gavel_broker_conf_t;
 
 //  cluster/settings, each in ms but fsync
@@ -65,6 +86,8 @@ typedef struct {
                                 //  replica answers it, before no-quorum (5000)
     bool fsync;                 //  "always" (true): group commit, every save
                                 //  on disk before the ack; "never": for tests
+    const char *bidder_allow;   //  directory of bidders' public certificates
+                                //  the client endpoints admit; "": any key
 } gavel_settings_t;
 
 typedef struct _gavel_config_t gavel_config_t;
@@ -107,6 +130,12 @@ int64_t
 //  Every setting.
 const gavel_settings_t *
     gavel_config_settings (gavel_config_t *self);
+//  Whether the file lists CURVE public keys (then every server has one).
+bool
+    gavel_config_secure (gavel_config_t *self);
+//  Whether key (Z85) is the public key of one of the file's brokers.
+bool
+    gavel_config_is_broker_key (gavel_config_t *self, const char *key);
 
 void
     gavel_config_test (bool verbose);

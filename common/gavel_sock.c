@@ -1,13 +1,65 @@
 /*  gavel_sock: every socket Gavel opens is made here.
+
+    CURVE state is process-wide (see the header): the key pair, each
+    cluster endpoint's server key and ZAP domain, and the ZAP handler.
 */
 #include "gavel_sock.h"
+#include "gavel_keys.h"
+#include "gavel_zap.h"
+
+#include <arpa/inet.h>
+#include <netinet/in.h>
+#include <sys/socket.h>
+
+static struct {
+    bool on;
+    zcert_t *cert;              //  our key pair
+    zhashx_t *servers;          //  endpoint -> its server's public key
+    zhashx_t *domains;          //  endpoint -> ZAP domain, for binding
+    gavel_zap_t *zap;           //  when this process serves
+} s_curve;
+
+//  CURVE options for a socket about to bind or connect; -1 with the reason
+//  when the endpoint has no key or policy.
+static int
+s_curve_apply (zsock_t *sock, const char *endpoint, bool bind, zcert_t *cert,
+               char *error, size_t error_size)
+{
+    if (!s_curve.on || strncmp (endpoint, "inproc://", 9) == 0)
+        return 0;
+    if (bind) {
+        const char *domain = (const char *) zhashx_lookup (s_curve.domains, endpoint);
+        if (!domain) {
+            snprintf (error, error_size, "cannot bind %s with CURVE: it is not an endpoint of "
+                      "the cluster file, so no policy says who may connect", endpoint);
+            return -1;
+        }
+        zsock_set_zap_domain (sock, domain);
+        zsock_set_curve_server (sock, 1);
+        zcert_apply (cert, sock);
+    }
+    else {
+        const char *key = (const char *) zhashx_lookup (s_curve.servers, endpoint);
+        if (!key) {
+            snprintf (error, error_size, "cannot connect to %s with CURVE: no public key is known "
+                      "for it (the cluster file lists the servers' keys; --insecure turns CURVE off)",
+                      endpoint);
+            return -1;
+        }
+        zcert_apply (cert, sock);
+        zsock_set_curve_serverkey (sock, key);
+    }
+    return 0;
+}
 
 static zsock_t *
 s_new (int type, int maxmsgsize, const char *endpoint, bool bind, const char *identity,
-       char *error, size_t error_size)
+       zcert_t *cert, int sndbuf, char *error, size_t error_size)
 {
     zsock_t *sock = zsock_new (type);
     assert (sock);
+    if (sndbuf)
+        zsock_set_sndbuf (sock, sndbuf);
     if (identity)
         zsock_set_identity (sock, identity);
     zsock_set_maxmsgsize (sock, maxmsgsize);
@@ -17,12 +69,20 @@ s_new (int type, int maxmsgsize, const char *endpoint, bool bind, const char *id
     //  stale, and PUSH would otherwise hold it for the first peer to appear
     if (type == ZMQ_PUSH || type == ZMQ_DEALER)
         zsock_set_immediate (sock, 1);
+    //  CURVE options must be in place before the bind or connect
+    if (s_curve_apply (sock, endpoint, bind, cert? cert: s_curve.cert, error, error_size)) {
+        zsock_destroy (&sock);
+        return NULL;
+    }
     int rc = bind? zsock_bind (sock, "%s", endpoint): zsock_connect (sock, "%s", endpoint);
     if (rc == -1) {
         snprintf (error, error_size, "cannot %s %s: %s", bind? "bind": "connect to",
                   endpoint, zmq_strerror (zmq_errno ()));
         zsock_destroy (&sock);
     }
+    else
+    if (bind && s_curve.on && s_curve.zap && strncmp (endpoint, "inproc://", 9) != 0)
+        gavel_zap_monitor (s_curve.zap, sock, endpoint);
     return sock;
 }
 
@@ -30,20 +90,58 @@ zsock_t *
 gavel_sock_new (int type, const char *endpoint, bool bind, const char *identity,
                 char *error, size_t error_size)
 {
-    return s_new (type, -1, endpoint, bind, identity, error, error_size);
+    return s_new (type, -1, endpoint, bind, identity, NULL, 0, error, error_size);
+}
+
+zsock_t *
+gavel_sock_new_keyed (int type, const char *endpoint, bool bind, const char *identity,
+                      zcert_t *cert, char *error, size_t error_size)
+{
+    return s_new (type, -1, endpoint, bind, identity, cert, 0, error, error_size);
 }
 
 zsock_t *
 gavel_sock_new_server (const char *endpoint, char *error, size_t error_size)
 {
     //  Untrusted peers: bound what one message may cost us
-    return s_new (ZMQ_ROUTER, GAVEL_SOCK_MAXMSGSIZE, endpoint, true, NULL, error, error_size);
+    return s_new (ZMQ_ROUTER, GAVEL_SOCK_MAXMSGSIZE, endpoint, true, NULL, NULL, 0, error, error_size);
+}
+
+zsock_t *
+gavel_sock_new_feed (const char *endpoint, char *error, size_t error_size)
+{
+    return s_new (ZMQ_PUB, -1, endpoint, true, NULL, NULL, GAVEL_SOCK_FEED_SNDBUF, error, error_size);
 }
 
 zsock_t *
 gavel_sock_new_client (const char *endpoint, char *error, size_t error_size)
 {
     return gavel_sock_new (ZMQ_DEALER, endpoint, false, NULL, error, error_size);
+}
+
+int
+gavel_sock_curve_apply (zsock_t *sock, const char *endpoint, bool bind,
+                        char *error, size_t error_size)
+{
+    return s_curve_apply (sock, endpoint, bind, s_curve.cert, error, error_size);
+}
+
+int
+gavel_sock_free_port (void)
+{
+    //  A plain socket, closed at once (ZeroMQ closes its own in the
+    //  background, and the port could still be taken when we bind it)
+    int fd = socket (AF_INET, SOCK_STREAM, 0);
+    assert (fd >= 0);
+    struct sockaddr_in address = { .sin_family = AF_INET };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    int rc = bind (fd, (struct sockaddr *) &address, sizeof address);
+    assert (rc == 0);
+    rc = getsockname (fd, (struct sockaddr *) &address, &length);
+    assert (rc == 0);
+    close (fd);
+    return ntohs (address.sin_port);
 }
 
 int
@@ -56,4 +154,225 @@ gavel_sock_port (zsock_t *sock)
     int port = colon? atoi (colon + 1): -1;
     free (endpoint);
     return port > 0? port: -1;
+}
+
+//  -------------------------------------------------------------------------
+//  CURVE, process-wide
+
+static void
+s_register (const char *endpoint, const char *key, const char *policy)
+{
+    if (!endpoint || !*endpoint)
+        return;
+    zhashx_update (s_curve.servers, endpoint, strdup (key));
+    zhashx_update (s_curve.domains, endpoint, zsys_sprintf ("%s %s", policy, endpoint));
+}
+
+//  The ZAP handler, with the cluster's keys and the bidder allow-list.
+static int
+s_start_zap (gavel_config_t *config, char *error, size_t error_size)
+{
+    s_curve.zap = gavel_zap_new (error, error_size);
+    if (!s_curve.zap)
+        return -1;
+    for (size_t index = 0; index < gavel_config_replicas (config); index++)
+        gavel_zap_allow_peer (s_curve.zap, gavel_config_replica (config, index)->public_key);
+    for (size_t index = 0; index < gavel_config_brokers (config); index++)
+        gavel_zap_allow_peer (s_curve.zap, gavel_config_broker (config, index)->public_key);
+    const char *allow = gavel_config_settings (config)->bidder_allow;
+    if (!*allow)
+        return 0;
+    zlistx_t *keys = zlistx_new ();
+    zlistx_set_destructor (keys, (zlistx_destructor_fn *) zstr_free);
+    char reason [512];
+    int rc = gavel_keys_load_dir (allow, keys, reason, sizeof reason);
+    if (rc)
+        snprintf (error, error_size, "cluster/settings/bidder_allow: %s", reason);
+    gavel_zap_allow_client (s_curve.zap, "");       //  only the listed, even none
+    for (const char *key = (const char *) zlistx_first (keys); rc == 0 && key;
+         key = (const char *) zlistx_next (keys))
+        gavel_zap_allow_client (s_curve.zap, key);
+    zlistx_destroy (&keys);
+    return rc;
+}
+
+int
+gavel_sock_curve_start (gavel_config_t *config, zcert_t **cert_p, bool serve,
+                        char *error, size_t error_size)
+{
+    gavel_sock_curve_end ();
+    if (!gavel_config_secure (config)) {
+        snprintf (error, error_size, "the cluster file lists no CURVE public keys: make a key pair "
+                  "per replica and broker with gavel-keygen and list them (gavel-local up does it "
+                  "all for a local cluster), or pass --insecure to run without CURVE");
+        if (cert_p)
+            zcert_destroy (cert_p);
+        return -1;
+    }
+    s_curve.servers = zhashx_new ();
+    s_curve.domains = zhashx_new ();
+    zhashx_set_destructor (s_curve.servers, (zhashx_destructor_fn *) zstr_free);
+    zhashx_set_destructor (s_curve.domains, (zhashx_destructor_fn *) zstr_free);
+    for (size_t index = 0; index < gavel_config_replicas (config); index++) {
+        const gavel_replica_conf_t *replica = gavel_config_replica (config, index);
+        s_register (replica->client, replica->public_key, "client");
+        s_register (replica->pub, replica->public_key, "peer");
+        s_register (replica->ack, replica->public_key, "peer");
+        s_register (replica->mesh, replica->public_key, "peer");
+    }
+    for (size_t index = 0; index < gavel_config_brokers (config); index++) {
+        const gavel_broker_conf_t *broker = gavel_config_broker (config, index);
+        s_register (broker->client, broker->public_key, "client");
+        s_register (broker->pub, broker->public_key, "client");
+    }
+    s_curve.cert = cert_p && *cert_p? *cert_p: zcert_new ();
+    if (cert_p)
+        *cert_p = NULL;
+    s_curve.on = true;
+    if (serve && s_start_zap (config, error, error_size)) {
+        gavel_sock_curve_end ();
+        return -1;
+    }
+    return 0;
+}
+
+int
+gavel_sock_curve_setup (const char *program, gavel_config_t *config, bool insecure,
+                        zcert_t **cert_p, bool serve)
+{
+    if (insecure) {
+        fprintf (stderr, "%s: %s\n", program, GAVEL_SOCK_INSECURE_WARNING);
+        if (cert_p)
+            zcert_destroy (cert_p);
+        return 0;
+    }
+    char error [1024];
+    if (gavel_sock_curve_start (config, cert_p, serve, error, sizeof error)) {
+        fprintf (stderr, "%s: %s\n", program, error);
+        return -1;
+    }
+    return 0;
+}
+
+void
+gavel_sock_curve_set_cert (zcert_t **cert_p)
+{
+    assert (cert_p && *cert_p);
+    zcert_destroy (&s_curve.cert);
+    s_curve.cert = *cert_p;
+    *cert_p = NULL;
+}
+
+bool
+gavel_sock_curve_on (void)
+{
+    return s_curve.on;
+}
+
+const char *
+gavel_sock_curve_public (void)
+{
+    return s_curve.on? zcert_public_txt (s_curve.cert): "";
+}
+
+uint64_t
+gavel_sock_curve_refused (void)
+{
+    return s_curve.zap? gavel_zap_refused (s_curve.zap): 0;
+}
+
+void
+gavel_sock_curve_end (void)
+{
+    gavel_zap_destroy (&s_curve.zap);
+    zcert_destroy (&s_curve.cert);
+    zhashx_destroy (&s_curve.servers);
+    zhashx_destroy (&s_curve.domains);
+    s_curve.on = false;
+}
+
+//  -------------------------------------------------------------------------
+//  Self test: a secure server and clients, through the cluster file.
+
+void
+gavel_sock_test (bool verbose)
+{
+    printf (" * gavel_sock: ");
+    char error [1024];
+    int port = gavel_sock_free_port ();
+
+    zcert_t *server_cert = zcert_new ();
+    char *text = zsys_sprintf ("replica\n    1\n        client = tcp://127.0.0.1:%d\n"
+                               "        public_key = \"%s\"\n", port, zcert_public_txt (server_cert));
+    gavel_config_t *config = gavel_config_parse (text, "test", error, sizeof error);
+    assert (config);
+    zstr_free (&text);
+
+    //  A file without keys cannot be used securely
+    gavel_config_t *plain = gavel_config_parse ("replica\n    1\n        client = tcp://127.0.0.1:1\n",
+                                                "test", error, sizeof error);
+    assert (plain);
+    assert (gavel_sock_curve_start (plain, NULL, false, error, sizeof error) == -1);
+    assert (strstr (error, "gavel-keygen") && strstr (error, "--insecure"));
+    assert (!gavel_sock_curve_on ());
+    gavel_config_destroy (&plain);
+
+    zcert_t *cert = zcert_dup (server_cert);
+    assert (gavel_sock_curve_start (config, &cert, true, error, sizeof error) == 0);
+    assert (!cert && gavel_sock_curve_on ());
+    assert (streq (gavel_sock_curve_public (), zcert_public_txt (server_cert)));
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    zsock_t *server = gavel_sock_new_server (endpoint, error, sizeof error);
+    assert (server);
+
+    //  Unlisted endpoints cannot be used with CURVE
+    assert (!gavel_sock_new_server ("tcp://127.0.0.1:*", error, sizeof error));
+    assert (strstr (error, "not an endpoint of the cluster file"));
+    assert (!gavel_sock_new_client ("tcp://127.0.0.1:9", error, sizeof error));
+    assert (strstr (error, "no public key is known"));
+
+    //  A bidder's own key reaches the server as the User-Id
+    zcert_t *bidder = zcert_new ();
+    zsock_t *client = gavel_sock_new_keyed (ZMQ_DEALER, endpoint, false, NULL, bidder,
+                                            error, sizeof error);
+    assert (client);
+    zmq_pollitem_t item = { zsock_resolve (client), 0, ZMQ_POLLOUT, 0 };
+    assert (zmq_poll (&item, 1, 2000) == 1);
+    zstr_send (client, "hello");
+    zpoller_t *poller = zpoller_new (server, NULL);
+    assert (zpoller_wait (poller, 2000) == server);
+    zmsg_t *msg = zmsg_recv (server);
+    assert (msg && zmsg_size (msg) == 2);
+    const char *user = zframe_meta (zmsg_last (msg), "User-Id");
+    assert (user && streq (user, zcert_public_txt (bidder)));
+    //  czmq's zmsg_recv keeps it on the routing frame too
+    if (verbose)
+        printf ("routing frame User-Id: %s; ", zframe_meta (zmsg_first (msg), "User-Id")?
+                zframe_meta (zmsg_first (msg), "User-Id"): "(none)");
+    zmsg_destroy (&msg);
+    zsock_destroy (&client);
+
+    //  A plain ZeroMQ client gets nothing through, and it is counted
+    uint64_t refused = gavel_sock_curve_refused ();
+    client = zsock_new (ZMQ_DEALER);
+    zsock_set_linger (client, 0);
+    assert (zsock_connect (client, "%s", endpoint) == 0);
+    zstr_send (client, "hello");
+    assert (zpoller_wait (poller, 300) == NULL);
+    int64_t deadline = zclock_mono () + 2000;
+    while (gavel_sock_curve_refused () == refused && zclock_mono () < deadline)
+        zclock_sleep (10);
+    assert (gavel_sock_curve_refused () > refused);
+    zsock_destroy (&client);
+    zpoller_destroy (&poller);
+    //  The sockets go first: a monitored socket must not outlive its reader
+    zsock_destroy (&server);
+    gavel_sock_curve_end ();
+    assert (!gavel_sock_curve_on ());
+
+    zcert_destroy (&bidder);
+    zcert_destroy (&server_cert);
+    gavel_config_destroy (&config);
+    printf ("OK\n");
 }

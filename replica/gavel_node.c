@@ -8,6 +8,7 @@
 #include "gavel_node.h"
 #include "gavel_core.h"
 #include "gavel_msg.h"
+#include "gavel_keys.h"
 #include "gavel_sock.h"
 #include "gavel_store.h"
 
@@ -31,6 +32,10 @@ struct _gavel_node_t {
     uint64_t requests;          //  decoded client requests
     uint64_t rejected;          //  client requests that failed to decode
     uint64_t dropped;           //  peer messages that failed to decode
+    //  CURVE: the brokers' public keys, whose K: routing frame names the
+    //  bidder a request is from (docs/PROTOCOL.md, "CURVE")
+    char broker_keys [GAVEL_BROKERS_MAX][GAVEL_KEY_Z85 + 1];
+    size_t broker_count;
 };
 
 //  Stamps are wall-clock time, but timers must not jump with the wall
@@ -132,6 +137,11 @@ gavel_node_new (gavel_config_t *config, uint64_t id, char *error, size_t error_s
     settings.request_timeout = cluster->commit_timeout;
     settings.snapshot_every = (uint64_t) cluster->snapshot_every;
     self->core = gavel_core_new (&settings);
+    for (size_t index = 0; index < gavel_config_brokers (config); index++) {
+        const char *key = gavel_config_broker (config, index)->public_key;
+        if (*key)
+            snprintf (self->broker_keys [self->broker_count++], GAVEL_KEY_Z85 + 1, "%s", key);
+    }
 
     if (s_open_store (self, me->data, cluster->fsync, error, error_size)
     ||  s_open_sockets (self, config, error, error_size))
@@ -199,30 +209,19 @@ s_split_envelope (zmsg_t *msg)
 static void
 s_send_reply (gavel_node_t *self, zmsg_t **route_p, gavel_msg_t **reply_p)
 {
-    zmsg_t *frames = gavel_msg_encode (*reply_p);
+    //  No route: nobody to answer (a request the core made itself)
+    if (*route_p)
+        gavel_msg_send (*reply_p, *route_p, zsock_resolve (self->client));
+    zmsg_destroy (route_p);
     gavel_msg_destroy (reply_p);
-    if (*route_p) {
-        //  Prepend the envelope in reverse so the identity ends up first
-        zframe_t *frame;
-        while ((frame = zmsg_last (*route_p))) {
-            zmsg_remove (*route_p, frame);
-            zmsg_prepend (frames, &frame);
-        }
-        zmsg_destroy (route_p);
-        zmsg_send (&frames, self->client);
-    }
-    zmsg_destroy (&frames);
 }
 
 //  A message that cannot leave at once is dropped: the protocol resends
 static void
 s_send (zsock_t *sock, gavel_msg_t *msg)
 {
-    if (!sock)
-        return;
-    zmsg_t *frames = gavel_msg_encode (msg);
-    zmsg_send (&frames, sock);
-    zmsg_destroy (&frames);
+    if (sock)
+        gavel_msg_send (msg, NULL, zsock_resolve (sock));
 }
 
 static size_t
@@ -288,13 +287,55 @@ s_carry_out_all (gavel_node_t *self)
 //  ---------------------------------------------------------------------------
 //  Reading
 
+//  Whether key is one of the cluster's brokers'.
+static bool
+s_is_broker (gavel_node_t *self, const char *key)
+{
+    for (size_t index = 0; *key && index < self->broker_count; index++)
+        if (streq (self->broker_keys [index], key))
+            return true;
+    return false;
+}
+
+//  The key a request is from: the connection's own (its CURVE User-Id,
+//  "" without CURVE), or, from a broker only, the bidder's that the broker
+//  put in the routing frame "K:KEY" right before the delimiter. Anyone
+//  else's K: frame is routing like any other, and ignored.
+static void
+s_request_key (gavel_node_t *self, const char *user, zmsg_t *route, char *key)
+{
+    snprintf (key, GAVEL_KEY_Z85 + 1, "%s", user);
+    size_t frames = zmsg_size (route);
+    if (frames < 3 || !s_is_broker (self, user))
+        return;
+    zframe_t *frame = zmsg_first (route);
+    for (size_t index = 0; index + 2 < frames; index++)
+        frame = zmsg_next (route);
+    zframe_t *delimiter = zmsg_next (route);
+    if (zframe_size (delimiter) == 0 && zframe_size (frame) == 2 + GAVEL_KEY_Z85
+    &&  memcmp (zframe_data (frame), "K:", 2) == 0) {
+        char forwarded [GAVEL_KEY_Z85 + 1];
+        memcpy (forwarded, zframe_data (frame) + 2, GAVEL_KEY_Z85);
+        forwarded [GAVEL_KEY_Z85] = '\0';
+        if (gavel_keys_valid (forwarded))
+            memcpy (key, forwarded, GAVEL_KEY_Z85 + 1);
+    }
+}
+
 static void
 s_read_client (gavel_node_t *self, zmsg_t *msg)
 {
+    //  Every frame but the routing id carries the connection's metadata
+    const char *user = zmsg_size (msg) > 1? zframe_meta (zmsg_last (msg), "User-Id"): NULL;
+    char user_key [GAVEL_KEY_Z85 + 1];
+    snprintf (user_key, sizeof user_key, "%s", user && gavel_keys_valid (user)? user: "");
     zmsg_t *route = s_split_envelope (msg);
     gavel_msg_error_t error;
     gavel_msg_t *request = gavel_msg_decode (msg, &error);
     if (request) {
+        char key [GAVEL_KEY_Z85 + 1];
+        s_request_key (self, user_key, route, key);
+        gavel_msg_set_key (request, key);
         self->requests++;
         gavel_core_request (self->core, &route, &request, s_now (self));
     }
@@ -463,6 +504,113 @@ s_expect (zmsg_t **reply_p, const char *request_id, const char *outcome,
     zmsg_destroy (reply_p);
 }
 
+//  A replica of the cluster file given (a gavel_config_t *), for the CURVE
+//  test: the process's CURVE state must be on already.
+static void
+s_secure_actor (zsock_t *pipe, void *args)
+{
+    char error [256];
+    gavel_node_t *self = gavel_node_new ((gavel_config_t *) args, 1, error, sizeof error);
+    zsock_signal (pipe, self? 0: 1);
+    if (self)
+        gavel_node_run (self, pipe);
+    gavel_node_destroy (&self);
+}
+
+//  A BID as name, on a socket with key, with "K:forward" (when not NULL)
+//  and a delimiter before it as a broker sends it. The reply's outcome and
+//  reason, as "outcome reason".
+static void
+s_secure_bid (const char *endpoint, zcert_t *key, const char *forward, const char *name,
+              const char *request_id, char *result, size_t size)
+{
+    char error [256];
+    zsock_t *sock = gavel_sock_new_keyed (ZMQ_DEALER, endpoint, false, NULL, key, error, sizeof error);
+    assert (sock);
+    zmsg_t *reply = NULL;
+    if (forward) {
+        char frame [64];
+        snprintf (frame, sizeof frame, "K:%s", forward);
+        reply = EXCHANGE (sock, "bidder-1", frame, "", "GAVEL/1", "BID", request_id, "s9", name, "1", request_id);
+        //  The routing comes back, K: frame and all, for the broker to strip
+        assert (reply && zmsg_size (reply) > 3);
+        for (size_t index = 0; index < 3; index++) {
+            char *text = zmsg_popstr (reply);
+            assert (index != 1 || streq (text, frame));
+            zstr_free (&text);
+        }
+    }
+    else
+        reply = EXCHANGE (sock, "GAVEL/1", "BID", request_id, "s9", name, "1", request_id);
+    assert (reply && zmsg_size (reply) >= 5);
+    char *frames [5];
+    for (size_t index = 0; index < 5; index++)
+        frames [index] = zmsg_popstr (reply);
+    snprintf (result, size, "%s %s", frames [3], frames [4]);
+    for (size_t index = 0; index < 5; index++)
+        zstr_free (&frames [index]);
+    zmsg_destroy (&reply);
+    zsock_destroy (&sock);
+}
+
+//  The key a request is from: a bidder's own, or the one a broker names in
+//  its K: frame, and only a broker. (The names bound to keys by the first
+//  bid show which key the replica took.)
+static void
+s_test_keys (bool verbose)
+{
+    int port = gavel_sock_free_port ();
+    zcert_t *server = zcert_new (), *broker = zcert_new ();
+    zcert_t *ann = zcert_new (), *eve = zcert_new ();
+    char *text = zsys_sprintf (
+        "replica\n    1\n        client = tcp://127.0.0.1:%d\n        public_key = \"%s\"\n"
+        "broker\n    1\n        client = tcp://127.0.0.1:1\n        pub = tcp://127.0.0.1:2\n"
+        "        public_key = \"%s\"\n", port, zcert_public_txt (server), zcert_public_txt (broker));
+    char error [512], endpoint [64], result [128];
+    gavel_config_t *config = gavel_config_parse (text, "test", error, sizeof error);
+    assert (config);
+    zstr_free (&text);
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
+    zcert_t *cert = zcert_dup (server);
+    assert (gavel_sock_curve_start (config, &cert, true, error, sizeof error) == 0);
+    zactor_t *node = zactor_new (s_secure_actor, config);
+    assert (node);
+    zsock_set_rcvtimeo (zactor_sock (node), 2000);      //  a node that failed says nothing
+    zstr_send (node, "PORT");
+    char *bound = zstr_recv (node);
+    assert (bound && atoi (bound) == port);
+    zstr_free (&bound);
+
+    //  An auction, opened by ann; her name is hers (her key's) from now
+    zsock_t *sock = gavel_sock_new_keyed (ZMQ_DEALER, endpoint, false, NULL, ann, error, sizeof error);
+    zmsg_t *reply = EXCHANGE (sock, "GAVEL/1", "OPEN", "1", "s8", "ann", "lamp", "60000", "0");
+    s_expect (&reply, "1", "success", "", "auction=1");
+    zsock_destroy (&sock);
+    //  A broker speaks for ann with her key
+    s_secure_bid (endpoint, broker, zcert_public_txt (ann), "ann", "10", result, sizeof result);
+    assert (streq (result, "success "));
+    //  Eve cannot: her K: frame is ignored, her own key is not ann's
+    s_secure_bid (endpoint, eve, zcert_public_txt (ann), "ann", "11", result, sizeof result);
+    assert (streq (result, "exception name-taken"));
+    //  Nor is the broker ann without a K: frame
+    s_secure_bid (endpoint, broker, NULL, "ann", "12", result, sizeof result);
+    assert (streq (result, "exception name-taken"));
+    //  A K: frame that is no key is ignored too
+    s_secure_bid (endpoint, broker, "not-a-key-but-forty-characters-long-xxxx", "ann", "13",
+                  result, sizeof result);
+    assert (streq (result, "exception name-taken"));
+    if (verbose)
+        printf ("K: frames trusted from the broker only; ");
+
+    zactor_destroy (&node);
+    gavel_sock_curve_end ();
+    gavel_config_destroy (&config);
+    zcert_destroy (&server);
+    zcert_destroy (&broker);
+    zcert_destroy (&ann);
+    zcert_destroy (&eve);
+}
+
 void
 gavel_node_test (bool verbose)
 {
@@ -568,5 +716,6 @@ gavel_node_test (bool verbose)
 
     zsock_destroy (&client);
     zactor_destroy (&node);
+    s_test_keys (verbose);
     printf ("OK\n");
 }

@@ -6,6 +6,8 @@
 #include <signal.h>
 #include "gavel_node.h"
 #include "gavel_config.h"
+#include "gavel_keys.h"
+#include "gavel_sock.h"
 #include "gavel_text.h"
 
 static void
@@ -27,9 +29,13 @@ s_usage (FILE *stream)
         "  --id ID             which replica of the cluster file this is (1-7)\n"
         "  --client ENDPOINT   serve alone on this endpoint, keeping nothing on\n"
         "                      disk (for example tcp://127.0.0.1:21001)\n"
+        "  --insecure          CURVE off: traffic in clear, anyone may connect (for\n"
+        "                      debugging; every process of the cluster must say it)\n"
         "  --verbose           log more\n"
         "  --help              this text\n"
         "\n"
+        "With CURVE (the default) the cluster file lists every server's public_key\n"
+        "and this replica's secret certificate (secret = PATH, docs/OPERATIONS.md).\n"
         "Stops cleanly on SIGINT or SIGTERM.\n");
 }
 
@@ -47,6 +53,7 @@ main (int argc, char *argv [])
     const char *cluster_file = NULL;
     const char *id_text = NULL;
     const char *client = NULL;
+    bool insecure = false;
     for (int index = 1; index < argc; index++) {
         const char *arg = argv [index];
         bool has_value = index + 1 < argc;
@@ -57,6 +64,9 @@ main (int argc, char *argv [])
         else
         if (streq (arg, "--verbose"))
             ;       //  reserved: every event is logged already
+        else
+        if (streq (arg, "--insecure"))
+            insecure = true;
         else
         if (streq (arg, "--cluster") && has_value)
             cluster_file = argv [++index];
@@ -114,6 +124,30 @@ main (int argc, char *argv [])
     char ident [32];
     snprintf (ident, sizeof ident, "replica-%" PRIu64, id);
     zsys_set_logident (ident);
+    //  Our secret certificate, before any socket: CURVE options come first
+    zcert_t *cert = NULL;
+    const gavel_replica_conf_t *me = gavel_config_find (config, id);
+    if (!insecure && gavel_config_secure (config)) {
+        if (!*me->secret)
+            snprintf (error, sizeof error, "%s: replica/%" PRIu64 "/secret is not set: the "
+                      "replica needs its secret certificate (the PATH_secret file gavel-keygen "
+                      "wrote)", cluster_file, id);
+        else
+            cert = gavel_keys_load_secret (me->secret, me->public_key, error, sizeof error);
+        if (!cert) {
+            fprintf (stderr, "replica: %s\n", error);
+            gavel_config_destroy (&config);
+            return 2;
+        }
+    }
+    if (gavel_sock_curve_setup ("replica", config, insecure, &cert, true)) {
+        gavel_config_destroy (&config);
+        return 2;
+    }
+    if (gavel_sock_curve_on ())
+        zsys_info ("replica %" PRIu64 ": CURVE on, public key %s", id, gavel_sock_curve_public ());
+    else
+        zsys_warning ("replica %" PRIu64 ": CURVE is off (--insecure)", id);
     gavel_node_t *node = gavel_node_new (config, id, error, sizeof error);
     int rc = 1;
     if (node) {
@@ -122,6 +156,7 @@ main (int argc, char *argv [])
     }
     else
         fprintf (stderr, "replica: %s\n", error);
+    gavel_sock_curve_end ();
     gavel_config_destroy (&config);
     return rc;
 }

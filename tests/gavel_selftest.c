@@ -6,6 +6,9 @@
 #include "gavel_msg.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
+#include "gavel_keys.h"
+#include "gavel_zap.h"
+#include "gavel_sock.h"
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
 #include "gavel_core.h"
@@ -21,6 +24,9 @@ static const struct {
     { "text",    gavel_text_test },
     { "msg",     gavel_msg_test },
     { "config",  gavel_config_test },
+    { "keys",    gavel_keys_test },
+    { "zap",     gavel_zap_test },
+    { "sock",    gavel_sock_test },
     { "auction", gavel_auction_test },
     { "entrylog", gavel_entrylog_test },
     { "core",    gavel_core_test },

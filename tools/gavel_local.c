@@ -11,12 +11,19 @@
         DIR/rI/replica.log      replica I's stdout and stderr, appended
         DIR/bI/pid              broker I's process id, while it runs (up --brokers)
         DIR/bI/broker.log       broker I's stdout and stderr, appended
+        DIR/keys/               the CURVE key pairs: replicaI, brokerI and their
+                                _secret files (mode 0600), made by up unless
+                                --insecure; the cluster file lists them
+
+    A cluster file without public keys (up --insecure) makes every later
+    command run without CURVE too, and pass --insecure to what it restarts.
 
     A pid file is only a hint: pids are reused, so before signalling a pid we
     check that it is still replica I of this cluster file (its command line).
 */
 #define _GNU_SOURCE             //  close_range
 #include "gavel_config.h"
+#include "gavel_keys.h"
 #include "gavel_msg.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
@@ -78,6 +85,7 @@ typedef struct {
     const char *snapshot_every;
     const char *brokers;        //  up: how many brokers
     bool json;
+    bool insecure;              //  up: no CURVE
 } options_t;
 
 typedef int (command_fn) (options_t *options);
@@ -86,6 +94,7 @@ typedef int (command_fn) (options_t *options);
 #define OPT_JSON        2
 #define OPT_SETTINGS    4
 #define OPT_BROKERS     8
+#define OPT_INSECURE    16
 
 struct _command_t {
     const char *name;
@@ -105,9 +114,9 @@ static command_fn s_cmd_up, s_cmd_status, s_cmd_down,
     "election to end), 'all', or bI for broker I.\n"
 
 static const command_t s_commands [] = {
-    { "up", "N", OPT_BASE_PORT | OPT_SETTINGS | OPT_BROKERS, s_cmd_up,
+    { "up", "N", OPT_BASE_PORT | OPT_SETTINGS | OPT_BROKERS | OPT_INSECURE, s_cmd_up,
       "up N --dir DIR [--brokers B] [--base-port P] [--heartbeat MS]\n"
-      "              [--election MS] [--fsync WHEN] [--snapshot-every N]",
+      "              [--election MS] [--fsync WHEN] [--snapshot-every N] [--insecure]",
       "Starts a cluster of N replicas (1, 3, 5 or 7) on 127.0.0.1, writes\n"
       "DIR/cluster.cfg, and waits up to 10 s until every replica answers STATUS\n"
       "and one of them says it is primary. The replicas keep running after\n"
@@ -133,7 +142,12 @@ static const command_t s_commands [] = {
       "                    power cut); never (the default here, for speed)\n"
       "                    leaves it to the kernel (survives kill -9 only)\n"
       "  --snapshot-every N  cluster/settings/snapshot_every: entries applied\n"
-      "                    between snapshots (default: the replicas' own, 10000)\n" },
+      "                    between snapshots (default: the replicas' own, 10000)\n"
+      "  --insecure        no CURVE: no keys in the cluster file, every replica\n"
+      "                    and broker started with --insecure (traffic in clear,\n"
+      "                    anyone may connect; for debugging). Without it, up\n"
+      "                    makes a key pair per replica and broker in DIR/keys\n"
+      "                    (reusing those already there) and lists them\n" },
     { "status", NULL, OPT_JSON, s_cmd_status,
       "status --dir DIR [--json]",
       "One line per replica of DIR/cluster.cfg:\n"
@@ -277,6 +291,9 @@ s_parse_options (options_t *options, int argc, char *argv [])
         if (streq (arg, "--json") && (command->options & OPT_JSON))
             options->json = true;
         else
+        if (streq (arg, "--insecure") && (command->options & OPT_INSECURE))
+            options->insecure = true;
+        else
         if (arg [0] == '-' && arg [1] != '\0')
             return s_usage_error (command, "unknown option '%s'", arg);
         else
@@ -350,20 +367,46 @@ s_local_open (local_t *self, const char *dir, bool create)
     return 0;
 }
 
-//  Load the cluster file; prints gavel_config's error on failure.
+//  The insecure warning, once per run.
+static void
+s_warn_insecure (void)
+{
+    static bool s_warned = false;
+    if (!s_warned)
+        fprintf (stderr, "gavel-local: %s\n", GAVEL_SOCK_INSECURE_WARNING);
+    s_warned = true;
+}
+
+//  Load the cluster file; prints gavel_config's error on failure. Our own
+//  STATUS requests use CURVE when the file lists keys: with replica 1's key
+//  pair when we can read it (the cluster's own keys pass a bidder
+//  allow-list), else with one made in memory. A file without keys (up
+//  --insecure) means an insecure cluster.
 static int
 s_local_load (local_t *self)
 {
-    char error [512];
+    char error [1024];
     self->config = gavel_config_load (self->cluster, error, sizeof error);
     if (!self->config)
         return s_fail ("%s", error);
+    const gavel_replica_conf_t *first = gavel_config_replica (self->config, 0);
+    zcert_t *cert = NULL;
+    if (gavel_config_secure (self->config) && *first->secret && access (first->secret, R_OK) == 0)
+        cert = gavel_keys_load_secret (first->secret, first->public_key, error, sizeof error);
+    if (!gavel_config_secure (self->config))
+        s_warn_insecure ();
+    else
+    if (gavel_sock_curve_start (self->config, &cert, false, error, sizeof error)) {
+        gavel_config_destroy (&self->config);
+        return s_fail ("%s: %s", self->cluster, error);
+    }
     return 0;
 }
 
 static void
 s_local_close (local_t *self)
 {
+    gavel_sock_curve_end ();
     gavel_config_destroy (&self->config);
 }
 
@@ -816,8 +859,10 @@ s_spawn_replica (local_t *self, const char *program, uint64_t id, spawned_t *spa
 
     char id_text [24];
     snprintf (id_text, sizeof id_text, "%" PRIu64, s_is_broker (id)? id - BROKER_SLOT: id);
+    bool insecure = !gavel_config_secure (self->config);
     char *const argv [] = {
-        (char *) program, "--cluster", self->cluster, "--id", id_text, NULL
+        (char *) program, "--cluster", self->cluster, "--id", id_text,
+        insecure? "--insecure": NULL, NULL
     };
     fflush (stdout);
     fflush (stderr);
@@ -1141,9 +1186,12 @@ typedef struct {
 
 //  The cluster file's text: replica I has ports [4(I-1)] to [4(I-1)+3].
 //  The caller frees it.
+//  Public keys for up: replicas' first, then brokers'; NULL: --insecure.
+typedef char up_key_t [GAVEL_KEY_Z85 + 1];
+
 static char *
 s_cluster_text (local_t *self, size_t count, size_t brokers, const int *ports,
-                const up_settings_t *settings)
+                const up_settings_t *settings, const up_key_t *keys)
 {
     //  ZPL ends a bare value at '#', and we refused paths with '"'
     const char *quote = strpbrk (self->dir, " #'\t")? "\"": "";
@@ -1175,6 +1223,11 @@ s_cluster_text (local_t *self, size_t count, size_t brokers, const int *ports,
             "        data = %s%s/r%zu%s\n",
             index + 1, port [0], port [1], port [2], port [3],
             quote, self->dir, index + 1, quote);
+        if (keys)
+            fprintf (file,
+                "        public_key = \"%s\"\n"
+                "        secret = %s%s/keys/replica%zu_secret%s\n",
+                keys [index], quote, self->dir, index + 1, quote);
     }
     if (brokers)
         fprintf (file, "broker\n");
@@ -1184,10 +1237,60 @@ s_cluster_text (local_t *self, size_t count, size_t brokers, const int *ports,
             "    %zu\n"
             "        client = tcp://127.0.0.1:%d\n"
             "        pub = tcp://127.0.0.1:%d\n", index + 1, port [0], port [1]);
+        if (keys)
+            fprintf (file,
+                "        public_key = \"%s\"\n"
+                "        secret = %s%s/keys/broker%zu_secret%s\n",
+                keys [count + index], quote, self->dir, index + 1, quote);
     }
     int rc = fclose (file);
     assert (rc == 0);
     return text;
+}
+
+//  DIR/keys/NAME and NAME_secret: reused when the secret loads, else made
+//  afresh. The public key goes into public_key.
+static int
+s_up_key (local_t *self, const char *name, char *public_key)
+{
+    char dir [PATH_MAX], path [PATH_MAX], secret [PATH_MAX], error [PATH_MAX + 256];
+    //  s_local_open left room for these names after the directory
+    int length = snprintf (dir, sizeof dir, "%s/keys", self->dir);
+    assert (length > 0 && length < PATH_MAX);
+    if (mkdir (dir, 0700) && errno != EEXIST)
+        return s_fail ("cannot create %s: %s", dir, strerror (errno));
+    length = snprintf (path, sizeof path, "%s/%s", dir, name);
+    assert (length > 0 && length < PATH_MAX);
+    length = snprintf (secret, sizeof secret, "%s/%s_secret", dir, name);
+    assert (length > 0 && length < PATH_MAX);
+    zcert_t *cert = access (secret, F_OK) == 0?
+                    gavel_keys_load_secret (secret, NULL, error, sizeof error): NULL;
+    if (!cert) {
+        cert = zcert_new ();
+        assert (cert);
+        if (gavel_keys_save (cert, path, true, error, sizeof error)) {
+            zcert_destroy (&cert);
+            return s_fail ("%s", error);
+        }
+    }
+    snprintf (public_key, GAVEL_KEY_Z85 + 1, "%s", zcert_public_txt (cert));
+    zcert_destroy (&cert);
+    return 0;
+}
+
+static int
+s_up_keys (local_t *self, size_t count, size_t brokers, up_key_t *keys)
+{
+    for (size_t index = 0; index < count + brokers; index++) {
+        char name [32];
+        if (index < count)
+            snprintf (name, sizeof name, "replica%zu", index + 1);
+        else
+            snprintf (name, sizeof name, "broker%zu", index - count + 1);
+        if (s_up_key (self, name, keys [index]))
+            return -1;
+    }
+    return 0;
 }
 
 //  Written aside and renamed, so that no replica reads half a file.
@@ -1346,9 +1449,16 @@ s_cmd_up (options_t *options)
     int ports [GAVEL_REPLICAS_MAX * PORTS_PER + GAVEL_BROKERS_MAX * BROKER_PORTS];
     int holds [GAVEL_REPLICAS_MAX * PORTS_PER + GAVEL_BROKERS_MAX * BROKER_PORTS];
     size_t total = count * PORTS_PER + brokers * BROKER_PORTS;
+    up_key_t keys [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
+    if (options->insecure)
+        s_warn_insecure ();
+    else
+    if (s_up_keys (&local, count, brokers, keys))
+        return EXIT_FAIL;
     if (s_up_ports (total, base_port, ports, holds))
         return EXIT_FAIL;
-    char *text = s_cluster_text (&local, count, brokers, ports, &settings);
+    char *text = s_cluster_text (&local, count, brokers, ports, &settings,
+                                 options->insecure? NULL: (const up_key_t *) keys);
     int rc = s_check_cluster_text (options, &local, text);
     if (rc == 0 && s_write_cluster_file (&local, text))
         rc = EXIT_FAIL;

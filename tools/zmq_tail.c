@@ -44,7 +44,7 @@
 static const char *s_usage =
     "usage: zmq-tail [ENDPOINT...] [--cluster FILE] [--json | --raw]\n"
     "                [--auction ID] [--topic PREFIX]... [--count N] [-n N]\n"
-    "                [--hwm N]\n"
+    "                [--hwm N] [--insecure]\n"
     "                [--help]\n";
 
 static const char *s_options_help =
@@ -68,6 +68,12 @@ static const char *s_options_help =
     "                       a kernel buffer to match; default: libzmq's 1000 and\n"
     "                       the kernel's); a subscriber that falls further behind\n"
     "                       misses events and fetches them back from the history\n"
+    "  --insecure           CURVE off: follow a plain PUB socket (any ZeroMQ\n"
+    "                       publisher, or a cluster run with --insecure). With\n"
+    "                       CURVE (the default) the servers' keys come from\n"
+    "                       --cluster FILE, which must name every ENDPOINT, and\n"
+    "                       the cluster's feed is its brokers' (the replicas'\n"
+    "                       pub admits only the cluster's own keys)\n"
     "  -h, --help           print this and exit\n"
     "\n"
     "Notes on stderr: connected, lost and reconnected endpoints, and holes in\n"
@@ -86,6 +92,7 @@ typedef struct {
     int64_t count;                  //  0: for ever
     int64_t lines;                  //  -n; 0: none
     int64_t hwm;                    //  --hwm; 0: libzmq's default
+    bool insecure;                  //  --insecure: no CURVE
 } s_options_t;
 
 //  One PUB we follow: a SUB of its own, so that its monitor tells us when
@@ -599,6 +606,13 @@ s_feed_new (const char *endpoint, size_t id, const s_options_t *options,
                 "HANDSHAKE_FAILED_PROTOCOL", "HANDSHAKE_FAILED_NO_DETAIL", NULL);
     zstr_sendx (monitor, "START", NULL);
     zsock_wait (monitor);
+    //  CURVE options go on before the connect: the server's key from the
+    //  cluster file, our key pair
+    if (gavel_sock_curve_apply (sub, endpoint, false, error, size)) {
+        zactor_destroy (&monitor);
+        zsock_destroy (&sub);
+        return NULL;
+    }
     if (zsock_connect (sub, "%s", endpoint)) {
         snprintf (error, size, "cannot connect to %s: %s%s", endpoint, zmq_strerror (zmq_errno ()),
                   strstr (endpoint, "://")? "": " (endpoints look like tcp://HOST:PORT)");
@@ -644,7 +658,8 @@ s_on_monitor (s_tail_t *self, s_feed_t *feed)
     }
     else
     if (strncmp (event, "HANDSHAKE_FAILED", 16) == 0 && !feed->refused) {
-        s_note ("%s: handshake failed: is it a ZeroMQ PUB socket? retrying", feed->endpoint);
+        s_note ("%s: handshake failed: is it a ZeroMQ PUB socket%s? retrying", feed->endpoint,
+                gavel_sock_curve_on ()? " with CURVE, one that admits our key": "");
         feed->refused = true;
     }
     zstr_free (&event);
@@ -662,6 +677,14 @@ s_cluster_endpoints (const char *path, zlistx_t *endpoints)
     gavel_config_t *config = gavel_config_load (path, error, sizeof error);
     if (!config) {
         s_note ("%s", error);
+        return -1;
+    }
+    //  With CURVE a replica's pub admits only the cluster's own keys
+    if (gavel_sock_curve_on () && gavel_config_brokers (config) == 0) {
+        s_note ("%s lists no broker, and with CURVE the replicas' pub endpoints admit only "
+                "the cluster's own keys: follow a broker's feed (list one in the file), or a "
+                "cluster run with --insecure (then give --insecure too)", path);
+        gavel_config_destroy (&config);
         return -1;
     }
     //  Brokers re-publish one gap-free feed: follow them when there are any
@@ -991,6 +1014,7 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
         { "count",   required_argument, NULL, 'N' },
         { "lines",   required_argument, NULL, 'n' },
         { "hwm",     required_argument, NULL, 'H' },
+        { "insecure", no_argument,      NULL, 'I' },
         { "help",    no_argument,       NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
@@ -1007,6 +1031,7 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
                 break;
             case 'j': options->json = true; break;
             case 'r': options->raw = true; break;
+            case 'I': options->insecure = true; break;
             case 't': options->topics [options->topic_count++] = optarg; break;
             case 'a':
                 if (s_option_int ("--auction", optarg, 1, INT64_MAX, &value))
@@ -1038,6 +1063,29 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
     return s_check_options (options);
 }
 
+//  CURVE, with a key pair made in memory and the servers' keys from the
+//  cluster file, or --insecure. Before any socket.
+static int
+s_setup_curve (const s_options_t *options)
+{
+    if (options->insecure)
+        return gavel_sock_curve_setup ("zmq-tail", NULL, true, NULL, false);
+    if (!options->cluster) {
+        s_usage_error ("with CURVE the servers' keys come from --cluster FILE: give it (it "
+                       "must list the ENDPOINTs), or --insecure for a plain PUB socket");
+        return -1;
+    }
+    char error [512];
+    gavel_config_t *config = gavel_config_load (options->cluster, error, sizeof error);
+    if (!config) {
+        s_note ("%s", error);
+        return -1;
+    }
+    int rc = gavel_sock_curve_setup ("zmq-tail", config, false, NULL, false);
+    gavel_config_destroy (&config);
+    return rc;
+}
+
 int
 main (int argc, char *argv [])
 {
@@ -1058,11 +1106,16 @@ main (int argc, char *argv [])
     assert (options.endpoints && options.topics);
     int rc = s_parse_options (&options, argc, argv);
     int status = rc > 0? EXIT_SUCCESS: EXIT_USAGE;
+    if (rc == 0 && s_setup_curve (&options)) {
+        rc = -1;
+        status = EXIT_USAGE;
+    }
     if (rc == 0) {
         s_tail_t tail = { .options = &options };
         status = s_open_feeds (&tail) == 0? s_run (&tail): EXIT_USAGE;
         s_tail_destroy (&tail);
     }
+    gavel_sock_curve_end ();
     free (options.endpoints);
     free (options.topics);
     return status;

@@ -8,6 +8,8 @@ TEST_NAME=$(basename "$0" .sh)
 WORK=$(mktemp -d "/tmp/gavel-$TEST_NAME.XXXXXX")
 CLUSTER=$WORK/cluster/cluster.cfg
 FAILED=0
+#   Bidders' CURVE key pairs (one per name) stay in the test's directory
+export GAVEL_KEYS=$WORK/keys
 
 cleanup () {
     local rc=$? pid
@@ -50,6 +52,12 @@ up () {
     shift || true
     "$BIN/gavel-local" up "$count" --dir "$WORK/cluster" "$@" >"$WORK/up.out" 2>&1 \
         || { cat "$WORK/up.out"; echo "FAIL: gavel-local up"; exit 1; }
+}
+
+#   insecure_flag: --insecure when the test cluster runs without CURVE
+#   (up --insecure: its cluster file lists no keys), for the clients
+insecure_flag () {
+    grep -q '^ *public_key = ' "$CLUSTER" 2>/dev/null || echo --insecure
 }
 
 #   gavel-local COMMAND ... on the test cluster, its output in the test's log
@@ -138,7 +146,10 @@ open_auction () {
 
 #   endpoint ID: replica ID's client endpoint, from the cluster file
 endpoint () {
-    sed -n "/^    $1\$/,/^    [0-9]/s/.*client = //p" "$CLUSTER"
+    awk -v id="    $1" '
+        /^[a-z]/ { section = $1 }
+        section == "replica" && /^    [0-9]+$/ { current = $0 }
+        section == "replica" && current == id && $1 == "client" { print $3 }' "$CLUSTER"
 }
 
 #   broker_endpoint ID KEY: broker ID's client or pub endpoint, from the
@@ -158,9 +169,20 @@ cluster_with_brokers () {
     sed '/^broker$/,$d' "$CLUSTER" >"$file"
     echo "broker" >>"$file"
     for id in "${@:1:$#-1}"; do
-        printf '    %s\n        client = %s\n        pub = %s\n' "$id" \
-            "$(broker_endpoint "$id" client)" "$(broker_endpoint "$id" pub)" >>"$file"
+        #   The broker's whole section: endpoints and CURVE key
+        awk -v id="    $id" '
+            /^[a-z]/ { section = $1 }
+            section == "broker" && /^    [0-9]+$/ { current = $0 }
+            section == "broker" && current == id' "$CLUSTER" >>"$file"
     done
+}
+
+#   server_key ID [broker]: replica ID's (or broker ID's) CURVE public key
+server_key () {
+    awk -v id="    $1" -v want="${2:-replica}" '
+        /^[a-z]/ { section = $1 }
+        section == want && /^    [0-9]+$/ { current = $0 }
+        section == want && current == id && $1 == "public_key" { gsub(/"/, "", $3); print $3 }' "$CLUSTER"
 }
 
 #   run_bidder NAME SCRIPT [flags]: in the background, bounded, with its
@@ -169,7 +191,7 @@ BIDDER_PIDS=()
 run_bidder () {
     local name=$1 script=$2
     shift 2
-    ( timeout 50 "$BIN/bidder" --cluster "$CLUSTER" --name "$name" --script "$script" "$@" \
+    ( timeout 50 "$BIN/bidder" --cluster "$CLUSTER" $(insecure_flag) --name "$name" --script "$script" "$@" \
           >"$WORK/$name.out" 2>>"$WORK/bidder.err" &
       echo $! >"$WORK/$name.pid"
       rc=0
@@ -235,12 +257,12 @@ wait_each () {
 probe () {
     local try highest amount
     for try in 1 2 3 4 5 6 7 8 9 10; do
-        highest=$(echo "result $1" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" --name probe \
+        highest=$(echo "result $1" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" $(insecure_flag) --name probe \
                   --history "$WORK/history.txt" 2>>"$WORK/bidder.err" \
                   | sed -n 's/.* highest=\([0-9]*\) .*/\1/p')
         [ -n "$highest" ] || continue
         amount=$((highest / 10 * 10 + 209))
-        echo "bid $1 $amount" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" --name probe \
+        echo "bid $1 $amount" | timeout 20 "$BIN/bidder" --cluster "$CLUSTER" $(insecure_flag) --name probe \
             --history "$WORK/history.txt" >>"$WORK/probe.out" 2>>"$WORK/bidder.err" || true
         grep -q "^success auction=$1 amount=$amount " "$WORK/probe.out" && return 0
         tail -1 "$WORK/probe.out" | grep -q '^fail reason=too-low' || break
@@ -303,7 +325,7 @@ check_auction () {
 
 #   bidder with the test cluster; stderr kept for the sanitizer check
 bidder () {
-    "$BIN/bidder" --cluster "$CLUSTER" "$@" 2>>"$WORK/bidder.err"
+    "$BIN/bidder" --cluster "$CLUSTER" $(insecure_flag) "$@" 2>>"$WORK/bidder.err"
 }
 
 #   expect_line FILE LINE_NUMBER PATTERN: that line matches the regex

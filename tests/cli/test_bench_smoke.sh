@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 #   gavel-bench's smoke run: four bidders for two seconds on three replicas
 #   print sane figures (a committed rate and a median latency above zero),
-#   and --json prints the same as one line of JSON with every key.
+#   --json prints the same as one line of JSON with every key, and --plot
+#   draws an SVG (or says gnuplot is missing).
 source "$(dirname "$0")/lib.sh"
 up 3
 
@@ -35,4 +36,28 @@ json_committed=$(sed -n 's/.*"committed_per_s":\([0-9.]*\).*/\1/p' "$WORK/bench.
 json_p50=$(sed -n 's/.*"p50_us":\([0-9]*\).*/\1/p' "$WORK/bench.json")
 positive "$json_committed" || fail "JSON committed_per_s '$json_committed' is not above 0"
 positive "$json_p50" || fail "JSON p50_us '$json_p50' is not above 0"
+
+#   --plot FILE: an SVG when gnuplot is installed; without it one line says
+#   so and the run still succeeds. A directory that does not exist is a
+#   usage error, before anything runs.
+plot_rc=0
+"$BIN/gavel-bench" --cluster "$CLUSTER" --clients 2 --seconds 1 --warmup 0 \
+    --plot "$WORK/lat.svg" >"$WORK/plot.txt" 2>"$WORK/plot.err" || plot_rc=$?
+[ $plot_rc -eq 0 ] || fail "gavel-bench --plot exited with $plot_rc: $(cat "$WORK/plot.err")"
+expect_contains "$WORK/plot.txt" '^committed  *[0-9.]+ bids/s '
+if command -v gnuplot >/dev/null; then
+    [ -s "$WORK/lat.svg" ] || fail "--plot wrote no $WORK/lat.svg: $(cat "$WORK/plot.err")"
+    head -n 1 "$WORK/lat.svg" 2>/dev/null | grep -q -E '^<(\?xml|svg)' \
+        || fail "$WORK/lat.svg does not start with an SVG/XML header"
+    grep -q '<svg' "$WORK/lat.svg" 2>/dev/null || fail "$WORK/lat.svg has no <svg"
+    [ ! -e "$WORK/lat.svg.tmp" ] || fail "--plot left $WORK/lat.svg.tmp behind"
+else
+    expect_contains "$WORK/plot.err" '^gavel-bench: --plot needs gnuplot .*no plot written'
+    [ ! -e "$WORK/lat.svg" ] || fail "--plot wrote $WORK/lat.svg without gnuplot"
+fi
+plot_rc=0
+"$BIN/gavel-bench" --cluster "$CLUSTER" --clients 2 --seconds 1 \
+    --plot /nonexistent-dir/x.svg >/dev/null 2>"$WORK/plot-usage.err" || plot_rc=$?
+[ $plot_rc -eq 2 ] || fail "--plot /nonexistent-dir/x.svg exited with $plot_rc, not 2 (usage)"
+expect_contains "$WORK/plot-usage.err" '^gavel-bench: --plot /nonexistent-dir/x\.svg: no directory'
 [ $FAILED -eq 0 ] && echo "PASS: $TEST_NAME"

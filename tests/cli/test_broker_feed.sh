@@ -6,8 +6,10 @@
 #   HISTORY from the new primary).
 source "$(dirname "$0")/lib.sh"
 up 3 --brokers 2
-feed=$(broker_endpoint 1 pub)
-timeout 60 "$BIN/zmq-tail" "$feed" >"$WORK/tail.out" 2>"$WORK/tail.err" &
+#   Broker 1's feed only: a cluster file that lists it alone (and gives
+#   zmq-tail its CURVE key)
+cluster_with_brokers 1 "$WORK/b1.cfg"
+timeout 60 "$BIN/zmq-tail" --cluster "$WORK/b1.cfg" >"$WORK/tail.out" 2>"$WORK/tail.err" &
 tail_pid=$!
 wait_for "$WORK/tail.err" "connected to" 10
 sleep 0.3

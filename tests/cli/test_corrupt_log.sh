@@ -34,7 +34,7 @@ for damage in cut flip; do
 done
 #   Every replica answers the same state
 for id in 1 2 3; do
-    echo "result $AUCTION" | "$BIN/bidder" --connect "$(endpoint $id)" --name referee 2>>"$WORK/bidder.err" \
+    echo "result $AUCTION" | "$BIN/bidder" --cluster "$CLUSTER" --connect "$(endpoint $id)" --name referee 2>>"$WORK/bidder.err" \
         | sed 's/ closes_in=[0-9]*//' >"$WORK/result.$id.txt"
 done
 cmp -s "$WORK/result.1.txt" "$WORK/result.2.txt" && cmp -s "$WORK/result.1.txt" "$WORK/result.3.txt" \

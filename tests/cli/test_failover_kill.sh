@@ -32,7 +32,7 @@ wait_agree 5
 #   Every survivor gives the same answer (a backup through a redirect)
 for id in 1 2 3; do
     [ "$id" = "$old" ] && continue
-    echo "result $auction" | "$BIN/bidder" --connect "$(endpoint $id)" --name referee \
+    echo "result $auction" | "$BIN/bidder" --cluster "$CLUSTER" --connect "$(endpoint $id)" --name referee \
         2>>"$WORK/bidder.err" | sed 's/ closes_in=[0-9]*//' >"$WORK/result.$id.txt"
 done
 sed 's/ closes_in=[0-9]*//' "$WORK/result.txt" >"$WORK/result.all.txt"

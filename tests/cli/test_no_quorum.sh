@@ -25,7 +25,7 @@ until cluster_state | grep -q -E "^$survivor (candidate [^ ]+ [^ ]+ [^ ]+ [^ ]+|
 done
 start=$(date +%s%N)
 rc=0
-echo "bid $auction 20" | timeout 10 "$BIN/bidder" --connect "$(endpoint "$survivor")" --name ann \
+echo "bid $auction 20" | timeout 10 "$BIN/bidder" --cluster "$CLUSTER" --connect "$(endpoint "$survivor")" --name ann \
     --timeout 3000 --retries 0 >"$WORK/lonely.txt" 2>>"$WORK/bidder.err" || rc=$?
 elapsed=$((($(date +%s%N) - start) / 1000000))
 [ $rc -ne 124 ] || fail "the bid without a quorum hung (killed after 10 s)"

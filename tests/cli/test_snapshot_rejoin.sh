@@ -31,7 +31,7 @@ lines=$(wc -l <"$WORK/cluster/r$away/log")
 [ "$lines" -le 3000 ] || fail "replica $away keeps $lines log records; snapshots should bound it near 2000"
 [ -s "$WORK/cluster/r$away/snapshot" ] || fail "replica $away stored no snapshot"
 #   Its state answers like the primary's
-echo "result $AUCTION" | "$BIN/bidder" --connect "$(endpoint "$away")" --name referee \
+echo "result $AUCTION" | "$BIN/bidder" --cluster "$CLUSTER" --connect "$(endpoint "$away")" --name referee \
     >"$WORK/away.txt" 2>>"$WORK/bidder.err" || fail "replica $away did not answer"
 expect_contains "$WORK/away.txt" "^success auction=$AUCTION state=open"
 [ $FAILED -eq 0 ] && echo "PASS: $TEST_NAME"

@@ -3,12 +3,12 @@
 #   another bidder outbid it; the prompt (under tmux, when installed) keeps
 #   the line being typed when an event is printed, and Ctrl-C drops it.
 source "$(dirname "$0")/lib.sh"
-up 3
+up 3 --brokers 1
 open_auction lamp 1m
 [ -n "$AUCTION" ] || { echo "FAIL: no auction opened"; exit 1; }
 
 #   Without a cluster file there is no feed to follow
-echo "watch" | timeout 10 "$BIN/bidder" --connect "$(endpoint 1)" --name zed \
+echo "watch" | timeout 10 "$BIN/bidder" --insecure --connect "$(endpoint 1)" --name zed \
     >"$WORK/nofeed.out" 2>>"$WORK/bidder.err" || true
 expect_line "$WORK/nofeed.out" 1 '^exception reason=no-feed message="watch needs --cluster FILE"$'
 

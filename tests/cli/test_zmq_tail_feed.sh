@@ -15,7 +15,7 @@ FOLLOW_PIDS=()
 follow () {
     local name=$1
     shift
-    ( timeout 60 "$BIN/zmq-tail" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    ( timeout 60 "$BIN/zmq-tail" --insecure "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
       echo $! >"$WORK/$name.pid"
       rc=0
       wait $! || rc=$?
@@ -40,7 +40,7 @@ connections () {
     echo "${count:-0}"
 }
 
-up 3
+up 3 --insecure
 
 #   Both followers must be subscribed before the first event: PUB drops
 #   what it sends before a subscriber is there

@@ -2,7 +2,7 @@
 #   zmq-tail -n N starts with the last N committed events, from a history
 #   request to the cluster, then follows live ones without repeating any.
 source "$(dirname "$0")/lib.sh"
-up 3
+up 3 --brokers 1
 open_auction lamp 10m
 printf 'bid %s 10\nbid %s 20\nbid %s 30\n' "$AUCTION" "$AUCTION" "$AUCTION" | bidder --name al >"$WORK/bids.txt"
 [ "$(grep -c '^success' "$WORK/bids.txt")" -eq 3 ] || fail "bids: $(cat "$WORK/bids.txt")"

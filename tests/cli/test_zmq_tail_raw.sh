@@ -52,7 +52,7 @@ BETA='^\[2\] beta \| 0x000000fe$'
 
 #   Everything: --count 6 stops it after six messages, status 0
 rc=0
-timeout 20 "$BIN/zmq-tail" --raw --count 6 "$ENDPOINT" >"$WORK/all.out" 2>"$WORK/all.err" || rc=$?
+timeout 20 "$BIN/zmq-tail" --insecure --raw --count 6 "$ENDPOINT" >"$WORK/all.out" 2>"$WORK/all.err" || rc=$?
 [ $rc -eq 0 ] || fail "zmq-tail --raw --count 6 exited $rc: $(cat "$WORK/all.err")"
 [ "$(wc -l <"$WORK/all.out")" -eq 6 ] || fail "expected 6 lines, got: $(cat "$WORK/all.out")"
 while IFS= read -r line; do
@@ -64,7 +64,7 @@ expect_contains "$WORK/all.err" "^zmq-tail: connected to $ENDPOINT\$"
 
 #   --topic subscribes to that prefix only
 rc=0
-timeout 20 "$BIN/zmq-tail" --raw --topic bet --count 3 "$ENDPOINT" >"$WORK/beta.out" 2>"$WORK/beta.err" || rc=$?
+timeout 20 "$BIN/zmq-tail" --insecure --raw --topic bet --count 3 "$ENDPOINT" >"$WORK/beta.out" 2>"$WORK/beta.err" || rc=$?
 [ $rc -eq 0 ] || fail "zmq-tail --raw --topic bet exited $rc: $(cat "$WORK/beta.err")"
 [ "$(grep -c -E "$BETA" "$WORK/beta.out")" -eq 3 ] && [ "$(wc -l <"$WORK/beta.out")" -eq 3 ] \
     || fail "--topic bet: expected 3 beta lines, got: $(cat "$WORK/beta.out")"
@@ -76,7 +76,7 @@ TAIL_PIDS=()
 start_tail () {
     local name=$1
     shift
-    ( timeout 30 "$BIN/zmq-tail" "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
+    ( timeout 30 "$BIN/zmq-tail" --insecure "$@" >"$WORK/$name.out" 2>"$WORK/$name.err" &
       echo $! >"$WORK/$name.pid"
       rc=0
       wait $! || rc=$?
@@ -114,7 +114,7 @@ stop_tail TERM term
 usage_error () {
     local pattern=$1 rc=0
     shift
-    timeout 10 "$BIN/zmq-tail" "$@" >"$WORK/usage.out" 2>"$WORK/usage.err" || rc=$?
+    timeout 10 "$BIN/zmq-tail" --insecure "$@" >"$WORK/usage.out" 2>"$WORK/usage.err" || rc=$?
     [ $rc -eq 2 ] || fail "zmq-tail $*: expected status 2, got $rc"
     grep -q -E -- "$pattern" "$WORK/usage.err" \
         || fail "zmq-tail $*: stderr does not say /$pattern/: $(head -3 "$WORK/usage.err")"
@@ -128,8 +128,12 @@ usage_error "--count '0'" --count 0 "$ENDPOINT"
 usage_error "--auction 'x'" --auction x "$ENDPOINT"
 usage_error 'unrecognized option' --bogus "$ENDPOINT"
 usage_error 'no such file' --cluster "$WORK/missing.cfg"
+#   CURVE is the default: a bare endpoint has no server key to check
+rc=0; timeout 10 "$BIN"/zmq-tail "$ENDPOINT" >/dev/null 2>"$WORK/secure.err" || rc=$?
+[ $rc -eq 2 ] || fail "zmq-tail ENDPOINT without --insecure or --cluster: expected status 2, got $rc"
+expect_contains "$WORK/secure.err" "with CURVE the servers' keys come from --cluster FILE.*--insecure"
 rc=0
-"$BIN/zmq-tail" --help >"$WORK/help.out" 2>&1 || rc=$?
+"$BIN/zmq-tail" --insecure --help >"$WORK/help.out" 2>&1 || rc=$?
 [ $rc -eq 0 ] && grep -q -- '--raw' "$WORK/help.out" || fail "zmq-tail --help: status $rc"
 
 for pid in "${TAIL_PIDS[@]}"; do

@@ -1,0 +1,69 @@
+#!/usr/bin/env bash
+#   A subscriber too slow for the high-water mark: zmq-tail on a broker's
+#   feed with a queue of 10 events is stopped (SIGSTOP) while 8,000 bids are
+#   committed, so the broker's PUB drops what its queue and the sockets'
+#   buffers cannot hold (a few thousand events). Resumed, and given one more
+#   event to show the hole, it says which events it missed, fetches them
+#   with a HISTORY request (the last 10,000 events) and prints every event
+#   once, in order, numbered without a hole: nothing is skipped in silence.
+source "$(dirname "$0")/lib.sh"
+up 3 --brokers 1
+open_auction lamp 5m
+auction=$AUCTION
+bids=8000
+
+#   -n 1: the opening, so the numbering starts before the bids; then the
+#   bids' events, and it exits by itself after them
+#   (not under timeout: SIGSTOP must reach zmq-tail itself; lib.sh's
+#   cleanup stops it by the pid in tail.pid, and the wait below is bounded)
+"$BIN/zmq-tail" --cluster "$CLUSTER" --json --hwm 10 -n 1 --count $((bids + 2)) \
+    >"$WORK/tail.out" 2>"$WORK/tail.err" &
+tail_pid=$!
+echo $tail_pid >"$WORK/tail.pid"
+wait_for "$WORK/tail.err" "connected to" 10
+wait_for "$WORK/tail.out" '"event":"opened"' 10
+kill -STOP $tail_pid
+
+bid_script "$auction" 100 1 $bids 0 >"$WORK/ann.txt"
+timeout 100 "$BIN/bidder" --cluster "$CLUSTER" --name ann --script "$WORK/ann.txt" \
+    >"$WORK/ann.out" 2>>"$WORK/bidder.err" || fail "the bidder exited with $?"
+[ "$(grep -c '^success' "$WORK/ann.out")" -eq $bids ] \
+    || fail "expected $bids successes: $(grep -v '^success' "$WORK/ann.out" | head -3)"
+
+kill -CONT $tail_pid
+#   A hole shows only when an event after it arrives
+echo "bid $auction $((100 + bids))" | bidder --name ann >"$WORK/last.out" \
+    || fail "the last bid: $(cat "$WORK/last.out")"
+for ((try = 0; try < 600; try++)); do
+    kill -0 $tail_pid 2>/dev/null || break
+    sleep 0.1
+done
+rc=0
+if kill -0 $tail_pid 2>/dev/null; then
+    fail "zmq-tail did not print the $((bids + 2)) events within 60 s: $(tail -3 "$WORK/tail.err")"
+    kill -TERM $tail_pid
+fi
+wait $tail_pid || rc=$?
+echo $rc >"$WORK/tail.rc"
+[ $rc -eq 0 ] || fail "zmq-tail exited with $rc: $(tail -3 "$WORK/tail.err")"
+
+#   It fell behind, said so, and fetched the hole back
+expect_contains "$WORK/tail.err" '^zmq-tail: gap: events [0-9]+ to [0-9]+ were missed .*fetching them from the history$'
+expect_contains "$WORK/tail.err" '^zmq-tail: gap: events [0-9]+ to [0-9]+ fetched$'
+if grep -q 'lost to this subscriber' "$WORK/tail.err"; then
+    fail "events were lost: $(grep 'lost' "$WORK/tail.err")"
+fi
+
+#   Every event once, in order, without a hole; every bid there
+sed -n 's/^{"seq":\([0-9]*\),.*/\1/p' "$WORK/tail.out" >"$WORK/seqs.txt"
+[ "$(wc -l <"$WORK/seqs.txt")" -eq $((bids + 2)) ] \
+    || fail "expected $((bids + 2)) events, got $(wc -l <"$WORK/seqs.txt")"
+awk 'NR > 1 && $1 != previous + 1 { print "after " previous ": " $1; bad = 1 } { previous = $1 }
+     END { exit bad }' "$WORK/seqs.txt" >"$WORK/holes.txt" \
+    || fail "event numbers jump or repeat: $(head -5 "$WORK/holes.txt" | tr '\n' ';')"
+sed -n "s/.*\"event\":\"bid\",\"auction\":$auction,\"bidder\":\"ann\",\"amount\":\([0-9]*\)}\$/\1/p" \
+    "$WORK/tail.out" >"$WORK/amounts.txt"
+seq 100 $((100 + bids)) | cmp -s - "$WORK/amounts.txt" \
+    || fail "the bids printed are not 100..$((100 + bids)) in order: $(head -3 "$WORK/amounts.txt" | tr '\n' ' ')..."
+
+[ $FAILED -eq 0 ] && echo "PASS: $TEST_NAME"

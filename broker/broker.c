@@ -84,12 +84,8 @@ main (int argc, char *argv [])
     const gavel_broker_conf_t *me = gavel_config_find_broker (config, id);
     zcert_t *cert = NULL;
     if (me && !insecure && gavel_config_secure (config)) {
-        if (!*me->secret)
-            snprintf (error, sizeof error, "%s: broker/%" PRIu64 "/secret is not set: the broker "
-                      "needs its secret certificate (the PATH_secret file gavel-keygen wrote)",
-                      cluster, id);
-        else
-            cert = gavel_keys_load_secret (me->secret, me->public_key, error, sizeof error);
+        cert = gavel_keys_load_server (cluster, "broker", id, me->secret, me->public_key,
+                                       error, sizeof error);
         if (!cert) {
             fprintf (stderr, "broker: %s\n", error);
             gavel_config_destroy (&config);

@@ -494,28 +494,6 @@ s_sync_done (gavel_broker_t *self)
     self->skip_gap = false;
 }
 
-//  A HISTORY record back into an EVENT:
-//  "seq=Q index=I term=T stamp=S event=..."
-static gavel_msg_t *
-s_history_event (const char *record, uint64_t from)
-{
-    uint64_t seq, index, term;
-    int64_t stamp;
-    int used = 0;
-    if (sscanf (record, "seq=%" SCNu64 " index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
-                &seq, &index, &term, &stamp, &used) != 4 || used == 0
-    ||  strncmp (record + used, "event=", 6) != 0)
-        return NULL;
-    gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
-    gavel_msg_set_term (event, term);
-    gavel_msg_set_from (event, from);
-    gavel_msg_set_index (event, index);
-    gavel_msg_set_seq (event, seq);
-    gavel_msg_set_stamp (event, stamp);
-    gavel_msg_add_record (event, "%s", record + used);
-    return event;
-}
-
 static void
 s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
 {
@@ -528,8 +506,8 @@ s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
     }
     size_t records = gavel_msg_records (reply);
     for (size_t index = 0; index < records; index++) {
-        gavel_msg_t *event = s_history_event (gavel_msg_record (reply, index),
-                                              self->replicas [from].id);
+        gavel_msg_t *event = gavel_msg_new_history_event (gavel_msg_record (reply, index),
+                                                          self->replicas [from].id);
         if (event)
             s_publish (self, event);
         gavel_msg_destroy (&event);

@@ -97,6 +97,20 @@ s_cert_key (zconfig_t *root, const char *name)
 }
 
 zcert_t *
+gavel_keys_load_server (const char *cluster, const char *role, uint64_t id,
+                        const char *secret, const char *public_key,
+                        char *error, size_t error_size)
+{
+    if (!*secret) {
+        snprintf (error, error_size, "%s: %s/%" PRIu64 "/secret is not set: the %s needs its "
+                  "secret certificate (the PATH_secret file gavel-keygen wrote)",
+                  cluster, role, id, role);
+        return NULL;
+    }
+    return gavel_keys_load_secret (secret, public_key, error, error_size);
+}
+
+zcert_t *
 gavel_keys_load_secret (const char *path, const char *expect, char *error, size_t error_size)
 {
     struct stat info;

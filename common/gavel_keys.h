@@ -37,6 +37,15 @@ zcert_t *
     gavel_keys_load_secret (const char *path, const char *expect,
                             char *error, size_t error_size);
 
+//  A server's own secret certificate, as the cluster file names it (role
+//  "replica" or "broker", its id, its secret = PATH and public_key = KEY;
+//  cluster is the file's name, for the message). NULL with the reason in
+//  error: no secret set, or gavel_keys_load_secret's.
+zcert_t *
+    gavel_keys_load_server (const char *cluster, const char *role, uint64_t id,
+                            const char *secret, const char *public_key,
+                            char *error, size_t error_size);
+
 //  The bidder key directory: dir if given, else $GAVEL_KEYS, else
 //  $HOME/.config/gavel/keys. Writes it into path. -1 when none can be told.
 int

@@ -872,6 +872,26 @@ gavel_msg_record (gavel_msg_t *self, size_t index)
     return record;
 }
 
+gavel_msg_t *
+gavel_msg_new_history_event (const char *record, uint64_t from)
+{
+    uint64_t seq, index, term;
+    int64_t stamp;
+    int used = 0;
+    if (sscanf (record, "seq=%" SCNu64 " index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
+                &seq, &index, &term, &stamp, &used) != 4 || used == 0
+    ||  strncmp (record + used, "event=", 6) != 0)
+        return NULL;
+    gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
+    gavel_msg_set_term (event, term);
+    gavel_msg_set_from (event, from);
+    gavel_msg_set_index (event, index);
+    gavel_msg_set_seq (event, seq);
+    gavel_msg_set_stamp (event, stamp);
+    gavel_msg_add_record (event, "%s", record + used);
+    return event;
+}
+
 int
 gavel_record_get (const char *record, const char *key, char *value, size_t size)
 {
@@ -1212,5 +1232,16 @@ gavel_msg_test (bool verbose)
     gavel_msg_destroy (&msg);
     zsock_destroy (&in);
     zsock_destroy (&out);
+
+    //  A HISTORY record back into its event
+    msg = gavel_msg_new_history_event ("seq=17 index=42 term=2 stamp=99 event=bid auction=1 "
+                                       "bidder=bob amount=150", 3);
+    assert (msg && gavel_msg_id (msg) == GAVEL_MSG_EVENT && gavel_msg_seq (msg) == 17);
+    assert (gavel_msg_index (msg) == 42 && gavel_msg_term (msg) == 2 && gavel_msg_from (msg) == 3);
+    assert (gavel_msg_stamp (msg) == 99);
+    assert (streq (gavel_msg_record (msg, 0), "event=bid auction=1 bidder=bob amount=150"));
+    gavel_msg_destroy (&msg);
+    assert (!gavel_msg_new_history_event ("seq=1 index=2 term=3 event=bid", 1));
+    assert (!gavel_msg_new_history_event ("seq=1 index=2 term=3 stamp=4 bid", 1));
     printf ("OK\n");
 }

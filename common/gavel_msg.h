@@ -205,6 +205,12 @@ void        gavel_msg_add_record (gavel_msg_t *self, const char *format, ...)
 size_t      gavel_msg_records (gavel_msg_t *self);
 const char *gavel_msg_record (gavel_msg_t *self, size_t index);
 
+//  A HISTORY record ("seq=N index=I term=T stamp=MS event=...") as the
+//  EVENT it stands for, as replica from would publish it; NULL when the
+//  record is not one. Caller owns.
+gavel_msg_t *
+    gavel_msg_new_history_event (const char *record, uint64_t from);
+
 //  Look up key in a record ("a=1 b=x"); copies its value into value and
 //  returns 0, or returns -1 when the key is absent.
 int

@@ -128,12 +128,8 @@ main (int argc, char *argv [])
     zcert_t *cert = NULL;
     const gavel_replica_conf_t *me = gavel_config_find (config, id);
     if (!insecure && gavel_config_secure (config)) {
-        if (!*me->secret)
-            snprintf (error, sizeof error, "%s: replica/%" PRIu64 "/secret is not set: the "
-                      "replica needs its secret certificate (the PATH_secret file gavel-keygen "
-                      "wrote)", cluster_file, id);
-        else
-            cert = gavel_keys_load_secret (me->secret, me->public_key, error, sizeof error);
+        cert = gavel_keys_load_server (cluster_file, "replica", id, me->secret, me->public_key,
+                                       error, sizeof error);
         if (!cert) {
             fprintf (stderr, "replica: %s\n", error);
             gavel_config_destroy (&config);

@@ -819,33 +819,13 @@ s_history (s_tail_t *self, uint64_t from, uint64_t count)
     return reply;
 }
 
-//  A HISTORY record, "seq=Q index=I term=T stamp=S event=...", as an event
-static gavel_msg_t *
-s_history_event (const char *line)
-{
-    uint64_t seq, index, term;
-    int64_t stamp;
-    int used = 0;
-    if (sscanf (line, "seq=%" SCNu64 " index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
-                &seq, &index, &term, &stamp, &used) != 4 || used == 0)
-        return NULL;
-    gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
-    gavel_msg_set_seq (event, seq);
-    gavel_msg_set_index (event, index);
-    gavel_msg_set_term (event, term);
-    gavel_msg_set_stamp (event, stamp);
-    gavel_msg_set_from (event, 1);
-    gavel_msg_add_record (event, "%s", line + used);
-    return event;
-}
-
 //  Takes a history reply's events up to `to`; returns the last seq taken
 static uint64_t
 s_take_history (s_tail_t *self, gavel_msg_t *reply, uint64_t to)
 {
     uint64_t last = 0;
     for (size_t index = 0; index < gavel_msg_records (reply); index++) {
-        gavel_msg_t *event = s_history_event (gavel_msg_record (reply, index));
+        gavel_msg_t *event = gavel_msg_new_history_event (gavel_msg_record (reply, index), 1);
         s_fields_t fields;
         char why [GAVEL_MESSAGE_MAX + 64];
         if (event && gavel_msg_seq (event) <= to

@@ -60,6 +60,22 @@ insecure_flag () {
     grep -q '^ *public_key = ' "$CLUSTER" 2>/dev/null || echo --insecure
 }
 
+#   need_pyzmq: sets PYTHON to a python3 with pyzmq (the Debian package
+#   python3-zmq lives in the system's python, which may not be the first
+#   python3 on PATH), or fails the test
+need_pyzmq () {
+    local candidate
+    PYTHON=
+    for candidate in python3 /usr/bin/python3; do
+        if command -v "$candidate" >/dev/null && "$candidate" -c 'import zmq' 2>/dev/null; then
+            PYTHON=$candidate
+            return 0
+        fi
+    done
+    echo "FAIL: $TEST_NAME needs pyzmq (Debian package python3-zmq; tools/install-deps installs it)"
+    exit 1
+}
+
 #   gavel-local COMMAND ... on the test cluster, its output in the test's log
 local_cmd () {
     "$BIN/gavel-local" "$@" --dir "$WORK/cluster" >>"$WORK/local.out" 2>&1

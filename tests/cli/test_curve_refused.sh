@@ -9,14 +9,7 @@
 #   same ELECTION frames do move the term.
 source "$(dirname "$0")/lib.sh"
 
-PYTHON=
-for candidate in python3 /usr/bin/python3; do
-    if command -v "$candidate" >/dev/null && "$candidate" -c 'import zmq' 2>/dev/null; then
-        PYTHON=$candidate
-        break
-    fi
-done
-[ -n "$PYTHON" ] || { echo "FAIL: $TEST_NAME needs pyzmq (Debian package python3-zmq; tools/install-deps installs it)"; exit 1; }
+need_pyzmq
 
 cat >"$WORK/attack.py" <<'PYEOF'
 #   Attacks on a secure cluster's replica-only endpoints (mesh, ack, pub)

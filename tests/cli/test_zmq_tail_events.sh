@@ -7,14 +7,7 @@
 #   shown and skipped, a hole in the numbering said, --auction, --count and -n.
 source "$(dirname "$0")/lib.sh"
 
-PYTHON=
-for candidate in python3 /usr/bin/python3; do
-    if command -v "$candidate" >/dev/null && "$candidate" -c 'import zmq' 2>/dev/null; then
-        PYTHON=$candidate
-        break
-    fi
-done
-[ -n "$PYTHON" ] || { echo "FAIL: $TEST_NAME needs pyzmq (Debian package python3-zmq; tools/install-deps installs it)"; exit 1; }
+need_pyzmq
 
 #   On each new subscription: the feed (events, two malformed messages),
 #   then every event again from another primary, then a last event

@@ -6,16 +6,7 @@
 #   bad options and endpoints exit 2.
 source "$(dirname "$0")/lib.sh"
 
-#   pyzmq: the Debian package python3-zmq (tools/install-deps installs it)
-#   lives in the system's python, which may not be the first python3
-PYTHON=
-for candidate in python3 /usr/bin/python3; do
-    if command -v "$candidate" >/dev/null && "$candidate" -c 'import zmq' 2>/dev/null; then
-        PYTHON=$candidate
-        break
-    fi
-done
-[ -n "$PYTHON" ] || { echo "FAIL: $TEST_NAME needs pyzmq (Debian package python3-zmq; tools/install-deps installs it)"; exit 1; }
+need_pyzmq
 
 #   The publisher: binds a free loopback port, writes its endpoint, and
 #   sends two messages every 20 ms until $WORK/stop exists (or 40 s pass):

@@ -115,10 +115,27 @@ typedef struct {
     int64_t printed;
 } s_tail_t;
 
+#define STOP_GRACE      10          //  s: after SIGINT/SIGTERM, exit by then
+
+//  Closing down must not outlive the signal that asked for it: once a stop
+//  is asked, an alarm ends the process if it is still here
+//  STOP_GRACE seconds later, wherever it hangs (a CI run once saw zmq-tail
+//  stay after SIGTERM; it never came back in 60 tries, so this is a net,
+//  not a fix)
+static void
+s_on_alarm (int signal)
+{
+    static const char text [] = "zmq-tail: still closing down after a stop; exiting\n";
+    ssize_t written = write (STDERR_FILENO, text, sizeof text - 1);
+    (void) written;
+    _exit (EXIT_FAIL);
+}
+
 static void
 s_on_signal (int signal)
 {
     zsys_interrupted = 1;           //  the poll loop checks it every turn
+    alarm (STOP_GRACE);
 }
 
 
@@ -1077,6 +1094,9 @@ main (int argc, char *argv [])
     sigemptyset (&action.sa_mask);
     sigaction (SIGINT, &action, NULL);
     sigaction (SIGTERM, &action, NULL);
+    struct sigaction on_alarm = { .sa_handler = s_on_alarm };
+    sigemptyset (&on_alarm.sa_mask);
+    sigaction (SIGALRM, &on_alarm, NULL);
     //  Lines must come out as they happen, also into a pipe or a file
     setvbuf (stdout, NULL, _IOLBF, 0);
 

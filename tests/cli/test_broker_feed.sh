@@ -9,7 +9,7 @@ up 3 --brokers 2
 #   Broker 1's feed only: a cluster file that lists it alone (and gives
 #   zmq-tail its CURVE key)
 cluster_with_brokers 1 "$WORK/b1.cfg"
-timeout 60 "$BIN/zmq-tail" --cluster "$WORK/b1.cfg" >"$WORK/tail.out" 2>"$WORK/tail.err" &
+timeout -k 10 60 "$BIN/zmq-tail" --cluster "$WORK/b1.cfg" >"$WORK/tail.out" 2>"$WORK/tail.err" &
 tail_pid=$!
 wait_for "$WORK/tail.err" "connected to" 10
 sleep 0.3

@@ -1341,14 +1341,14 @@ s_any_running (local_t *self, pid_t *pid)
 
 //  An optional setting in ms, within the range gavel_config takes.
 static int
-s_parse_setting (options_t *options, const char *flag, const char *text,
+s_parse_setting (options_t *options, const char *flag, const char *text, const char *unit,
                  uint64_t min, uint64_t max, uint64_t *value)
 {
     const char *why;
     *value = 0;
     if (text && gavel_text_parse_uint (text, min, max, value, &why))
-        return s_usage_error (options->command, "%s '%s' %s (ms, %" PRIu64 " to %" PRIu64 ")",
-                              flag, text, why, min, max);
+        return s_usage_error (options->command, "%s '%s' %s (%s, %" PRIu64 " to %" PRIu64 ")",
+                              flag, text, why, unit, min, max);
     return 0;
 }
 
@@ -1375,12 +1375,12 @@ s_parse_up (options_t *options, uint64_t *count, uint64_t *brokers, uint64_t *ba
                               ": %" PRIu64 " replicas take %" PRIu64 " ports)",
                               options->base_port, why, last_base, *count,
                               *count * PORTS_PER + *brokers * BROKER_PORTS);
-    if (s_parse_setting (options, "--heartbeat", options->heartbeat, 1, 60000,
+    if (s_parse_setting (options, "--heartbeat", options->heartbeat, "ms", 1, 60000,
                          &settings->heartbeat)
-    ||  s_parse_setting (options, "--election", options->election, 2, 600000,
+    ||  s_parse_setting (options, "--election", options->election, "ms", 2, 600000,
                          &settings->election)
-    ||  s_parse_setting (options, "--snapshot-every", options->snapshot_every, 10, 1000000000,
-                         &settings->snapshot_every))
+    ||  s_parse_setting (options, "--snapshot-every", options->snapshot_every, "entries", 10,
+                         1000000000, &settings->snapshot_every))
         return EXIT_USAGE;
     if (options->fsync && !streq (options->fsync, "always") && !streq (options->fsync, "never"))
         return s_usage_error (options->command, "--fsync '%s' is not 'always' or 'never'",

@@ -80,26 +80,17 @@ main (int argc, char *argv [])
         fprintf (stderr, "broker: %s\n", error);
         return 1;
     }
-    //  Our secret certificate, before any socket: CURVE options come first
     const gavel_broker_conf_t *me = gavel_config_find_broker (config, id);
-    zcert_t *cert = NULL;
-    if (me && !insecure && gavel_config_secure (config)) {
-        cert = gavel_keys_load_server (cluster, "broker", id, me->secret, me->public_key,
-                                       error, sizeof error);
-        if (!cert) {
-            fprintf (stderr, "broker: %s\n", error);
-            gavel_config_destroy (&config);
-            return 1;
-        }
-    }
-    if (gavel_sock_curve_setup ("broker", config, insecure, &cert, true)) {
+    if (!me) {
+        fprintf (stderr, "broker: %s lists no broker %" PRIu64 "\n", cluster, id);
         gavel_config_destroy (&config);
         return 1;
     }
-    if (gavel_sock_curve_on ())
-        zsys_info ("broker %" PRIu64 ": CURVE on, public key %s", id, gavel_sock_curve_public ());
-    else
-        zsys_warning ("broker %" PRIu64 ": CURVE is off (--insecure)", id);
+    if (gavel_sock_curve_setup_server (config, cluster, "broker", id, me->secret,
+                                       me->public_key, insecure)) {
+        gavel_config_destroy (&config);
+        return 1;
+    }
     gavel_broker_t *broker = gavel_broker_new (config, id, error, sizeof error);
     if (!broker) {
         fprintf (stderr, "broker: %s: %s\n", cluster, error);

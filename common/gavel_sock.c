@@ -254,6 +254,30 @@ gavel_sock_curve_setup (const char *program, gavel_config_t *config, bool insecu
     return 0;
 }
 
+int
+gavel_sock_curve_setup_server (gavel_config_t *config, const char *cluster, const char *role,
+                               uint64_t id, const char *secret, const char *public_key,
+                               bool insecure)
+{
+    //  Our secret certificate, before any socket: CURVE options come first
+    zcert_t *cert = NULL;
+    if (!insecure && gavel_config_secure (config)) {
+        char error [1024];
+        cert = gavel_keys_load_server (cluster, role, id, secret, public_key, error, sizeof error);
+        if (!cert) {
+            fprintf (stderr, "%s: %s\n", role, error);
+            return -1;
+        }
+    }
+    if (gavel_sock_curve_setup (role, config, insecure, &cert, true))
+        return -1;
+    if (gavel_sock_curve_on ())
+        zsys_info ("%s %" PRIu64 ": CURVE on, public key %s", role, id, gavel_sock_curve_public ());
+    else
+        zsys_warning ("%s %" PRIu64 ": CURVE is off (--insecure)", role, id);
+    return 0;
+}
+
 void
 gavel_sock_curve_set_cert (zcert_t **cert_p)
 {

@@ -105,6 +105,15 @@ int
     gavel_sock_curve_setup (const char *program, gavel_config_t *config, bool insecure,
                             zcert_t **cert_p, bool serve);
 
+//  For a server (role "replica" or "broker"): its own secret certificate as
+//  the cluster file (named cluster, for messages) lists it, then as
+//  gavel_sock_curve_setup, then a log line saying whether CURVE is on.
+//  Returns 0, or -1 having printed "role: reason" on stderr.
+int
+    gavel_sock_curve_setup_server (gavel_config_t *config, const char *cluster, const char *role,
+                                   uint64_t id, const char *secret, const char *public_key,
+                                   bool insecure);
+
 //  Change our key pair (taken): sockets made after this use it (a bidder
 //  that takes another name).
 void

@@ -124,26 +124,12 @@ main (int argc, char *argv [])
     char ident [32];
     snprintf (ident, sizeof ident, "replica-%" PRIu64, id);
     zsys_set_logident (ident);
-    //  Our secret certificate, before any socket: CURVE options come first
-    zcert_t *cert = NULL;
     const gavel_replica_conf_t *me = gavel_config_find (config, id);
-    if (!insecure && gavel_config_secure (config)) {
-        cert = gavel_keys_load_server (cluster_file, "replica", id, me->secret, me->public_key,
-                                       error, sizeof error);
-        if (!cert) {
-            fprintf (stderr, "replica: %s\n", error);
-            gavel_config_destroy (&config);
-            return 2;
-        }
-    }
-    if (gavel_sock_curve_setup ("replica", config, insecure, &cert, true)) {
+    if (gavel_sock_curve_setup_server (config, cluster_file, "replica", id, me->secret,
+                                       me->public_key, insecure)) {
         gavel_config_destroy (&config);
         return 2;
     }
-    if (gavel_sock_curve_on ())
-        zsys_info ("replica %" PRIu64 ": CURVE on, public key %s", id, gavel_sock_curve_public ());
-    else
-        zsys_warning ("replica %" PRIu64 ": CURVE is off (--insecure)", id);
     gavel_node_t *node = gavel_node_new (config, id, error, sizeof error);
     int rc = 1;
     if (node) {

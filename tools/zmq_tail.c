@@ -836,11 +836,10 @@ s_history (s_tail_t *self, uint64_t from, uint64_t count)
     return reply;
 }
 
-//  Takes a history reply's events up to `to`; returns the last seq taken
-static uint64_t
+//  Takes a history reply's events up to `to`, in their place
+static void
 s_take_history (s_tail_t *self, gavel_msg_t *reply, uint64_t to)
 {
-    uint64_t last = 0;
     for (size_t index = 0; index < gavel_msg_records (reply); index++) {
         gavel_msg_t *event = gavel_msg_new_history_event (gavel_msg_record (reply, index), 1);
         s_fields_t fields;
@@ -851,11 +850,9 @@ s_take_history (s_tail_t *self, gavel_msg_t *reply, uint64_t to)
                 s_note ("events %" PRIu64 " to %" PRIu64 " are no longer in the history: "
                         "lost to this subscriber", self->last_seq + 1, gavel_msg_seq (event) - 1);
             s_take (self, event, &fields, true);
-            last = gavel_msg_seq (event);
         }
         gavel_msg_destroy (&event);
     }
-    return last;
 }
 
 //  Events from..to never reached us: fetch them from the history and print
@@ -870,11 +867,15 @@ s_recover (s_tail_t *self, uint64_t from, uint64_t to)
     }
     s_note ("gap: events %" PRIu64 " to %" PRIu64 " were missed (this subscriber fell "
             "behind, or its connection dropped); fetching them from the history", from, to);
-    while (self->last_seq < to && !s_done (self)) {
+    //  Each answer must move us on, or we stop asking: a history that ends
+    //  early (a lagging replica) or holds nothing new would loop for ever
+    while (self->last_seq < to && !s_done (self) && !zsys_interrupted) {
+        uint64_t before = self->last_seq;
         gavel_msg_t *reply = s_history (self, self->last_seq + 1, to - self->last_seq);
-        uint64_t last = reply? s_take_history (self, reply, to): 0;
+        if (reply)
+            s_take_history (self, reply, to);
         gavel_msg_destroy (&reply);
-        if (last == 0)
+        if (self->last_seq == before)
             break;
     }
     if (self->last_seq < to && !s_done (self)) {

@@ -17,6 +17,7 @@
 #define S_RECONNECT     1000    //  ms of heartbeat silence that count as a
                                 //  lost connection: fetch history after it
 #define S_SYNC_TRIES    10      //  HISTORY attempts before giving up a gap
+#define S_LAST_EVERY    1000    //  ms between LAST messages on the feed
 
 typedef struct {
     uint64_t id;
@@ -66,6 +67,7 @@ struct _gavel_broker_t {
     bool backlog_overflow;      //  some were dropped: fetch again after
     uint64_t own_id;            //  our HISTORY request ids
     int64_t published;
+    int64_t last_due;           //  mono ms: next LAST on the feed
 };
 
 static void
@@ -521,6 +523,24 @@ s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
         s_sync_done (self);
 }
 
+//  Every second, the number of the last event re-published: a subscriber
+//  that lost the last events before a quiet spell learns of it from this,
+//  without waiting for the next event
+static void
+s_check_last (gavel_broker_t *self)
+{
+    int64_t now = zclock_mono ();
+    if (now < self->last_due)
+        return;
+    self->last_due = now + S_LAST_EVERY;
+    if (self->last_seq == 0)
+        return;
+    gavel_msg_t *last = gavel_msg_new (GAVEL_MSG_LAST);
+    gavel_msg_set_seq (last, self->last_seq);
+    gavel_msg_send (last, NULL, zsock_resolve (self->pub));
+    gavel_msg_destroy (&last);
+}
+
 static void
 s_check_sync (gavel_broker_t *self)
 {
@@ -628,6 +648,7 @@ gavel_broker_poll (gavel_broker_t *self, int timeout)
     }
     s_check_pending (self);
     s_check_sync (self);
+    s_check_last (self);
     return 0;
 }
 
@@ -789,13 +810,30 @@ gavel_broker_test (bool verbose)
         gavel_broker_poll (broker, 5);
         while ((msg = zmsg_recv_nowait (feed))) {
             gavel_msg_t *event = gavel_msg_decode (msg, &decode_error);
-            assert (event && count < 8);
-            seen [count++] = gavel_msg_seq (event);
+            assert (event);
+            if (gavel_msg_id (event) == GAVEL_MSG_EVENT) {
+                assert (count < 8);
+                seen [count++] = gavel_msg_seq (event);
+            }
             gavel_msg_destroy (&event);
             zmsg_destroy (&msg);
         }
     }
     assert (count == 4 && seen [0] == 3 && seen [1] == 4 && seen [2] == 5 && seen [3] == 6);
+    //  Every second the feed says how far it has gone
+    uint64_t last_seen = 0;
+    deadline = zclock_mono () + 2500;
+    while (zclock_mono () < deadline && last_seen == 0) {
+        gavel_broker_poll (broker, 5);
+        while ((msg = zmsg_recv_nowait (feed))) {
+            gavel_msg_t *last = gavel_msg_decode (msg, &decode_error);
+            if (last && gavel_msg_id (last) == GAVEL_MSG_LAST)
+                last_seen = gavel_msg_seq (last);
+            gavel_msg_destroy (&last);
+            zmsg_destroy (&msg);
+        }
+    }
+    assert (last_seen == 6);
     if (verbose)
         printf ("%zu forwards before no-quorum; ", forwards);
 

@@ -54,6 +54,7 @@ static const struct {
     { GAVEL_MSG_COORDINATOR, "COORDINATOR", { F_TERM, F_FROM, F_LAST_TERM, F_LAST_INDEX }, NULL },
     { GAVEL_MSG_ACCEPT, "ACCEPT", { F_TERM, F_FROM, F_GRANTED }, NULL },
     { GAVEL_MSG_EVENT,  "EVENT",  { F_TERM, F_FROM, F_INDEX, F_SEQ, F_STAMP, F_RECORDS }, "event" },
+    { GAVEL_MSG_LAST,   "LAST",   { F_SEQ }, "event" },
     { GAVEL_MSG_SNAPSHOT, "SNAPSHOT", { F_TERM, F_FROM, F_INDEX, F_LAST_TERM, F_COMMIT, F_PAYLOAD }, NULL },
     //  Entry-only kinds: their rows give the fields of an entry line
     { GAVEL_MSG_NOOP,   "NOOP",   { F_END }, NULL },

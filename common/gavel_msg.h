@@ -45,6 +45,8 @@ typedef enum {
     GAVEL_MSG_ACCEPT,           //  mesh: the answer to COORDINATOR
     GAVEL_MSG_SNAPSHOT,         //  mesh: the state at an index, for a far-behind backup
     GAVEL_MSG_EVENT,            //  primary's PUB, topic "event": a committed event
+    GAVEL_MSG_LAST,             //  a broker's PUB, topic "event": the number of the
+                                //  last event it re-published, every second
     //  Log entries only: never a message of their own
     GAVEL_MSG_NOOP,             //  a new primary's first entry
     GAVEL_MSG_CLOSE             //  close every auction due at the entry's stamp

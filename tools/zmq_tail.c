@@ -545,6 +545,15 @@ s_on_event (s_tail_t *self, zmsg_t *msg)
     gavel_msg_t *event = gavel_msg_decode (msg, &error);
     char why [GAVEL_MESSAGE_MAX + 64];
     s_fields_t fields;
+    if (event && gavel_msg_id (event) == GAVEL_MSG_LAST) {
+        //  A broker's word on how far the feed has gone: events up to it
+        //  that never came are a hole, even if no event follows them
+        uint64_t seq = gavel_msg_seq (event);
+        if (self->last_seq && seq > self->last_seq)
+            s_recover (self, self->last_seq + 1, seq);
+        gavel_msg_destroy (&event);
+        return;
+    }
     const char *problem = event? s_check_event (event, &fields, why, sizeof why): error.message;
     if (problem)
         s_print_malformed (self, msg, problem);

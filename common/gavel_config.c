@@ -220,6 +220,51 @@ s_parse_cluster (gavel_config_t *self, zconfig_t *section, const char *origin,
     return 0;
 }
 
+//  One key of a server's section and the field it fills
+typedef struct {
+    const char *key;
+    char **field;
+} s_field_t;
+
+//  The keys of replica or broker section (kind) into their fields; a key
+//  not in the table is an error that lists those that are. A secret is a
+//  path from the cluster file's directory; a public_key is checked. Keys
+//  not given read "".
+static int
+s_parse_fields (gavel_config_t *self, zconfig_t *section, const char *kind,
+                s_field_t *fields, size_t count, const char *origin, char *error, size_t size)
+{
+    const char *id_text = zconfig_name (section);
+    for (zconfig_t *item = zconfig_child (section); item; item = zconfig_next (item)) {
+        const char *key = zconfig_name (item);
+        const char *value = "";
+        char path [64];
+        snprintf (path, sizeof path, "%s/%s/%s", kind, id_text, key);
+        char **field = NULL;
+        for (size_t index = 0; index < count && !field; index++)
+            if (streq (key, fields [index].key))
+                field = fields [index].field;
+        if (!field) {
+            char known [128] = "";
+            for (size_t index = 0; index < count; index++)
+                snprintf (known + strlen (known), sizeof known - strlen (known), "%s%s",
+                          index? ", ": "", fields [index].key);
+            return s_error (error, size, origin, "unknown key '%s' (known: %s)", path, known);
+        }
+        if (s_leaf (item, path, &value, origin, error, size))
+            return -1;
+        if (streq (key, "public_key")
+        &&  s_check_public_key (self, kind, id_text, value, origin, error, size))
+            return -1;
+        zstr_free (field);
+        *field = streq (key, "secret")? s_secret_path (self, value): strdup (value);
+    }
+    for (size_t index = 0; index < count; index++)
+        if (!*fields [index].field)
+            *fields [index].field = strdup ("");
+    return 0;
+}
+
 static int
 s_parse_replica (gavel_config_t *self, zconfig_t *section, const char *origin,
                  char *error, size_t size)
@@ -236,36 +281,16 @@ s_parse_replica (gavel_config_t *self, zconfig_t *section, const char *origin,
         return s_error (error, size, origin, "more than %d replicas", GAVEL_REPLICAS_MAX);
     gavel_replica_conf_t *replica = &self->replica [self->replicas++];
     replica->id = id;
-    for (zconfig_t *item = zconfig_child (section); item; item = zconfig_next (item)) {
-        const char *key = zconfig_name (item);
-        const char *value = "";
-        char path [64];
-        snprintf (path, sizeof path, "replica/%s/%s", id_text, key);
-        char **field = streq (key, "client")? &replica->client:
-                       streq (key, "pub")? &replica->pub:
-                       streq (key, "ack")? &replica->ack:
-                       streq (key, "mesh")? &replica->mesh:
-                       streq (key, "data")? &replica->data:
-                       streq (key, "public_key")? &replica->public_key:
-                       streq (key, "secret")? &replica->secret: NULL;
-        if (!field)
-            return s_error (error, size, origin, "unknown key '%s' "
-                            "(known: client, pub, ack, mesh, data, public_key, secret)", path);
-        if (s_leaf (item, path, &value, origin, error, size))
-            return -1;
-        if (streq (key, "public_key")
-        &&  s_check_public_key (self, "replica", id_text, value, origin, error, size))
-            return -1;
-        zstr_free (field);
-        *field = streq (key, "secret")? s_secret_path (self, value): strdup (value);
-    }
-    if (!replica->client || !*replica->client)
+    s_field_t fields [] = {
+        { "client", &replica->client }, { "pub", &replica->pub }, { "ack", &replica->ack },
+        { "mesh", &replica->mesh }, { "data", &replica->data },
+        { "public_key", &replica->public_key }, { "secret", &replica->secret }
+    };
+    if (s_parse_fields (self, section, "replica", fields, sizeof fields / sizeof fields [0],
+                        origin, error, size))
+        return -1;
+    if (!*replica->client)
         return s_error (error, size, origin, "replica %s has no client endpoint", id_text);
-    char **optional [] = { &replica->pub, &replica->ack, &replica->mesh, &replica->data,
-                           &replica->public_key, &replica->secret };
-    for (size_t index = 0; index < 6; index++)
-        if (!*optional [index])
-            *optional [index] = strdup ("");
     return 0;
 }
 
@@ -286,31 +311,15 @@ s_parse_broker (gavel_config_t *self, zconfig_t *section, const char *origin,
         return s_error (error, size, origin, "more than %d brokers", GAVEL_BROKERS_MAX);
     gavel_broker_conf_t *broker = &self->broker [self->brokers++];
     broker->id = id;
-    for (zconfig_t *item = zconfig_child (section); item; item = zconfig_next (item)) {
-        const char *key = zconfig_name (item);
-        const char *value = "";
-        char path [64];
-        snprintf (path, sizeof path, "broker/%s/%s", id_text, key);
-        char **field = streq (key, "client")? &broker->client:
-                       streq (key, "pub")? &broker->pub:
-                       streq (key, "public_key")? &broker->public_key:
-                       streq (key, "secret")? &broker->secret: NULL;
-        if (!field)
-            return s_error (error, size, origin, "unknown key '%s' (known: client, pub, public_key, secret)", path);
-        if (s_leaf (item, path, &value, origin, error, size))
-            return -1;
-        if (streq (key, "public_key")
-        &&  s_check_public_key (self, "broker", id_text, value, origin, error, size))
-            return -1;
-        zstr_free (field);
-        *field = streq (key, "secret")? s_secret_path (self, value): strdup (value);
-    }
-    if (!broker->client || !*broker->client || !broker->pub || !*broker->pub)
+    s_field_t fields [] = {
+        { "client", &broker->client }, { "pub", &broker->pub },
+        { "public_key", &broker->public_key }, { "secret", &broker->secret }
+    };
+    if (s_parse_fields (self, section, "broker", fields, sizeof fields / sizeof fields [0],
+                        origin, error, size))
+        return -1;
+    if (!*broker->client || !*broker->pub)
         return s_error (error, size, origin, "broker %s needs client and pub endpoints", id_text);
-    if (!broker->public_key)
-        broker->public_key = strdup ("");
-    if (!broker->secret)
-        broker->secret = strdup ("");
     return 0;
 }
 

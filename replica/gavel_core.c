@@ -55,6 +55,11 @@ struct _gavel_core_t {
     //  Candidate
     round_phase_t phase;
     int64_t round_deadline;
+    int64_t round_sent;         //  when this phase's messages went out
+    int64_t backoff;            //  round time-outs x this: doubles per
+                                //  round that ends undecided, 1 once led
+    int64_t rtt;                //  round trip to the other replicas, ms:
+                                //  the slowest lately seen
     bool answered [GAVEL_CORE_REPLICAS_MAX];
 
     //  Primary
@@ -64,6 +69,7 @@ struct _gavel_core_t {
     uint64_t term_start;        //  our NOOP: no CLOSE before it is applied
     uint64_t published;         //  last index sent in a LOG
     uint64_t hb_seq;
+    int64_t hb_sent [16];       //  when heartbeat seq went out, by seq % 16
     bool hb_wanted;             //  a read waits for a fresh heartbeat round
     int64_t hb_due;
     int64_t primary_since;
@@ -276,6 +282,29 @@ s_election_timeout (gavel_core_t *self)
     return self->settings.election + rank_wait + jitter;
 }
 
+//  Timers that wait for an answer from the other replicas must outlast the
+//  round trip, or on a slow link no round ever completes: each is at least
+//  twice the round trip measured plus a heartbeat, and a round that ended
+//  with no decision doubles them for the next (up to 16 times), so that
+//  even a replica that has measured nothing yet gets there.
+static int64_t
+s_answer_time (gavel_core_t *self, int64_t base)
+{
+    int64_t floor = 2 * self->rtt + self->settings.heartbeat;
+    return (base > floor? base: floor) * self->backoff;
+}
+
+//  The slowest round trip lately: a new maximum at once, lower ones slowly
+static void
+s_measure_rtt (gavel_core_t *self, int64_t sample)
+{
+    if (sample < 0)
+        return;
+    if (sample > 60000)
+        sample = 60000;
+    self->rtt = sample > self->rtt? sample: (7 * self->rtt + sample) / 8;
+}
+
 static const char *s_role_names [] = { "", "backup", "candidate", "primary" };
 
 static void
@@ -346,6 +375,7 @@ s_follow (gavel_core_t *self, uint64_t primary, int64_t now)
                    self->settings.id, self->term, primary);
     }
     self->heard = now;
+    self->backoff = 1;
     self->election_due = now + s_election_timeout (self);
     s_redirect_held (self, now);
 }
@@ -378,6 +408,7 @@ s_become_primary (gavel_core_t *self, int64_t now)
 {
     self->role = GAVEL_ROLE_PRIMARY;
     self->primary = self->settings.id;
+    self->backoff = 1;
     memset (self->match, 0, sizeof self->match);
     memset (self->acked_seq, 0, sizeof self->acked_seq);
     for (size_t slot = 0; slot < self->settings.replicas; slot++)
@@ -748,6 +779,7 @@ s_heartbeat (gavel_core_t *self, int64_t now)
     gavel_msg_set_commit (hb, self->commit);
     gavel_msg_set_last_index (hb, gavel_entrylog_last_index (self->log));
     gavel_msg_set_seq (hb, ++self->hb_seq);
+    self->hb_sent [self->hb_seq % 16] = now;
     s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, hb);
     self->hb_due = now + self->settings.heartbeat;
     self->hb_wanted = false;
@@ -818,8 +850,13 @@ s_on_ack (gavel_core_t *self, gavel_msg_t *ack, int64_t now)
         index = self->published;
     if (index > self->match [slot])
         self->match [slot] = index;
-    if (gavel_msg_seq (ack) > self->acked_seq [slot] && gavel_msg_seq (ack) <= self->hb_seq)
-        self->acked_seq [slot] = gavel_msg_seq (ack);
+    uint64_t seq = gavel_msg_seq (ack);
+    if (seq > self->acked_seq [slot] && seq <= self->hb_seq) {
+        //  The first ack of a heartbeat times the round trip
+        if (seq + 16 > self->hb_seq)
+            s_measure_rtt (self, now - self->hb_sent [seq % 16]);
+        self->acked_seq [slot] = seq;
+    }
     self->acked_at [slot] = now;
     s_advance_commit (self, now);
     s_serve_reads (self, now);
@@ -864,11 +901,12 @@ s_on_fetch (gavel_core_t *self, gavel_msg_t *fetch, int64_t now)
 static void
 s_check_quorum (gavel_core_t *self, int64_t now)
 {
-    if (now - self->primary_since < self->settings.election)
+    int64_t window = s_answer_time (self, self->settings.election);
+    if (now - self->primary_since < window)
         return;
     size_t heard = 1;
     for (size_t slot = 0; slot < self->settings.replicas; slot++)
-        if (slot != self->slot && now - self->acked_at [slot] < self->settings.election)
+        if (slot != self->slot && now - self->acked_at [slot] < window)
             heard++;
     if (heard < self->majority) {
         self->primary = 0;
@@ -1113,7 +1151,8 @@ s_coordinate (gavel_core_t *self, int64_t now)
     self->primary = 0;
     s_save_state (self);
     self->phase = ROUND_COORDINATE;
-    self->round_deadline = now + self->settings.election;
+    self->round_sent = now;
+    self->round_deadline = now + s_answer_time (self, self->settings.election);
     memset (self->answered, 0, sizeof self->answered);
     s_log_role (self, "announcing itself coordinator");
     if (self->majority == 1)
@@ -1131,7 +1170,8 @@ s_start_round (gavel_core_t *self, int64_t now)
     self->role = GAVEL_ROLE_CANDIDATE;
     self->primary = 0;
     self->phase = ROUND_PROBE;
-    self->round_deadline = now + 2 * self->settings.heartbeat;
+    self->round_sent = now;
+    self->round_deadline = now + s_answer_time (self, 2 * self->settings.heartbeat);
     memset (self->answered, 0, sizeof self->answered);
     s_log_role (self, "primary silent: starting a bully round");
     if (self->majority == 1)
@@ -1185,11 +1225,13 @@ s_on_alive (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
         s_observe_term (self, gavel_msg_term (msg), now);
     if (self->role != GAVEL_ROLE_CANDIDATE || self->phase == ROUND_COORDINATE)
         return;
+    if (self->phase == ROUND_PROBE)
+        s_measure_rtt (self, now - self->round_sent);
     if (s_outranks_us (self, msg)) {
         //  The bully rule: a better-informed replica is alive; let it lead
         if (self->phase == ROUND_PROBE) {
             self->phase = ROUND_DEFER;
-            self->round_deadline = now + self->settings.election;
+            self->round_deadline = now + s_answer_time (self, self->settings.election);
         }
         return;
     }
@@ -1242,6 +1284,7 @@ s_on_accept (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
     if (self->role != GAVEL_ROLE_CANDIDATE || self->phase != ROUND_COORDINATE
     ||  gavel_msg_term (msg) != self->term || !gavel_msg_granted (msg))
         return;
+    s_measure_rtt (self, now - self->round_sent);
     self->answered [slot] = true;
     if (s_answers (self) >= self->majority)
         s_become_primary (self, now);
@@ -1404,8 +1447,11 @@ gavel_core_tick (gavel_core_t *self, int64_t now)
                 s_start_round (self, now);
             break;
         case GAVEL_ROLE_CANDIDATE:
-            if (now >= self->round_deadline)
+            if (now >= self->round_deadline) {
+                if (self->backoff < 16)
+                    self->backoff *= 2;
                 s_become_backup (self, now);
+            }
             break;
         case GAVEL_ROLE_PRIMARY:
             s_check_quorum (self, now);
@@ -1471,6 +1517,7 @@ gavel_core_new (const gavel_core_settings_t *settings)
     assert (self->slot != SIZE_MAX);
     self->majority = settings->replicas / 2 + 1;
     self->role = GAVEL_ROLE_BACKUP;
+    self->backoff = 1;
     self->log = gavel_entrylog_new ();
     self->auction = gavel_auction_new ();
     self->outbox = zlistx_new ();
@@ -1571,7 +1618,15 @@ typedef struct {
     uint64_t stored [GAVEL_CORE_REPLICAS_MAX];  //  last index "on disk"
     int64_t now;
     zlistx_t *replies;                          //  gavel_msg_t * for the client
+    int64_t delay;                              //  one way, between replicas
+    zlistx_t *flying;                           //  s_flight_t, by arrival
 } s_net_t;
+
+typedef struct {
+    int64_t arrival;
+    size_t to;
+    gavel_msg_t *msg;
+} s_flight_t;
 
 //  The store's rules (gavel_store): entries are saved after dropping every
 //  stored one from prev_index + 1 on, and must then follow on without a hole
@@ -1608,7 +1663,30 @@ s_net_deliver (s_net_t *net, size_t from, gavel_action_t *action)
         ||  action->kind == GAVEL_ACTION_SAVE_ENTRIES)
             continue;
         gavel_msg_t *copy = gavel_msg_dup (action->msg);
-        gavel_core_receive (net->cores [to], &copy, net->now);
+        if (net->delay) {
+            s_flight_t *flight = (s_flight_t *) zmalloc (sizeof (s_flight_t));
+            flight->arrival = net->now + net->delay;
+            flight->to = to;
+            flight->msg = copy;
+            zlistx_add_end (net->flying, flight);
+        }
+        else
+            gavel_core_receive (net->cores [to], &copy, net->now);
+    }
+}
+
+//  With a delay, what is due arrives (a constant delay keeps the order)
+static void
+s_net_land (s_net_t *net)
+{
+    s_flight_t *flight;
+    while ((flight = (s_flight_t *) zlistx_first (net->flying)) && flight->arrival <= net->now) {
+        zlistx_detach (net->flying, NULL);
+        if (net->down [flight->to])
+            gavel_msg_destroy (&flight->msg);
+        else
+            gavel_core_receive (net->cores [flight->to], &flight->msg, net->now);
+        free (flight);
     }
 }
 
@@ -1642,6 +1720,7 @@ s_net_run (s_net_t *net, int64_t until)
 {
     while (net->now < until) {
         net->now++;
+        s_net_land (net);
         for (size_t index = 0; index < net->replicas; index++)
             if (!net->down [index] && gavel_core_next_deadline (net->cores [index]) <= net->now)
                 gavel_core_tick (net->cores [index], net->now);
@@ -1658,6 +1737,7 @@ s_net_new (size_t replicas)
     net->replicas = replicas;
     net->now = TEST_T0;
     net->replies = zlistx_new ();
+    net->flying = zlistx_new ();
     for (size_t index = 0; index < replicas; index++) {
         gavel_core_settings_t settings;
         gavel_core_settings_default (&settings, index + 1, replicas);
@@ -1678,6 +1758,12 @@ s_net_destroy (s_net_t **net_p)
     while ((reply = (gavel_msg_t *) zlistx_detach (net->replies, NULL)))
         gavel_msg_destroy (&reply);
     zlistx_destroy (&net->replies);
+    s_flight_t *flight;
+    while ((flight = (s_flight_t *) zlistx_detach (net->flying, NULL))) {
+        gavel_msg_destroy (&flight->msg);
+        free (flight);
+    }
+    zlistx_destroy (&net->flying);
     free (net);
     *net_p = NULL;
 }
@@ -2251,10 +2337,35 @@ s_test_hostile_peer (void)
     s_net_destroy (&net);
 }
 
+//  Finding 5: with a round trip above the election time-out (150 ms each
+//  way against E = 250 ms), a primary is still elected and stays in office
+static void
+s_test_slow_link (void)
+{
+    s_net_t *net = s_net_new (3);
+    net->delay = 150;
+    s_net_run (net, TEST_T0 + 10000);
+    size_t primary = s_net_primary (net);
+    assert (primary != SIZE_MAX);
+    uint64_t term = gavel_core_term (net->cores [primary]);
+    assert (term <= 5);
+    gavel_msg_t *bid = s_test_open (1, 60000);
+    gavel_core_request (net->cores [primary], NULL, &bid, net->now);
+    s_net_run (net, net->now + 20000);
+    gavel_msg_t *reply = s_net_reply (net, 1);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    //  Twenty seconds on, the same primary in the same term
+    assert (s_net_primary (net) == primary);
+    assert (gavel_core_term (net->cores [primary]) == term);
+    s_net_destroy (&net);
+}
+
 void
 gavel_core_test (bool verbose)
 {
     printf (" * gavel_core: ");
+    s_test_slow_link ();
     s_test_read_at_deadline ();
     s_test_step_down_mid_turn ();
     s_test_unlogged ();

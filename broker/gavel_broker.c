@@ -512,6 +512,16 @@ s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
                                                           self->replicas [from].id);
         if (event)
             s_publish (self, event);
+        else {
+            //  Passed over: re-published, it would be an event that our
+            //  subscribers cannot decode, or one with the wrong number
+            char quoted [128];
+            const char *record = gavel_msg_record (reply, index);
+            gavel_text_quote (record, strlen (record), quoted, sizeof quoted);
+            s_log (self, "replica %" PRIu64 " answered HISTORY with a record that is not "
+                   "an event, dropped: '%s'", self->replicas [from].id, quoted);
+            self->dropped++;
+        }
         gavel_msg_destroy (&event);
     }
     gavel_msg_destroy (&reply);
@@ -794,7 +804,12 @@ gavel_broker_test (bool verbose)
     assert (request && gavel_msg_id (request) == GAVEL_MSG_HISTORY && gavel_msg_seq (request) == 5);
     reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS, NULL, NULL);
     gavel_msg_add_record (reply, "seq=5 index=15 term=1 stamp=1000 event=bid auction=1 bidder=bo amount=9");
+    //  A record that is not an event is dropped, not re-published as one
+    //  its subscribers cannot decode (a stamp below 0) nor as event 6
+    gavel_msg_add_record (reply, "seq=6 index=16 term=1 stamp=-5 event=bid auction=1 bidder=ann amount=4");
+    gavel_msg_add_record (reply, "seq=+6 index=16 term=1 stamp=1000 event=bid auction=1 bidder=ann amount=4");
     gavel_msg_add_record (reply, "seq=6 index=16 term=1 stamp=1000 event=bid auction=1 bidder=ann amount=4");
+    size_t dropped = gavel_broker_dropped (broker);
     gavel_msg_destroy (&request);
     zmsg_destroy (&msg);
     msg = gavel_msg_encode (reply);
@@ -820,6 +835,7 @@ gavel_broker_test (bool verbose)
         }
     }
     assert (count == 4 && seen [0] == 3 && seen [1] == 4 && seen [2] == 5 && seen [3] == 6);
+    assert (gavel_broker_dropped (broker) == dropped + 2);
     //  Every second the feed says how far it has gone
     uint64_t last_seen = 0;
     deadline = zclock_mono () + 2500;

@@ -614,9 +614,11 @@ s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
         s_sync_done (self);
 }
 
-//  Every second, the number of the last event re-published: a subscriber
-//  that lost the last events before a quiet spell learns of it from this,
-//  without waiting for the next event
+//  Every second, the number of the last event re-published (0 before the
+//  first): a subscriber that lost the last events before a quiet spell
+//  learns of it from this, without waiting for the next event, and a new
+//  subscriber learns that its subscription has reached us, even on a
+//  quiet feed
 static void
 s_check_last (gavel_broker_t *self)
 {
@@ -624,8 +626,6 @@ s_check_last (gavel_broker_t *self)
     if (now < self->last_due)
         return;
     self->last_due = now + S_LAST_EVERY;
-    if (self->last_seq == 0)
-        return;
     gavel_msg_t *last = gavel_msg_new (GAVEL_MSG_LAST);
     gavel_msg_set_seq (last, self->last_seq);
     gavel_msg_send (last, NULL, zsock_resolve (self->pub));
@@ -830,6 +830,21 @@ gavel_broker_test (bool verbose)
     zsock_set_subscribe (feed, "event");
     zclock_sleep (50);
 
+    //  A quiet feed says so every second: LAST 0, nothing re-published yet
+    int64_t deadline = zclock_mono () + 2500;
+    bool heard = false;
+    while (!heard && zclock_mono () < deadline) {
+        gavel_broker_poll (broker, 5);
+        zmsg_t *quiet = zmsg_recv_nowait (feed);
+        gavel_msg_error_t quiet_error;
+        gavel_msg_t *last = quiet? gavel_msg_decode (quiet, &quiet_error): NULL;
+        assert (!quiet || (last && gavel_msg_id (last) == GAVEL_MSG_LAST && gavel_msg_seq (last) == 0));
+        heard = last != NULL;
+        gavel_msg_destroy (&last);
+        zmsg_destroy (&quiet);
+    }
+    assert (heard);
+
     //  A request goes out with the bidder's routing; the answer comes back
     zmsg_t *msg = s_test_request (7);
     zmsg_send (&msg, bidder);
@@ -863,7 +878,7 @@ gavel_broker_test (bool verbose)
     zmsg_send (&msg, bidder);
     size_t forwards = 0;
     reply = NULL;
-    int64_t deadline = zclock_mono () + 2000;
+    deadline = zclock_mono () + 2000;
     while (!reply && zclock_mono () < deadline) {
         gavel_broker_poll (broker, 5);
         while ((msg = zmsg_recv_nowait (replica))) {

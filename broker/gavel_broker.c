@@ -2,16 +2,16 @@
 
     Requests are only ever looked at, never rebuilt: the replica decides what
     is malformed, and a request id is never changed, so that the replicas'
-    de-duplication makes every resend safe. The broker's own HISTORY
-    requests carry a one-byte routing frame "\0", which no ROUTER ever
-    makes up for a peer (its ids are five bytes), so their answers are told
-    from bidders' without a table.
+    de-duplication makes every resend safe.
 
     A bidder's routing (its id on our ROUTER, and the frames of every
     ROUTER/DEALER proxy between it and us) stays here with its request; the
-    replica sees one routing frame of ours, a token naming the request, so
-    that however long a bidder's routing is, the replica's envelope is the
-    same few frames and its reply finds the request in one lookup.
+    replica sees one routing frame of ours, a token naming the request ("T"
+    and a number), so that however long a bidder's routing is, the
+    replica's envelope is the same few frames and its reply finds the
+    request in one lookup. The broker's own HISTORY requests carry the
+    one-byte routing frame "\0" instead, so their answers are told from
+    bidders' at a glance.
 */
 #include "gavel_broker.h"
 #include "gavel_msg.h"

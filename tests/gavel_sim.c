@@ -62,6 +62,7 @@
 #define SIM_AUCTIONS_MAX    64                  //  auction ids the checker tracks
 #define SIM_OPENS_MAX       40                  //  OPENs per run, so ids fit above
 #define SIM_STASH_MAX       1000                //  a paused replica's queue (its HWM)
+#define SIM_TURN_MAX        256                 //  messages per socket per loop turn
 #define SIM_CLIENT_TIMEOUT  300                 //  ms a bidder waits for a reply
 #define SIM_SETTLE_MIN      3000                //  ms of calm before the final checks
 #define SIM_SETTLE_MAX      20000               //  ms to converge, or liveness fails
@@ -270,8 +271,10 @@ typedef struct {
     bool paused;
     event_t tick;
     event_t resume;
-    event_t **stash;            //  what arrived while paused, in order
-    size_t stashed;
+    event_t **inbox;            //  what arrived for its next loop turn, in order
+    size_t inboxed;
+    size_t paused_from;         //  inbox [paused_from..] arrived while paused
+    int64_t busy_until;         //  a loop turn takes time: the next one waits
     int side;                   //  partition side, 0 or 1
     int64_t skew;               //  its clock minus the simulation's, ms
     //  Durable storage, which survives crashes
@@ -381,6 +384,7 @@ typedef struct {
     double duplication;
     int64_t delay_max;
     int64_t skew_max;           //  clocks differ by up to twice this
+    int64_t turn_max;           //  ms a loop turn may take
     uint64_t snapshot_every;    //  the cores' setting
     //  Faults
     bool storm;
@@ -683,26 +687,26 @@ s_store_kept (sim_t *self, replica_t *replica, uint64_t from, char **before,
     }
 }
 
-//  Drop what follows prev_index, append the entries; those the snapshot
-//  holds already are skipped
+//  gavel_store_save_entries, rule for rule: drop what follows prev_index
+//  (when something does), skip the entries the snapshot holds, and append
+//  the rest, each of which must come right after what is stored (the store
+//  asserts it: a core that asks otherwise aborts the replica). Checked here,
+//  entry by entry, as the store does; a violation is reported, not skipped.
 static void
 s_store_entries (sim_t *self, replica_t *replica, gavel_msg_t *msg)
 {
     uint64_t prev = gavel_msg_prev_index (msg);
     size_t id = replica->index + 1;
-    if (prev > s_stored_last (replica)) {
-        s_fail (self, "storage", "replica %zu saves entries after index %" PRIu64
-                " but stored only up to %" PRIu64 ": a gap", id, prev, s_stored_last (replica));
-        return;
-    }
     //  What the cut takes away, to check it against what replaces it
     uint64_t from = prev > replica->base? prev + 1: replica->base + 1;
-    size_t cut = (size_t) (s_stored_last (replica) + 1 - from);
+    size_t cut = from <= s_stored_last (replica)
+               ? (size_t) (s_stored_last (replica) + 1 - from): 0;
     char **before = (char **) malloc ((cut + 1) * sizeof (char *));
     assert (before);
     for (size_t offset = 0; offset < cut; offset++)
         before [offset] = strdup (s_stored_line (replica, from + offset));
-    s_store_truncate (replica, from - 1);
+    if (cut)
+        s_store_truncate (replica, from - 1);
 
     char line [GAVEL_ENTRY_MAX];
     for (gavel_msg_t *entry = gavel_msg_first_entry (msg); entry;
@@ -711,8 +715,10 @@ s_store_entries (sim_t *self, replica_t *replica, gavel_msg_t *msg)
         if (index <= replica->base)
             continue;
         if (index != s_stored_last (replica) + 1) {
-            s_fail (self, "storage", "replica %zu saves entry %" PRIu64 " after entry %"
-                    PRIu64, id, index, s_stored_last (replica));
+            s_fail (self, "storage", "replica %zu saves entry %" PRIu64 " (prev_index %"
+                    PRIu64 ") but its storage ends at %" PRIu64 ": gavel_store would abort"
+                    " (entry index == base + count + 1)", id, index, prev,
+                    s_stored_last (replica));
             break;
         }
         gavel_msg_encode_entry (entry, line, sizeof line);
@@ -951,28 +957,116 @@ s_clock (sim_t *self, replica_t *replica)
     return self->now + replica->skew;
 }
 
+//  The next loop turn: when the core's next deadline comes, or as soon as
+//  the turn before is over when messages wait
 static void
 s_schedule_tick (sim_t *self, replica_t *replica)
 {
     int64_t deadline = gavel_core_next_deadline (replica->core);
-    if (deadline == INT64_MAX) {
+    if (deadline != INT64_MAX)
+        deadline -= replica->skew;      //  from its clock to the simulation's
+    if (replica->inboxed > 0 && deadline > self->now)
+        deadline = self->now;
+    if (replica->paused || deadline == INT64_MAX) {
         s_queue_remove (&self->queue, &replica->tick);
         return;
     }
-    deadline -= replica->skew;          //  from its clock to the simulation's
+    if (deadline < replica->busy_until)
+        deadline = replica->busy_until;
     if (deadline < self->now)
         deadline = self->now;
     if (replica->tick.pos == NOT_QUEUED || replica->tick.time != deadline)
         s_queue_set (&self->queue, &replica->tick, deadline);
 }
 
-//  The end of one loop turn in the shell: flush, carry out, sleep until due
+static void
+s_inbox_clear (replica_t *replica)
+{
+    for (size_t index = 0; index < replica->inboxed; index++)
+        s_event_destroy (&replica->inbox [index]);
+    replica->inboxed = 0;
+    replica->paused_from = 0;
+}
+
+//  A message waits in its socket until the next loop turn; a full queue
+//  (the socket's HWM) drops it
+static void
+s_inbox_add (sim_t *self, replica_t *replica, event_t *event)
+{
+    if (replica->inboxed == SIM_STASH_MAX) {
+        s_event_destroy (&event);
+        return;
+    }
+    if (!replica->inbox) {
+        replica->inbox = (event_t **) malloc (SIM_STASH_MAX * sizeof (event_t *));
+        assert (replica->inbox);
+    }
+    replica->inbox [replica->inboxed++] = event;
+    s_schedule_tick (self, replica);
+}
+
+//  What waits on one kind of socket, in order, up to SIM_TURN_MAX, into the
+//  core; the rest stays for the next turn
+static void
+s_drain (sim_t *self, replica_t *replica, event_kind_t kind)
+{
+    size_t taken = 0, kept = 0;
+    for (size_t index = 0; index < replica->inboxed; index++) {
+        event_t *event = replica->inbox [index];
+        if (event->kind != kind || taken == SIM_TURN_MAX) {
+            replica->inbox [kept++] = event;
+            continue;
+        }
+        taken++;
+        char text [256];
+        if (kind == EV_REQUEST) {
+            s_trace (self, "r%zu <- client %zu: %s", event->target + 1, event->source,
+                     self->options->verbose? s_describe (event->msg, text, sizeof text): "");
+            zmsg_t *route = zmsg_new ();
+            assert (route);
+            zmsg_addstrf (route, "%zu", event->source);
+            gavel_core_request (replica->core, &route, &event->msg, s_clock (self, replica));
+        }
+        else {
+            s_trace (self, "r%zu <- r%zu: %s", event->target + 1, event->source + 1,
+                     self->options->verbose? s_describe (event->msg, text, sizeof text): "");
+            gavel_core_receive (replica->core, &event->msg, s_clock (self, replica));
+        }
+        event->msg = NULL;
+        s_event_destroy (&event);
+    }
+    replica->inboxed = kept;
+}
+
+//  One loop turn of the node's shell, in gavel_node_run's order: what
+//  waits on the client socket, then on the peers' sockets; a tick if a
+//  deadline is due; then flush, and carry out the outbox. So a primary may
+//  take requests and lose its quorum at the tick of the same turn, before
+//  the flush that would store them (issue 12, finding 2).
 static void
 s_turn (sim_t *self, replica_t *replica)
 {
-    gavel_core_flush (replica->core, s_clock (self, replica));
+    replica->paused_from = 0;
+    s_drain (self, replica, EV_REQUEST);
+    s_drain (self, replica, EV_PEER);
+    int64_t now = s_clock (self, replica);
+    if (gavel_core_next_deadline (replica->core) <= now) {
+        if (replica->spin_time == self->now) {
+            if (++replica->spins > SIM_SPIN_MAX)
+                s_fail (self, "liveness", "replica %zu asks for %d ticks at one instant: a"
+                        " busy loop", replica->index + 1, SIM_SPIN_MAX);
+        }
+        else {
+            replica->spin_time = self->now;
+            replica->spins = 0;
+        }
+        s_trace (self, "r%zu tick", replica->index + 1);
+        gavel_core_tick (replica->core, now);
+    }
+    gavel_core_flush (replica->core, now);
     if (!s_carry_out (self, replica))
         return;
+    replica->busy_until = self->now + s_between (self, 0, self->turn_max);
     s_schedule_tick (self, replica);
     if (self->options->verbose) {
         char state [128];
@@ -1000,14 +1094,6 @@ s_entry_destroy (void **item_p)
 }
 
 static void
-s_unstash (replica_t *replica)
-{
-    for (size_t index = 0; index < replica->stashed; index++)
-        s_event_destroy (&replica->stash [index]);
-    replica->stashed = 0;
-}
-
-static void
 s_crash (sim_t *self, replica_t *replica)
 {
     s_trace (self, "FAULT crash r%zu", replica->index + 1);
@@ -1016,7 +1102,7 @@ s_crash (sim_t *self, replica_t *replica)
     replica->paused = false;
     s_queue_remove (&self->queue, &replica->tick);
     s_queue_remove (&self->queue, &replica->resume);
-    s_unstash (replica);
+    s_inbox_clear (replica);
 }
 
 //  A new process: a fresh core that loads term, vote and log from storage,
@@ -1050,6 +1136,7 @@ s_boot (sim_t *self, replica_t *replica)
     replica->checked = 0;
     replica->last_commit = 0;
     replica->spins = 0;
+    replica->busy_until = self->now;
     if (s_carry_out (self, replica))
         s_schedule_tick (self, replica);
 }
@@ -1068,46 +1155,33 @@ s_pause (sim_t *self, replica_t *replica, int64_t duration)
 {
     s_trace (self, "FAULT pause r%zu for %" PRId64 " ms", replica->index + 1, duration);
     replica->paused = true;
+    replica->paused_from = replica->inboxed;
     s_queue_remove (&self->queue, &replica->tick);
     s_queue_set (&self->queue, &replica->resume, self->now + duration);
 }
 
-//  What queued up while stopped is all there at once. The node drains one
-//  socket after another (client requests before its peers' news, then the
-//  tick), so the order across sockets is not the order of sending: shuffle.
+//  What queued up while stopped is all there at once, for one turn that
+//  ends with the overdue tick. The node drains one socket after another, so
+//  the order across sockets is not the order of sending: shuffle.
 static void
 s_resume (sim_t *self, replica_t *replica)
 {
     if (!replica->paused)
         return;
     s_trace (self, "FAULT resume r%zu (%zu messages waiting)", replica->index + 1,
-             replica->stashed);
+             replica->inboxed);
     replica->paused = false;
     s_queue_remove (&self->queue, &replica->resume);
-    for (size_t index = replica->stashed; index > 1; index--) {
+    event_t **stash = replica->inbox + replica->paused_from;
+    for (size_t index = replica->inboxed - replica->paused_from; index > 1; index--) {
         size_t other = (size_t) s_below (self, index);
-        event_t *event = replica->stash [index - 1];
-        replica->stash [index - 1] = replica->stash [other];
-        replica->stash [other] = event;
+        event_t *event = stash [index - 1];
+        stash [index - 1] = stash [other];
+        stash [other] = event;
     }
-    for (size_t index = 0; index < replica->stashed; index++)
-        s_queue_push (&self->queue, replica->stash [index], self->now);
-    replica->stashed = 0;
+    replica->paused_from = 0;
+    replica->busy_until = self->now;
     s_schedule_tick (self, replica);
-}
-
-static void
-s_stash (replica_t *replica, event_t *event)
-{
-    if (replica->stashed == SIM_STASH_MAX) {
-        s_event_destroy (&event);
-        return;
-    }
-    if (!replica->stash) {
-        replica->stash = (event_t **) malloc (SIM_STASH_MAX * sizeof (event_t *));
-        assert (replica->stash);
-    }
-    replica->stash [replica->stashed++] = event;
 }
 
 
@@ -2224,68 +2298,27 @@ static void
 s_on_peer (sim_t *self, event_t *event)
 {
     replica_t *replica = &self->replicas [event->target];
-    if (!s_reachable (replica, event) || !s_linked (self, event->source, event->target)) {
+    if (!s_reachable (replica, event) || !s_linked (self, event->source, event->target))
         s_event_destroy (&event);
-        return;
-    }
-    if (replica->paused) {
-        s_stash (replica, event);
-        return;
-    }
-    if (self->options->verbose) {
-        char text [256];
-        s_trace (self, "r%zu <- r%zu: %s", event->target + 1, event->source + 1,
-                 s_describe (event->msg, text, sizeof text));
-    }
-    gavel_core_receive (replica->core, &event->msg, s_clock (self, replica));
-    event->msg = NULL;
-    s_event_destroy (&event);
-    s_turn (self, replica);
+    else
+        s_inbox_add (self, replica, event);
 }
 
 static void
 s_on_request (sim_t *self, event_t *event)
 {
     replica_t *replica = &self->replicas [event->target];
-    if (!s_reachable (replica, event)) {
+    if (!s_reachable (replica, event))
         s_event_destroy (&event);
-        return;
-    }
-    if (replica->paused) {
-        s_stash (replica, event);
-        return;
-    }
-    if (self->options->verbose) {
-        char text [256];
-        s_trace (self, "r%zu <- client %zu: %s", event->target + 1, event->source,
-                 s_describe (event->msg, text, sizeof text));
-    }
-    zmsg_t *route = zmsg_new ();
-    assert (route);
-    zmsg_addstrf (route, "%zu", event->source);
-    gavel_core_request (replica->core, &route, &event->msg, s_clock (self, replica));
-    event->msg = NULL;
-    s_event_destroy (&event);
-    s_turn (self, replica);
+    else
+        s_inbox_add (self, replica, event);
 }
 
 static void
 s_on_tick (sim_t *self, replica_t *replica)
 {
-    if (!replica->core || replica->paused)
-        return;
-    if (replica->spin_time == self->now) {
-        if (++replica->spins > SIM_SPIN_MAX)
-            s_fail (self, "liveness", "replica %zu asks for %d ticks at one instant: a busy"
-                    " loop", replica->index + 1, SIM_SPIN_MAX);
-    }
-    else {
-        replica->spin_time = self->now;
-        replica->spins = 0;
-    }
-    s_trace (self, "r%zu tick", replica->index + 1);
-    gavel_core_tick (replica->core, s_clock (self, replica));
-    s_turn (self, replica);
+    if (replica->core && !replica->paused)
+        s_turn (self, replica);
 }
 
 static void
@@ -2488,6 +2521,7 @@ s_sim_new (const options_t *options)
     double skewed = s_unit (self);
     self->skew_max = skewed < 0.5? 0: skewed < 0.9? s_between (self, 1, 25)
                    : s_between (self, 100, 500);
+    self->turn_max = s_between (self, 0, 2);
     //  Snapshots often enough to be taken, installed and restored
     self->snapshot_every = s_chance (self, 0.2)? 10000: (uint64_t) s_between (self, 10, 200);
     self->reference = gavel_auction_new ();
@@ -2533,8 +2567,8 @@ s_sim_destroy (sim_t **self_p)
     for (size_t index = 0; index < self->replica_count; index++) {
         replica_t *replica = &self->replicas [index];
         gavel_core_destroy (&replica->core);
-        s_unstash (replica);
-        free (replica->stash);
+        s_inbox_clear (replica);
+        free (replica->inbox);
         s_store_truncate (replica, 0);
         free (replica->lines);
         gavel_msg_destroy (&replica->snapshot);

@@ -1815,7 +1815,9 @@ s_reply_name (sim_t *self, client_t *client, uint64_t request_id, size_t from,
               request_id, (double) (self->now - SIM_T0) / 1000.0);
 }
 
-//  The auction as the committed log has it: "state=closed winner=.. amount=.."
+//  The auction as the committed log has it, at its deadline: "state=closed
+//  winner=.. amount=.." (or "state=open highest=.. bidder=.." if the rules
+//  say otherwise: the two are compared by amount and name)
 static void
 s_reference_result (sim_t *self, uint64_t auction, char *record, size_t size)
 {
@@ -1851,8 +1853,12 @@ s_check_closed (sim_t *self, client_t *client, uint64_t request_id, size_t from,
     char final [GAVEL_RECORD_MAX];
     s_reference_result (self, (uint64_t) auction, final, sizeof final);
     char final_winner [GAVEL_NAME_MAX + 1] = "";
-    gavel_record_get (final, "winner", final_winner, sizeof final_winner);
-    if (amount != s_record_number (final, "amount") || !streq (winner, final_winner)) {
+    if (gavel_record_get (final, "winner", final_winner, sizeof final_winner))
+        gavel_record_get (final, "bidder", final_winner, sizeof final_winner);
+    int64_t final_amount = s_record_number (final, "amount");
+    if (final_amount < 0)
+        final_amount = s_record_number (final, "highest");
+    if (amount != final_amount || !streq (winner, final_winner)) {
         s_fail (self, "closed-final", "%s is '%s', but the committed log has '%s'",
                 by, record, final);
         return;

@@ -1730,7 +1730,7 @@ s_verdict (int status)
 static void
 s_test_random (bool verbose)
 {
-    int64_t valid_time = 0, stale_time = 0;
+    int64_t valid_time = 0, stale_time = 0, late_time = 0;
     for (unsigned seed = 1; seed <= 4; seed++) {
         history_t *history = s_history_new ();
         s_generate (history, 3000, 8, seed);
@@ -1755,12 +1755,34 @@ s_test_random (bool verbose)
             printf ("lincheck selftest: seed %u: stale history %s\n", seed, s_verdict (status));
         assert (status == EXIT_VIOLATION);
         s_history_destroy (&history);
+
+        //  The last bid, which failed closed long after the deadline,
+        //  answered too-low with the final state instead: it cannot come
+        //  before the deadline, so the whole history must be searched
+        history = s_history_new ();
+        s_generate (history, 3000, 8, seed);
+        for (size_t index = history->count; index-- > 0;) {
+            op_t *op = &history->ops [index];
+            if (op->kind == OP_BID && op->seen == SEEN_CLOSED) {
+                op->seen = SEEN_TOO_LOW;
+                op->amount = op->shown_amount;
+                break;
+            }
+        }
+        started = zclock_usecs ();
+        status = s_check (history, verbose? stdout: NULL, verbose, 0);
+        late_time += zclock_usecs () - started;
+        if (status != EXIT_VIOLATION)
+            printf ("lincheck selftest: seed %u: late history %s\n", seed, s_verdict (status));
+        assert (status == EXIT_VIOLATION);
+        s_history_destroy (&history);
     }
     printf ("lincheck selftest: 4 random histories of 3000 ops, 8 clients: "
-            "linearizable in %.2f s; with a stale read: not, in %.2f s\n",
-            valid_time / 1e6, stale_time / 1e6);
+            "linearizable in %.2f s; with a stale read: not, in %.2f s; with a too-low "
+            "after the deadline: not, in %.2f s\n",
+            valid_time / 1e6, stale_time / 1e6, late_time / 1e6);
     //  A generous bound: slow machines and sanitizers
-    assert (valid_time + stale_time < 10 * 1000 * 1000);
+    assert (valid_time + stale_time + late_time < 10 * 1000 * 1000);
 }
 
 static void

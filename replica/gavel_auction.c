@@ -487,6 +487,29 @@ gavel_auction_answer_unlogged (gavel_auction_t *self, gavel_msg_t *request, int6
     return NULL;
 }
 
+static bool
+s_auction_closing (const auction_t *auction, int64_t now)
+{
+    return auction && !auction->closed && now >= auction->deadline;
+}
+
+bool
+gavel_auction_closing (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
+{
+    assert (self);
+    assert (request);
+    gavel_msg_id_t command = gavel_msg_id (request);
+    if (command == GAVEL_MSG_RESULT || command == GAVEL_MSG_BID)
+        return s_auction_closing (s_lookup (self, gavel_msg_auction (request)), now);
+    if (command == GAVEL_MSG_LIST) {
+        size_t first = self->count > GAVEL_LIST_MAX? self->count - GAVEL_LIST_MAX: 0;
+        for (size_t index = first; index < self->count; index++)
+            if (s_auction_closing (self->auctions [index], now))
+                return true;
+    }
+    return false;
+}
+
 bool
 gavel_auction_is_replay (gavel_auction_t *self, gavel_msg_t *request)
 {
@@ -1252,10 +1275,15 @@ s_test_answer_unlogged (bool verbose)
     //  or not: the caller vouches that nothing after this state is stamped
     //  earlier, so the winner shown is final
     gavel_msg_t *bid = s_test_bid (9, "s-bob", "bob", 1, 400);
+    assert (!gavel_auction_closing (house, bid, T0 + MINUTE - 1));
+    assert (gavel_auction_closing (house, bid, T0 + MINUTE));
     assert (gavel_auction_answer_unlogged (house, bid, T0 + MINUTE - 1) == NULL);
     s_test_unlogged (house, bid, T0 + MINUTE, 9,
                      GAVEL_FAIL, "closed", "auction=1 winner=cat amount=300", verbose);
     gavel_auction_close_due (house, T0 + MINUTE, NULL);
+    bid = s_test_bid (10, "s-bob", "bob", 1, 500);
+    assert (!gavel_auction_closing (house, bid, T0 + MINUTE));
+    gavel_msg_destroy (&bid);
     s_test_unlogged (house, s_test_bid (10, "s-bob", "bob", 1, 500), T0, 10,
                      GAVEL_FAIL, "closed", "auction=1 winner=cat amount=300", verbose);
     gavel_auction_destroy (&house);

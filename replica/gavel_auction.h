@@ -50,6 +50,13 @@ gavel_msg_t *
 gavel_msg_t *
     gavel_auction_answer_unlogged (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
 
+//  Whether the answer to this request at `now` (a RESULT, LIST or BID)
+//  would show an auction closed by its deadline alone, not yet marked
+//  closed by close_due. Such an answer waits for the CLOSE entry: once that
+//  is committed, no primary, whatever its clock, can stamp a bid before it.
+bool
+    gavel_auction_closing (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
+
 //  Whether apply would answer this request from the de-duplication table (a
 //  retry, or a stale request) rather than apply it.
 bool

@@ -721,10 +721,19 @@ s_serve_reads (gavel_core_t *self, int64_t now)
         if (self->applied < waiting->index
         ||  s_seq_quorum (self, waiting->seq) < self->majority)
             break;
-        zlistx_detach (self->reads, NULL);
         //  The state now holds every entry stamped before `stamp`, and every
         //  entry after it is stamped at `stamp` or later
         int64_t stamp = waiting->stamp > self->applied_stamp? waiting->stamp: self->applied_stamp;
+        if (gavel_auction_closing (self->auction, waiting->request, stamp)) {
+            //  Closed by our clock only: wait for the CLOSE entry (s_close_due
+            //  appends it at once), so that "closed" stays true under any
+            //  later primary, whatever its clock says
+            if (waiting->index >= gavel_entrylog_last_index (self->log))
+                break;
+            waiting->index = gavel_entrylog_last_index (self->log);
+            continue;
+        }
+        zlistx_detach (self->reads, NULL);
         gavel_msg_id_t id = gavel_msg_id (waiting->request);
         if (id == GAVEL_MSG_BID || id == GAVEL_MSG_OPEN) {
             //  Decided now, at the state of now: still an answer of its own,

@@ -530,6 +530,12 @@ gavel_auction_close_due (gavel_auction_t *self, int64_t now, zlist_t *report)
 }
 
 int64_t
+gavel_auction_deadline (int64_t stamp, int64_t duration)
+{
+    return s_deadline (stamp, duration);
+}
+
+int64_t
 gavel_auction_next_deadline (gavel_auction_t *self)
 {
     assert (self);
@@ -1554,5 +1560,10 @@ gavel_auction_test (bool verbose)
         gavel_auction_destroy (&house);
     }
     s_test_load_strict (verbose);
+    //  A stamp the codec allows (up to INT64_MAX) plus a duration saturates
+    assert (gavel_auction_deadline (INT64_MAX - 5, 1000) == INT64_MAX);
+    assert (gavel_auction_deadline (INT64_MAX - 1000, 1000) == INT64_MAX);
+    assert (gavel_auction_deadline (1000, 500) == 1500);
+    assert (gavel_auction_deadline (INT64_MIN + 5, -1000) == INT64_MIN);
     printf ("OK\n");
 }

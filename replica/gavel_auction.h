@@ -62,6 +62,12 @@ gavel_msg_t *
 size_t
     gavel_auction_close_due (gavel_auction_t *self, int64_t now, zlist_t *report);
 
+//  The deadline of an auction opened at stamp for duration ms: stamp +
+//  duration, pinned at INT64_MAX (INT64_MIN) where the sum would overflow.
+//  For anyone who reports a deadline (the event feed's closes_at).
+int64_t
+    gavel_auction_deadline (int64_t stamp, int64_t duration);
+
 //  Earliest deadline of an auction not yet marked closed, or INT64_MAX.
 int64_t
     gavel_auction_next_deadline (gavel_auction_t *self);

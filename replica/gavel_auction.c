@@ -637,7 +637,9 @@ s_load_i64 (const char *text, int64_t min, int64_t max, int64_t *value)
 }
 
 //  "A ID DEADLINE RESERVE HIGHEST BIDS CLOSED ITEM OPENER BIDDER": BIDDER is
-//  "-" while BIDS is 0, else a name (which may itself be "-").
+//  "-" while BIDS is 0, else a name (which may itself be "-"). A deadline is
+//  a stamp (never negative) plus a duration (at least 1), so at least 1:
+//  the shell subtracts its clock from it.
 static int
 s_load_auction (gavel_auction_t *self, char *line)
 {
@@ -647,7 +649,7 @@ s_load_auction (gavel_auction_t *self, char *line)
     if (gavel_text_split (line, word, 10)
     ||  !streq (word [0], "A")
     ||  !s_load_u64 (word [1], 1, UINT64_MAX, &id) || id != (uint64_t) self->count + 1
-    ||  !s_load_i64 (word [2], INT64_MIN, INT64_MAX, &deadline)
+    ||  !s_load_i64 (word [2], 1, INT64_MAX, &deadline)
     ||  !s_load_i64 (word [3], 0, INT64_MAX, &reserve)
     ||  !s_load_i64 (word [4], 0, INT64_MAX, &highest)
     ||  !s_load_u64 (word [5], 0, SIZE_MAX, &bids)
@@ -1418,6 +1420,8 @@ s_test_load_strict (bool verbose)
         { 1, "A 1 1100 -5 70 1 1 clock carol dave" },   //  a negative reserve
         { 1, "A 1 1100 5 9223372036854775808 1 1 clock carol dave" },
         { 1, "A 1 01100 5 70 1 1 clock carol dave" },
+        { 1, "A 1 -1100 5 70 1 1 clock carol dave" },   //  before any stamp
+        { 1, "A 1 0 5 70 1 1 clock carol dave" },
         { 1, "A 2 1100 5 70 1 1 clock carol dave" },    //  ids are dense from 1
         { 1, "A 1 1100 5 70 0 1 clock carol dave" },    //  a bidder without bids
         { 1, "A 1 1100 5 0 1 1 clock carol dave" },     //  bids without an amount

@@ -77,7 +77,9 @@ int64_t
 zmsg_t *
     gavel_auction_save (gavel_auction_t *self);
 
-//  A state from gavel_auction_save's frames, or NULL if they are damaged.
+//  A state from gavel_auction_save's frames, or NULL (never a state cut or
+//  bent to fit) unless they are exactly what save writes for a state
+//  applied at stamps >= 0, as entries' stamps are. NULL for a NULL state.
 gavel_auction_t *
     gavel_auction_load (zmsg_t *state);
 

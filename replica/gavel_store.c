@@ -381,7 +381,9 @@ s_load_state (gavel_store_t *self, uint64_t *term, uint64_t *vote, char *error, 
     bool sound = length > 0 && length < 48 && data [length - 1] == '\n'
               && !memchr (data, '\0', length);
     char quoted [64];
-    gavel_text_quote (data, length, quoted, sizeof quoted);
+    //  Its own newline is no news; any other byte out of place is
+    gavel_text_quote (data, length && data [length - 1] == '\n'? length - 1: length,
+                      quoted, sizeof quoted);
     if (sound) {
         data [length - 1] = '\0';
         sound = gavel_text_split (data, words, 2) == 0

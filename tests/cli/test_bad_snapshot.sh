@@ -3,8 +3,9 @@
 #   length that match the damaged body (a bug, a hand edit, a disk that
 #   lies): the replica refuses to start, exit status 2, with a message that
 #   names the file and what is wrong; never an abort, a crash or a
-#   sanitizer report, and never a different state. With its good snapshot
-#   back it starts and catches up.
+#   sanitizer report, and never a different state. The same for a state
+#   file with a word too many. With its good files back it starts and
+#   catches up.
 source "$(dirname "$0")/lib.sh"
 up 3 --snapshot-every 10
 open_auction lamp 10m
@@ -81,8 +82,19 @@ expect_contains "$WORK/replica-no-state.err" "holds no auction state"
 expect_contains "$WORK/replica-long-name.err" "its auction state does not load"
 expect_contains "$WORK/replica-frame-size.err" "is not a sequence of frames"
 
-#   The good snapshot back: it starts, catches up, and answers like the others
+#   The state file too is read strictly: a word after TERM VOTE stops it
 cp "$WORK/snapshot.good" "$snapshot"
+state=$WORK/cluster/r$victim/state
+cp "$state" "$WORK/state.good"
+printf '%s junk\n' "$(cat "$WORK/state.good")" >"$state"
+rc=0
+timeout 20 "$BIN/replica" --cluster "$CLUSTER" --id "$victim" $(insecure_flag) >"$WORK/replica-state.out" \
+    2>"$WORK/replica-state.err" || rc=$?
+[ $rc -eq 2 ] || fail "a damaged state file: replica exited $rc, expected 2: $(tail -3 "$WORK/replica-state.err")"
+expect_contains "$WORK/replica-state.err" "^replica: $state is damaged: '.* junk' is not 'TERM VOTE'"
+cp "$WORK/state.good" "$state"
+
+#   The good files back: it starts, catches up, and answers like the others
 local_cmd restart "$victim" || fail "gavel-local restart $victim with its good snapshot"
 echo "bid $AUCTION 500" | bidder --name bo >>"$WORK/bids.txt"
 wait_agree 10

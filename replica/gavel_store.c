@@ -561,9 +561,6 @@ s_read_log (gavel_store_t *self, zlistx_t *entries, off_t *stale_end, uint64_t *
         if (entry && (index == 0 || (previous && index != previous + 1)))
             why = "is out of order";
         else
-        if (entry && index > self->base && gavel_msg_term (entry) < *last_term)
-            why = "has a term before the entry ahead of it";
-        else
         if (entry && !previous && index > self->base + 1) {
             char after [48] = "there is no snapshot";
             if (self->base)
@@ -574,6 +571,9 @@ s_read_log (gavel_store_t *self, zlistx_t *entries, off_t *stale_end, uint64_t *
             zsys_error ("%s", error);
             rc = -1;
         }
+        else
+        if (entry && index > self->base && gavel_msg_term (entry) < *last_term)
+            why = "has a term before the entry ahead of it";
         if (rc || why) {
             if (why)
                 zsys_warning ("%s: the record at byte %jd (entry %" PRIu64 ") %s; the log ends before "

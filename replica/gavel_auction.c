@@ -170,20 +170,18 @@ s_key_destroy (void **item)
     *item = NULL;
 }
 
-//  A name is claimed by the first request that uses it, whatever that
-//  request's fate, bound to the key it came with; from then on only that key
-//  may use the name. Returns false when another key holds it.
-static bool
+//  A name is claimed by the first request under it that succeeds, bound to
+//  the key it came with; from then on only that key may use the name. A
+//  refusal claims nothing, so that it can be answered without the log.
+static void
 s_claim (gavel_auction_t *self, const char *name, const char *key)
 {
-    const char *holder = (const char *) zhashx_lookup (self->bidders, name);
-    if (holder)
-        return streq (holder, key);
+    if (zhashx_lookup (self->bidders, name))
+        return;
     char *copy = strdup (key);
     assert (copy);
     int rc = zhashx_insert (self->bidders, name, copy);
     assert (rc == 0);
-    return true;
 }
 
 static gavel_msg_t *
@@ -435,40 +433,53 @@ gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
         return s_stale (request_id, session);
 
     gavel_msg_t *reply;
-    if (!s_claim (self, gavel_msg_name (request), gavel_msg_key (request)))
+    const char *holder = (const char *) zhashx_lookup (self->bidders, gavel_msg_name (request));
+    if (holder && !streq (holder, gavel_msg_key (request)))
         reply = s_name_taken (request);
-    else
+    else {
         reply = command == GAVEL_MSG_OPEN? s_open (self, request, now): s_bid (self, request, now);
+        if (gavel_msg_outcome (reply) == GAVEL_SUCCESS)
+            s_claim (self, gavel_msg_name (request), gavel_msg_key (request));
+    }
     gavel_msg_destroy (&session->reply);
     session->reply = gavel_msg_share (reply);
     session->request_id = request_id;
     return reply;
 }
 
-//  Monotone checks only: a highest bid only rises, a reserve never moves, and
-//  an auction marked closed stays closed, so a bid that fails here fails at
-//  any later state too, and answering it unlogged changes nothing. Not the
-//  deadline against now: this very request may sit in the log, not applied
-//  yet, stamped before the deadline (a retry after a failover), and succeed.
+//  What a request gets without changing anything, or NULL when it must go
+//  through the log. Every answer here holds at any later state too, which
+//  is what lets a primary answer it unlogged: a session's last request id
+//  only grows (so a replay or stale answer stays true until a newer request
+//  of the session lands, and then "stale" is what apply would say), a name
+//  stays with its key, a highest bid only rises, a reserve never moves, and
+//  an auction past its deadline at `now` stays closed. The caller passes as
+//  `now` a time no entry after this state is stamped before (docs/
+//  CORRECTNESS.md, "Reads and the deadline").
 gavel_msg_t *
-gavel_auction_would_fail (gavel_auction_t *self, gavel_msg_t *request)
+gavel_auction_answer_unlogged (gavel_auction_t *self, gavel_msg_t *request, int64_t now)
 {
     assert (self);
     assert (request);
-    if (gavel_msg_id (request) != GAVEL_MSG_BID)
+    gavel_msg_id_t command = gavel_msg_id (request);
+    if (command != GAVEL_MSG_BID && command != GAVEL_MSG_OPEN)
         return NULL;
+    uint64_t request_id = gavel_msg_request_id (request);
     session_t *session = (session_t *) zhashx_lookup (self->sessions, gavel_msg_session (request));
-    if (session && gavel_msg_request_id (request) <= session->request_id)
-        return NULL;            //  a retry or a stale request: the table answers
+    if (session && session->reply && request_id == session->request_id)
+        return gavel_msg_share (session->reply);
+    if (session && request_id < session->request_id)
+        return s_stale (request_id, session);
     const char *holder = (const char *) zhashx_lookup (self->bidders, gavel_msg_name (request));
-    if (!holder || !streq (holder, gavel_msg_key (request)))
-        return NULL;            //  a claim, or name-taken: both logged
+    if (holder && !streq (holder, gavel_msg_key (request)))
+        return s_name_taken (request);
+    if (command == GAVEL_MSG_OPEN)
+        return NULL;
     auction_t *auction = s_lookup (self, gavel_msg_auction (request));
     if (!auction)
-        return NULL;            //  it may yet exist: an exception, logged
-    uint64_t request_id = gavel_msg_request_id (request);
+        return s_unknown_auction (request_id, gavel_msg_auction (request));
     int64_t amount = gavel_msg_amount (request);
-    if (auction->closed)
+    if (s_auction_closed (auction, now))
         return s_bid_closed (request_id, auction);
     if (amount < auction->reserve)
         return s_bid_below_reserve (request_id, auction, amount);
@@ -1016,15 +1027,16 @@ s_test_bidding (bool verbose)
     s_test_query (house, s_test_result (8, 2), T0 + 2000, GAVEL_SUCCESS, "",
                   "auction=2 state=closed winner=none amount=0", verbose);
 
-    //  Every name that opened or bid is registered once, whatever its
-    //  requests came to
+    //  Every name that succeeded once is registered once; a name whose
+    //  requests were all refused claims nothing
     assert (gavel_auction_bidders (house) == 3);
     assert (zhashx_lookup (house->bidders, "bob"));
     assert (streq ((char *) zhashx_lookup (house->bidders, "cat"), ""));
     assert (zhashx_lookup (house->bidders, "ann"));
     s_test_apply (house, s_test_bid (1, "s-dan", "dan", 9, 5), T0,
                   GAVEL_EXCEPTION, "unknown-auction", NULL, verbose);
-    assert (gavel_auction_bidders (house) == 4);
+    assert (gavel_auction_bidders (house) == 3);
+    assert (!zhashx_lookup (house->bidders, "dan"));
 
     assert (s_lookup (house, 1)->bids == 3);
     assert (s_lookup (house, 2)->bids == 0);
@@ -1281,44 +1293,68 @@ s_test_names (bool verbose)
     gavel_auction_destroy (&house);
 }
 
-//  What may be answered without the log: sure fails only
 static void
-s_test_would_fail (bool verbose)
+s_test_unlogged (gavel_auction_t *house, gavel_msg_t *request, int64_t now, uint64_t request_id,
+                 gavel_outcome_t outcome, const char *reason, const char *record, bool verbose)
 {
+    gavel_msg_t *reply = gavel_auction_answer_unlogged (house, request, now);
+    assert (reply);
+    s_test_reply (&reply, request_id, outcome, reason, record, verbose);
+    gavel_msg_destroy (&request);
+}
+
+//  What may be answered without the log: answers every later state gives
+static void
+s_test_answer_unlogged (bool verbose)
+{
+    const char *eve = "eve-key-0123456789012345678901234567890";
     gavel_auction_t *house = gavel_auction_new ();
     s_test_apply (house, s_test_open (1, "s-ann", "ann", "lamp", MINUTE, 50), T0,
                   GAVEL_SUCCESS, "", "auction=1 closes_in=60000", verbose);
     s_test_apply (house, s_test_bid (1, "s-bob", "bob", 1, 100), T0,
                   GAVEL_SUCCESS, "", "auction=1 amount=100 closes_in=60000", verbose);
-    gavel_msg_t *bid = s_test_bid (2, "s-bob", "bob", 1, 100);
-    gavel_msg_t *reply = gavel_auction_would_fail (house, bid);
-    s_test_reply (&reply, 2, GAVEL_FAIL, "too-low", "auction=1 highest=100 bidder=bob", verbose);
-    gavel_msg_destroy (&bid);
-    bid = s_test_bid (3, "s-bob", "bob", 1, 40);
-    reply = gavel_auction_would_fail (house, bid);
-    s_test_reply (&reply, 3, GAVEL_FAIL, "below-reserve", "auction=1 reserve=50", verbose);
-    gavel_msg_destroy (&bid);
-    //  Not sure, or not a fail: for the log to decide
-    gavel_msg_t *unsure [] = {
+    s_test_unlogged (house, s_test_bid (2, "s-bob", "bob", 1, 100), T0, 2,
+                     GAVEL_FAIL, "too-low", "auction=1 highest=100 bidder=bob", verbose);
+    s_test_unlogged (house, s_test_bid (3, "s-bob", "bob", 1, 40), T0, 3,
+                     GAVEL_FAIL, "below-reserve", "auction=1 reserve=50", verbose);
+    //  A retry gets the first reply whatever its arguments; an older id is stale
+    s_test_unlogged (house, s_test_bid (1, "s-bob", "bob", 1, 5), T0, 1,
+                     GAVEL_SUCCESS, "", "auction=1 amount=100 closes_in=60000", verbose);
+    s_test_unlogged (house, s_test_bid (0, "s-bob", "bob", 1, 500), T0, 0,
+                     GAVEL_EXCEPTION, "stale-request", NULL, verbose);
+    //  A refusal under a new name claims nothing, so it needs no log entry;
+    //  another key's name is refused the same way
+    s_test_unlogged (house, s_test_bid (2, "s-cat", "cat", 1, 60), T0, 2,
+                     GAVEL_FAIL, "too-low", "auction=1 highest=100 bidder=bob", verbose);
+    s_test_unlogged (house, s_test_keyed (s_test_bid (6, "s-eve", "bob", 1, 900), eve), T0, 6,
+                     GAVEL_EXCEPTION, "name-taken", NULL, verbose);
+    s_test_unlogged (house, s_test_keyed (s_test_open (7, "s-eve", "ann", "fake", MINUTE, 0), eve),
+                     T0, 7, GAVEL_EXCEPTION, "name-taken", NULL, verbose);
+    s_test_unlogged (house, s_test_bid (5, "s-bob", "bob", 9, 500), T0, 5,
+                     GAVEL_EXCEPTION, "unknown-auction", NULL, verbose);
+    //  What only the log can decide
+    gavel_msg_t *logged [] = {
         s_test_bid (4, "s-bob", "bob", 1, 101),     //  would win
-        s_test_bid (1, "s-bob", "bob", 1, 10),      //  a retry: the table answers
-        s_test_bid (2, "s-cat", "cat", 1, 10),      //  first use of a name: a claim
-        s_test_bid (5, "s-bob", "bob", 9, 500),     //  no such auction (yet)
-        s_test_keyed (s_test_bid (6, "s-eve", "bob", 1, 10), "eve-key"),  //  name-taken
+        s_test_bid (2, "s-cat", "cat", 1, 150),     //  would win, and claim cat
         s_test_open (7, "s-bob", "bob", "vase", MINUTE, 0)
     };
-    for (size_t index = 0; index < sizeof unsure / sizeof unsure [0]; index++) {
-        assert (gavel_auction_would_fail (house, unsure [index]) == NULL);
-        gavel_msg_destroy (&unsure [index]);
+    for (size_t index = 0; index < sizeof logged / sizeof logged [0]; index++) {
+        assert (gavel_auction_answer_unlogged (house, logged [index], T0) == NULL);
+        gavel_msg_destroy (&logged [index]);
     }
-    //  Past the deadline but not marked closed: this bid could be a retry of
-    //  one in the log stamped in time, so only the log can tell
-    bid = s_test_bid (8, "s-bob", "bob", 1, 200);
-    assert (gavel_auction_would_fail (house, bid) == NULL);
+    //  The refused name stayed free: eve's key may take it
+    s_test_apply (house, s_test_keyed (s_test_bid (8, "s-eve", "cat", 1, 300), eve), T0,
+                  GAVEL_SUCCESS, "", "auction=1 amount=300 closes_in=60000", verbose);
+    //  At the deadline the auction is closed for every later entry, marked
+    //  or not: the caller vouches that nothing after this state is stamped
+    //  earlier, so the winner shown is final
+    gavel_msg_t *bid = s_test_bid (9, "s-bob", "bob", 1, 400);
+    assert (gavel_auction_answer_unlogged (house, bid, T0 + MINUTE - 1) == NULL);
+    s_test_unlogged (house, bid, T0 + MINUTE, 9,
+                     GAVEL_FAIL, "closed", "auction=1 winner=cat amount=300", verbose);
     gavel_auction_close_due (house, T0 + MINUTE, NULL);
-    reply = gavel_auction_would_fail (house, bid);
-    s_test_reply (&reply, 8, GAVEL_FAIL, "closed", "auction=1 winner=bob amount=100", verbose);
-    gavel_msg_destroy (&bid);
+    s_test_unlogged (house, s_test_bid (10, "s-bob", "bob", 1, 500), T0, 10,
+                     GAVEL_FAIL, "closed", "auction=1 winner=cat amount=300", verbose);
     gavel_auction_destroy (&house);
 }
 
@@ -1504,7 +1540,7 @@ gavel_auction_test (bool verbose)
     s_test_close_due (verbose);
     s_test_sessions (verbose);
     s_test_names (verbose);
-    s_test_would_fail (verbose);
+    s_test_answer_unlogged (verbose);
     {
         //  A snapshot round trip gives a state that answers alike and
         //  saves the same bytes

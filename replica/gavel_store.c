@@ -10,6 +10,7 @@
 */
 #include "gavel_store.h"
 #include "gavel_auction.h"
+#include "gavel_core.h"
 #include "gavel_text.h"
 
 #include <fcntl.h>
@@ -387,7 +388,7 @@ s_load_state (gavel_store_t *self, uint64_t *term, uint64_t *vote, char *error, 
     if (sound) {
         data [length - 1] = '\0';
         sound = gavel_text_split (data, words, 2) == 0
-             && gavel_text_parse_uint (words [0], 0, UINT64_MAX, term, NULL) == 0
+             && gavel_text_parse_uint (words [0], 0, GAVEL_CORE_TERM_MAX, term, NULL) == 0
              && gavel_text_parse_uint (words [1], 0, GAVEL_REPLICA_ID_MAX, vote, NULL) == 0;
     }
     free (data);
@@ -453,6 +454,9 @@ s_snapshot_decode (const char *data, size_t size, const char **why)
     ||  gavel_msg_commit (snapshot) < gavel_msg_index (snapshot)
     ||  gavel_msg_last_term (snapshot) == 0 || gavel_msg_last_term (snapshot) > gavel_msg_term (snapshot))
         problem = "its checksum matches but it does not decode as a SNAPSHOT";
+    else
+    if (gavel_msg_index (snapshot) > GAVEL_CORE_INDEX_MAX || gavel_msg_term (snapshot) > GAVEL_CORE_TERM_MAX)
+        problem = "its checksum matches but its index or term is beyond what a replica accepts";
     else
     if (!gavel_msg_payload (snapshot))
         problem = "its checksum matches but it holds no auction state";
@@ -574,6 +578,10 @@ s_read_log (gavel_store_t *self, zlistx_t *entries, off_t *stale_end, uint64_t *
         else
         if (entry && index > self->base && gavel_msg_term (entry) < *last_term)
             why = "has a term before the entry ahead of it";
+        else
+        if (entry && (index > GAVEL_CORE_INDEX_MAX || gavel_msg_term (entry) > GAVEL_CORE_TERM_MAX
+                  ||  gavel_msg_stamp (entry) > GAVEL_CORE_STAMP_MAX))
+            why = "has an index, term or stamp beyond what a replica accepts";
         if (rc || why) {
             if (why)
                 zsys_warning ("%s: the record at byte %jd (entry %" PRIu64 ") %s; the log ends before "
@@ -1317,6 +1325,18 @@ s_test_sound_but_wrong (void)
         s_test_load_fails (directory, "does not decode as a SNAPSHOT");
         gavel_msg_destroy (&bad);
     }
+    for (size_t field = 0; field < 2; field++) {
+        bad = s_test_snapshot_new (10, 1);
+        if (field == 0) {
+            gavel_msg_set_index (bad, GAVEL_CORE_INDEX_MAX + 1);
+            gavel_msg_set_commit (bad, GAVEL_CORE_INDEX_MAX + 1);
+        }
+        else
+            gavel_msg_set_term (bad, GAVEL_CORE_TERM_MAX + 1);
+        s_test_put_msg (directory, bad);
+        s_test_load_fails (directory, "beyond what a replica accepts");
+        gavel_msg_destroy (&bad);
+    }
     bad = gavel_msg_new (GAVEL_MSG_HB);
     gavel_msg_set_from (bad, 1);
     s_test_put_msg (directory, bad);
@@ -1367,7 +1387,12 @@ s_test_state_file (void)
     zlistx_t *entries = NULL;
     assert (gavel_store_load (store, &term, &vote, &snapshot, &entries, error, sizeof error) == -1);
     gavel_store_destroy (&store);
-    s_test_put (directory, "state", "18446744073709551615 7\n", 23);
+    //  Terms up to the core's bound, which no + 1 can wrap past
+    s_test_put (directory, "state", "4611686018427387905 7\n", 22);
+    store = gavel_store_new (directory, false, error, sizeof error);
+    assert (gavel_store_load (store, &term, &vote, &snapshot, &entries, error, sizeof error) == -1);
+    gavel_store_destroy (&store);
+    s_test_put (directory, "state", "4611686018427387904 7\n", 22);
     store = s_test_open (directory, false, &snapshot, &entries);
     zlistx_destroy (&entries);
     gavel_store_destroy (&store);
@@ -1414,6 +1439,18 @@ s_test_terms (void)
     assert (gavel_store_load (store, &term, &vote, &snapshot, &entries, error, sizeof error) == 0);
     assert (term == 3 && vote == 0);
     assert (zlistx_size (entries) == 2);
+    gavel_msg_destroy (&snapshot);
+    zlistx_destroy (&entries);
+    //  A stamp beyond the core's bound (where stamp + duration could wrap)
+    gavel_msg_t *batch = s_test_batch (15, 16, 3);
+    gavel_msg_first_entry (batch);
+    gavel_msg_set_stamp (gavel_msg_next_entry (batch), GAVEL_CORE_STAMP_MAX + 1);
+    assert (gavel_store_save_entries (store, 14, batch) == 0);
+    gavel_msg_destroy (&batch);
+    gavel_store_destroy (&store);
+    store = s_test_open (directory, false, &snapshot, &entries);
+    assert (zlistx_size (entries) == 3);
+    assert (gavel_msg_index ((gavel_msg_t *) zlistx_last (entries)) == 15);
     gavel_msg_destroy (&snapshot);
     zlistx_destroy (&entries);
     gavel_store_destroy (&store);

@@ -19,9 +19,11 @@
 
     CRC32HEX is 8 lowercase hex digits of the CRC-32 (IEEE) of ENTRY, or of
     the snapshot's bytes. A record that is torn or over-long, fails its
-    checksum, does not decode, breaks the index sequence or has a term
-    below the one before it ends the log: load cuts the file there and logs
-    it, and never returns what follows.
+    checksum, does not decode, breaks the index sequence, has a term below
+    the one before it, or a term, index or stamp beyond the core's bounds
+    (GAVEL_CORE_*_MAX) ends the log: load cuts the file there and logs it,
+    and never returns what follows. A state or snapshot beyond those bounds
+    is damaged.
 
     This is the shell's side of durability: the core asks, this writes.
 */

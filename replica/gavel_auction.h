@@ -73,6 +73,12 @@ gavel_msg_t *
 size_t
     gavel_auction_close_due (gavel_auction_t *self, int64_t now, zlist_t *report);
 
+//  The deadline of an auction opened at stamp for duration ms: stamp +
+//  duration, pinned at INT64_MAX (INT64_MIN) where the sum would overflow.
+//  For anyone who reports a deadline (the event feed's closes_at).
+int64_t
+    gavel_auction_deadline (int64_t stamp, int64_t duration);
+
 //  Earliest deadline of an auction not yet marked closed, or INT64_MAX.
 int64_t
     gavel_auction_next_deadline (gavel_auction_t *self);
@@ -82,7 +88,9 @@ int64_t
 zmsg_t *
     gavel_auction_save (gavel_auction_t *self);
 
-//  A state from gavel_auction_save's frames, or NULL if they are damaged.
+//  A state from gavel_auction_save's frames, or NULL (never a state cut or
+//  bent to fit) unless they are exactly what save writes for a state
+//  applied at stamps >= 0, as entries' stamps are. NULL for a NULL state.
 gavel_auction_t *
     gavel_auction_load (zmsg_t *state);
 

@@ -622,7 +622,8 @@ s_apply_request (gavel_core_t *self, gavel_msg_t *entry)
     if (gavel_msg_id (entry) == GAVEL_MSG_OPEN)
         s_publish_event (self, entry, "event=opened auction=%s item=%s by=%s closes_at=%" PRId64
                          " reserve=%" PRId64, auction, gavel_msg_item (entry), gavel_msg_name (entry),
-                         gavel_msg_stamp (entry) + gavel_msg_duration (entry), gavel_msg_reserve (entry));
+                         gavel_auction_deadline (gavel_msg_stamp (entry), gavel_msg_duration (entry)),
+                         gavel_msg_reserve (entry));
     else
         s_publish_event (self, entry, "event=bid auction=%s bidder=%s amount=%" PRId64,
                          auction, gavel_msg_name (entry), gavel_msg_amount (entry));
@@ -1309,7 +1310,6 @@ s_entries_invalid (gavel_core_t *self, gavel_msg_t *msg)
     uint64_t term = gavel_msg_term (msg);
     uint64_t index = gavel_msg_prev_index (msg);
     uint64_t entry_term = gavel_msg_prev_term (msg);
-    int64_t stamp = 0;
     if (index > GAVEL_CORE_INDEX_MAX - gavel_msg_entries (msg) || entry_term > term)
         return "previous entry out of range";
     for (gavel_msg_t *entry = gavel_msg_first_entry (msg); entry; entry = gavel_msg_next_entry (msg)) {
@@ -1320,10 +1320,11 @@ s_entries_invalid (gavel_core_t *self, gavel_msg_t *msg)
             return "entries that do not follow prev_index one by one";
         if (gavel_msg_term (entry) < entry_term || gavel_msg_term (entry) > term)
             return "an entry term out of order";
-        if (gavel_msg_stamp (entry) < stamp || gavel_msg_stamp (entry) > GAVEL_CORE_STAMP_MAX)
-            return "an entry stamp out of order or range";
+        //  Not their order: a primary restarted on a snapshot knows no stamp
+        //  before its clock, and an honest one may then stamp below its log
+        if (gavel_msg_stamp (entry) < 0 || gavel_msg_stamp (entry) > GAVEL_CORE_STAMP_MAX)
+            return "an entry stamp out of range";
         entry_term = gavel_msg_term (entry);
-        stamp = gavel_msg_stamp (entry);
     }
     //  A primary of our term or newer holds every entry we know committed
     if (term < self->term)
@@ -1568,7 +1569,7 @@ gavel_core_restore_snapshot (gavel_core_t *self, gavel_msg_t **snapshot_p)
     gavel_msg_t *snapshot = *snapshot_p;
     *snapshot_p = NULL;
     gavel_auction_t *state = gavel_auction_load (gavel_msg_payload (snapshot));
-    //  The store checked its checksum: a snapshot that will not load is a bug
+    //  The store loaded it once before handing it over: failing now is a bug
     assert (state);
     gavel_auction_destroy (&self->auction);
     self->auction = state;

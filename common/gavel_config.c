@@ -6,9 +6,14 @@
 */
 #include "gavel_config.h"
 #include "gavel_keys.h"
+#include "gavel_msg.h"
 #include "gavel_text.h"
 
 #include <stdarg.h>
+
+//  A redirect's record is "primary=ID client=ENDPOINT", ID one digit
+static_assert (sizeof "primary=7 client=" - 1 + GAVEL_ENDPOINT_MAX <= GAVEL_RECORD_MAX,
+               "a client endpoint must fit a redirect record");
 
 struct _gavel_config_t {
     char *name;
@@ -226,6 +231,12 @@ typedef struct {
     char **field;
 } s_field_t;
 
+static bool
+s_is_endpoint (const char *key)
+{
+    return streq (key, "client") || streq (key, "pub") || streq (key, "ack") || streq (key, "mesh");
+}
+
 //  The keys of replica or broker section (kind) into their fields; a key
 //  not in the table is an error that lists those that are. A secret is a
 //  path from the cluster file's directory; a public_key is checked. Keys
@@ -256,6 +267,10 @@ s_parse_fields (gavel_config_t *self, zconfig_t *section, const char *kind,
         if (streq (key, "public_key")
         &&  s_check_public_key (self, kind, id_text, value, origin, error, size))
             return -1;
+        if (s_is_endpoint (key) && strlen (value) > GAVEL_ENDPOINT_MAX)
+            return s_key_error (self, error, size, origin, kind, id_text, key,
+                                "%s: the endpoint is %zu bytes, over the limit of %d",
+                                path, strlen (value), GAVEL_ENDPOINT_MAX);
         zstr_free (field);
         *field = streq (key, "secret")? s_secret_path (self, value): strdup (value);
     }
@@ -668,6 +683,32 @@ gavel_config_test (bool verbose)
     }
     config = gavel_config_load ("/nonexistent/cluster.cfg", error, sizeof error);
     assert (!config && strstr (error, "no such file"));
+
+    //  Endpoints fit the records they travel in: a client endpoint over the
+    //  limit was taken, and every backup then aborted on its first redirect
+    char endpoint [GAVEL_ENDPOINT_MAX + 2];
+    memset (endpoint, 'x', sizeof endpoint - 1);
+    endpoint [sizeof endpoint - 1] = '\0';
+    memcpy (endpoint, "tcp://", 6);
+    char *long_text = zsys_sprintf ("replica\n    1\n        client = %s\n", endpoint);
+    config = gavel_config_parse (long_text, "long.cfg", error, sizeof error);
+    if (verbose)
+        printf ("\n   %s", error);
+    assert (config == NULL);
+    assert (strstr (error, "long.cfg:3: replica/1/client: the endpoint is 257 bytes, over the limit of 256"));
+    zstr_free (&long_text);
+    endpoint [GAVEL_ENDPOINT_MAX] = '\0';
+    long_text = zsys_sprintf ("replica\n    1\n        client = tcp://a:1\n        pub = %s\n"
+                              "        ack = x\n        mesh = y\n", endpoint);
+    config = gavel_config_parse (long_text, "long.cfg", error, sizeof error);
+    assert (config && strlen (gavel_config_find (config, 1)->pub) == GAVEL_ENDPOINT_MAX);
+    gavel_config_destroy (&config);
+    zstr_free (&long_text);
+    long_text = zsys_sprintf ("replica\n    1\n        client = tcp://a:1\n"
+                              "broker\n    1\n        client = tcp://b:1\n        pub = %sz\n", endpoint);
+    config = gavel_config_parse (long_text, "long.cfg", error, sizeof error);
+    assert (config == NULL && strstr (error, "broker/1/pub: the endpoint is 257 bytes"));
+    zstr_free (&long_text);
 
     //  CURVE keys: every server's or none; bad ones named with their line
     zcert_t *one = zcert_new (), *two = zcert_new ();

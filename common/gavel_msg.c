@@ -873,15 +873,42 @@ gavel_msg_record (gavel_msg_t *self, size_t index)
     return record;
 }
 
+//  "KEY=VALUE " at cursor: VALUE into text; after the space, or NULL when
+//  the key is not there, the value is empty or too long, or no space ends it
+static const char *
+s_history_field (const char *cursor, const char *key, char *text, size_t size)
+{
+    size_t key_length = strlen (key);
+    if (strncmp (cursor, key, key_length) != 0 || cursor [key_length] != '=')
+        return NULL;
+    cursor += key_length + 1;
+    const char *space = strchr (cursor, ' ');
+    if (!space || space == cursor || (size_t) (space - cursor) >= size)
+        return NULL;
+    memcpy (text, cursor, (size_t) (space - cursor));
+    text [space - cursor] = '\0';
+    return space + 1;
+}
+
+//  Read with the same rules as the EVENT it becomes: whatever a subscriber
+//  would refuse (a sign, a space too many, a number out of range) is no
+//  HISTORY record.
 gavel_msg_t *
 gavel_msg_new_history_event (const char *record, uint64_t from)
 {
     uint64_t seq, index, term;
     int64_t stamp;
-    int used = 0;
-    if (sscanf (record, "seq=%" SCNu64 " index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
-                &seq, &index, &term, &stamp, &used) != 4 || used == 0
-    ||  strncmp (record + used, "event=", 6) != 0)
+    char text [24];
+    const char *cursor = record;
+    if (!(cursor = s_history_field (cursor, "seq", text, sizeof text))
+    ||  gavel_text_parse_uint (text, 0, UINT64_MAX, &seq, NULL)
+    ||  !(cursor = s_history_field (cursor, "index", text, sizeof text))
+    ||  gavel_text_parse_uint (text, 0, UINT64_MAX, &index, NULL)
+    ||  !(cursor = s_history_field (cursor, "term", text, sizeof text))
+    ||  gavel_text_parse_uint (text, 0, UINT64_MAX, &term, NULL)
+    ||  !(cursor = s_history_field (cursor, "stamp", text, sizeof text))
+    ||  gavel_text_parse_int (text, 0, INT64_MAX, &stamp, NULL)
+    ||  strncmp (cursor, "event=", 6) != 0)
         return NULL;
     gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
     gavel_msg_set_term (event, term);
@@ -889,7 +916,7 @@ gavel_msg_new_history_event (const char *record, uint64_t from)
     gavel_msg_set_index (event, index);
     gavel_msg_set_seq (event, seq);
     gavel_msg_set_stamp (event, stamp);
-    gavel_msg_add_record (event, "%s", record + used);
+    gavel_msg_add_record (event, "%s", cursor);
     return event;
 }
 
@@ -1244,5 +1271,35 @@ gavel_msg_test (bool verbose)
     gavel_msg_destroy (&msg);
     assert (!gavel_msg_new_history_event ("seq=1 index=2 term=3 event=bid", 1));
     assert (!gavel_msg_new_history_event ("seq=1 index=2 term=3 stamp=4 bid", 1));
+    //  Read as strictly as the EVENT it becomes: sscanf took signs, spaces
+    //  and numbers out of range, and the broker re-published events that
+    //  its subscribers could not decode
+    const char *not_history [] = {
+        "seq=1 index=2 term=3 stamp=-4 event=bid",          //  a negative stamp
+        "seq=-1 index=2 term=3 stamp=4 event=bid",          //  wraps to 2^64-1
+        "seq=+1 index=2 term=3 stamp=4 event=bid",
+        "seq= 1 index=2 term=3 stamp=4 event=bid",
+        "seq=1  index=2 term=3 stamp=4 event=bid",
+        "seq=1 index=2 term=3 stamp=9223372036854775808 event=bid",
+        "seq=1 index=18446744073709551616 term=3 stamp=4 event=bid",
+        "seq=1 index=2 term=3 stamp=4\tevent=bid",
+        "seq=01 index=2 term=3 stamp=4 event=bid",
+        "seq=1x index=2 term=3 stamp=4 event=bid",
+    };
+    for (size_t index = 0; index < sizeof not_history / sizeof not_history [0]; index++) {
+        msg = gavel_msg_new_history_event (not_history [index], 1);
+        if (msg)
+            printf ("\ntaken as a HISTORY record: '%s'\n", not_history [index]);
+        assert (msg == NULL);
+    }
+    msg = gavel_msg_new_history_event ("seq=18446744073709551615 index=0 term=0 "
+                                       "stamp=9223372036854775807 event=x", 1);
+    assert (msg && gavel_msg_stamp (msg) == INT64_MAX && gavel_msg_seq (msg) == UINT64_MAX);
+    zmsg_t *encoded = gavel_msg_encode (msg);
+    gavel_msg_destroy (&msg);
+    msg = gavel_msg_decode (encoded, &error);
+    assert (msg && gavel_msg_id (msg) == GAVEL_MSG_EVENT);
+    gavel_msg_destroy (&msg);
+    zmsg_destroy (&encoded);
     printf ("OK\n");
 }

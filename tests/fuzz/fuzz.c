@@ -17,6 +17,8 @@ fuzz_init (void)
     done = true;
     s_verbose = getenv ("FUZZ_VERBOSE") != NULL;
     zsys_handler_set (NULL);
+    //  czmq's first use sets the log stream back to stdout: init it first
+    zsys_init ();
     if (!s_verbose)
         zsys_set_logstream (NULL);
 }

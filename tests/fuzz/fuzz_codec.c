@@ -1,8 +1,9 @@
 /*  fuzz_codec: the client codec (gavel_msg) on any frames.
 
     The input is one message, frames split at '\n': a request, a reply, an
-    event or any other command. Whatever decodes must encode again and
-    decode to the same frames (one normalisation at most); every record of
+    event or any other command. Whatever decodes must encode to exactly its
+    input (the codec takes only the one spelling it writes), and decode
+    again; every record of
     a reply that reads as a HISTORY record must make an EVENT that its
     subscribers can decode (the broker and zmq-tail re-publish them); and
     the first frame, read as a log entry line, must survive the same round
@@ -75,6 +76,10 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
     gavel_msg_error_t error;
     gavel_msg_t *msg = gavel_msg_decode (frames, &error);
     if (msg) {
+        zmsg_t *encoded = gavel_msg_encode (msg);
+        FUZZ_CHECK (s_same_frames (encoded, frames), "%s decoded from frames it does not encode to",
+                    gavel_msg_command (msg));
+        zmsg_destroy (&encoded);
         s_round_trip (msg);
         gavel_msg_t *copy = gavel_msg_dup (msg);
         s_round_trip (copy);

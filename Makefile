@@ -10,7 +10,7 @@ ifneq ($(CI),)
 CMAKE_OPTS += -DGAVEL_WERROR=ON
 endif
 
-.PHONY: all deps build demo test bench clean
+.PHONY: all deps build demo test bench chaos clean
 
 all: build
 
@@ -25,7 +25,9 @@ build: deps
 
 #   Tests build with AddressSanitizer and UndefinedBehaviorSanitizer; any
 #   report fails the test that caused it.
+#   As root the short fault campaign runs too (chaos_short): its packages
 test: deps
+	@[ "$$(id -u)" -ne 0 ] || bash tools/install-deps --chaos
 	@cmake -S . -B $(TEST_BUILD) -DGAVEL_SANITIZE=ON $(CMAKE_OPTS) >/dev/null
 	@cmake --build $(TEST_BUILD) -j$(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure --timeout 300 -j$(JOBS)
@@ -37,6 +39,16 @@ demo: build
 #   minutes; BENCH_SECONDS=N sets the seconds per load run, default 10)
 bench: build
 	@bash bench/standard $(BUILD)/bin
+
+#   The fault campaign (as root): RUNS runs of CHAOS_SECONDS (default 120)
+#   against replicas in network namespaces, then a table (docs/CORRECTNESS.md,
+#   "Fault campaigns")
+RUNS ?= 1
+chaos:
+	@bash tools/install-deps --chaos
+	@cmake -S . -B $(TEST_BUILD) -DGAVEL_SANITIZE=ON $(CMAKE_OPTS) >/dev/null
+	@cmake --build $(TEST_BUILD) -j$(JOBS)
+	@bash tests/chaos/chaos.sh $(TEST_BUILD)/bin $(RUNS)
 
 clean:
 	rm -rf $(BUILD)

@@ -76,9 +76,8 @@ export GAVEL_KEYS=$WORK/bidder-keys
 NET_PREFIX=gch$$
 NET_REPLICAS=$REPLICAS
 source "$HERE/netlib.sh"
+source "$HERE/clusterlib.sh"
 
-declare -A PID=()               #  replica id -> pid while we think it runs
-declare -A PAUSED=()            #  replica id -> 1 while SIGSTOPped
 SELF_EXITS=0                    #  replicas that went without our kill
 CHECK_FAILED=0
 HELPERS=()                      #  bidder loops
@@ -121,70 +120,7 @@ cleanup () {
 trap cleanup EXIT
 trap 'exit 1' INT TERM
 
-#   --- The cluster ---------------------------------------------------------
-
-write_cluster () {
-    local id ip key
-    mkdir -p "$CDIR/keys" "$WORK/clock"
-    {
-        echo "#   Gavel cluster file, written by tests/chaos/campaign.sh"
-        echo "cluster"
-        echo "    name = chaos"
-        echo "    settings"
-        echo "        fsync = never"
-        #   Small, so that snapshots and snapshot catch-up happen in a run
-        echo "        snapshot_every = 300"
-        echo "replica"
-        for ((id = 1; id <= REPLICAS; id++)); do
-            ip=$(net_ip "$id")
-            mkdir -p "$CDIR/r$id"
-            key=$("$BIN/gavel-keygen" "$CDIR/keys/replica$id") || return 1
-            echo "    $id"
-            echo "        client = tcp://$ip:7000"
-            echo "        pub = tcp://$ip:7001"
-            echo "        ack = tcp://$ip:7002"
-            echo "        mesh = tcp://$ip:7003"
-            echo "        data = $CDIR/r$id"
-            echo "        public_key = \"$key\""
-            echo "        secret = $CDIR/keys/replica${id}_secret"
-            echo "+0s" >"$WORK/clock/r$id"
-        done
-    } >"$CLUSTER"
-}
-
-#   start_replica ID: in its namespace; with clock faults under libfaketime,
-#   whose offset file we rewrite to skew or jump its wall clock (only the
-#   wall clock: a monotonic clock does not jump on a real machine either)
-start_replica () {
-    local id=$1 env=()
-    if want clock; then
-        env=(env LD_PRELOAD="$FAKETIME_LIB" FAKETIME_TIMESTAMP_FILE="$WORK/clock/r$id"
-             FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_CACHE_DURATION=1
-             ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
-    fi
-    ip netns exec "$(net_ns "$id")" "${env[@]}" "$BIN/replica" --cluster "$CLUSTER" --id "$id" \
-        >>"$CDIR/r$id/replica.log" 2>&1 &
-    PID[$id]=$!
-    echo "${PID[$id]}" >"$CDIR/r$id/pid"
-    echo "$(mono_us) start $id pid ${PID[$id]}" >>"$WORK/nemesis.log"
-}
-
-#   stop_replica ID: SIGTERM (after SIGCONT: a stopped process cannot act
-#   on it), SIGKILL after 5 s
-stop_replica () {
-    local id=$1 pid=${PID[$1]:-} try
-    [ -n "$pid" ] || return 0
-    kill -CONT "$pid" 2>/dev/null
-    kill -TERM "$pid" 2>/dev/null
-    for ((try = 0; try < 100; try++)); do
-        kill -0 "$pid" 2>/dev/null || break
-        sleep 0.05
-    done
-    kill -KILL "$pid" 2>/dev/null
-    wait "$pid" 2>/dev/null
-    unset "PID[$id]" "PAUSED[$id]"
-    rm -f "$CDIR/r$id/pid"
-}
+#   --- The cluster: clusterlib.sh ------------------------------------------
 
 #   A replica we did not kill that is gone exited by itself: a failure,
 #   whatever its log says. It is started again so that the run goes on.
@@ -201,28 +137,6 @@ check_exits () {
         unset "PID[$id]" "PAUSED[$id]"
         start_replica "$id"
     done
-}
-
-#   ID ROLE TERM COMMIT LAST, one line per replica that answers
-cluster_state () {
-    ip netns exec "$NET_CLIENT_NS" "$BIN/gavel-local" status --json --dir "$CDIR" 2>/dev/null |
-        sed -n 's/^{"id":\([0-9]*\),"role":"\([a-z-]*\)","term":\([0-9a-z]*\),"commit":\([0-9a-z]*\),"last":\([0-9a-z]*\),.*/\1 \2 \3 \4 \5/p'
-}
-
-primary_id () {
-    cluster_state | awk '$2 == "primary" && $3 > term { term = $3; id = $1 } END { print id }'
-}
-
-#   wait_primary SECONDS: sets PRIMARY, or returns 1
-wait_primary () {
-    local deadline=$((SECONDS + $1))
-    while [ $SECONDS -lt $deadline ]; do
-        PRIMARY=$(primary_id)
-        [ -n "$PRIMARY" ] && return 0
-        sleep 0.1
-    done
-    PRIMARY=
-    return 1
 }
 
 #   wait_agree SECONDS: every replica answers, with one commit and last index
@@ -404,14 +318,18 @@ inject () {
             delay_stop
             ;;
         clock)
+            #   A replica restarted with its wall clock off by 1-3 s (its
+            #   stamps, and so deadlines, move), later restarted with the
+            #   clock right again: a jump back
             victim=$([ $((RANDOM % 2)) = 0 ] && echo "$primary" || pick "$REPLICAS")
             skew=$(((RANDOM % 2 * 2 - 1) * (1 + RANDOM % 3)))
-            fault_start clock "replica $victim wall clock ${skew}s"
+            fault_start clock "replica $victim restarted with its wall clock ${skew}s off"
             clock_set "$victim" "$(printf '%+ds' "$skew")"
+            crash_restart "$victim"
             [ $(( ${skew#-} * 1000 )) -gt "$MAX_SKEW_MS" ] && MAX_SKEW_MS=$(( ${skew#-} * 1000 ))
             hold
-            #   ...and back: a jump the other way
             clock_set "$victim" "+0s"
+            crash_restart "$victim"
             ;;
     esac
     fault_end

@@ -62,7 +62,7 @@ s_set_liveness (zsock_t *sock)
     //  What the peer should allow us: the same silence
     zsock_set_heartbeat_ttl (sock, GAVEL_SOCK_HEARTBEAT_TIMEOUT);
     zsock_set_reconnect_ivl (sock, GAVEL_SOCK_RECONNECT_IVL);
-    zsock_set_reconnect_ivl_max (sock, GAVEL_SOCK_RECONNECT_IVL_MAX);
+    zsock_set_reconnect_ivl_max (sock, 0);      //  0: no back-off
     zsock_set_connect_timeout (sock, GAVEL_SOCK_CONNECT_TIMEOUT);
 }
 

@@ -249,7 +249,7 @@ clock_set () {
 }
 
 inject () {
-    local kind=$1 primary=${PRIMARY:-1} victim order side delay skew
+    local kind=$1 primary=${PRIMARY:-1} victim order side delay skew half
     case $kind in
         partition)
             #   A random minority (one replica of 3, two of 5) cut from the rest
@@ -267,10 +267,12 @@ inject () {
             net_heal
             ;;
         bridge)
-            #   Two replicas cannot hear each other; a third hears both
+            #   Two sides (one replica each of 3, two of 5) cannot hear each
+            #   other; the last replica hears both
             order=($(shuffled))
-            fault_start bridge "${order[0]} x ${order[1]}, ${order[2]} hears both"
-            net_cut "${order[0]}" "${order[1]}"
+            half=$(((REPLICAS - 1) / 2))
+            fault_start bridge "{${order[*]:0:$half}} x {${order[*]:$half:$half}}, ${order[$((REPLICAS - 1))]} hears both"
+            net_split "${order[*]:0:$half}" "${order[*]:$half:$half}"
             hold
             net_heal
             ;;
@@ -421,12 +423,13 @@ if [ "$MAX_SKEW_MS" -gt 0 ]; then
     fi
 fi
 OPERATIONS=$(wc -l <"$HISTORY")
-if "$BIN/gavel-lincheck" "${LINCHECK_OPTS[@]}" "$HISTORY" >"$WORK/lincheck.txt" 2>&1; then
-    LINEAR=yes
-else
-    LINEAR=no
-    problem "gavel-lincheck: $(tail -20 "$WORK/lincheck.txt")"
-fi
+"$BIN/gavel-lincheck" "${LINCHECK_OPTS[@]}" "$HISTORY" >"$WORK/lincheck.txt" 2>&1
+case $? in
+    0) LINEAR=yes ;;
+    1) LINEAR=no; problem "gavel-lincheck: $(tail -20 "$WORK/lincheck.txt")" ;;
+    3) LINEAR=gave-up; problem "gavel-lincheck gave up (too many states): $(tail -3 "$WORK/lincheck.txt")" ;;
+    *) LINEAR=error; problem "gavel-lincheck could not check: $(tail -5 "$WORK/lincheck.txt")" ;;
+esac
 
 #   Durability: each replica, stopped, holds every acknowledged bid
 for id in "${!PID[@]}"; do

@@ -77,8 +77,10 @@ NET_PREFIX=gch$$
 NET_REPLICAS=$REPLICAS
 source "$HERE/netlib.sh"
 source "$HERE/clusterlib.sh"
+net_sweep gch
 
 SELF_EXITS=0                    #  replicas that went without our kill
+CAMPAIGN=$$                     #  the client loops stop if we are gone
 CHECK_FAILED=0
 HELPERS=()                      #  bidder loops
 DELAYERS=()                     #  gavel-delay pids
@@ -165,7 +167,7 @@ bidder () {
 #   during faults; its id goes to $WORK/short for the bidders
 seller_loop () {
     local n=0 id
-    while [ ! -e "$WORK/stop" ]; do
+    while [ ! -e "$WORK/stop" ] && [ -d "/proc/$CAMPAIGN" ]; do
         n=$((n + 1))
         id=$(echo "open short$n 6s" | bidder --name seller --history "$HISTORY" 2>>"$WORK/bidder.err" |
              sed -n 's/^success auction=\([0-9]*\) .*/\1/p')
@@ -180,7 +182,7 @@ seller_loop () {
 #   history, or the checker could not explain what readers saw.
 bidder_loop () {
     local name=$1 index=$2 count=$3 k=0 short step
-    while [ ! -e "$WORK/stop" ]; do
+    while [ ! -e "$WORK/stop" ] && [ -d "/proc/$CAMPAIGN" ]; do
         short=$(cat "$WORK/short" 2>/dev/null || echo 1)
         for ((step = 0; step < 4; step++)); do
             k=$((k + 1))
@@ -197,7 +199,7 @@ bidder_loop () {
 
 reader_loop () {
     local name=$1
-    while [ ! -e "$WORK/stop" ]; do
+    while [ ! -e "$WORK/stop" ] && [ -d "/proc/$CAMPAIGN" ]; do
         short=$(cat "$WORK/short" 2>/dev/null || echo 1)
         printf 'result 1\nsleep 30\nresult 2\nsleep 30\nresult %s\nsleep 30\n' "$short" >"$WORK/$name.script"
         timeout 60 ip netns exec "$NET_CLIENT_NS" "$BIN/bidder" --cluster "$CLUSTER" --name "$name" \
@@ -343,7 +345,7 @@ inject () {
 delay_start () {
     local id
     for ((id = 1; id <= REPLICAS; id++)); do
-        ip netns exec "$(net_ns "$id")" "$BIN/gavel-delay" --queue 0 --delay "$1" \
+        ip netns exec "$(net_ns "$id")" "${ORPHAN_GUARD[@]}" "$BIN/gavel-delay" --queue 0 --delay "$1" \
             >>"$WORK/delay.log" 2>&1 &
         DELAYERS+=($!)
     done

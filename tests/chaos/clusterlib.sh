@@ -9,6 +9,11 @@
 declare -A PID=()               #  replica id -> pid while we think it runs
 declare -A PAUSED=()            #  replica id -> 1 while SIGSTOPped
 CLUSTER_SETTINGS=${CLUSTER_SETTINGS:-}
+#   What we start dies with us, even when we are killed outright (SIGKILL
+#   runs no trap): the kernel sends it SIGKILL when its parent, this shell,
+#   goes
+ORPHAN_GUARD=()
+command -v setpriv >/dev/null && ORPHAN_GUARD=(setpriv --pdeathsig KILL)
 
 write_cluster () {
     local id ip key
@@ -53,7 +58,7 @@ start_replica () {
              FAKETIME_DONT_FAKE_MONOTONIC=1 FAKETIME_CACHE_DURATION=1
              ASAN_OPTIONS="${ASAN_OPTIONS:+$ASAN_OPTIONS:}verify_asan_link_order=0")
     fi
-    ip netns exec "$(net_ns "$id")" "${env[@]}" "$BIN/replica" --cluster "$CLUSTER" --id "$id" \
+    ip netns exec "$(net_ns "$id")" "${env[@]}" "${ORPHAN_GUARD[@]}" "$BIN/replica" --cluster "$CLUSTER" --id "$id" \
         >>"$CDIR/r$id/replica.log" 2>&1 &
     PID[$id]=$!
     echo "${PID[$id]}" >"$CDIR/r$id/pid"

@@ -44,6 +44,7 @@ want () { false; }              #  no clock faults here
 mono_us () { local now=${EPOCHREALTIME/./}; echo "$now"; }
 source "$HERE/netlib.sh"
 source "$HERE/clusterlib.sh"
+net_sweep glv
 DELAYERS=()
 FAILED=0
 
@@ -149,7 +150,7 @@ delay_run () {
     local id start samples=0 with_primary=0 first_term last_term n=0 k=0 committed elected=no term t
     fresh_cluster
     for ((id = 1; id <= REPLICAS; id++)); do
-        ip netns exec "$(net_ns "$id")" "$BIN/gavel-delay" --queue 0 --delay "$DELAY_MS" \
+        ip netns exec "$(net_ns "$id")" "${ORPHAN_GUARD[@]}" "$BIN/gavel-delay" --queue 0 --delay "$DELAY_MS" \
             >>"$WORK/delay.log" 2>&1 &
         DELAYERS+=($!)
     done

@@ -46,6 +46,18 @@ _net_attach () {
     ip -n "$NET_PREFIX-hub" link set "$3" up
 }
 
+#   Namespaces of a run that was killed outright (SIGKILL, so its trap
+#   never ran): PREFIX is ours and the pid in it is gone. Nothing else is
+#   touched.
+net_sweep () {
+    local ns pid
+    for ns in $(ip netns list 2>/dev/null | awk '{ print $1 }' | grep -E "^$1[0-9]+-"); do
+        pid=${ns#"$1"}
+        pid=${pid%%-*}
+        [ -d "/proc/$pid" ] || ip netns del "$ns" 2>/dev/null || true
+    done
+}
+
 net_setup () {
     local id ns
     ip netns add "$NET_PREFIX-hub" || return 1

@@ -18,8 +18,9 @@
 #   usage: campaign.sh BIN_DIR [--replicas 3|5] [--seconds S] [--seed N]
 #                      [--faults LIST] [--work DIR] [--keep]
 #   LIST is comma separated, of: partition, primary, bridge, ring, kill,
-#   pause, delay, loss, clock (default: partition,primary,bridge,kill,pause;
-#   'all' for every kind this machine can do).
+#   pause, delay, loss, mixed (a pause or kill with a network fault during
+#   it), clock (default: partition,primary,bridge,kill,pause; 'all' for
+#   every kind this machine can do).
 set -uo pipefail
 
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -56,7 +57,7 @@ FAKETIME_LIB=
 for candidate in /usr/lib/x86_64-linux-gnu/faketime/libfaketime.so.1 /usr/lib/*/faketime/libfaketime.so.1; do
     [ -e "$candidate" ] && { FAKETIME_LIB=$candidate; break; }
 done
-[ "$FAULTS" = all ] && FAULTS=partition,primary,bridge,kill,pause,delay,loss,clock
+[ "$FAULTS" = all ] && FAULTS=partition,primary,bridge,kill,pause,delay,loss,mixed,clock
 [ "$REPLICAS" = 5 ] && [[ ,$FAULTS, == *,all,* || ,$FAULTS, == *,partition,* ]] && FAULTS+=,ring
 want () { [[ ,$FAULTS, == *,$1,* ]]; }
 #   A kind this machine cannot do is left out, and the run says so
@@ -250,9 +251,70 @@ clock_set () {
     mv "$WORK/clock/r$1.new" "$WORK/clock/r$1"
 }
 
+#   net_on KIND VICTIM: the rules of a network fault (for mixed), its
+#   description in NET_DETAIL
+net_on () {
+    local order half
+    order=($(shuffled))
+    half=$(((REPLICAS - 1) / 2))
+    case $1 in
+        partition)
+            NET_DETAIL="partition {${order[*]:0:$half}} | {$(others ${order[*]:0:$half})}"
+            net_split "${order[*]:0:$half}" "$(others ${order[*]:0:$half})" ;;
+        bridge)
+            NET_DETAIL="bridge {${order[*]:0:$half}} x {${order[*]:$half:$half}}, ${order[$((REPLICAS - 1))]} hears both"
+            net_split "${order[*]:0:$half}" "${order[*]:$half:$half}" ;;
+        isolate)
+            NET_DETAIL="{$2} | {$(others "$2")}"
+            net_split "$2" "$(others "$2")" ;;
+        loss)
+            NET_DETAIL="loss 20%"
+            net_loss 20 ;;
+    esac
+}
+
+#   sleep_between LOW HIGH: a random pause, in tenths of seconds
+sleep_between () {
+    sleep "$(awk -v r=$RANDOM -v low="$1" -v high="$2" 'BEGIN { printf "%.1f", (low + r % (high - low + 1)) / 10 }')"
+}
+
 inject () {
-    local kind=$1 primary=${PRIMARY:-1} victim order side delay skew half
+    local kind=$1 primary=${PRIMARY:-1} victim order side delay skew half proc net
     case $kind in
+        mixed)
+            #   Two faults at once, as they come in the wild: a replica (the
+            #   primary half the time) paused or killed, and while it is
+            #   out a network fault comes and goes (issue 12 saw a store
+            #   abort after a primary was paused while a bridge partition
+            #   came and went)
+            victim=$([ $((RANDOM % 2)) = 0 ] && echo "$primary" || pick "$REPLICAS")
+            proc=$([ $((RANDOM % 2)) = 0 ] && echo pause || echo kill)
+            net=(partition bridge isolate loss)
+            net=${net[$((RANDOM % 4))]}
+            FAULT_START=$(mono_us)
+            if [ "$proc" = pause ]; then
+                kill -STOP "${PID[$victim]}" 2>/dev/null
+                PAUSED[$victim]=1
+            else
+                kill -KILL "${PID[$victim]}" 2>/dev/null
+                wait "${PID[$victim]}" 2>/dev/null
+                unset "PID[$victim]"
+            fi
+            sleep_between 3 15
+            net_on "$net" "$victim"
+            sleep_between 10 30
+            net_heal
+            sleep_between 3 10
+            if [ "$proc" = pause ]; then
+                kill -CONT "${PID[$victim]}" 2>/dev/null
+                unset "PAUSED[$victim]"
+            else
+                start_replica "$victim"
+            fi
+            FAULT_KIND=mixed
+            FAULT_DETAIL="$proc $victim, meanwhile $NET_DETAIL"
+            say "fault mixed $FAULT_DETAIL"
+            ;;
         partition)
             #   A random minority (one replica of 3, two of 5) cut from the rest
             order=($(shuffled))

@@ -5,7 +5,8 @@
 #   usage: chaos.sh BIN_DIR [RUNS]
 #   CHAOS_SECONDS   seconds of faults per run (default 120)
 #   CHAOS_FAULTS    fault kinds (default all: partition, primary, bridge,
-#                   kill, pause, delay, loss; ring with 5 replicas; clock)
+#                   kill, pause, delay, loss, mixed; ring with 5 replicas;
+#                   clock)
 #   CHAOS_CLOCK     0: no clock faults. Otherwise every second run has them
 #                   (runs 2, 4, ...), and the table says so: a deadline may
 #                   then move by the offset injected (docs/CORRECTNESS.md)
@@ -17,7 +18,7 @@ HERE=$(cd "$(dirname "$0")" && pwd)
 BIN=$(cd "${1:?usage: chaos.sh BIN_DIR [RUNS]}" && pwd)
 RUNS=${2:-1}
 SECONDS_EACH=${CHAOS_SECONDS:-120}
-FAULTS=${CHAOS_FAULTS:-partition,primary,bridge,kill,pause,delay,loss}
+FAULTS=${CHAOS_FAULTS:-partition,primary,bridge,kill,pause,delay,loss,mixed}
 SEED=${CHAOS_SEED:-$(date +%s)}
 OUT=${CHAOS_OUT:-build/chaos}
 mkdir -p "$OUT"

@@ -467,8 +467,10 @@ while [ $SECONDS -lt $END ]; do
     FAULT_COUNT=$((FAULT_COUNT + 1))
 done
 
-#   Everything healed (inject heals as it goes); the clients finish their
+#   Everything healed (inject heals as it goes); the clients go on for a
+#   few seconds (so that the last fault's recovery shows), finish their
 #   batches, then the replicas must converge
+sleep 3
 touch "$WORK/stop"
 for pid in "${HELPERS[@]}"; do
     wait "$pid"

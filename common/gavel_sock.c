@@ -10,6 +10,7 @@
 #include <arpa/inet.h>
 #include <netinet/in.h>
 #include <sys/socket.h>
+#include <unistd.h>
 
 static struct {
     bool on;
@@ -52,12 +53,27 @@ s_curve_apply (zsock_t *sock, const char *endpoint, bool bind, zcert_t *cert,
     return 0;
 }
 
+//  Heartbeats and reconnection (the header says why these values)
+static void
+s_set_liveness (zsock_t *sock)
+{
+    zsock_set_heartbeat_ivl (sock, GAVEL_SOCK_HEARTBEAT_IVL);
+    zsock_set_heartbeat_timeout (sock, GAVEL_SOCK_HEARTBEAT_TIMEOUT);
+    //  What the peer should allow us: the same silence
+    zsock_set_heartbeat_ttl (sock, GAVEL_SOCK_HEARTBEAT_TIMEOUT);
+    zsock_set_reconnect_ivl (sock, GAVEL_SOCK_RECONNECT_IVL);
+    zsock_set_reconnect_ivl_max (sock, 0);      //  0: no back-off
+    zsock_set_connect_timeout (sock, GAVEL_SOCK_CONNECT_TIMEOUT);
+}
+
 static zsock_t *
 s_new (int type, int maxmsgsize, const char *endpoint, bool bind, const char *identity,
-       zcert_t *cert, int sndbuf, char *error, size_t error_size)
+       zcert_t *cert, int sndbuf, bool liveness, char *error, size_t error_size)
 {
     zsock_t *sock = zsock_new (type);
     assert (sock);
+    if (liveness)
+        s_set_liveness (sock);
     if (sndbuf)
         zsock_set_sndbuf (sock, sndbuf);
     if (identity)
@@ -90,27 +106,29 @@ zsock_t *
 gavel_sock_new (int type, const char *endpoint, bool bind, const char *identity,
                 char *error, size_t error_size)
 {
-    return s_new (type, -1, endpoint, bind, identity, NULL, 0, error, error_size);
+    return s_new (type, -1, endpoint, bind, identity, NULL, 0, true, error, error_size);
 }
 
 zsock_t *
 gavel_sock_new_keyed (int type, const char *endpoint, bool bind, const char *identity,
                       zcert_t *cert, char *error, size_t error_size)
 {
-    return s_new (type, -1, endpoint, bind, identity, cert, 0, error, error_size);
+    return s_new (type, -1, endpoint, bind, identity, cert, 0, true, error, error_size);
 }
 
 zsock_t *
 gavel_sock_new_server (const char *endpoint, char *error, size_t error_size)
 {
     //  Untrusted peers: bound what one message may cost us
-    return s_new (ZMQ_ROUTER, GAVEL_SOCK_MAXMSGSIZE, endpoint, true, NULL, NULL, 0, error, error_size);
+    return s_new (ZMQ_ROUTER, GAVEL_SOCK_MAXMSGSIZE, endpoint, true, NULL, NULL, 0, false,
+                  error, error_size);
 }
 
 zsock_t *
 gavel_sock_new_feed (const char *endpoint, char *error, size_t error_size)
 {
-    return s_new (ZMQ_PUB, -1, endpoint, true, NULL, NULL, GAVEL_SOCK_FEED_SNDBUF, error, error_size);
+    return s_new (ZMQ_PUB, -1, endpoint, true, NULL, NULL, GAVEL_SOCK_FEED_SNDBUF, false,
+                  error, error_size);
 }
 
 zsock_t *
@@ -318,6 +336,142 @@ gavel_sock_curve_end (void)
 //  -------------------------------------------------------------------------
 //  Self test: a secure server and clients, through the cluster file.
 
+//  A TCP relay for the test below: forwards bytes between the connection it
+//  accepts and the port it was given, until told CUT. Then it keeps both
+//  connections open and drops what arrives, as a partition does, and says
+//  CLOSED when the side that connected to it closes; HEAL forwards again.
+static void
+s_test_relay (zsock_t *pipe, void *args)
+{
+    int target = *(int *) args;
+    int listener = socket (AF_INET, SOCK_STREAM, 0);
+    assert (listener >= 0);
+    struct sockaddr_in address = { .sin_family = AF_INET };
+    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+    socklen_t length = sizeof address;
+    int rc = bind (listener, (struct sockaddr *) &address, sizeof address);
+    assert (rc == 0);
+    rc = listen (listener, 4);
+    assert (rc == 0);
+    rc = getsockname (listener, (struct sockaddr *) &address, &length);
+    assert (rc == 0);
+    zsock_signal (pipe, 0);
+    zsock_send (pipe, "i", ntohs (address.sin_port));
+    int near = -1, far = -1;
+    bool cut = false;
+    while (true) {
+        zmq_pollitem_t items [] = {
+            { zsock_resolve (pipe), 0, ZMQ_POLLIN, 0 },
+            { NULL, listener, ZMQ_POLLIN, 0 },
+            { NULL, near, ZMQ_POLLIN, 0 },
+            { NULL, far, ZMQ_POLLIN, 0 } };
+        if (zmq_poll (items, near >= 0? 4: 2, 1000) == -1)
+            break;
+        if (items [0].revents) {
+            char *command = zstr_recv (pipe);
+            bool term = !command || streq (command, "$TERM");
+            cut = command && streq (command, "CUT");
+            zstr_free (&command);
+            if (term)
+                break;
+        }
+        if (items [1].revents && near < 0) {
+            near = accept (listener, NULL, NULL);
+            assert (near >= 0);
+            far = socket (AF_INET, SOCK_STREAM, 0);
+            struct sockaddr_in to = { .sin_family = AF_INET, .sin_port = htons (target) };
+            to.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
+            rc = connect (far, (struct sockaddr *) &to, sizeof to);
+            assert (rc == 0);
+        }
+        for (int side = 2; side < 4 && near >= 0; side++) {
+            if (!items [side].revents)
+                continue;
+            char buffer [4096];
+            ssize_t size = read (side == 2? near: far, buffer, sizeof buffer);
+            if (size <= 0) {
+                if (side == 2)
+                    zstr_send (pipe, "CLOSED");
+                close (near);
+                close (far);
+                near = far = -1;
+            }
+            else
+            if (!cut) {
+                ssize_t sent = write (side == 2? far: near, buffer, size);
+                assert (sent == size);
+            }
+        }
+    }
+    if (near >= 0) {
+        close (near);
+        close (far);
+    }
+    close (listener);
+}
+
+//  A connection cut silently (nothing closes, packets just stop) is dropped
+//  by the heartbeat, and made again once the link is back
+static void
+s_test_heartbeat (bool verbose)
+{
+    char error [256];
+    zsock_t *pub = zsock_new (ZMQ_PUB);     //  plain: only our side's heartbeats count
+    assert (pub);
+    zsock_set_linger (pub, 0);
+    int port = zsock_bind (pub, "tcp://127.0.0.1:*");
+    assert (port > 0);
+    zactor_t *relay = zactor_new (s_test_relay, &port);
+    int relay_port = 0;
+    zsock_recv (relay, "i", &relay_port);
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", relay_port);
+    zsock_t *sub = gavel_sock_new (ZMQ_SUB, endpoint, false, NULL, error, sizeof error);
+    assert (sub);
+    zsock_set_subscribe (sub, "");
+    zpoller_t *poller = zpoller_new (sub, relay, NULL);
+    int64_t deadline = zclock_mono () + 5000;
+    void *which = NULL;
+    while (which != sub && zclock_mono () < deadline) {
+        zstr_send (pub, "hb");
+        which = zpoller_wait (poller, 50);
+    }
+    assert (which == sub);
+    char *text = zstr_recv (sub);
+    zstr_free (&text);
+    zstr_send (relay, "CUT");
+    int64_t cut = zclock_mono ();
+    //  Dropped after the heartbeat timeout; without heartbeats, never
+    which = zpoller_wait (poller, GAVEL_SOCK_HEARTBEAT_TIMEOUT + 2000);
+    assert (which == relay);
+    text = zstr_recv (relay);
+    assert (text && streq (text, "CLOSED"));
+    zstr_free (&text);
+    int64_t noticed = zclock_mono () - cut;
+    zstr_send (relay, "HEAL");
+    int64_t healed = zclock_mono ();
+    //  Made again: messages flow within a reconnect interval or two
+    deadline = healed + 3000;
+    which = NULL;
+    while (which != sub && zclock_mono () < deadline) {
+        zstr_send (pub, "hb");
+        which = zpoller_wait (poller, 20);
+        if (which == relay) {
+            text = zstr_recv (relay);
+            zstr_free (&text);
+            which = NULL;
+        }
+    }
+    assert (which == sub);
+    if (verbose)
+        printf ("cut noticed after %" PRId64 " ms, heard again %" PRId64 " ms after the heal; ",
+                noticed, zclock_mono () - healed);
+    zpoller_destroy (&poller);
+    zsock_destroy (&sub);
+    zactor_destroy (&relay);
+    zsock_destroy (&pub);
+}
+
 void
 gavel_sock_test (bool verbose)
 {
@@ -398,5 +552,7 @@ gavel_sock_test (bool verbose)
     zcert_destroy (&bidder);
     zcert_destroy (&server_cert);
     gavel_config_destroy (&config);
+
+    s_test_heartbeat (verbose);
     printf ("OK\n");
 }

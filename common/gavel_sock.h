@@ -33,6 +33,27 @@
 //  is disconnected by libzmq before we read it.
 #define GAVEL_SOCK_MAXMSGSIZE (64 * 1024)
 
+//  Sockets made by gavel_sock_new and gavel_sock_new_keyed (the replicas'
+//  PUB/SUB, PUSH/PULL and mesh ROUTER/DEALER, a broker's and a client's
+//  connections to replicas) find a dead connection themselves: without it
+//  a link cut silently (a partition, a host gone) holds its TCP connection
+//  until the kernel's retransmission back-off gives up or a retransmission
+//  gets through after a heal, seconds after the link is back. Each side
+//  sends a ZMTP PING every HEARTBEAT_IVL ms and drops a connection silent
+//  for HEARTBEAT_TIMEOUT ms after one (a few heartbeats, and several round
+//  trips of a slow link); the connecting side then tries again every
+//  RECONNECT_IVL ms, with no back-off (an attempt costs one SYN, and a
+//  cluster has a handful of peers), each TCP connect abandoned after
+//  CONNECT_TIMEOUT ms (a SYN lost in a partition would otherwise wait for
+//  the kernel's SYN retries, 1 s, then 3 s, then 7 s; it must stay above
+//  the round trip of the slowest link, 400 ms in the fault campaign). So a
+//  healed link carries messages again within about CONNECT_TIMEOUT +
+//  RECONNECT_IVL and a handshake.
+#define GAVEL_SOCK_HEARTBEAT_IVL        200
+#define GAVEL_SOCK_HEARTBEAT_TIMEOUT    1000
+#define GAVEL_SOCK_RECONNECT_IVL        100
+#define GAVEL_SOCK_CONNECT_TIMEOUT      500
+
 //  A socket of type (ZMQ_ROUTER, ZMQ_PUB...) bound to, or connected to,
 //  endpoint. Sends never block: a message that cannot go at once is dropped
 //  (send returns -1), since every Gavel protocol recovers from loss and a

@@ -1219,6 +1219,18 @@ s_on_election (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
     s_emit (self, GAVEL_ACTION_MESH, from, NULL, s_ranked_msg (self, GAVEL_MSG_ALIVE, self->term));
     if (self->role == GAVEL_ROLE_BACKUP && !s_outranks_us (self, msg))
         s_start_round (self, now);
+    else
+    if (self->role == GAVEL_ROLE_CANDIDATE && self->phase == ROUND_PROBE && !s_outranks_us (self, msg)) {
+        //  An asker we outrank is alive and will defer to us once it hears
+        //  our ALIVE: it counts as an answer. Without this, a replica whose
+        //  own ELECTION was lost (sent while the other was down) waits out
+        //  its whole probe, which grows long after rounds alone
+        if (gavel_msg_term (msg) > 0)
+            s_raise_term (self, gavel_msg_term (msg) - 1);
+        self->answered [s_slot (self, from)] = true;
+        if (s_answers (self) >= self->majority)
+            s_coordinate (self, now);
+    }
 }
 
 static void

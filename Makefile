@@ -10,7 +10,11 @@ ifneq ($(CI),)
 CMAKE_OPTS += -DGAVEL_WERROR=ON
 endif
 
-.PHONY: all deps build demo test bench chaos liveness clean
+FUZZ_BUILD   ?= build/fuzz
+FUZZ_SECONDS ?= 60
+FUZZ_TARGETS ?= codec core store snapshot config script keys
+
+.PHONY: all deps build demo test bench fuzz chaos liveness clean
 
 all: build
 
@@ -39,6 +43,15 @@ demo: build
 #   minutes; BENCH_SECONDS=N sets the seconds per load run, default 10)
 bench: build
 	@bash bench/standard $(BUILD)/bin
+
+#   Coverage-guided fuzzing (tests/fuzz/README.md): a clang build with
+#   libFuzzer, ASan and UBSan, then each target for FUZZ_SECONDS (default 60);
+#   FUZZ_TARGETS picks some. New crashes go to tests/fuzz/crashes/.
+fuzz:
+	@bash tools/install-deps fuzz
+	@cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang -DGAVEL_FUZZ=ON $(CMAKE_OPTS) >/dev/null
+	@cmake --build $(FUZZ_BUILD) -j$(JOBS) --target $(addprefix fuzz-,$(FUZZ_TARGETS))
+	@bash tests/fuzz/run $(FUZZ_BUILD)/bin $(FUZZ_SECONDS) $(FUZZ_TARGETS)
 
 #   The fault campaign (as root): RUNS runs of CHAOS_SECONDS (default 120)
 #   against replicas in network namespaces, then a table (docs/CORRECTNESS.md,

@@ -2,10 +2,16 @@
 
     Requests are only ever looked at, never rebuilt: the replica decides what
     is malformed, and a request id is never changed, so that the replicas'
-    de-duplication makes every resend safe. The broker's own HISTORY
-    requests carry a one-byte routing frame "\0", which no ROUTER ever
-    makes up for a peer (its ids are five bytes), so their answers are told
-    from bidders' without a table.
+    de-duplication makes every resend safe.
+
+    A bidder's routing (its id on our ROUTER, and the frames of every
+    ROUTER/DEALER proxy between it and us) stays here with its request; the
+    replica sees one routing frame of ours, a token naming the request ("T"
+    and a number), so that however long a bidder's routing is, the
+    replica's envelope is the same few frames and its reply finds the
+    request in one lookup. The broker's own HISTORY requests carry the
+    one-byte routing frame "\0" instead, so their answers are told from
+    bidders' at a glance.
 */
 #include "gavel_broker.h"
 #include "gavel_msg.h"
@@ -28,11 +34,15 @@ typedef struct {
 
 //  A bidder's request, held until answered or the hold runs out.
 typedef struct {
+    char token [24];            //  "T" and a serial: our routing frame for it
+    char *route_key;            //  its routing and request id, as text
     zframe_t *identity;         //  the bidder's routing id on our ROUTER
+    zmsg_t *route;              //  the routing frames after it, before the
+                                //  delimiter: proxies in between; may be empty
     char key [GAVEL_KEY_MAX + 1];   //  its CURVE key, as our handshake
                                     //  proved it; "" without CURVE
     zmsg_t *body;               //  every frame after it and its delimiter
-    bool delimited;             //  a REQ bidder's empty delimiter came first
+    bool delimited;             //  an empty delimiter ended the routing
     uint64_t request_id;        //  0 when it could not be read
     int64_t hold_deadline;      //  mono ms: answer no-quorum then
     int64_t attempt_deadline;   //  mono ms: resend then
@@ -54,7 +64,10 @@ struct _gavel_broker_t {
     uint64_t primary;           //  replica id, 0 when unknown
     uint64_t primary_term;
     size_t rotate;              //  next replica to try without a primary
-    zhashx_t *pending;          //  "identity-hex/request-id" -> s_pending_t
+    zhashx_t *pending;          //  token -> s_pending_t
+    zhashx_t *routes;           //  route key -> its pending's token: a
+                                //  resend replaces what is held
+    uint64_t serial;            //  the last token's
     size_t dropped;
     //  The feed
     uint64_t last_seq;          //  highest event seq re-published, 0: none
@@ -74,7 +87,9 @@ static void
 s_pending_destroy (s_pending_t **self_p)
 {
     if (*self_p) {
+        zstr_free (&(*self_p)->route_key);
         zframe_destroy (&(*self_p)->identity);
+        zmsg_destroy (&(*self_p)->route);
         zmsg_destroy (&(*self_p)->body);
         free (*self_p);
         *self_p = NULL;
@@ -141,6 +156,7 @@ gavel_broker_new (gavel_config_t *config, uint64_t id, char *error, size_t error
     self->attempt = GAVEL_BROKER_ATTEMPT;
     self->pending = zhashx_new ();
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
+    self->routes = zhashx_new ();
     self->backlog = zlistx_new ();
     zlistx_set_destructor (self->backlog, (zlistx_destructor_fn *) gavel_msg_destroy);
     self->poller = zpoller_new (NULL);
@@ -171,6 +187,7 @@ gavel_broker_destroy (gavel_broker_t **self_p)
         zsock_destroy (&self->router);
         zsock_destroy (&self->pub);
         zhashx_destroy (&self->pending);
+        zhashx_destroy (&self->routes);
         zlistx_destroy (&self->backlog);
         free (self);
         *self_p = NULL;
@@ -204,13 +221,32 @@ gavel_broker_dropped (gavel_broker_t *self)
 //  -------------------------------------------------------------------------
 //  Requests
 
+//  Who asked and what: the routing frames in hex, dot-separated, then the
+//  request id; two bidders behind one proxy differ in a frame after it.
 static char *
-s_pending_key (zframe_t *identity, uint64_t request_id)
+s_route_key (s_pending_t *pending)
 {
-    char *hex = zframe_strhex (identity);
-    char *key = zsys_sprintf ("%s/%" PRIu64, hex, request_id);
-    zstr_free (&hex);
-    return key;
+    char *key = zframe_strhex (pending->identity);
+    for (zframe_t *frame = zmsg_first (pending->route); frame; frame = zmsg_next (pending->route)) {
+        char *hex = zframe_strhex (frame);
+        char *longer = zsys_sprintf ("%s.%s", key, hex);
+        zstr_free (&hex);
+        zstr_free (&key);
+        key = longer;
+    }
+    char *full = zsys_sprintf ("%s/%" PRIu64, key, pending->request_id);
+    zstr_free (&key);
+    return full;
+}
+
+static void
+s_pending_remove (gavel_broker_t *self, const char *token)
+{
+    s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, token);
+    if (pending) {
+        zhashx_delete (self->routes, pending->route_key);
+        zhashx_delete (self->pending, token);
+    }
 }
 
 //  The replica to send to: the primary if one is known and heard lately,
@@ -229,7 +265,7 @@ s_choose (gavel_broker_t *self, int avoid)
     return index;
 }
 
-//  Send [identity, "K:" key, "", body...] to replica index (no key frame
+//  Send [token, "K:" key, "", body...] to replica index (no key frame
 //  without CURVE): the replica believes the key because the connection is
 //  ours, a broker of its cluster file. A replica we are not connected to
 //  refuses at once (immediate), so try the next ones.
@@ -241,7 +277,7 @@ s_forward (gavel_broker_t *self, s_pending_t *pending, size_t index)
         zmsg_pushmem (out, "", 0);
         if (*pending->key)
             zmsg_pushstrf (out, "K:%s", pending->key);
-        zmsg_pushmem (out, zframe_data (pending->identity), zframe_size (pending->identity));
+        zmsg_pushstr (out, pending->token);
         if (zmsg_send (&out, self->replicas [index].dealer) == 0) {
             pending->target = index;
             break;
@@ -256,13 +292,34 @@ s_forward (gavel_broker_t *self, s_pending_t *pending, size_t index)
 //  delimiter; without one its answer could not find the bidder. The codec
 //  gives the same exception the replica would.
 static bool
+s_unroutable_frame (zframe_t *frame)
+{
+    return zframe_size (frame) < 6 || memcmp (zframe_data (frame), "GAVEL/", 6) != 0;
+}
+
+static bool
 s_unroutable (zmsg_t *body)
 {
-    zframe_t *first = zmsg_first (body);
-    return zframe_size (first) < 6 || memcmp (zframe_data (first), "GAVEL/", 6) != 0;
+    return s_unroutable_frame (zmsg_first (body));
 }
 
 static void s_answer (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p);
+
+//  Where a bidder's routing ends, as the replica finds it (docs/PROTOCOL.md,
+//  "Transport"): at the first empty frame, when a GAVEL/ frame follows it,
+//  or when it comes first (a REQ bidder, whatever it sent after). Its
+//  position among the frames after the routing id, or -1: no routing.
+static int
+s_delimiter (zmsg_t *msg)
+{
+    int position = 0;
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg), position++)
+        if (zframe_size (frame) == 0) {
+            zframe_t *next = zmsg_next (msg);
+            return next && (position == 0 || !s_unroutable_frame (next))? position: -1;
+        }
+    return -1;
+}
 
 static void
 s_on_request (gavel_broker_t *self)
@@ -281,13 +338,18 @@ s_on_request (gavel_broker_t *self)
     if (user && gavel_text_valid_key (user))
         snprintf (pending->key, sizeof pending->key, "%s", user);
     pending->identity = zmsg_pop (msg);
-    //  A REQ bidder's delimiter is routing, ours to give back: the replica
-    //  must see one delimiter between the routing and the request
-    zframe_t *first = zmsg_first (msg);
-    if (zframe_size (first) == 0 && zmsg_size (msg) > 1) {
+    //  The routing and its delimiter are ours to give back: the replica
+    //  must see one delimiter, after our own routing, before the request
+    pending->route = zmsg_new ();
+    int delimiter = s_delimiter (msg);
+    if (delimiter >= 0) {
         pending->delimited = true;
-        first = zmsg_pop (msg);
-        zframe_destroy (&first);
+        for (int index = 0; index < delimiter; index++) {
+            zframe_t *frame = zmsg_pop (msg);
+            zmsg_append (pending->route, &frame);
+        }
+        zframe_t *empty = zmsg_pop (msg);
+        zframe_destroy (&empty);
     }
     pending->body = msg;
     gavel_msg_error_t error = { 0 };
@@ -303,22 +365,36 @@ s_on_request (gavel_broker_t *self)
         return;
     }
     pending->hold_deadline = zclock_mono () + self->hold;
-    char *key = s_pending_key (pending->identity, pending->request_id);
+    pending->route_key = s_route_key (pending);
     //  A resend of a request still held replaces it: one answer is enough
-    zhashx_update (self->pending, key, pending);
-    zstr_free (&key);
+    const char *held = (const char *) zhashx_lookup (self->routes, pending->route_key);
+    if (held) {
+        char token [sizeof pending->token];
+        snprintf (token, sizeof token, "%s", held);
+        s_pending_remove (self, token);
+    }
+    snprintf (pending->token, sizeof pending->token, "T%" PRIu64, ++self->serial);
+    zhashx_insert (self->pending, pending->token, pending);
+    zhashx_insert (self->routes, pending->route_key, pending->token);
     s_forward (self, pending, s_choose (self, -1));
 }
 
-//  Send reply frames to the bidder, with its routing in front.
+//  Send reply frames to the bidder, with its routing in front, as it came.
 static void
 s_answer (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p)
 {
+    zmsg_t *out = zmsg_new ();
+    zmsg_addmem (out, zframe_data (pending->identity), zframe_size (pending->identity));
+    for (zframe_t *frame = zmsg_first (pending->route); frame; frame = zmsg_next (pending->route))
+        zmsg_addmem (out, zframe_data (frame), zframe_size (frame));
     if (pending->delimited)
-        zmsg_pushmem (*body_p, "", 0);
-    zmsg_pushmem (*body_p, zframe_data (pending->identity), zframe_size (pending->identity));
-    if (zmsg_send (body_p, self->router))
-        zmsg_destroy (body_p);
+        zmsg_addmem (out, "", 0);
+    zframe_t *frame;
+    while ((frame = zmsg_pop (*body_p)))
+        zmsg_append (out, &frame);
+    zmsg_destroy (body_p);
+    if (zmsg_send (&out, self->router))
+        zmsg_destroy (&out);
 }
 
 static void
@@ -337,13 +413,19 @@ s_answer_no_quorum (gavel_broker_t *self, s_pending_t *pending)
 //  The reply says what to do: follow a redirect, resend after a
 //  no-quorum while the hold lasts, or pass it on.
 static void
-s_on_bidder_reply (gavel_broker_t *self, size_t from, zframe_t *identity, zmsg_t *body)
+s_on_bidder_reply (gavel_broker_t *self, size_t from, zframe_t *routing, zmsg_t *body)
 {
     gavel_msg_error_t error = { 0 };
     gavel_msg_t *reply = gavel_msg_decode (body, &error);
-    uint64_t request_id = reply? gavel_msg_request_id (reply): error.request_id;
-    char *key = s_pending_key (identity, request_id);
-    s_pending_t *pending = (s_pending_t *) zhashx_lookup (self->pending, key);
+    //  Our token came back as the routing frame; anything else is no request
+    //  of ours (nor is a frame with a NUL in it, which would read shorter)
+    char key [sizeof ((s_pending_t *) 0)->token] = "";
+    size_t size = zframe_size (routing);
+    if (size < sizeof key && !memchr (zframe_data (routing), 0, size)) {
+        memcpy (key, zframe_data (routing), size);
+        key [size] = '\0';
+    }
+    s_pending_t *pending = *key? (s_pending_t *) zhashx_lookup (self->pending, key): NULL;
     int64_t now = zclock_mono ();
     gavel_outcome_t outcome = reply && gavel_msg_id (reply) == GAVEL_MSG_REPLY?
                               gavel_msg_outcome (reply): GAVEL_SUCCESS;
@@ -371,9 +453,8 @@ s_on_bidder_reply (gavel_broker_t *self, size_t from, zframe_t *identity, zmsg_t
     }
     else {
         s_answer (self, pending, &body);
-        zhashx_delete (self->pending, key);
+        s_pending_remove (self, key);
     }
-    zstr_free (&key);
     gavel_msg_destroy (&reply);
 }
 
@@ -397,7 +478,7 @@ s_check_pending (gavel_broker_t *self)
         }
     }
     for (char *key = (char *) zlistx_first (expired); key; key = (char *) zlistx_next (expired))
-        zhashx_delete (self->pending, key);
+        s_pending_remove (self, key);
     zlistx_destroy (&expired);
 }
 
@@ -512,6 +593,16 @@ s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
                                                           self->replicas [from].id);
         if (event)
             s_publish (self, event);
+        else {
+            //  Passed over: re-published, it would be an event that our
+            //  subscribers cannot decode, or one with the wrong number
+            char quoted [128];
+            const char *record = gavel_msg_record (reply, index);
+            gavel_text_quote (record, strlen (record), quoted, sizeof quoted);
+            s_log (self, "replica %" PRIu64 " answered HISTORY with a record that is not "
+                   "an event, dropped: '%s'", self->replicas [from].id, quoted);
+            self->dropped++;
+        }
         gavel_msg_destroy (&event);
     }
     gavel_msg_destroy (&reply);
@@ -523,9 +614,11 @@ s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
         s_sync_done (self);
 }
 
-//  Every second, the number of the last event re-published: a subscriber
-//  that lost the last events before a quiet spell learns of it from this,
-//  without waiting for the next event
+//  Every second, the number of the last event re-published (0 before the
+//  first): a subscriber that lost the last events before a quiet spell
+//  learns of it from this, without waiting for the next event, and a new
+//  subscriber learns that its subscription has reached us, even on a
+//  quiet feed
 static void
 s_check_last (gavel_broker_t *self)
 {
@@ -533,8 +626,6 @@ s_check_last (gavel_broker_t *self)
     if (now < self->last_due)
         return;
     self->last_due = now + S_LAST_EVERY;
-    if (self->last_seq == 0)
-        return;
     gavel_msg_t *last = gavel_msg_new (GAVEL_MSG_LAST);
     gavel_msg_set_seq (last, self->last_seq);
     gavel_msg_send (last, NULL, zsock_resolve (self->pub));
@@ -681,16 +772,35 @@ s_recv_within (zsock_t *sock, gavel_broker_t *broker, int64_t timeout)
 }
 
 static zmsg_t *
-s_test_request (uint64_t id)
+s_test_request_in (uint64_t id, const char *session)
 {
     gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_RESULT);
     gavel_msg_set_request_id (request, id);
-    gavel_msg_set_session (request, "test");
+    gavel_msg_set_session (request, session);
     gavel_msg_set_name (request, "ann");
     gavel_msg_set_auction (request, 1);
     zmsg_t *msg = gavel_msg_encode (request);
     gavel_msg_destroy (&request);
     return msg;
+}
+
+static zmsg_t *
+s_test_request (uint64_t id)
+{
+    return s_test_request_in (id, "test");
+}
+
+//  A ROUTER/DEALER proxy from frontend (bound) to backend (connected)
+static zactor_t *
+s_test_proxy (const char *frontend, const char *backend)
+{
+    zactor_t *proxy = zactor_new (zproxy, NULL);
+    assert (proxy);
+    zstr_sendx (proxy, "FRONTEND", "ROUTER", frontend, NULL);
+    zsock_wait (proxy);
+    zstr_sendx (proxy, "BACKEND", "DEALER", backend, NULL);
+    zsock_wait (proxy);
+    return proxy;
 }
 
 void
@@ -719,6 +829,21 @@ gavel_broker_test (bool verbose)
     assert (bidder && feed);
     zsock_set_subscribe (feed, "event");
     zclock_sleep (50);
+
+    //  A quiet feed says so every second: LAST 0, nothing re-published yet
+    int64_t deadline = zclock_mono () + 2500;
+    bool heard = false;
+    while (!heard && zclock_mono () < deadline) {
+        gavel_broker_poll (broker, 5);
+        zmsg_t *quiet = zmsg_recv_nowait (feed);
+        gavel_msg_error_t quiet_error;
+        gavel_msg_t *last = quiet? gavel_msg_decode (quiet, &quiet_error): NULL;
+        assert (!quiet || (last && gavel_msg_id (last) == GAVEL_MSG_LAST && gavel_msg_seq (last) == 0));
+        heard = last != NULL;
+        gavel_msg_destroy (&last);
+        zmsg_destroy (&quiet);
+    }
+    assert (heard);
 
     //  A request goes out with the bidder's routing; the answer comes back
     zmsg_t *msg = s_test_request (7);
@@ -753,7 +878,7 @@ gavel_broker_test (bool verbose)
     zmsg_send (&msg, bidder);
     size_t forwards = 0;
     reply = NULL;
-    int64_t deadline = zclock_mono () + 2000;
+    deadline = zclock_mono () + 2000;
     while (!reply && zclock_mono () < deadline) {
         gavel_broker_poll (broker, 5);
         while ((msg = zmsg_recv_nowait (replica))) {
@@ -794,7 +919,12 @@ gavel_broker_test (bool verbose)
     assert (request && gavel_msg_id (request) == GAVEL_MSG_HISTORY && gavel_msg_seq (request) == 5);
     reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS, NULL, NULL);
     gavel_msg_add_record (reply, "seq=5 index=15 term=1 stamp=1000 event=bid auction=1 bidder=bo amount=9");
+    //  A record that is not an event is dropped, not re-published as one
+    //  its subscribers cannot decode (a stamp below 0) nor as event 6
+    gavel_msg_add_record (reply, "seq=6 index=16 term=1 stamp=-5 event=bid auction=1 bidder=ann amount=4");
+    gavel_msg_add_record (reply, "seq=+6 index=16 term=1 stamp=1000 event=bid auction=1 bidder=ann amount=4");
     gavel_msg_add_record (reply, "seq=6 index=16 term=1 stamp=1000 event=bid auction=1 bidder=ann amount=4");
+    size_t dropped = gavel_broker_dropped (broker);
     gavel_msg_destroy (&request);
     zmsg_destroy (&msg);
     msg = gavel_msg_encode (reply);
@@ -820,6 +950,7 @@ gavel_broker_test (bool verbose)
         }
     }
     assert (count == 4 && seen [0] == 3 && seen [1] == 4 && seen [2] == 5 && seen [3] == 6);
+    assert (gavel_broker_dropped (broker) == dropped + 2);
     //  Every second the feed says how far it has gone
     uint64_t last_seen = 0;
     deadline = zclock_mono () + 2500;
@@ -878,6 +1009,57 @@ gavel_broker_test (bool verbose)
     gavel_msg_destroy (&reply);
     zmsg_destroy (&msg);
     zsock_destroy (&req);
+
+    //  Through two ROUTER/DEALER proxies: the routing of each bidder comes
+    //  back in front of its own answer, though both use request id 5
+    zactor_t *outer = s_test_proxy ("@inproc://broker-test-p1", ">inproc://broker-test-p2");
+    zactor_t *inner = s_test_proxy ("@inproc://broker-test-p2", ">inproc://broker-test-b1");
+    zsock_t *routed = zsock_new_dealer (">inproc://broker-test-p1");
+    req = zsock_new_req (">inproc://broker-test-p1");
+    assert (routed && req);
+    msg = s_test_request_in (5, "routed");
+    zmsg_pushmem (msg, "", 0);          //  a DEALER behind proxies adds one
+    zmsg_send (&msg, routed);
+    msg = s_test_request_in (5, "req");
+    zmsg_send (&msg, req);
+    for (size_t answered = 0; answered < 2; answered++) {
+        //  The replica sees our routing only: dealer id, token, ""
+        msg = s_recv_within (replica, broker, 1000);
+        assert (msg && zmsg_size (msg) == 9);
+        for (size_t index = 0; index < 3; index++)
+            route [index] = zmsg_pop (msg);
+        assert (zframe_size (route [2]) == 0);
+        request = gavel_msg_decode (msg, &decode_error);
+        assert (request && gavel_msg_request_id (request) == 5);
+        bool from_req = streq (gavel_msg_session (request), "req");
+        gavel_msg_destroy (&request);
+        zmsg_destroy (&msg);
+        reply = gavel_msg_new_reply (5, from_req? GAVEL_FAIL: GAVEL_SUCCESS, from_req? "closed": NULL, NULL);
+        msg = gavel_msg_encode (reply);
+        gavel_msg_destroy (&reply);
+        for (size_t index = 3; index > 0; index--)
+            zmsg_prepend (msg, &route [index - 1]);
+        zmsg_send (&msg, replica);
+    }
+    msg = s_recv_within (routed, broker, 1000);
+    assert (msg && zmsg_size (msg) == 7);   //  "", the 6 frames of the reply
+    frame = zmsg_pop (msg);
+    assert (zframe_size (frame) == 0);
+    zframe_destroy (&frame);
+    reply = gavel_msg_decode (msg, &decode_error);
+    assert (reply && gavel_msg_request_id (reply) == 5 && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    zmsg_destroy (&msg);
+    msg = s_recv_within (req, broker, 1000);
+    assert (msg);
+    reply = gavel_msg_decode (msg, &decode_error);
+    assert (reply && gavel_msg_request_id (reply) == 5 && gavel_msg_outcome (reply) == GAVEL_FAIL);
+    gavel_msg_destroy (&reply);
+    zmsg_destroy (&msg);
+    zsock_destroy (&req);
+    zsock_destroy (&routed);
+    zactor_destroy (&inner);
+    zactor_destroy (&outer);
 
     zsock_destroy (&feed);
     zsock_destroy (&bidder);

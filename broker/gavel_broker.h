@@ -1,10 +1,11 @@
 /*  gavel_broker: the stateless front door of a Gavel cluster.
 
-    Bidders send requests to the broker's ROUTER as they would to a replica.
-    The broker forwards each one, frames unchanged, to the primary it learnt
-    from the replicas' heartbeats, with the bidder's routing frames in front
-    (the replicas send routing back with the reply), and passes the answer
-    back. It follows redirects itself, and while no replica answers it holds
+    Bidders send requests to the broker's ROUTER as they would to a replica,
+    directly or through ROUTER/DEALER proxies. The broker keeps each one's
+    routing, forwards the request, frames unchanged, to the primary it learnt
+    from the replicas' heartbeats, behind a routing frame of its own that
+    names the request (the replicas send routing back with the reply), and
+    passes the answer back behind the bidder's routing. It follows redirects itself, and while no replica answers it holds
     the request, sending it again with the same request id, until the hold
     bound runs out; only then does the bidder hear `exception no-quorum`.
 

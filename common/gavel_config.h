@@ -27,7 +27,8 @@
                 secret = keys/broker1_secret
 
     With more than one replica, pub, ack and mesh are required for each.
-    Brokers are optional; each needs both of its endpoints.
+    Brokers are optional; each needs both of its endpoints. An endpoint is
+    at most GAVEL_ENDPOINT_MAX bytes.
 
     CURVE keys. public_key is the server's CURVE public key in Z85 (40
     characters, as gavel-keygen prints it; quote it, since Z85 may hold
@@ -52,6 +53,10 @@
 
 #define GAVEL_REPLICAS_MAX 7
 #define GAVEL_BROKERS_MAX 7
+//  Longest endpoint, bytes: a replica's client endpoint travels in the
+//  record of every redirect ("primary=ID client=ENDPOINT"), which must fit
+//  GAVEL_RECORD_MAX; the other endpoints are held to the same.
+#define GAVEL_ENDPOINT_MAX 256
 
 typedef struct {
     uint64_t id;                //  1..GAVEL_REPLICAS_MAX, unique

@@ -873,15 +873,71 @@ gavel_msg_record (gavel_msg_t *self, size_t index)
     return record;
 }
 
+//  One "key=NUMBER " word of a history record, at *cursor; moves on past
+//  it and its single space. The number as gavel_text reads it, or -1.
+static int
+s_history_number (const char **cursor, const char *key, bool is_signed, uint64_t *unsigned_value,
+                  int64_t *signed_value)
+{
+    size_t key_length = strlen (key);
+    if (strncmp (*cursor, key, key_length) != 0 || (*cursor) [key_length] != '=')
+        return -1;
+    const char *text = *cursor + key_length + 1;
+    const char *end = strchr (text, ' ');
+    char number [24];
+    if (!end || (size_t) (end - text) >= sizeof number)
+        return -1;
+    memcpy (number, text, (size_t) (end - text));
+    number [end - text] = '\0';
+    int rc = is_signed? gavel_text_parse_int (number, 0, INT64_MAX, signed_value, NULL)
+                      : gavel_text_parse_uint (number, 1, UINT64_MAX, unsigned_value, NULL);
+    *cursor = end + 1;
+    return rc;
+}
+
+//  A record as a replica writes one: key=value pairs, single spaces between
+//  them, neither key nor value empty, printable US-ASCII without '"'.
+static bool
+s_valid_record (const char *record)
+{
+    const char *pair = record;
+    while (true) {
+        size_t key_length = 0, value_length = 0, equals = 0;
+        const char *c = pair;
+        for (; *c && *c != ' '; c++) {
+            if (*c < 0x21 || *c > 0x7e || *c == '"')
+                return false;
+            if (*c == '=')
+                equals++;
+            else
+            if (equals)
+                value_length++;
+            else
+                key_length++;
+        }
+        if (equals != 1 || key_length == 0 || value_length == 0)
+            return false;
+        if (*c == '\0')
+            return true;
+        pair = c + 1;           //  a space: another pair must follow
+    }
+}
+
 gavel_msg_t *
 gavel_msg_new_history_event (const char *record, uint64_t from)
 {
+    //  The answer of any replica, or of anyone on its client endpoint: only
+    //  the exact form replicas write becomes an event we pass on
     uint64_t seq, index, term;
     int64_t stamp;
-    int used = 0;
-    if (sscanf (record, "seq=%" SCNu64 " index=%" SCNu64 " term=%" SCNu64 " stamp=%" SCNd64 " %n",
-                &seq, &index, &term, &stamp, &used) != 4 || used == 0
-    ||  strncmp (record + used, "event=", 6) != 0)
+    const char *cursor = record;
+    if (s_history_number (&cursor, "seq", false, &seq, NULL)
+    ||  s_history_number (&cursor, "index", false, &index, NULL)
+    ||  s_history_number (&cursor, "term", false, &term, NULL)
+    ||  s_history_number (&cursor, "stamp", true, NULL, &stamp)
+    ||  strncmp (cursor, "event=", 6) != 0
+    ||  strlen (cursor) > GAVEL_RECORD_MAX
+    ||  !s_valid_record (cursor))
         return NULL;
     gavel_msg_t *event = gavel_msg_new (GAVEL_MSG_EVENT);
     gavel_msg_set_term (event, term);
@@ -889,7 +945,7 @@ gavel_msg_new_history_event (const char *record, uint64_t from)
     gavel_msg_set_index (event, index);
     gavel_msg_set_seq (event, seq);
     gavel_msg_set_stamp (event, stamp);
-    gavel_msg_add_record (event, "%s", record + used);
+    gavel_msg_add_record (event, "%s", cursor);
     return event;
 }
 
@@ -1244,5 +1300,54 @@ gavel_msg_test (bool verbose)
     gavel_msg_destroy (&msg);
     assert (!gavel_msg_new_history_event ("seq=1 index=2 term=3 event=bid", 1));
     assert (!gavel_msg_new_history_event ("seq=1 index=2 term=3 stamp=4 bid", 1));
+    //  Only the form a replica writes: what sscanf let through before came
+    //  out as events that subscribers could not decode, or with another seq
+    const char *bad [] = {
+        "seq=+5 index=2 term=3 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq=-1 index=2 term=3 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq= 5 index=2 term=3 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq=5  index=2 term=3 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq=05 index=2 term=3 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq=0 index=2 term=3 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq=18446744073709551616 index=2 term=3 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq=5 index=0 term=3 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq=5 index=2 term=0 stamp=4 event=bid auction=1 bidder=bob amount=1",
+        "seq=5 index=2 term=3 stamp=-4 event=bid auction=1 bidder=bob amount=1",
+        "seq=5 index=2 term=3 stamp=9223372036854775808 event=bid auction=1 bidder=bob amount=1",
+        "seq=5 index=2 term=3 stamp=4x event=bid auction=1 bidder=bob amount=1",
+        "seq=5 index=2 term=3 stamp=4 event=bid auction=1  bidder=bob",
+        "seq=5 index=2 term=3 stamp=4 event=bid auction=1 bidder=bob ",
+        "seq=5 index=2 term=3 stamp=4 event=bid auction=1 bidder",
+        "seq=5 index=2 term=3 stamp=4 event=bid auction=1 bidder==bob",
+        "seq=5 index=2 term=3 stamp=4 event=bid auction=1 bidder=\"bob\"",
+        "seq=5 index=2 term=3 stamp=4 event=bid auction=1 bidder=b\x01b",
+        "seq=5 index=2 term=3 stamp=4 event=",
+        "index=2 seq=5 term=3 stamp=4 event=bid",
+        "",
+    };
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
+        msg = gavel_msg_new_history_event (bad [index], 1);
+        if (msg && verbose)
+            printf ("\n    accepted: %s\n", bad [index]);
+        assert (!msg);
+    }
+    //  A record longer than a record frame can be is refused, not asserted
+    char *long_record = zsys_sprintf ("seq=1 index=2 term=3 stamp=4 event=bid auction=1 "
+                                      "bidder=bob amount=1 note=%01100d", 7);
+    assert (!gavel_msg_new_history_event (long_record, 1));
+    zstr_free (&long_record);
+    //  What is accepted is an event every subscriber decodes, unchanged
+    msg = gavel_msg_new_history_event ("seq=18446744073709551615 index=18446744073709551615 "
+                                       "term=18446744073709551615 stamp=9223372036854775807 "
+                                       "event=primary primary=7 term=9", 7);
+    assert (msg);
+    zmsg_t *wire = gavel_msg_encode (msg);
+    gavel_msg_destroy (&msg);
+    msg = gavel_msg_decode (wire, &error);
+    zmsg_destroy (&wire);
+    assert (msg && gavel_msg_id (msg) == GAVEL_MSG_EVENT && gavel_msg_seq (msg) == UINT64_MAX);
+    assert (gavel_msg_stamp (msg) == INT64_MAX && gavel_msg_from (msg) == 7);
+    assert (streq (gavel_msg_record (msg, 0), "event=primary primary=7 term=9"));
+    gavel_msg_destroy (&msg);
     printf ("OK\n");
 }

@@ -208,8 +208,10 @@ size_t      gavel_msg_records (gavel_msg_t *self);
 const char *gavel_msg_record (gavel_msg_t *self, size_t index);
 
 //  A HISTORY record ("seq=N index=I term=T stamp=MS event=...") as the
-//  EVENT it stands for, as replica from would publish it; NULL when the
-//  record is not one. Caller owns.
+//  EVENT it stands for, as replica from (1 to 7) would publish it; NULL
+//  when the record is not exactly that form: numbers as gavel_text reads
+//  them (seq, index and term from 1, stamp from 0), single spaces, and
+//  after them a record of key=value pairs that fits a frame. Caller owns.
 gavel_msg_t *
     gavel_msg_new_history_event (const char *record, uint64_t from);
 

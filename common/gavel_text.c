@@ -85,6 +85,24 @@ gavel_text_parse_int (const char *text, int64_t min, int64_t max,
 }
 
 int
+gavel_text_split (char *text, char **words, size_t count)
+{
+    char *cursor = text;
+    for (size_t index = 0; index < count; index++) {
+        words [index] = cursor;
+        char *space = strchr (cursor, ' ');
+        bool last = index + 1 == count;
+        if ((space == NULL) != last || space == cursor || *cursor == '\0')
+            return -1;
+        if (space) {
+            *space = '\0';
+            cursor = space + 1;
+        }
+    }
+    return 0;
+}
+
+int
 gavel_text_parse_duration (const char *text, int64_t max_ms, int64_t *ms, const char **why)
 {
     const char *ignored;
@@ -241,6 +259,20 @@ gavel_text_test (bool verbose)
     assert (uvalue == UINT64_MAX);
     assert (gavel_text_parse_uint ("18446744073709551616", 1, UINT64_MAX, &uvalue, &why) == -1);
     assert (gavel_text_parse_uint ("-1", 0, UINT64_MAX, &uvalue, &why) == -1);
+
+    char line [32];
+    char *words [3];
+    strcpy (line, "A bb c");
+    assert (gavel_text_split (line, words, 3) == 0);
+    assert (streq (words [0], "A") && streq (words [1], "bb") && streq (words [2], "c"));
+    const char *bad_lines [] = { "A bb", "A bb c d", "A  bb c", " A bb c", "A bb c ", "", "A bb ",
+                                 "A\tbb c" };
+    for (size_t index = 0; index < sizeof bad_lines / sizeof bad_lines [0]; index++) {
+        strcpy (line, bad_lines [index]);
+        assert (gavel_text_split (line, words, 3) == -1);
+    }
+    strcpy (line, "one");
+    assert (gavel_text_split (line, words, 1) == 0 && streq (words [0], "one"));
 
     int64_t ms;
     int64_t day = 24 * 3600 * 1000;

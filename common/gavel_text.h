@@ -24,6 +24,13 @@ int
     gavel_text_parse_uint (const char *text, uint64_t min, uint64_t max,
                            uint64_t *value, const char **why);
 
+//  Split text in place into exactly count words separated by single spaces:
+//  no leading, trailing or doubled space, no empty word, nothing over. The
+//  form every line we write ourselves has. Returns 0 with words [0..count-1]
+//  pointing into text, or -1 (text may then be partly split).
+int
+    gavel_text_split (char *text, char **words, size_t count);
+
 //  Durations for people: "90" and "90s" are seconds, "500ms", "2m", "1h".
 //  Result in ms, in [1, max_ms]. Returns 0 or -1 with why.
 int

@@ -9,9 +9,10 @@
     Rules (docs/PROTOCOL.md has the wire side):
     - OPEN records an absolute deadline now + duration. An auction is open for
       bids while now < deadline: a bid stamped exactly at the deadline is late.
-    - The first OPEN or BID that uses a name claims it for the key it came
-      with (gavel_msg_key: the sender's CURVE key, "" without CURVE). Any
-      request under that name with another key gets exception name-taken.
+    - The first OPEN or BID under a name that succeeds claims the name for
+      the key it came with (gavel_msg_key: the sender's CURVE key, "" without
+      CURVE); a refusal claims nothing. Any request under a claimed name with
+      another key gets exception name-taken.
       A bid must be strictly higher than the auction's highest bid and at
       least the reserve.
     - Per session, a request id equal to the last one applied returns the
@@ -39,12 +40,22 @@ void
 gavel_msg_t *
     gavel_auction_apply (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
 
-//  A BID that apply would fail at any later state without changing anything
-//  (marked closed, below the reserve, too low): its fail reply, which the
-//  caller owns. NULL when it must be applied to be answered: anything else, a
-//  retry or stale request, or the first use of a name (which claims it).
+//  The reply an OPEN or BID gets without being logged, which the caller
+//  owns, or NULL when it must be applied to be answered. Only answers that
+//  every later state would give too: a replay of the session's last request
+//  (its first reply), a stale request id, a name another key holds, and for
+//  a BID an unknown auction, one closed at `now` (marked, or past its
+//  deadline), below the reserve or too low. `now` must be a time that no
+//  entry applied after this state is stamped before.
 gavel_msg_t *
-    gavel_auction_would_fail (gavel_auction_t *self, gavel_msg_t *request);
+    gavel_auction_answer_unlogged (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
+
+//  Whether the answer to this request at `now` (a RESULT, LIST or BID)
+//  would show an auction closed by its deadline alone, not yet marked
+//  closed by close_due. Such an answer waits for the CLOSE entry: once that
+//  is committed, no primary, whatever its clock, can stamp a bid before it.
+bool
+    gavel_auction_closing (gavel_auction_t *self, gavel_msg_t *request, int64_t now);
 
 //  Whether apply would answer this request from the de-duplication table (a
 //  retry, or a stale request) rather than apply it.
@@ -62,6 +73,12 @@ gavel_msg_t *
 size_t
     gavel_auction_close_due (gavel_auction_t *self, int64_t now, zlist_t *report);
 
+//  The deadline of an auction opened at stamp for duration ms: stamp +
+//  duration, pinned at INT64_MAX (INT64_MIN) where the sum would overflow.
+//  For anyone who reports a deadline (the event feed's closes_at).
+int64_t
+    gavel_auction_deadline (int64_t stamp, int64_t duration);
+
 //  Earliest deadline of an auction not yet marked closed, or INT64_MAX.
 int64_t
     gavel_auction_next_deadline (gavel_auction_t *self);
@@ -71,7 +88,9 @@ int64_t
 zmsg_t *
     gavel_auction_save (gavel_auction_t *self);
 
-//  A state from gavel_auction_save's frames, or NULL if they are damaged.
+//  A state from gavel_auction_save's frames, or NULL (never a state cut or
+//  bent to fit) unless they are exactly what save writes for a state
+//  applied at stamps >= 0, as entries' stamps are. NULL for a NULL state.
 gavel_auction_t *
     gavel_auction_load (zmsg_t *state);
 

@@ -19,6 +19,8 @@ typedef struct {
     gavel_msg_t *request;
     uint64_t index;             //  writes: the entry; reads: the read index
     uint64_t seq;               //  reads: heartbeat a quorum must ack
+    int64_t stamp;              //  reads: the stamp an entry appended on
+                                //  arrival would have had
     int64_t deadline;
 } waiting_t;
 
@@ -40,6 +42,7 @@ struct _gavel_core_t {
     uint64_t commit;
     uint64_t applied;
     int64_t last_stamp;         //  entries' stamps never go back
+    int64_t applied_stamp;      //  stamp of the last entry applied
     gavel_auction_t *auction;
     gavel_msg_t *snapshot;      //  the latest (taken, installed or loaded)
     zlistx_t *history;          //  the last events applied, as HISTORY records
@@ -52,15 +55,21 @@ struct _gavel_core_t {
     //  Candidate
     round_phase_t phase;
     int64_t round_deadline;
+    int64_t round_sent;         //  when this phase's messages went out
+    int64_t backoff;            //  round time-outs x this: doubles per
+                                //  round that ends undecided, 1 once led
+    int64_t rtt;                //  round trip to the other replicas, ms:
+                                //  the slowest lately seen
     bool answered [GAVEL_CORE_REPLICAS_MAX];
 
     //  Primary
     uint64_t match [GAVEL_CORE_REPLICAS_MAX];       //  highest index stored there
     uint64_t acked_seq [GAVEL_CORE_REPLICAS_MAX];   //  highest heartbeat acked
     int64_t acked_at [GAVEL_CORE_REPLICAS_MAX];     //  when it last acked
-    uint64_t term_start;        //  our NOOP: reads wait for it to commit
+    uint64_t term_start;        //  our NOOP: no CLOSE before it is applied
     uint64_t published;         //  last index sent in a LOG
     uint64_t hb_seq;
+    int64_t hb_sent [16];       //  when heartbeat seq went out, by seq % 16
     bool hb_wanted;             //  a read waits for a fresh heartbeat round
     int64_t hb_due;
     int64_t primary_since;
@@ -74,6 +83,8 @@ struct _gavel_core_t {
     bool diverged;              //  our tail disagreed with the primary's
     uint64_t seq_seen;          //  highest heartbeat seq from our primary
     int64_t fetch_due;          //  no new FETCH before this
+
+    uint64_t refused;           //  peer messages refused as invalid
 };
 
 static void s_apply_committed (gavel_core_t *self, int64_t now);
@@ -271,6 +282,29 @@ s_election_timeout (gavel_core_t *self)
     return self->settings.election + rank_wait + jitter;
 }
 
+//  Timers that wait for an answer from the other replicas must outlast the
+//  round trip, or on a slow link no round ever completes: each is at least
+//  twice the round trip measured plus a heartbeat, and a round that ended
+//  with no decision doubles them for the next (up to 16 times), so that
+//  even a replica that has measured nothing yet gets there.
+static int64_t
+s_answer_time (gavel_core_t *self, int64_t base)
+{
+    int64_t floor = 2 * self->rtt + self->settings.heartbeat;
+    return (base > floor? base: floor) * self->backoff;
+}
+
+//  The slowest round trip lately: a new maximum at once, lower ones slowly
+static void
+s_measure_rtt (gavel_core_t *self, int64_t sample)
+{
+    if (sample < 0)
+        return;
+    if (sample > 60000)
+        sample = 60000;
+    self->rtt = sample > self->rtt? sample: (7 * self->rtt + sample) / 8;
+}
+
 static const char *s_role_names [] = { "", "backup", "candidate", "primary" };
 
 static void
@@ -283,6 +317,8 @@ s_log_role (gavel_core_t *self, const char *what)
 //  Requests waiting on the primary are handed on: a deposed primary cannot
 //  know whether its uncommitted entries will survive, so the client is sent
 //  to the new primary with the same request id, where de-duplication tells.
+static void s_save_unpublished (gavel_core_t *self);
+
 static void
 s_become_backup (gavel_core_t *self, int64_t now)
 {
@@ -291,6 +327,7 @@ s_become_backup (gavel_core_t *self, int64_t now)
     self->role = GAVEL_ROLE_BACKUP;
     self->election_due = now + s_election_timeout (self);
     if (was_primary) {
+        s_save_unpublished (self);
         waiting_t *waiting;
         while ((waiting = (waiting_t *) zlistx_detach (self->writes, NULL)))
             zlistx_add_end (self->held, waiting);
@@ -338,6 +375,7 @@ s_follow (gavel_core_t *self, uint64_t primary, int64_t now)
                    self->settings.id, self->term, primary);
     }
     self->heard = now;
+    self->backoff = 1;
     self->election_due = now + s_election_timeout (self);
     s_redirect_held (self, now);
 }
@@ -370,6 +408,7 @@ s_become_primary (gavel_core_t *self, int64_t now)
 {
     self->role = GAVEL_ROLE_PRIMARY;
     self->primary = self->settings.id;
+    self->backoff = 1;
     memset (self->match, 0, sizeof self->match);
     memset (self->acked_seq, 0, sizeof self->acked_seq);
     for (size_t slot = 0; slot < self->settings.replicas; slot++)
@@ -469,22 +508,30 @@ s_append_request (gavel_core_t *self, waiting_t *waiting, int64_t now)
     zlistx_add_end (self->writes, waiting);
 }
 
-//  Writes go in the log. Reads, and bids that would fail whatever is applied
-//  before them (they change nothing), are answered from the state once it is
-//  known to be current: a quorum has acked a heartbeat sent after the request
-//  arrived (so no newer primary exists), and the state has caught up with
-//  what was committed when it arrived (and with this term's first entry).
+//  Writes go in the log. Reads, and writes whose answer every later state
+//  would give too (refusals, replays: they change nothing), are answered
+//  from the state once it is known to be current: a quorum has acked a
+//  heartbeat sent after the request arrived (so no newer primary exists),
+//  and the state has applied every entry that was in our log when it
+//  arrived (this term's first entry among them). docs/CORRECTNESS.md,
+//  "Reads and the deadline", argues why the log's end and not the commit
+//  index.
 static void
 s_request_as_primary (gavel_core_t *self, waiting_t *waiting, int64_t now)
 {
+    int64_t stamp = now > self->last_stamp? now: self->last_stamp;
     gavel_msg_id_t id = gavel_msg_id (waiting->request);
-    gavel_msg_t *fail = gavel_auction_would_fail (self->auction, waiting->request);
-    bool write = (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID) && !fail;
-    gavel_msg_destroy (&fail);
+    gavel_msg_t *answer = gavel_auction_answer_unlogged (self->auction, waiting->request, stamp);
+    bool write = (id == GAVEL_MSG_OPEN || id == GAVEL_MSG_BID) && !answer;
+    gavel_msg_destroy (&answer);
     if (write)
         s_append_request (self, waiting, now);
     else {
-        waiting->index = self->commit > self->term_start? self->commit: self->term_start;
+        //  Read as if appended now: after every entry already in the log
+        //  (committed or not, so that an entry stamped before a deadline is
+        //  seen by any read that says the auction closed), at this stamp
+        waiting->index = gavel_entrylog_last_index (self->log);
+        waiting->stamp = stamp;
         waiting->seq = self->hb_seq + 1;
         self->hb_wanted = true;
         zlistx_add_end (self->reads, waiting);
@@ -575,7 +622,8 @@ s_apply_request (gavel_core_t *self, gavel_msg_t *entry)
     if (gavel_msg_id (entry) == GAVEL_MSG_OPEN)
         s_publish_event (self, entry, "event=opened auction=%s item=%s by=%s closes_at=%" PRId64
                          " reserve=%" PRId64, auction, gavel_msg_item (entry), gavel_msg_name (entry),
-                         gavel_msg_stamp (entry) + gavel_msg_duration (entry), gavel_msg_reserve (entry));
+                         gavel_auction_deadline (gavel_msg_stamp (entry), gavel_msg_duration (entry)),
+                         gavel_msg_reserve (entry));
     else
         s_publish_event (self, entry, "event=bid auction=%s bidder=%s amount=%" PRId64,
                          auction, gavel_msg_name (entry), gavel_msg_amount (entry));
@@ -607,6 +655,7 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
         zlist_destroy (&closed);
     }
     self->applied = gavel_msg_index (entry);
+    self->applied_stamp = gavel_msg_stamp (entry);
     //  The primary answers the clients whose entries these are
     waiting_t *waiting = (waiting_t *) zlistx_first (self->writes);
     while (waiting && waiting->index <= self->applied) {
@@ -673,11 +722,24 @@ s_serve_reads (gavel_core_t *self, int64_t now)
         if (self->applied < waiting->index
         ||  s_seq_quorum (self, waiting->seq) < self->majority)
             break;
+        //  The state now holds every entry stamped before `stamp`, and every
+        //  entry after it is stamped at `stamp` or later
+        int64_t stamp = waiting->stamp > self->applied_stamp? waiting->stamp: self->applied_stamp;
+        if (gavel_auction_closing (self->auction, waiting->request, stamp)) {
+            //  Closed by our clock only: wait for the CLOSE entry (s_close_due
+            //  appends it at once), so that "closed" stays true under any
+            //  later primary, whatever its clock says
+            if (waiting->index >= gavel_entrylog_last_index (self->log))
+                break;
+            waiting->index = gavel_entrylog_last_index (self->log);
+            continue;
+        }
         zlistx_detach (self->reads, NULL);
-        if (gavel_msg_id (waiting->request) == GAVEL_MSG_BID) {
-            //  Decided now, at the state of now: still a sure fail, or (its
-            //  session moved on meanwhile) one for the log to decide
-            gavel_msg_t *reply = gavel_auction_would_fail (self->auction, waiting->request);
+        gavel_msg_id_t id = gavel_msg_id (waiting->request);
+        if (id == GAVEL_MSG_BID || id == GAVEL_MSG_OPEN) {
+            //  Decided now, at the state of now: still an answer of its own,
+            //  or (the state moved on meanwhile) one for the log to decide
+            gavel_msg_t *reply = gavel_auction_answer_unlogged (self->auction, waiting->request, stamp);
             if (reply) {
                 s_reply (self, &waiting->route, reply);
                 s_waiting_free ((void **) &waiting);
@@ -686,7 +748,7 @@ s_serve_reads (gavel_core_t *self, int64_t now)
                 s_append_request (self, waiting, now);
         }
         else {
-            s_reply (self, &waiting->route, gavel_auction_query (self->auction, waiting->request, now));
+            s_reply (self, &waiting->route, gavel_auction_query (self->auction, waiting->request, stamp));
             s_waiting_free ((void **) &waiting);
         }
     }
@@ -727,9 +789,32 @@ s_heartbeat (gavel_core_t *self, int64_t now)
     gavel_msg_set_commit (hb, self->commit);
     gavel_msg_set_last_index (hb, gavel_entrylog_last_index (self->log));
     gavel_msg_set_seq (hb, ++self->hb_seq);
+    self->hb_sent [self->hb_seq % 16] = now;
     s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, hb);
     self->hb_due = now + self->settings.heartbeat;
     self->hb_wanted = false;
+}
+
+//  A primary that steps down between appending and its flush (it lost its
+//  quorum, or heard a newer term, in the same loop turn) never publishes
+//  what it appended: it still stores it, so that its log in memory is never
+//  ahead of its disk. Otherwise a later term of ours would count those
+//  entries as held here without any store holding them, and the store
+//  would be asked to append after a hole.
+static void
+s_save_unpublished (gavel_core_t *self)
+{
+    uint64_t last = gavel_entrylog_last_index (self->log);
+    if (last == self->published)
+        return;
+    gavel_msg_t *save = gavel_msg_new (GAVEL_MSG_LOG);
+    gavel_msg_set_prev_index (save, self->published);
+    for (uint64_t index = self->published + 1; index <= last; index++) {
+        gavel_msg_t *entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
+        gavel_msg_add_entry (save, &entry);
+    }
+    s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+    self->published = last;
 }
 
 //  Entries appended since the last flush: one LOG message, then stored. The
@@ -775,8 +860,13 @@ s_on_ack (gavel_core_t *self, gavel_msg_t *ack, int64_t now)
         index = self->published;
     if (index > self->match [slot])
         self->match [slot] = index;
-    if (gavel_msg_seq (ack) > self->acked_seq [slot] && gavel_msg_seq (ack) <= self->hb_seq)
-        self->acked_seq [slot] = gavel_msg_seq (ack);
+    uint64_t seq = gavel_msg_seq (ack);
+    if (seq > self->acked_seq [slot] && seq <= self->hb_seq) {
+        //  The first ack of a heartbeat times the round trip
+        if (seq + 16 > self->hb_seq)
+            s_measure_rtt (self, now - self->hb_sent [seq % 16]);
+        self->acked_seq [slot] = seq;
+    }
     self->acked_at [slot] = now;
     s_advance_commit (self, now);
     s_serve_reads (self, now);
@@ -789,7 +879,11 @@ s_on_fetch (gavel_core_t *self, gavel_msg_t *fetch, int64_t now)
         return;
     uint64_t last = gavel_entrylog_last_index (self->log);
     uint64_t first = gavel_msg_index (fetch);
+    if (first == 0)
+        first = 1;              //  entry 0 does not exist: the log starts at 1
     if (first <= gavel_entrylog_base (self->log)) {
+        //  A base above zero came from a snapshot, which we keep
+        assert (self->snapshot);
         //  What it lacks is only in our snapshot now: send that
         gavel_msg_t *snapshot = gavel_msg_dup (self->snapshot);
         gavel_msg_set_term (snapshot, self->term);
@@ -817,11 +911,12 @@ s_on_fetch (gavel_core_t *self, gavel_msg_t *fetch, int64_t now)
 static void
 s_check_quorum (gavel_core_t *self, int64_t now)
 {
-    if (now - self->primary_since < self->settings.election)
+    int64_t window = s_answer_time (self, self->settings.election);
+    if (now - self->primary_since < window)
         return;
     size_t heard = 1;
     for (size_t slot = 0; slot < self->settings.replicas; slot++)
-        if (slot != self->slot && now - self->acked_at [slot] < self->settings.election)
+        if (slot != self->slot && now - self->acked_at [slot] < window)
             heard++;
     if (heard < self->majority) {
         self->primary = 0;
@@ -880,7 +975,10 @@ s_learn_commit (gavel_core_t *self, uint64_t commit, int64_t now)
 
 //  Store the entries of a LOG or ENTRIES that follow prev_index, keeping
 //  what we already hold of the same term and cutting at the first conflict.
-//  Returns false when prev_index does not match our log (then we fetch).
+//  Entries up to our commit index are known to match (that is the whole
+//  protocol): those are skipped, and s_log_fits has refused a message that
+//  disagrees with them. Returns false when prev_index does not match our log
+//  (then we fetch).
 static bool
 s_store (gavel_core_t *self, gavel_msg_t *msg)
 {
@@ -888,7 +986,8 @@ s_store (gavel_core_t *self, gavel_msg_t *msg)
     uint64_t last = gavel_entrylog_last_index (self->log);
     if (prev_index > last)
         return false;           //  a gap: we missed something
-    if (gavel_entrylog_term_at (self->log, prev_index) != gavel_msg_prev_term (msg)) {
+    if (prev_index > self->commit
+    &&  gavel_entrylog_term_at (self->log, prev_index) != gavel_msg_prev_term (msg)) {
         self->diverged = true;
         return false;
     }
@@ -896,11 +995,11 @@ s_store (gavel_core_t *self, gavel_msg_t *msg)
     gavel_msg_t *save = NULL;
     for (gavel_msg_t *entry = gavel_msg_first_entry (msg); entry; entry = gavel_msg_next_entry (msg)) {
         uint64_t index = gavel_msg_index (entry);
+        if (index <= self->commit)
+            continue;
         if (index <= gavel_entrylog_last_index (self->log)) {
             if (gavel_entrylog_term_at (self->log, index) == gavel_msg_term (entry))
                 continue;
-            //  Committed entries never conflict: that is the whole protocol
-            assert (index > self->commit);
             gavel_entrylog_truncate (self->log, index - 1);
         }
         if (!save) {
@@ -1051,12 +1150,19 @@ s_ranked_msg (gavel_core_t *self, gavel_msg_id_t id, uint64_t term)
 static void
 s_coordinate (gavel_core_t *self, int64_t now)
 {
+    if (self->term >= GAVEL_CORE_TERM_MAX) {
+        //  Only a damaged store could bring us here: refuse to wrap
+        s_log_role (self, "term at its bound: not running for primary");
+        s_become_backup (self, now);
+        return;
+    }
     self->term++;
     self->vote = self->settings.id;
     self->primary = 0;
     s_save_state (self);
     self->phase = ROUND_COORDINATE;
-    self->round_deadline = now + self->settings.election;
+    self->round_sent = now;
+    self->round_deadline = now + s_answer_time (self, self->settings.election);
     memset (self->answered, 0, sizeof self->answered);
     s_log_role (self, "announcing itself coordinator");
     if (self->majority == 1)
@@ -1074,7 +1180,8 @@ s_start_round (gavel_core_t *self, int64_t now)
     self->role = GAVEL_ROLE_CANDIDATE;
     self->primary = 0;
     self->phase = ROUND_PROBE;
-    self->round_deadline = now + 2 * self->settings.heartbeat;
+    self->round_sent = now;
+    self->round_deadline = now + s_answer_time (self, 2 * self->settings.heartbeat);
     memset (self->answered, 0, sizeof self->answered);
     s_log_role (self, "primary silent: starting a bully round");
     if (self->majority == 1)
@@ -1128,11 +1235,13 @@ s_on_alive (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
         s_observe_term (self, gavel_msg_term (msg), now);
     if (self->role != GAVEL_ROLE_CANDIDATE || self->phase == ROUND_COORDINATE)
         return;
+    if (self->phase == ROUND_PROBE)
+        s_measure_rtt (self, now - self->round_sent);
     if (s_outranks_us (self, msg)) {
         //  The bully rule: a better-informed replica is alive; let it lead
         if (self->phase == ROUND_PROBE) {
             self->phase = ROUND_DEFER;
-            self->round_deadline = now + self->settings.election;
+            self->round_deadline = now + s_answer_time (self, self->settings.election);
         }
         return;
     }
@@ -1185,9 +1294,100 @@ s_on_accept (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
     if (self->role != GAVEL_ROLE_CANDIDATE || self->phase != ROUND_COORDINATE
     ||  gavel_msg_term (msg) != self->term || !gavel_msg_granted (msg))
         return;
+    s_measure_rtt (self, now - self->round_sent);
     self->answered [slot] = true;
     if (s_answers (self) >= self->majority)
         s_become_primary (self, now);
+}
+
+//  ---------------------------------------------------------------------------
+//  Validating peer messages: what no honest replica sends is refused before
+//  it touches our term, log or store. Returns why, or NULL when it may pass.
+
+static const char *
+s_entries_invalid (gavel_core_t *self, gavel_msg_t *msg)
+{
+    uint64_t term = gavel_msg_term (msg);
+    uint64_t index = gavel_msg_prev_index (msg);
+    uint64_t entry_term = gavel_msg_prev_term (msg);
+    if (index > GAVEL_CORE_INDEX_MAX - gavel_msg_entries (msg) || entry_term > term)
+        return "previous entry out of range";
+    for (gavel_msg_t *entry = gavel_msg_first_entry (msg); entry; entry = gavel_msg_next_entry (msg)) {
+        gavel_msg_id_t id = gavel_msg_id (entry);
+        if (id != GAVEL_MSG_OPEN && id != GAVEL_MSG_BID && id != GAVEL_MSG_NOOP && id != GAVEL_MSG_CLOSE)
+            return "an entry that is not a log entry";
+        if (gavel_msg_index (entry) != ++index)
+            return "entries that do not follow prev_index one by one";
+        if (gavel_msg_term (entry) < entry_term || gavel_msg_term (entry) > term)
+            return "an entry term out of order";
+        //  Not their order: a primary restarted on a snapshot knows no stamp
+        //  before its clock, and an honest one may then stamp below its log
+        if (gavel_msg_stamp (entry) < 0 || gavel_msg_stamp (entry) > GAVEL_CORE_STAMP_MAX)
+            return "an entry stamp out of range";
+        entry_term = gavel_msg_term (entry);
+    }
+    //  A primary of our term or newer holds every entry we know committed
+    if (term < self->term)
+        return NULL;
+    uint64_t known = self->commit < gavel_entrylog_last_index (self->log)
+                   ? self->commit: gavel_entrylog_last_index (self->log);
+    index = gavel_msg_prev_index (msg);
+    if (index > gavel_entrylog_base (self->log) && index <= known
+    &&  gavel_entrylog_term_at (self->log, index) != gavel_msg_prev_term (msg))
+        return "a previous entry that contradicts a committed one";
+    for (gavel_msg_t *entry = gavel_msg_first_entry (msg); entry; entry = gavel_msg_next_entry (msg)) {
+        index = gavel_msg_index (entry);
+        if (index > known)
+            break;
+        if (index > gavel_entrylog_base (self->log)
+        &&  gavel_entrylog_term_at (self->log, index) != gavel_msg_term (entry))
+            return "an entry that contradicts a committed one";
+    }
+    return NULL;
+}
+
+static const char *
+s_peer_invalid (gavel_core_t *self, gavel_msg_t *msg)
+{
+    size_t slot = s_slot (self, gavel_msg_from (msg));
+    if (slot == SIZE_MAX || slot == self->slot)
+        return "not from another replica of the cluster";
+    uint64_t term = gavel_msg_term (msg);
+    if (term > GAVEL_CORE_TERM_MAX || term > self->term + GAVEL_CORE_TERM_LEAP)
+        return "a term out of range";
+    switch (gavel_msg_id (msg)) {
+        case GAVEL_MSG_LOG:
+        case GAVEL_MSG_ENTRIES:
+            if (gavel_msg_commit (msg) > GAVEL_CORE_INDEX_MAX
+            ||  gavel_msg_last_index (msg) > GAVEL_CORE_INDEX_MAX)
+                return "an index out of range";
+            return s_entries_invalid (self, msg);
+        case GAVEL_MSG_SNAPSHOT:
+            if (gavel_msg_index (msg) == 0 || gavel_msg_index (msg) > GAVEL_CORE_INDEX_MAX
+            ||  gavel_msg_last_term (msg) > term || gavel_msg_commit (msg) > GAVEL_CORE_INDEX_MAX)
+                return "a snapshot index or term out of range";
+            if (!gavel_msg_payload (msg))
+                return "a snapshot without a state";
+            return NULL;
+        case GAVEL_MSG_HB:
+        case GAVEL_MSG_ACK:
+        case GAVEL_MSG_FETCH:
+            if (gavel_msg_commit (msg) > GAVEL_CORE_INDEX_MAX
+            ||  gavel_msg_last_index (msg) > GAVEL_CORE_INDEX_MAX
+            ||  gavel_msg_index (msg) > GAVEL_CORE_INDEX_MAX)
+                return "an index out of range";
+            return NULL;
+        case GAVEL_MSG_ELECTION:
+        case GAVEL_MSG_ALIVE:
+        case GAVEL_MSG_COORDINATOR:
+            if (gavel_msg_last_index (msg) > GAVEL_CORE_INDEX_MAX || gavel_msg_last_term (msg) > term)
+                return "a log position out of range";
+            return NULL;
+        default:
+            //  ACCEPT carries nothing more to check; anything else (an EVENT
+            //  on the primary's PUB) is not for us and dropped quietly
+            return NULL;
+    }
 }
 
 void
@@ -1195,6 +1395,15 @@ gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
 {
     assert (msg_p && *msg_p);
     gavel_msg_t *msg = *msg_p;
+    const char *invalid = s_peer_invalid (self, msg);
+    if (invalid) {
+        if (self->refused++ % 1000 == 0)
+            zsys_warning ("replica %" PRIu64 ": refused %s from %" PRIu64 " (%" PRIu64 " so far): %s",
+                          self->settings.id, gavel_msg_command (msg), gavel_msg_from (msg),
+                          self->refused, invalid);
+        gavel_msg_destroy (msg_p);
+        return;
+    }
     switch (gavel_msg_id (msg)) {
         case GAVEL_MSG_LOG:
         case GAVEL_MSG_ENTRIES:     s_on_log (self, msg, now); break;
@@ -1248,8 +1457,11 @@ gavel_core_tick (gavel_core_t *self, int64_t now)
                 s_start_round (self, now);
             break;
         case GAVEL_ROLE_CANDIDATE:
-            if (now >= self->round_deadline)
+            if (now >= self->round_deadline) {
+                if (self->backoff < 16)
+                    self->backoff *= 2;
                 s_become_backup (self, now);
+            }
             break;
         case GAVEL_ROLE_PRIMARY:
             s_check_quorum (self, now);
@@ -1315,6 +1527,7 @@ gavel_core_new (const gavel_core_settings_t *settings)
     assert (self->slot != SIZE_MAX);
     self->majority = settings->replicas / 2 + 1;
     self->role = GAVEL_ROLE_BACKUP;
+    self->backoff = 1;
     self->log = gavel_entrylog_new ();
     self->auction = gavel_auction_new ();
     self->outbox = zlistx_new ();
@@ -1356,7 +1569,7 @@ gavel_core_restore_snapshot (gavel_core_t *self, gavel_msg_t **snapshot_p)
     gavel_msg_t *snapshot = *snapshot_p;
     *snapshot_p = NULL;
     gavel_auction_t *state = gavel_auction_load (gavel_msg_payload (snapshot));
-    //  The store checked its checksum: a snapshot that will not load is a bug
+    //  The store loaded it once before handing it over: failing now is a bug
     assert (state);
     gavel_auction_destroy (&self->auction);
     self->auction = state;
@@ -1412,13 +1625,43 @@ typedef struct {
     size_t replicas;
     gavel_core_t *cores [GAVEL_CORE_REPLICAS_MAX];
     bool down [GAVEL_CORE_REPLICAS_MAX];        //  receives and sends nothing
+    uint64_t stored [GAVEL_CORE_REPLICAS_MAX];  //  last index "on disk"
     int64_t now;
     zlistx_t *replies;                          //  gavel_msg_t * for the client
+    int64_t delay;                              //  one way, between replicas
+    zlistx_t *flying;                           //  s_flight_t, by arrival
 } s_net_t;
+
+typedef struct {
+    int64_t arrival;
+    size_t to;
+    gavel_msg_t *msg;
+} s_flight_t;
+
+//  The store's rules (gavel_store): entries are saved after dropping every
+//  stored one from prev_index + 1 on, and must then follow on without a hole
+static void
+s_net_store (s_net_t *net, size_t index, gavel_action_t *action)
+{
+    if (action->kind == GAVEL_ACTION_SAVE_SNAPSHOT) {
+        if (net->stored [index] < gavel_msg_index (action->msg))
+            net->stored [index] = gavel_msg_index (action->msg);
+    }
+    else
+    if (action->kind == GAVEL_ACTION_SAVE_ENTRIES) {
+        uint64_t prev = gavel_msg_prev_index (action->msg);
+        assert (prev <= net->stored [index]);
+        net->stored [index] = prev;
+        for (gavel_msg_t *entry = gavel_msg_first_entry (action->msg); entry;
+             entry = gavel_msg_next_entry (action->msg))
+            assert (gavel_msg_index (entry) == ++net->stored [index]);
+    }
+}
 
 static void
 s_net_deliver (s_net_t *net, size_t from, gavel_action_t *action)
 {
+    s_net_store (net, from, action);
     if (action->kind == GAVEL_ACTION_REPLY) {
         zlistx_add_end (net->replies, action->msg);
         action->msg = NULL;
@@ -1430,7 +1673,30 @@ s_net_deliver (s_net_t *net, size_t from, gavel_action_t *action)
         ||  action->kind == GAVEL_ACTION_SAVE_ENTRIES)
             continue;
         gavel_msg_t *copy = gavel_msg_dup (action->msg);
-        gavel_core_receive (net->cores [to], &copy, net->now);
+        if (net->delay) {
+            s_flight_t *flight = (s_flight_t *) zmalloc (sizeof (s_flight_t));
+            flight->arrival = net->now + net->delay;
+            flight->to = to;
+            flight->msg = copy;
+            zlistx_add_end (net->flying, flight);
+        }
+        else
+            gavel_core_receive (net->cores [to], &copy, net->now);
+    }
+}
+
+//  With a delay, what is due arrives (a constant delay keeps the order)
+static void
+s_net_land (s_net_t *net)
+{
+    s_flight_t *flight;
+    while ((flight = (s_flight_t *) zlistx_first (net->flying)) && flight->arrival <= net->now) {
+        zlistx_detach (net->flying, NULL);
+        if (net->down [flight->to])
+            gavel_msg_destroy (&flight->msg);
+        else
+            gavel_core_receive (net->cores [flight->to], &flight->msg, net->now);
+        free (flight);
     }
 }
 
@@ -1451,6 +1717,9 @@ s_net_settle (s_net_t *net)
                 gavel_action_destroy (&action);
                 busy = true;
             }
+            //  Once its outbox is carried out, a core holds nothing that
+            //  was never saved
+            assert (gavel_core_last_index (net->cores [index]) <= net->stored [index]);
         }
     }
 }
@@ -1461,6 +1730,7 @@ s_net_run (s_net_t *net, int64_t until)
 {
     while (net->now < until) {
         net->now++;
+        s_net_land (net);
         for (size_t index = 0; index < net->replicas; index++)
             if (!net->down [index] && gavel_core_next_deadline (net->cores [index]) <= net->now)
                 gavel_core_tick (net->cores [index], net->now);
@@ -1477,6 +1747,7 @@ s_net_new (size_t replicas)
     net->replicas = replicas;
     net->now = TEST_T0;
     net->replies = zlistx_new ();
+    net->flying = zlistx_new ();
     for (size_t index = 0; index < replicas; index++) {
         gavel_core_settings_t settings;
         gavel_core_settings_default (&settings, index + 1, replicas);
@@ -1497,6 +1768,12 @@ s_net_destroy (s_net_t **net_p)
     while ((reply = (gavel_msg_t *) zlistx_detach (net->replies, NULL)))
         gavel_msg_destroy (&reply);
     zlistx_destroy (&net->replies);
+    s_flight_t *flight;
+    while ((flight = (s_flight_t *) zlistx_detach (net->flying, NULL))) {
+        gavel_msg_destroy (&flight->msg);
+        free (flight);
+    }
+    zlistx_destroy (&net->flying);
     free (net);
     *net_p = NULL;
 }
@@ -1798,10 +2075,311 @@ gavel_core_million_test (bool verbose)
     printf ("OK\n");
 }
 
+static gavel_msg_t *
+s_test_result (uint64_t request_id, uint64_t auction)
+{
+    gavel_msg_t *result = gavel_msg_new (GAVEL_MSG_RESULT);
+    gavel_msg_set_request_id (result, request_id);
+    gavel_msg_set_session (result, "reader");
+    gavel_msg_set_name (result, "rita");
+    gavel_msg_set_auction (result, auction);
+    return result;
+}
+
+static gavel_msg_t *
+s_test_named (gavel_msg_t *request, const char *session, const char *name)
+{
+    gavel_msg_set_session (request, session);
+    gavel_msg_set_name (request, name);
+    return request;
+}
+
+//  The reply to request_id among those the client got, taken out, or NULL
+static gavel_msg_t *
+s_net_reply (s_net_t *net, uint64_t request_id)
+{
+    for (void *handle = zlistx_first (net->replies)? zlistx_cursor (net->replies): NULL; handle;
+         handle = zlistx_next (net->replies)? zlistx_cursor (net->replies): NULL) {
+        gavel_msg_t *reply = (gavel_msg_t *) zlistx_handle_item (handle);
+        if (gavel_msg_request_id (reply) == request_id)
+            return (gavel_msg_t *) zlistx_detach (net->replies, handle);
+    }
+    return NULL;
+}
+
+static size_t
+s_net_elect (s_net_t *net)
+{
+    int64_t until = net->now + 2000;
+    while (s_net_primary (net) == SIZE_MAX && net->now < until)
+        s_net_run (net, net->now + 1);
+    size_t primary = s_net_primary (net);
+    assert (primary != SIZE_MAX);
+    return primary;
+}
+
+//  Finding 1 of the hardening issue: a read after the deadline must see a
+//  bid stamped before it that is in the log but not yet committed, or it
+//  names a winner that a later answer contradicts
+static void
+s_test_read_at_deadline (void)
+{
+    s_net_t *net = s_net_new (3);
+    size_t primary = s_net_elect (net);
+    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 1000), net->now + 10);
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    int64_t deadline = net->now + 1000;
+    reply = s_net_call (net, primary, s_test_named (s_test_bid (1, 1, 3122), "w2", "w2"), net->now + 10);
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    //  Just before the deadline the backups stop hearing: a bid is stamped
+    //  in time but cannot commit yet
+    s_net_run (net, deadline - 20);
+    size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
+    net->down [a] = net->down [b] = true;
+    gavel_msg_t *bid = s_test_named (s_test_bid (1, 1, 3153), "w1", "w1");
+    gavel_core_request (net->cores [primary], NULL, &bid, net->now);
+    s_net_settle (net);
+    //  After the deadline, a read; then the backups are back
+    s_net_run (net, deadline + 10);
+    gavel_msg_t *result = s_test_result (100, 1);
+    gavel_core_request (net->cores [primary], NULL, &result, net->now);
+    s_net_settle (net);
+    net->down [a] = net->down [b] = false;
+    s_net_run (net, net->now + 100);
+    gavel_msg_t *read = s_net_reply (net, 100);
+    gavel_msg_t *won = s_net_reply (net, 1);
+    assert (read && won);
+    //  The bid stamped in time won, and the read that says closed says so
+    assert (gavel_msg_outcome (won) == GAVEL_SUCCESS);
+    assert (strstr (gavel_msg_record (read, 0), "state=closed winner=w1 amount=3153"));
+    gavel_msg_destroy (&read);
+    gavel_msg_destroy (&won);
+    //  A bid that can only fail, answered unlogged, says the same
+    uint64_t last = gavel_core_last_index (net->cores [primary]);
+    reply = s_net_call (net, primary, s_test_named (s_test_bid (2, 1, 3000), "w2", "w2"), net->now + 100);
+    assert (streq (gavel_msg_reason (reply), "closed"));
+    assert (strstr (gavel_msg_record (reply, 0), "winner=w1 amount=3153"));
+    gavel_msg_destroy (&reply);
+    assert (gavel_core_last_index (net->cores [primary]) == last);
+    s_net_destroy (&net);
+}
+
+//  Finding 2: a primary that loses its quorum in the loop turn in which it
+//  appended requests still stores them, so its log never runs ahead of its
+//  disk, and when elected again it appends after what it stored
+static void
+s_test_step_down_mid_turn (void)
+{
+    s_net_t *net = s_net_new (3);
+    size_t primary = s_net_elect (net);
+    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    gavel_msg_destroy (&reply);
+    size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
+    net->down [a] = net->down [b] = true;
+    //  One turn: requests read, then the tick finds no quorum, then flush
+    net->now += 300;
+    gavel_core_t *core = net->cores [primary];
+    for (uint64_t request = 2; request < 5; request++) {
+        gavel_msg_t *bid = s_test_bid (request, 1, (int64_t) request * 10);
+        gavel_core_request (core, NULL, &bid, net->now);
+    }
+    gavel_core_tick (core, net->now);
+    assert (gavel_core_role (core) == GAVEL_ROLE_BACKUP);
+    s_net_settle (net);
+    assert (net->stored [primary] == gavel_core_last_index (core));
+    //  It has the longest log, so the others elect it again; it appends on
+    net->down [a] = net->down [b] = false;
+    primary = s_net_elect (net);
+    gavel_msg_t *bid = s_test_bid (9, 1, 900);
+    gavel_core_request (net->cores [primary], NULL, &bid, net->now);
+    s_net_run (net, net->now + 100);
+    reply = s_net_reply (net, 9);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    s_net_destroy (&net);
+}
+
+//  Refusals, replays and reads cost no log entry
+static void
+s_test_unlogged (void)
+{
+    s_net_t *net = s_net_new (3);
+    size_t primary = s_net_elect (net);
+    gavel_core_t *core = net->cores [primary];
+    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    gavel_msg_destroy (&reply);
+    reply = s_net_call (net, primary, s_test_bid (2, 1, 100), net->now + 10);
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    uint64_t last = gavel_core_last_index (core);
+    //  A first, failing bid under a new name; a name another key holds; a
+    //  retry of a bid that succeeded; a bid on no auction
+    reply = s_net_call (net, primary, s_test_named (s_test_bid (1, 1, 50), "s-dan", "dan"), net->now + 100);
+    assert (streq (gavel_msg_reason (reply), "too-low"));
+    gavel_msg_destroy (&reply);
+    gavel_msg_t *bid = s_test_named (s_test_bid (1, 1, 500), "s-eve", "alice");
+    gavel_msg_set_key (bid, "eve-key");
+    reply = s_net_call (net, primary, bid, net->now + 100);
+    assert (streq (gavel_msg_reason (reply), "name-taken"));
+    gavel_msg_destroy (&reply);
+    reply = s_net_call (net, primary, s_test_bid (2, 1, 100), net->now + 100);
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    reply = s_net_call (net, primary, s_test_bid (3, 7, 100), net->now + 100);
+    assert (streq (gavel_msg_reason (reply), "unknown-auction"));
+    gavel_msg_destroy (&reply);
+    assert (gavel_core_last_index (core) == last);
+    s_net_destroy (&net);
+}
+
+//  Deliver one crafted peer message; the core must refuse or survive it
+static void
+s_test_inject (gavel_core_t *core, gavel_msg_t *msg, int64_t now)
+{
+    gavel_core_receive (core, &msg, now);
+    gavel_action_t *action;
+    while ((action = gavel_core_next_action (core)))
+        gavel_action_destroy (&action);
+}
+
+static gavel_msg_t *
+s_test_peer (gavel_msg_id_t id, uint64_t from, uint64_t term)
+{
+    gavel_msg_t *msg = gavel_msg_new (id);
+    gavel_msg_set_from (msg, from);
+    gavel_msg_set_term (msg, term);
+    return msg;
+}
+
+static gavel_msg_t *
+s_test_entry (uint64_t index, uint64_t term, int64_t stamp)
+{
+    gavel_msg_t *entry = gavel_msg_new (GAVEL_MSG_NOOP);
+    gavel_msg_set_from (entry, 1);
+    gavel_msg_set_index (entry, index);
+    gavel_msg_set_term (entry, term);
+    gavel_msg_set_stamp (entry, stamp);
+    return entry;
+}
+
+//  Finding 3: messages no honest replica sends are refused, never fatal
+static void
+s_test_hostile_peer (void)
+{
+    s_net_t *net = s_net_new (3);
+    size_t primary = s_net_elect (net);
+    for (uint64_t request = 1; request <= 5; request++) {
+        gavel_msg_t *reply = s_net_call (net, primary, request == 1? s_test_open (1, 600000)
+                                                      : s_test_bid (request, 1, (int64_t) request),
+                                         net->now + 10);
+        gavel_msg_destroy (&reply);
+    }
+    s_net_run (net, net->now + 60);
+    size_t backup = (primary + 1) % 3;
+    gavel_core_t *core = net->cores [backup];
+    uint64_t from = primary + 1;
+    uint64_t term = gavel_core_term (core);
+    uint64_t last = gavel_core_last_index (core);
+    uint64_t commit = gavel_core_commit (core);
+    assert (commit == last && last >= 6);
+
+    //  A term that would wrap, and one far ahead
+    gavel_msg_t *msg = s_test_peer (GAVEL_MSG_HB, from, UINT64_MAX);
+    s_test_inject (core, msg, net->now);
+    msg = s_test_peer (GAVEL_MSG_COORDINATOR, from, term + GAVEL_CORE_TERM_LEAP + 1);
+    s_test_inject (core, msg, net->now);
+    assert (gavel_core_term (core) == term);
+    //  A snapshot at the last index there is, and one with no state
+    msg = s_test_peer (GAVEL_MSG_SNAPSHOT, from, term);
+    gavel_msg_set_index (msg, UINT64_MAX);
+    zmsg_t *state = gavel_auction_save (gavel_core_auction (core));
+    gavel_msg_set_payload (msg, &state);
+    s_test_inject (core, msg, net->now);
+    msg = s_test_peer (GAVEL_MSG_SNAPSHOT, from, term);
+    gavel_msg_set_index (msg, last + 10);
+    s_test_inject (core, msg, net->now);
+    assert (gavel_core_last_index (core) == last && gavel_core_commit (core) == commit);
+    //  Entries that do not start right after prev_index, that leave a gap,
+    //  and one that contradicts a committed entry
+    msg = s_test_peer (GAVEL_MSG_LOG, from, term);
+    gavel_msg_set_prev_index (msg, last);
+    gavel_msg_set_prev_term (msg, term);
+    gavel_msg_t *entry = s_test_entry (last - 2, term, TEST_T0);
+    gavel_msg_add_entry (msg, &entry);
+    s_test_inject (core, msg, net->now);
+    msg = s_test_peer (GAVEL_MSG_LOG, from, term);
+    gavel_msg_set_prev_index (msg, last);
+    gavel_msg_set_prev_term (msg, term);
+    entry = s_test_entry (last + 1, term, TEST_T0);
+    gavel_msg_add_entry (msg, &entry);
+    entry = s_test_entry (last + 3, term, TEST_T0);
+    gavel_msg_add_entry (msg, &entry);
+    s_test_inject (core, msg, net->now);
+    msg = s_test_peer (GAVEL_MSG_ENTRIES, from, term);
+    gavel_msg_set_prev_index (msg, commit - 2);
+    gavel_msg_set_prev_term (msg, term);
+    entry = s_test_entry (commit - 1, term + 1, TEST_T0);
+    gavel_msg_add_entry (msg, &entry);
+    s_test_inject (core, msg, net->now);
+    //  A stamp that would overflow a deadline
+    msg = s_test_peer (GAVEL_MSG_LOG, from, term);
+    gavel_msg_set_prev_index (msg, last);
+    gavel_msg_set_prev_term (msg, term);
+    entry = s_test_entry (last + 1, term, INT64_MAX - 5);
+    gavel_msg_add_entry (msg, &entry);
+    s_test_inject (core, msg, net->now);
+    assert (gavel_core_last_index (core) == last && gavel_core_commit (core) == commit);
+    assert (gavel_core_term (core) == term);
+
+    //  FETCH from entry 0 at a primary that has no snapshot: from entry 1
+    msg = s_test_peer (GAVEL_MSG_FETCH, backup + 1, term);
+    gavel_msg_set_index (msg, 0);
+    gavel_core_receive (net->cores [primary], &msg, net->now);
+    s_net_settle (net);
+    assert (gavel_core_role (net->cores [primary]) == GAVEL_ROLE_PRIMARY);
+
+    //  The cluster still commits
+    gavel_msg_t *reply = s_net_call (net, primary, s_test_bid (9, 1, 900), net->now + 100);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    s_net_destroy (&net);
+}
+
+//  Finding 5: with a round trip above the election time-out (150 ms each
+//  way against E = 250 ms), a primary is still elected and stays in office
+static void
+s_test_slow_link (void)
+{
+    s_net_t *net = s_net_new (3);
+    net->delay = 150;
+    s_net_run (net, TEST_T0 + 10000);
+    size_t primary = s_net_primary (net);
+    assert (primary != SIZE_MAX);
+    uint64_t term = gavel_core_term (net->cores [primary]);
+    assert (term <= 5);
+    gavel_msg_t *bid = s_test_open (1, 60000);
+    gavel_core_request (net->cores [primary], NULL, &bid, net->now);
+    s_net_run (net, net->now + 20000);
+    gavel_msg_t *reply = s_net_reply (net, 1);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    //  Twenty seconds on, the same primary in the same term
+    assert (s_net_primary (net) == primary);
+    assert (gavel_core_term (net->cores [primary]) == term);
+    s_net_destroy (&net);
+}
+
 void
 gavel_core_test (bool verbose)
 {
     printf (" * gavel_core: ");
+    s_test_slow_link ();
+    s_test_read_at_deadline ();
+    s_test_step_down_mid_turn ();
+    s_test_unlogged ();
+    s_test_hostile_peer ();
     s_test_alone ();
     s_test_failover ();
     s_test_snapshot (80, 20);

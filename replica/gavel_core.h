@@ -25,6 +25,16 @@
 
 #define GAVEL_CORE_REPLICAS_MAX 7
 
+//  Bounds on what a peer message may carry. Far beyond any real cluster's
+//  life (a term per election, an index per entry, a stamp in ms), low enough
+//  that no `+ 1` or `stamp + duration` can wrap. A term may also rise by at
+//  most TERM_LEAP at once: a replica that claims a term that far ahead of
+//  ours is lying, and taking it would bring the bound within reach.
+#define GAVEL_CORE_TERM_MAX     (UINT64_C (1) << 62)
+#define GAVEL_CORE_INDEX_MAX    (UINT64_C (1) << 62)
+#define GAVEL_CORE_STAMP_MAX    (INT64_C (1) << 53)
+#define GAVEL_CORE_TERM_LEAP    UINT64_C (1000000)
+
 typedef struct {
     uint64_t id;                        //  this replica, 1..7
     size_t replicas;                    //  1..7, odd

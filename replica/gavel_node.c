@@ -110,8 +110,10 @@ s_open_store (gavel_node_t *self, const char *directory, bool fsync, char *error
 }
 
 gavel_node_t *
-gavel_node_new (gavel_config_t *config, uint64_t id, char *error, size_t error_size)
+gavel_node_new (gavel_config_t *config, uint64_t id, bool *bad_data, char *error, size_t error_size)
 {
+    if (bad_data)
+        *bad_data = false;
     const gavel_replica_conf_t *me = gavel_config_find (config, id);
     if (!me) {
         snprintf (error, error_size, "the cluster file lists no replica %" PRIu64, id);
@@ -143,8 +145,13 @@ gavel_node_new (gavel_config_t *config, uint64_t id, char *error, size_t error_s
             snprintf (self->broker_keys [self->broker_count++], GAVEL_KEY_Z85 + 1, "%s", key);
     }
 
-    if (s_open_store (self, me->data, cluster->fsync, error, error_size)
-    ||  s_open_sockets (self, config, error, error_size))
+    if (s_open_store (self, me->data, cluster->fsync, error, error_size)) {
+        if (bad_data)
+            *bad_data = true;
+        gavel_node_destroy (&self);
+    }
+    else
+    if (s_open_sockets (self, config, error, error_size))
         gavel_node_destroy (&self);
     return self;
 }
@@ -443,7 +450,7 @@ gavel_node_actor (zsock_t *pipe, void *args)
     char text [256], error [256];
     snprintf (text, sizeof text, "replica\n    1\n        client = %s\n", (const char *) args);
     gavel_config_t *config = gavel_config_parse (text, "actor", error, sizeof error);
-    gavel_node_t *self = config? gavel_node_new (config, 1, error, sizeof error): NULL;
+    gavel_node_t *self = config? gavel_node_new (config, 1, NULL, error, sizeof error): NULL;
     gavel_config_destroy (&config);
     if (!self) {
         zsys_error ("%s", error);
@@ -510,7 +517,7 @@ static void
 s_secure_actor (zsock_t *pipe, void *args)
 {
     char error [256];
-    gavel_node_t *self = gavel_node_new ((gavel_config_t *) args, 1, error, sizeof error);
+    gavel_node_t *self = gavel_node_new ((gavel_config_t *) args, 1, NULL, error, sizeof error);
     zsock_signal (pipe, self? 0: 1);
     if (self)
         gavel_node_run (self, pipe);

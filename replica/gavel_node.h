@@ -18,9 +18,13 @@
 typedef struct _gavel_node_t gavel_node_t;
 
 //  Replica `id` of the cluster file: load its data directory, bind its
-//  endpoints, connect to its peers. NULL with the reason in error.
+//  endpoints, connect to its peers. NULL with the reason in error, and,
+//  when bad_data is not NULL, *bad_data true when that reason is the data
+//  directory (a file that does not load: no retry helps, unlike a port in
+//  use), so that the program can say which with its exit status.
 gavel_node_t *
-    gavel_node_new (gavel_config_t *config, uint64_t id, char *error, size_t error_size);
+    gavel_node_new (gavel_config_t *config, uint64_t id, bool *bad_data,
+                    char *error, size_t error_size);
 
 void
     gavel_node_destroy (gavel_node_t **self_p);

@@ -9,6 +9,8 @@
     records the snapshot already holds: load skips them and compacts again.
 */
 #include "gavel_store.h"
+#include "gavel_auction.h"
+#include "gavel_core.h"
 #include "gavel_text.h"
 
 #include <fcntl.h>
@@ -29,6 +31,8 @@ struct _gavel_store_t {
     bool loaded;                //  saves come after a load
     int log_fd;
     uint64_t base;              //  the snapshot's index; the log starts after it
+    uint64_t base_term;         //  the term of the entry at base
+    uint64_t snapshot_term;     //  the term the snapshot was saved in
     uint64_t count;             //  entries in the log file
     off_t *offsets;             //  offsets [i] is where entry base + 1 + i starts
     uint64_t capacity;
@@ -153,8 +157,13 @@ s_read_file (const char *path, size_t *size_p)
     char *buffer = NULL;
     if (fstat (fd, &info) == 0) {
         size_t size = (size_t) info.st_size;
+        //  The file's size is the file's to say: too big is an error, not an abort
         buffer = (char *) malloc (size + 1);
-        assert (buffer);
+        if (!buffer) {
+            close (fd);
+            errno = ENOMEM;
+            return NULL;
+        }
         size_t used = 0;
         while (used < size) {
             ssize_t got = read (fd, buffer + used, size - used);
@@ -288,28 +297,104 @@ s_drop_log_head (gavel_store_t *self, uint64_t entries, off_t cut)
 }
 
 //  -------------------------------------------------------------------------
+//  A snapshot's body: each frame of the SNAPSHOT message as its size, one
+//  byte when under 255, else 255 and 4 bytes big-endian, then its bytes.
+//  czmq's zmsg_encode writes the same layout (it wrote the first snapshots),
+//  but its decoder trusts the sizes it reads; this one checks each against
+//  what is left, and takes only the form the encoder writes.
+
+#define FRAME_LONG  255
+
+static uint8_t *
+s_frames_encode (zmsg_t *msg, size_t *size_p)
+{
+    size_t size = 0;
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg)) {
+        assert (zframe_size (frame) <= UINT32_MAX);     //  our frames are small
+        size += (zframe_size (frame) < FRAME_LONG? 1: 5) + zframe_size (frame);
+    }
+    uint8_t *buffer = (uint8_t *) malloc (size + 1);
+    assert (buffer);
+    uint8_t *cursor = buffer;
+    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg)) {
+        size_t length = zframe_size (frame);
+        if (length < FRAME_LONG)
+            *cursor++ = (uint8_t) length;
+        else {
+            *cursor++ = FRAME_LONG;
+            for (int shift = 24; shift >= 0; shift -= 8)
+                *cursor++ = (uint8_t) (length >> shift);
+        }
+        if (length)
+            memcpy (cursor, zframe_data (frame), length);
+        cursor += length;
+    }
+    *size_p = size;
+    return buffer;
+}
+
+//  The frames in data, or NULL unless data is exactly a sequence of them.
+static zmsg_t *
+s_frames_decode (const uint8_t *data, size_t size)
+{
+    zmsg_t *msg = zmsg_new ();
+    assert (msg);
+    size_t offset = 0;
+    bool sound = size > 0;
+    while (sound && offset < size) {
+        size_t length = data [offset++];
+        if (length == FRAME_LONG) {
+            sound = size - offset >= 4;
+            for (size_t byte = 0; sound && byte < 4; byte++)
+                length = (byte? length << 8: 0) | data [offset++];
+            //  the encoder writes shorter frames' sizes in one byte
+            sound = sound && length >= FRAME_LONG;
+        }
+        sound = sound && size - offset >= length;
+        if (sound) {
+            zmsg_addmem (msg, data + offset, length);
+            offset += length;
+        }
+    }
+    if (!sound)
+        zmsg_destroy (&msg);
+    return msg;
+}
+
+//  -------------------------------------------------------------------------
 //  Load
 
+//  "TERM VOTE\n" exactly, as save_state writes it
 static int
 s_load_state (gavel_store_t *self, uint64_t *term, uint64_t *vote, char *error, size_t size)
 {
     *term = 0;
     *vote = 0;
-    FILE *file = fopen (self->state_path, "r");
-    if (!file) {
+    size_t length = 0;
+    char *data = s_read_file (self->state_path, &length);
+    if (!data) {
         if (errno == ENOENT)
             return 0;
         snprintf (error, size, "cannot read %s: %s", self->state_path, strerror (errno));
         return -1;
     }
-    char line [64] = "";
-    char *ok = fgets (line, sizeof line, file);
-    fclose (file);
-    char term_text [24], vote_text [24];
-    if (!ok || sscanf (line, "%23s %23s", term_text, vote_text) != 2
-    ||  gavel_text_parse_uint (term_text, 0, UINT64_MAX, term, NULL)
-    ||  gavel_text_parse_uint (vote_text, 0, GAVEL_REPLICA_ID_MAX, vote, NULL)) {
-        snprintf (error, size, "%s is damaged: '%.40s'", self->state_path, line);
+    char *words [2];
+    bool sound = length > 0 && length < 48 && data [length - 1] == '\n'
+              && !memchr (data, '\0', length);
+    char quoted [64];
+    //  Its own newline is no news; any other byte out of place is
+    gavel_text_quote (data, length && data [length - 1] == '\n'? length - 1: length,
+                      quoted, sizeof quoted);
+    if (sound) {
+        data [length - 1] = '\0';
+        sound = gavel_text_split (data, words, 2) == 0
+             && gavel_text_parse_uint (words [0], 0, GAVEL_CORE_TERM_MAX, term, NULL) == 0
+             && gavel_text_parse_uint (words [1], 0, GAVEL_REPLICA_ID_MAX, vote, NULL) == 0;
+    }
+    free (data);
+    if (!sound) {
+        snprintf (error, size, "%s is damaged: '%s' is not 'TERM VOTE'", self->state_path, quoted);
+        zsys_error ("%s", error);
         return -1;
     }
     return 0;
@@ -353,15 +438,37 @@ s_snapshot_decode (const char *data, size_t size, const char **why)
         *why = "its checksum does not match";
         return NULL;
     }
-    zframe_t *frame = zframe_new (body, body_size);
-    zmsg_t *msg = zmsg_decode (frame);
-    zframe_destroy (&frame);
+    zmsg_t *msg = s_frames_decode ((const uint8_t *) body, body_size);
+    if (!msg) {
+        *why = "its checksum matches but its body is not a sequence of frames";
+        return NULL;
+    }
     gavel_msg_error_t error;
-    gavel_msg_t *snapshot = msg? gavel_msg_decode (msg, &error): NULL;
+    gavel_msg_t *snapshot = gavel_msg_decode (msg, &error);
     zmsg_destroy (&msg);
-    if (!snapshot || gavel_msg_id (snapshot) != GAVEL_MSG_SNAPSHOT || gavel_msg_index (snapshot) == 0) {
+    //  What the core writes: the state at index, index's term (an entry's,
+    //  so at least 1, and no later than the term it was saved in), and a
+    //  commit that has reached index. The core asserts that the state loads.
+    const char *problem = NULL;
+    if (!snapshot || gavel_msg_id (snapshot) != GAVEL_MSG_SNAPSHOT || gavel_msg_index (snapshot) == 0
+    ||  gavel_msg_commit (snapshot) < gavel_msg_index (snapshot)
+    ||  gavel_msg_last_term (snapshot) == 0 || gavel_msg_last_term (snapshot) > gavel_msg_term (snapshot))
+        problem = "its checksum matches but it does not decode as a SNAPSHOT";
+    else
+    if (gavel_msg_index (snapshot) > GAVEL_CORE_INDEX_MAX || gavel_msg_term (snapshot) > GAVEL_CORE_TERM_MAX)
+        problem = "its checksum matches but its index or term is beyond what a replica accepts";
+    else
+    if (!gavel_msg_payload (snapshot))
+        problem = "its checksum matches but it holds no auction state";
+    else {
+        gavel_auction_t *state = gavel_auction_load (gavel_msg_payload (snapshot));
+        if (!state)
+            problem = "its checksum matches but its auction state does not load";
+        gavel_auction_destroy (&state);
+    }
+    if (problem) {
+        *why = problem;
         gavel_msg_destroy (&snapshot);
-        *why = "its checksum matches but it does not decode as a SNAPSHOT";
     }
     return snapshot;
 }
@@ -372,7 +479,7 @@ static int
 s_load_snapshot (gavel_store_t *self, gavel_msg_t **snapshot_p, char *error, size_t error_size)
 {
     *snapshot_p = NULL;
-    self->base = 0;
+    self->base = self->base_term = self->snapshot_term = 0;
     size_t size = 0;
     char *data = s_read_file (self->snapshot_path, &size);
     if (!data && errno == ENOENT)
@@ -388,6 +495,8 @@ s_load_snapshot (gavel_store_t *self, gavel_msg_t **snapshot_p, char *error, siz
         return -1;
     }
     self->base = gavel_msg_index (snapshot);
+    self->base_term = gavel_msg_last_term (snapshot);
+    self->snapshot_term = gavel_msg_term (snapshot);
     *snapshot_p = snapshot;
     return 0;
 }
@@ -399,6 +508,10 @@ s_record_decode (char *line, const char **why)
 {
     size_t length = strlen (line);
     uint32_t crc;
+    if (length == RECORD_MAX && line [length - 1] != '\n') {
+        *why = "is longer than any record";
+        return NULL;
+    }
     if (length == 0 || line [length - 1] != '\n') {
         *why = "is torn (no end of line)";
         return NULL;
@@ -422,9 +535,13 @@ s_record_decode (char *line, const char **why)
 //  Reads the log's records into entries until the first bad one. Records
 //  at or below the snapshot's index (a crash before compaction ended) are
 //  checked and skipped; *stale_end is where they end. -1 with error when the
-//  log starts after the snapshot's index + 1: a snapshot is missing.
+//  log starts after the snapshot's index + 1: a snapshot is missing. Terms
+//  never go back along a log (the snapshot's last term included): a record
+//  whose term does is from no history this replica held, and ends the log.
+//  *last_term is the last entry's term (the snapshot's without entries).
 static int
-s_read_log (gavel_store_t *self, zlistx_t *entries, off_t *stale_end, char *error, size_t size)
+s_read_log (gavel_store_t *self, zlistx_t *entries, off_t *stale_end, uint64_t *last_term,
+            char *error, size_t size)
 {
     int fd = dup (self->log_fd);
     FILE *file = fd == -1? NULL: fdopen (fd, "r");
@@ -436,6 +553,7 @@ s_read_log (gavel_store_t *self, zlistx_t *entries, off_t *stale_end, char *erro
     char line [RECORD_MAX + 1];
     off_t offset = 0;
     uint64_t previous = 0;      //  index of the last good record
+    *last_term = self->base_term;
     int rc = 0;
     *stale_end = 0;
     self->count = 0;
@@ -457,6 +575,13 @@ s_read_log (gavel_store_t *self, zlistx_t *entries, off_t *stale_end, char *erro
             zsys_error ("%s", error);
             rc = -1;
         }
+        else
+        if (entry && index > self->base && gavel_msg_term (entry) < *last_term)
+            why = "has a term before the entry ahead of it";
+        else
+        if (entry && (index > GAVEL_CORE_INDEX_MAX || gavel_msg_term (entry) > GAVEL_CORE_TERM_MAX
+                  ||  gavel_msg_stamp (entry) > GAVEL_CORE_STAMP_MAX))
+            why = "has an index, term or stamp beyond what a replica accepts";
         if (rc || why) {
             if (why)
                 zsys_warning ("%s: the record at byte %jd (entry %" PRIu64 ") %s; the log ends before "
@@ -471,6 +596,7 @@ s_read_log (gavel_store_t *self, zlistx_t *entries, off_t *stale_end, char *erro
             *stale_end = offset + (off_t) length;
         }
         else {
+            *last_term = gavel_msg_term (entry);
             s_note_offset (self, offset);
             zlistx_add_end (entries, entry);
         }
@@ -496,7 +622,19 @@ gavel_store_load (gavel_store_t *self, uint64_t *term, uint64_t *vote,
     zlistx_t *entries = zlistx_new ();
     zlistx_set_destructor (entries, s_entry_free);
     off_t stale_end;
-    int rc = s_read_log (self, entries, &stale_end, error, error_size);
+    uint64_t last_term;
+    int rc = s_read_log (self, entries, &stale_end, &last_term, error, error_size);
+    //  A replica's term is never below a term it holds entries or a
+    //  snapshot of (the state file is saved first). Were it, a primary of
+    //  that lower term would append after entries of a higher one. Raising
+    //  it, without a vote, is what hearing of that term would do anyway.
+    uint64_t held = last_term > self->snapshot_term? last_term: self->snapshot_term;
+    if (rc == 0 && *term < held) {
+        zsys_warning ("%s says term %" PRIu64 " but the log or snapshot holds term %" PRIu64
+                      ": starting in term %" PRIu64 " without a vote", self->state_path, *term, held, held);
+        *term = held;
+        *vote = 0;
+    }
     struct stat info;
     if (rc == 0 && (fstat (self->log_fd, &info) || (info.st_size > self->size
         && (ftruncate (self->log_fd, self->size) || (self->fsync && fdatasync (self->log_fd)))))) {
@@ -589,15 +727,14 @@ gavel_store_save_snapshot (gavel_store_t *self, gavel_msg_t *snapshot)
         return 0;
     }
     zmsg_t *msg = gavel_msg_encode (snapshot);
-    zframe_t *frame = zmsg_encode (msg);
+    size_t size;
+    uint8_t *body = s_frames_encode (msg, &size);
     zmsg_destroy (&msg);
-    assert (frame);
     char header [SNAPSHOT_HEADER_MAX];
     int length = snprintf (header, sizeof header, SNAPSHOT_MAGIC "%08x %zu\n",
-                           s_crc32 (zframe_data (frame), zframe_size (frame)), zframe_size (frame));
-    int rc = s_replace_file (self, self->snapshot_path, header, (size_t) length,
-                             zframe_data (frame), zframe_size (frame));
-    zframe_destroy (&frame);
+                           s_crc32 (body, size), size);
+    int rc = s_replace_file (self, self->snapshot_path, header, (size_t) length, body, size);
+    free (body);
     if (rc)
         return -1;
     //  The snapshot is in place: only now may the log forget what it covers
@@ -890,6 +1027,27 @@ s_test_flipped (void)
     s_test_dir_remove (directory);
 }
 
+//  An auction state that says which index it is at: its item is "lot-INDEX"
+static zmsg_t *
+s_test_state (uint64_t index)
+{
+    gavel_auction_t *house = gavel_auction_new ();
+    gavel_msg_t *open = gavel_msg_new (GAVEL_MSG_OPEN);
+    gavel_msg_set_request_id (open, 1);
+    gavel_msg_set_session (open, "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef");
+    gavel_msg_set_name (open, "alice");
+    char item [GAVEL_ITEM_MAX + 1];
+    snprintf (item, sizeof item, "lot-%" PRIu64, index);
+    gavel_msg_set_item (open, item);
+    gavel_msg_set_duration (open, 60000);
+    gavel_msg_t *reply = gavel_auction_apply (house, open, 1700000000000);
+    gavel_msg_destroy (&reply);
+    gavel_msg_destroy (&open);
+    zmsg_t *state = gavel_auction_save (house);
+    gavel_auction_destroy (&house);
+    return state;
+}
+
 static gavel_msg_t *
 s_test_snapshot_new (uint64_t index, uint64_t last_term)
 {
@@ -899,13 +1057,7 @@ s_test_snapshot_new (uint64_t index, uint64_t last_term)
     gavel_msg_set_index (snapshot, index);
     gavel_msg_set_last_term (snapshot, last_term);
     gavel_msg_set_commit (snapshot, index);
-    zmsg_t *payload = zmsg_new ();
-    zmsg_addstrf (payload, "state at %" PRIu64, index);
-    uint8_t bytes [256];
-    for (size_t byte = 0; byte < sizeof bytes; byte++)
-        bytes [byte] = (uint8_t) byte;          //  NUL and newline included
-    zmsg_addmem (payload, bytes, sizeof bytes);
-    zmsg_addmem (payload, NULL, 0);
+    zmsg_t *payload = s_test_state (index);
     gavel_msg_set_payload (snapshot, &payload);
     return snapshot;
 }
@@ -1074,6 +1226,304 @@ s_test_bad_snapshot (void)
     s_test_dir_remove (directory);
 }
 
+//  A snapshot file with this body and a checksum that matches it: damage
+//  the checksum cannot see (a bug, a hand edit, a disk that lies).
+static void
+s_test_put_body (const char *directory, const void *body, size_t size)
+{
+    char header [SNAPSHOT_HEADER_MAX];
+    int length = snprintf (header, sizeof header, SNAPSHOT_MAGIC "%08x %zu\n", s_crc32 (body, size), size);
+    char *data = (char *) malloc ((size_t) length + size + 1);
+    assert (data);
+    memcpy (data, header, (size_t) length);
+    if (size)
+        memcpy (data + length, body, size);
+    s_test_put (directory, "snapshot", data, (size_t) length + size);
+    free (data);
+}
+
+//  The snapshot's frames, as czmq's zmsg_encode lays them out (the layout
+//  the first snapshots were written in), into a snapshot file.
+static void
+s_test_put_msg (const char *directory, gavel_msg_t *snapshot)
+{
+    zmsg_t *msg = gavel_msg_encode (snapshot);
+    zframe_t *frame = zmsg_encode (msg);
+    s_test_put_body (directory, zframe_data (frame), zframe_size (frame));
+    zframe_destroy (&frame);
+    zmsg_destroy (&msg);
+}
+
+//  Snapshots whose checksum matches but whose content is not what the core
+//  writes: each stops the load with a reason, none reaches an assert or a
+//  decoder that trusts its sizes.
+static void
+s_test_sound_but_wrong (void)
+{
+    char directory [64];
+    s_test_dir_new (directory);
+    gavel_msg_t *snapshot;
+    zlistx_t *entries;
+    gavel_store_t *store = s_test_open (directory, false, &snapshot, &entries);
+    zlistx_destroy (&entries);
+    s_test_snapshot_save (store, 10, 1);
+    gavel_store_destroy (&store);
+    size_t size;
+    char *good = s_test_get (directory, "snapshot", &size);
+
+    //  Frame sizes that run past the end: a size with its top bit set made
+    //  czmq 4.2's zmsg_decode shift into the sign bit and read far past
+    const uint8_t past [] = { 0xff, 0x80, 0x00, 0x00, 0x00, 'x' };
+    s_test_put_body (directory, past, sizeof past);
+    s_test_load_fails (directory, "not a sequence of frames");
+    const uint8_t beyond [] = { 0xff, 0x00, 0x00, 0x01, 0x00, 'x', 'y' };
+    s_test_put_body (directory, beyond, sizeof beyond);
+    s_test_load_fails (directory, "not a sequence of frames");
+    const uint8_t short_size [] = { 0xff, 0x00, 0x00 };
+    s_test_put_body (directory, short_size, sizeof short_size);
+    s_test_load_fails (directory, "not a sequence of frames");
+    const uint8_t long_form [] = { 0xff, 0x00, 0x00, 0x00, 0x03, 'a', 'b', 'c' };
+    s_test_put_body (directory, long_form, sizeof long_form);
+    s_test_load_fails (directory, "not a sequence of frames");
+    const uint8_t cut [] = { 0x07, 'G', 'A', 'V', 'E', 'L', '/', '1', 0x08, 'S' };
+    s_test_put_body (directory, cut, sizeof cut);
+    s_test_load_fails (directory, "not a sequence of frames");
+    s_test_put_body (directory, "", 0);
+    s_test_load_fails (directory, "not a sequence of frames");
+
+    //  A SNAPSHOT without its state, with a state that does not load, or
+    //  with fields the core never writes
+    gavel_msg_t *bad = s_test_snapshot_new (10, 1);
+    zmsg_t *none = NULL;
+    gavel_msg_set_payload (bad, &none);
+    s_test_put_msg (directory, bad);
+    s_test_load_fails (directory, "holds no auction state");
+    zmsg_t *payload = zmsg_new ();
+    zmsg_addstr (payload, "gavel-auction 2 1 0 0 0");
+    gavel_msg_set_payload (bad, &payload);
+    s_test_put_msg (directory, bad);
+    s_test_load_fails (directory, "auction state does not load");
+    gavel_msg_destroy (&bad);
+    bad = s_test_snapshot_new (10, 1);
+    payload = s_test_state (10);
+    zframe_t *header = zmsg_pop (payload);
+    zframe_destroy (&header);
+    zmsg_pushstr (payload, "gavel-auction 2 1 0 1 +0");
+    gavel_msg_set_payload (bad, &payload);
+    s_test_put_msg (directory, bad);
+    s_test_load_fails (directory, "auction state does not load");
+    gavel_msg_destroy (&bad);
+    for (size_t field = 0; field < 3; field++) {
+        bad = s_test_snapshot_new (10, 1);
+        if (field == 0)
+            gavel_msg_set_commit (bad, 9);          //  below its own index
+        if (field == 1)
+            gavel_msg_set_last_term (bad, 0);
+        if (field == 2)
+            gavel_msg_set_last_term (bad, 4);       //  after the term it was saved in
+        s_test_put_msg (directory, bad);
+        s_test_load_fails (directory, "does not decode as a SNAPSHOT");
+        gavel_msg_destroy (&bad);
+    }
+    for (size_t field = 0; field < 2; field++) {
+        bad = s_test_snapshot_new (10, 1);
+        if (field == 0) {
+            gavel_msg_set_index (bad, GAVEL_CORE_INDEX_MAX + 1);
+            gavel_msg_set_commit (bad, GAVEL_CORE_INDEX_MAX + 1);
+        }
+        else
+            gavel_msg_set_term (bad, GAVEL_CORE_TERM_MAX + 1);
+        s_test_put_msg (directory, bad);
+        s_test_load_fails (directory, "beyond what a replica accepts");
+        gavel_msg_destroy (&bad);
+    }
+    bad = gavel_msg_new (GAVEL_MSG_HB);
+    gavel_msg_set_from (bad, 1);
+    s_test_put_msg (directory, bad);
+    s_test_load_fails (directory, "does not decode as a SNAPSHOT");
+    gavel_msg_destroy (&bad);
+
+    //  The good one in the old layout still loads
+    s_test_put (directory, "snapshot", good, size);
+    bad = s_test_snapshot_new (10, 1);
+    s_test_put_msg (directory, bad);
+    gavel_msg_destroy (&bad);
+    store = s_test_open (directory, false, &snapshot, &entries);
+    s_test_snapshot_check (snapshot, 10, 1);
+    gavel_msg_destroy (&snapshot);
+    zlistx_destroy (&entries);
+    gavel_store_destroy (&store);
+    free (good);
+    s_test_dir_remove (directory);
+}
+
+//  The state file is "TERM VOTE\n" and nothing else.
+static void
+s_test_state_file (void)
+{
+    char directory [64];
+    s_test_dir_new (directory);
+    const char *bad [] = { "5 1 junk\n", " 5 1\n", "5  1\n", "+5 1\n", "5 1", "5 8\n", "5\n", "\n",
+                           "05 1\n", "5 -1\n", "18446744073709551616 1\n", "5 1\n\n" };
+    for (size_t index = 0; index < sizeof bad / sizeof bad [0]; index++) {
+        s_test_put (directory, "state", bad [index], strlen (bad [index]));
+        char error [512];
+        gavel_store_t *store = gavel_store_new (directory, false, error, sizeof error);
+        uint64_t term, vote;
+        gavel_msg_t *snapshot = NULL;
+        zlistx_t *entries = NULL;
+        int rc = gavel_store_load (store, &term, &vote, &snapshot, &entries, error, sizeof error);
+        if (rc == 0)
+            printf ("\n   state '%s' loaded as term %" PRIu64 " vote %" PRIu64, bad [index], term, vote);
+        assert (rc == -1 && strstr (error, "state is damaged"));
+        zlistx_destroy (&entries);
+        gavel_store_destroy (&store);
+    }
+    s_test_put (directory, "state", "5 1\0", 4);
+    char error [512];
+    gavel_store_t *store = gavel_store_new (directory, false, error, sizeof error);
+    uint64_t term, vote;
+    gavel_msg_t *snapshot;
+    zlistx_t *entries = NULL;
+    assert (gavel_store_load (store, &term, &vote, &snapshot, &entries, error, sizeof error) == -1);
+    gavel_store_destroy (&store);
+    //  Terms up to the core's bound, which no + 1 can wrap past
+    s_test_put (directory, "state", "4611686018427387905 7\n", 22);
+    store = gavel_store_new (directory, false, error, sizeof error);
+    assert (gavel_store_load (store, &term, &vote, &snapshot, &entries, error, sizeof error) == -1);
+    gavel_store_destroy (&store);
+    s_test_put (directory, "state", "4611686018427387904 7\n", 22);
+    store = s_test_open (directory, false, &snapshot, &entries);
+    zlistx_destroy (&entries);
+    gavel_store_destroy (&store);
+    s_test_dir_remove (directory);
+}
+
+//  Terms never go back along a log: a record whose term does ends it, and
+//  a state file behind the log's terms is raised to them.
+static void
+s_test_terms (void)
+{
+    char directory [64];
+    s_test_dir_new (directory);
+    gavel_msg_t *snapshot;
+    zlistx_t *entries;
+    gavel_store_t *store = s_test_open (directory, false, &snapshot, &entries);
+    zlistx_destroy (&entries);
+    assert (gavel_store_save_state (store, 3, 2) == 0);
+    s_test_save (store, 0, 1, 10, 1);
+    s_test_save (store, 10, 11, 12, 3);
+    s_test_save (store, 12, 13, 14, 2);     //  back to term 2: not a log we wrote
+    gavel_store_destroy (&store);
+    store = s_test_open (directory, false, &snapshot, &entries);
+    s_test_check (entries, 1, 12);
+    zlistx_destroy (&entries);
+    gavel_store_destroy (&store);
+    //  After a snapshot of term 3, an entry of term 2
+    store = s_test_open (directory, false, &snapshot, &entries);
+    zlistx_destroy (&entries);
+    s_test_snapshot_save (store, 12, 3);
+    s_test_save (store, 12, 13, 14, 2);
+    gavel_store_destroy (&store);
+    store = s_test_open (directory, false, &snapshot, &entries);
+    assert (zlistx_size (entries) == 0);
+    gavel_msg_destroy (&snapshot);
+    zlistx_destroy (&entries);
+    //  A state file behind: term 1, the log holds term 3
+    s_test_save (store, 12, 13, 14, 3);
+    assert (gavel_store_save_state (store, 1, 2) == 0);
+    gavel_store_destroy (&store);
+    char error [512];
+    store = gavel_store_new (directory, false, error, sizeof error);
+    uint64_t term, vote;
+    assert (gavel_store_load (store, &term, &vote, &snapshot, &entries, error, sizeof error) == 0);
+    assert (term == 3 && vote == 0);
+    assert (zlistx_size (entries) == 2);
+    gavel_msg_destroy (&snapshot);
+    zlistx_destroy (&entries);
+    //  A stamp beyond the core's bound (where stamp + duration could wrap)
+    gavel_msg_t *batch = s_test_batch (15, 16, 3);
+    gavel_msg_first_entry (batch);
+    gavel_msg_set_stamp (gavel_msg_next_entry (batch), GAVEL_CORE_STAMP_MAX + 1);
+    assert (gavel_store_save_entries (store, 14, batch) == 0);
+    gavel_msg_destroy (&batch);
+    gavel_store_destroy (&store);
+    store = s_test_open (directory, false, &snapshot, &entries);
+    assert (zlistx_size (entries) == 3);
+    assert (gavel_msg_index ((gavel_msg_t *) zlistx_last (entries)) == 15);
+    gavel_msg_destroy (&snapshot);
+    zlistx_destroy (&entries);
+    gavel_store_destroy (&store);
+    s_test_dir_remove (directory);
+}
+
+//  A record longer than any we write ends the log like a torn one, and
+//  nothing of it is read as a record of its own.
+static void
+s_test_long_record (void)
+{
+    char directory [64];
+    size_t size, ends [20];
+    char *log = s_test_twenty (directory, &size, ends);
+    size_t extra = 3 * RECORD_MAX;
+    char *copy = (char *) malloc (size + extra);
+    assert (copy);
+    memcpy (copy, log, ends [9]);
+    //  a record of entry 11 whose tail, read alone, would pass as entry 11
+    memset (copy + ends [9], 'x', extra - (ends [10] - ends [9]));
+    memcpy (copy + ends [9] + extra - (ends [10] - ends [9]), log + ends [9], ends [10] - ends [9]);
+    s_test_put (directory, "log", copy, ends [9] + extra);
+    assert (s_test_count (directory) == 10);
+    assert (s_test_size (directory, "log") == (ssize_t) ends [9]);
+    free (copy);
+    free (log);
+    s_test_dir_remove (directory);
+}
+
+//  Our frame layout is byte for byte czmq's zmsg_encode (which wrote the
+//  first snapshots) and decodes back to the same frames.
+static void
+s_test_frames (void)
+{
+    const size_t sizes [] = { 0, 1, 254, 255, 256, 65535, 70000 };
+    zmsg_t *msg = zmsg_new ();
+    for (size_t index = 0; index < sizeof sizes / sizeof sizes [0]; index++) {
+        uint8_t *data = (uint8_t *) malloc (sizes [index] + 1);
+        assert (data);
+        for (size_t byte = 0; byte < sizes [index]; byte++)
+            data [byte] = (uint8_t) (byte * 7 + index);
+        zmsg_addmem (msg, data, sizes [index]);
+        free (data);
+    }
+    size_t size;
+    uint8_t *ours = s_frames_encode (msg, &size);
+    zframe_t *theirs = zmsg_encode (msg);
+    assert (zframe_size (theirs) == size && memcmp (zframe_data (theirs), ours, size) == 0);
+    zmsg_t *back = s_frames_decode (ours, size);
+    assert (back && zmsg_size (back) == zmsg_size (msg));
+    for (zframe_t *a = zmsg_first (msg), *b = zmsg_first (back); a; a = zmsg_next (msg), b = zmsg_next (back))
+        assert (zframe_eq (a, b));
+    //  A cut between two frames leaves frames; any other cut is refused
+    size_t ends [sizeof sizes / sizeof sizes [0]];
+    size_t end = 0;
+    for (size_t index = 0; index < sizeof sizes / sizeof sizes [0]; index++)
+        ends [index] = end += (sizes [index] < 255? 1: 5) + sizes [index];
+    assert (end == size);
+    size_t frames = 0;
+    for (size_t cut = 0; cut < size; cut += cut < 1200? 1: 997) {
+        while (frames < sizeof sizes / sizeof sizes [0] && ends [frames] <= cut)
+            frames++;
+        bool boundary = frames > 0 && ends [frames - 1] == cut;
+        zmsg_t *part = s_frames_decode (ours, cut);
+        assert (boundary? part && zmsg_size (part) == frames: part == NULL);
+        zmsg_destroy (&part);
+    }
+    zmsg_destroy (&back);
+    zframe_destroy (&theirs);
+    free (ours);
+    zmsg_destroy (&msg);
+}
+
 void
 gavel_store_test (bool verbose)
 {
@@ -1089,6 +1539,11 @@ gavel_store_test (bool verbose)
     s_test_snapshot (false);
     s_test_snapshot (true);
     s_test_bad_snapshot ();
+    s_test_sound_but_wrong ();
+    s_test_state_file ();
+    s_test_terms ();
+    s_test_long_record ();
+    s_test_frames ();
     zsys_set_logstream (stdout);
     printf ("OK\n");
 }

@@ -1,10 +1,16 @@
 /*  gavel_store: the replica's data directory. Term, vote, snapshot and log.
 
-    DIR/state     "TERM VOTE\n", replaced atomically (temp file, rename).
+    DIR/state     "TERM VOTE\n", replaced atomically (temp file, rename);
+                  anything else stops the replica.
     DIR/snapshot  "gavel-snapshot 1 CRC32HEX LENGTH\n", then LENGTH bytes:
-                  zmsg_encode of the SNAPSHOT message's frames. Replaced
-                  atomically; a bad one stops the replica, because it holds
-                  committed state that nothing else on this disk has.
+                  the SNAPSHOT message's frames, each as its size (a byte
+                  under 255, else 255 and 4 bytes big-endian) and its bytes,
+                  as czmq's zmsg_encode lays them out. Replaced atomically;
+                  a bad one stops the replica, because it holds committed
+                  state that nothing else on this disk has. Bad includes a
+                  sound checksum over frames that do not add up, a SNAPSHOT
+                  without its state, or a state gavel_auction_load refuses:
+                  what load returns, the core can restore.
     DIR/log       one record a line, "CRC32HEX ENTRY\n", ENTRY in the codec's
                   entry form, holding the entries after the snapshot in
                   index order. A cut (entries replaced after a conflict)
@@ -12,9 +18,12 @@
                   file with only the records after its index.
 
     CRC32HEX is 8 lowercase hex digits of the CRC-32 (IEEE) of ENTRY, or of
-    the snapshot's bytes. A record that is torn, fails its checksum, does
-    not decode or breaks the index sequence ends the log: load cuts the file
-    there and logs it, and never returns what follows.
+    the snapshot's bytes. A record that is torn or over-long, fails its
+    checksum, does not decode, breaks the index sequence, has a term below
+    the one before it, or a term, index or stamp beyond the core's bounds
+    (GAVEL_CORE_*_MAX) ends the log: load cuts the file there and logs it,
+    and never returns what follows. A state or snapshot beyond those bounds
+    is damaged.
 
     This is the shell's side of durability: the core asks, this writes.
 */
@@ -38,7 +47,8 @@ void
 //  What was stored: term, vote, the latest snapshot (a SNAPSHOT message,
 //  caller owns; NULL when none) and the entries after it, in index order (a
 //  new list of gavel_msg_t, caller owns). A torn or corrupt log tail is cut
-//  at the last good record and logged, never returned. Returns 0, or -1
+//  at the last good record and logged, never returned. A term below one the
+//  log or snapshot holds is raised to it, with vote 0. Returns 0, or -1
 //  with error when the directory cannot be read or its state or snapshot
 //  is damaged. Call once, before any save.
 int

@@ -130,14 +130,19 @@ main (int argc, char *argv [])
         gavel_config_destroy (&config);
         return 2;
     }
-    gavel_node_t *node = gavel_node_new (config, id, error, sizeof error);
+    bool bad_data;
+    gavel_node_t *node = gavel_node_new (config, id, &bad_data, error, sizeof error);
     int rc = 1;
     if (node) {
         rc = gavel_node_run (node, NULL);
         gavel_node_destroy (&node);
     }
-    else
+    else {
+        //  A data directory that does not load is a bad input, like a bad
+        //  cluster file (2); a port in use or the like may pass (1)
         fprintf (stderr, "replica: %s\n", error);
+        rc = bad_data? 2: 1;
+    }
     gavel_sock_curve_end ();
     gavel_config_destroy (&config);
     return rc;

@@ -18,13 +18,24 @@
     time (A before B when A completed before B was invoked) and is a run of
     the sequential model? Linearizability is compositional, so each auction
     is checked alone. Its model is (open or closed, highest, bidder) with the
-    reserve its open gave; closing happens by time, which the history does not
-    show, so the model may close at any point, and does so just before the
-    first operation that saw it closed (closing later never hurts). A bid
-    with no answer, or an exception other than the no-effect ones, may have
-    taken effect at any point after its invocation, or never: it has no
-    completion to wait for. An open is taken to come before everything that
-    names its auction; across auctions, ids must follow the order of opens.
+    reserve its open gave. Closing is an operation of its own, the deadline:
+    bids that succeed, fail too-low or below-reserve, and results that show
+    the auction open come before it; results that show it closed and bids
+    that fail closed come after it. When it happened is bounded by the
+    replies: each closes_in=C (the open's, a successful bid's, an open
+    result's) was computed at some instant of its operation's interval
+    [invoke, complete], so the deadline passed between invoke + C ms and
+    complete + C ms in the history's clock (C was rounded down to the ms:
+    one more ms below). The deadline's interval is the intersection of
+    those, widened each way by 10 ms (replicas on one host: each adds to the
+    monotonic clock an offset read at start, a few ms off on a busy host)
+    and by --skew-ms (clock faults: the bounded skew of docs/CORRECTNESS.md). Replies whose intervals do not
+    meet are a violation by themselves; with none, the deadline may pass at
+    any time, or never. A bid with no answer, or an exception other than
+    the no-effect ones, may have taken effect at any point after its
+    invocation, or never: it has no completion to wait for. An open is taken
+    to come before everything that names its auction; across auctions, ids
+    must follow the order of opens.
 
     The search is Wing & Gong's with Lowe's just-in-time linearization, as in
     Knossos and Porcupine: the calls and returns in time order form a linked
@@ -52,14 +63,23 @@
 #define MEMO_BYTES_MAX  (512LL << 20)   //  of remembered operation sets, per auction
 #define REPORT_OPS_MAX  8               //  ops listed in each part of a report
 
+//  How far a replica's clock may be off the history's on one host: its ms
+//  clock is the monotonic one plus an offset read at start from two clocks,
+//  which is a few ms off when the host is busy (test_linearizable showed
+//  two replicas 3 ms apart)
+#define CLOCK_SLACK_US  10000
+#define SKEW_MS_MAX     3600000         //  an hour: beyond that nothing is checked
+
 static const char *s_usage =
-    "usage: gavel-lincheck [--verbose] HISTORY...\n"
+    "usage: gavel-lincheck [--skew-ms N] [--verbose] HISTORY...\n"
     "       gavel-lincheck --selftest [--verbose]\n"
     "Checks histories written by bidder --history for linearizability,\n"
     "auction by auction. Exit 0: linearizable, 1: not, 2: bad input,\n"
-    "3: gave up.\n";
+    "3: gave up.\n"
+    "  --skew-ms N  replicas' clocks may differ from the history's by N ms:\n"
+    "               each deadline may move by that much (default 0)\n";
 
-typedef enum { OP_OPEN, OP_BID, OP_RESULT } op_kind_t;
+typedef enum { OP_OPEN, OP_BID, OP_RESULT, OP_DEADLINE } op_kind_t;
 
 //  What an operation tells the model
 typedef enum {
@@ -69,7 +89,8 @@ typedef enum {
     SEEN_TOO_LOW,           //  open, with the highest and bidder shown
     SEEN_BELOW_RESERVE,     //  open
     SEEN_OPEN,              //  a result: open, with the highest and bidder shown
-    SEEN_CLOSED             //  closed, with the winner and amount shown
+    SEEN_CLOSED,            //  closed, with the winner and amount shown
+    SEEN_DEADLINE           //  the auction's deadline passes: it closes
 } seen_t;
 
 typedef struct {
@@ -88,6 +109,7 @@ typedef struct {
     seen_t seen;
     int64_t shown_amount;   //  highest, amount or reserve in the reply
     int shown_name;         //  bidder or winner in the reply
+    int64_t closes_in;      //  ms left, as the reply said; -1 when it did not
     const char *problem;    //  how the reply breaks the protocol, or NULL
 } op_t;
 
@@ -285,6 +307,11 @@ s_interpret (history_t *self, op_t *op, const char *outcome, const char *reason,
     op->success = success;
     op->unknown_auction = streq (outcome, "exception")
                        && streq (reason, "unknown-auction");
+    //  Only these replies say how long the auction has left: an open's, a
+    //  successful bid's, an open result's. A closes_in that does not parse
+    //  bounds nothing (it was the replica's to give, so it is no violation)
+    if (success && s_record_amount (record, "closes_in", &op->closes_in))
+        op->closes_in = -1;
     if (op->kind == OP_OPEN)
         return;
     if (!answered) {
@@ -388,7 +415,7 @@ s_history_add (history_t *self, const char *text, const char *file,
         count++;
     char *record = cursor + strspn (cursor, " \t");
     record [strcspn (record, "\r")] = '\0';
-    op_t op = { .file = file, .line = line, .seq = self->count };
+    op_t op = { .file = file, .line = line, .seq = self->count, .closes_in = -1 };
     int rc = -1;
     if (count < 9 || !*record)
         snprintf (error, error_size, "%zu fields, expected INVOKE_US COMPLETE_US "
@@ -512,7 +539,8 @@ s_mix (uint64_t value)
 static bool
 s_has_return (op_t *op)
 {
-    return op->seen != SEEN_MAYBE;
+    //  A deadline that no reply bounds from above may never have passed
+    return op->seen != SEEN_MAYBE && op->complete != INT64_MAX;
 }
 
 typedef struct {
@@ -629,9 +657,12 @@ s_step (search_t *self, op_t *op, state_t *state)
         case SEEN_OPEN:
             return !state->closed && s_shows (op, state);
         case SEEN_CLOSED:
-            //  The close that nobody recorded happens here, if not before
+            return state->closed && s_shows (op, state);
+        case SEEN_DEADLINE:
+            if (state->closed)
+                return false;
             state->closed = true;
-            return s_shows (op, state);
+            return true;
         case SEEN_NOTHING:
             break;
     }
@@ -880,6 +911,7 @@ typedef struct {
     history_t *history;
     FILE *out;                  //  NULL: quiet
     bool verbose;
+    int64_t skew_us;            //  --skew-ms, in us
     size_t auctions;
     size_t failed;
     size_t gave_up;
@@ -903,7 +935,10 @@ s_say (checker_t *self, const char *format, ...)
 static void
 s_say_op (checker_t *self, op_t *op, const char *note)
 {
-    s_say (self, "    %s:%zu: %s\n", op->file, op->line, op->text);
+    if (op->kind == OP_DEADLINE)
+        s_say (self, "    %s\n", op->text);
+    else
+        s_say (self, "    %s:%zu: %s\n", op->file, op->line, op->text);
     if (note)
         s_say (self, "      %s\n", note);
 }
@@ -928,6 +963,9 @@ s_why (checker_t *self, search_t *search, op_t *op, const state_t *state,
     else
     if (state->closed && op->seen != SEEN_CLOSED)
         snprintf (why, size, "the auction is closed by now");
+    else
+    if (!state->closed && op->seen == SEEN_CLOSED)
+        snprintf (why, size, "the deadline has not passed yet in this order");
     else
     if (op->seen == SEEN_CLOSED || op->seen == SEEN_OPEN || op->seen == SEEN_TOO_LOW)
         snprintf (why, size, "the reply shows %" PRId64 " by %s; the model has %"
@@ -1007,6 +1045,75 @@ s_check_plain (checker_t *self, op_t **ops, size_t count, op_t *open, int64_t re
     return found;
 }
 
+static int64_t
+s_add_saturated (int64_t a, int64_t b)
+{
+    int64_t sum;
+    if (__builtin_add_overflow (a, b, &sum))
+        return b > 0? INT64_MAX: INT64_MIN;
+    return sum;
+}
+
+//  When the auction's deadline passed, in the history's clock: each reply
+//  with closes_in=C was computed at an instant t of its interval, with the
+//  replica's ms clock rounded down, so the deadline passed in (t + (C-1) ms,
+//  t + C ms]. Fills deadline with the intersection of those, widened by the
+//  clocks' slack. Returns false, after saying which replies disagree, when
+//  they do not meet: no instant fits them all.
+static bool
+s_deadline (checker_t *self, op_t **ops, size_t count, op_t *deadline,
+            char *text, size_t size)
+{
+    int64_t slack = CLOCK_SLACK_US + self->skew_us;
+    int64_t earliest = INT64_MIN, latest = INT64_MAX;
+    op_t *after = NULL, *before = NULL;
+    for (size_t index = 0; index < count; index++) {
+        op_t *op = ops [index];
+        //  Beyond 30 years a deadline bounds nothing a history can show
+        if (op->closes_in < 0 || op->closes_in > 1000000000000LL || op->problem)
+            continue;
+        int64_t low = op->closes_in > 0
+                    ? s_add_saturated (op->invoke, (op->closes_in - 1) * 1000 - slack)
+                    : INT64_MIN;    //  an open left no time: only "by now"
+        int64_t high = s_add_saturated (op->complete, op->closes_in * 1000 + slack);
+        if (low > earliest) {
+            earliest = low;
+            after = op;
+        }
+        if (high < latest) {
+            latest = high;
+            before = op;
+        }
+    }
+    bool agree = earliest <= latest;
+    if (!agree) {
+        s_say (self, "  replies that disagree on when the deadline passed "
+               "(%" PRId64 " ms of clock skew allowed):\n", self->skew_us / 1000);
+        char note [128];
+        snprintf (note, sizeof note, "puts it after %" PRId64 " us", earliest);
+        s_say_op (self, after, note);
+        snprintf (note, sizeof note, "puts it before %" PRId64 " us", latest);
+        s_say_op (self, before, note);
+        //  The search still checks the rest, with a deadline free to fall anywhere
+        earliest = INT64_MIN;
+        latest = INT64_MAX;
+    }
+    if (earliest < 0)
+        earliest = 0;           //  before every op: times are not negative
+    *deadline = (op_t) { .text = text, .kind = OP_DEADLINE, .seen = SEEN_DEADLINE,
+                         .auction = ops [0]->auction, .invoke = earliest,
+                         .complete = latest, .closes_in = -1, .shown_name = -1 };
+    if (latest == INT64_MAX)
+        snprintf (text, size, "(the deadline: at %" PRId64 " us or later, or not yet%s)",
+                  earliest, agree? "": ", as the replies disagree");
+    else
+        snprintf (text, size, "(the deadline: between %" PRId64 " and %" PRId64
+                  " us, from the closes_in of %s:%zu and %s:%zu)", earliest, latest,
+                  after? after->file: "-", after? after->line: 0,
+                  before->file, before->line);
+    return agree;
+}
+
 //  Without its open in the history, the reserve is what below-reserve
 //  fails show, if any: nothing else reveals it.
 static int64_t
@@ -1040,7 +1147,7 @@ static void
 s_check_auction (checker_t *self, op_t **ops, size_t count, bool bad_open)
 {
     int64_t started = zclock_usecs ();
-    op_t **model = (op_t **) malloc (count * sizeof (op_t *));
+    op_t **model = (op_t **) malloc ((count + 1) * sizeof (op_t *));
     assert (model);
     size_t model_count;
     op_t *open = s_auction_ops (ops, count, model, &model_count);
@@ -1053,6 +1160,13 @@ s_check_auction (checker_t *self, op_t **ops, size_t count, bool bad_open)
     if (out)
         self->out = open_memstream (&details, &details_size);
     size_t plain = s_check_plain (self, ops, count, open, reserve);
+    op_t deadline;
+    char deadline_text [256];
+    if (!s_deadline (self, ops, count, &deadline, deadline_text, sizeof deadline_text))
+        plain++;
+    model [model_count++] = &deadline;
+    if (self->verbose)
+        s_say (self, "  %s\n", deadline_text);
     search_t *search = s_search_new (model, model_count, reserve, self->history->none);
     int linearizable = s_search_run (search);
     if (linearizable == 0)
@@ -1126,9 +1240,10 @@ s_check_opens (checker_t *self, op_t **ops, size_t count, bool *bad)
 
 //  Returns the exit status.
 static int
-s_check (history_t *history, FILE *out, bool verbose)
+s_check (history_t *history, FILE *out, bool verbose, int64_t skew_ms)
 {
-    checker_t self = { .history = history, .out = out, .verbose = verbose };
+    checker_t self = { .history = history, .out = out, .verbose = verbose,
+                       .skew_us = skew_ms * 1000 };
     int64_t started = zclock_usecs ();
     op_t **ops = (op_t **) malloc ((history->count + 1) * sizeof (op_t *));
     bool *bad = (bool *) calloc (history->count + 1, sizeof (bool));
@@ -1168,11 +1283,14 @@ s_check (history_t *history, FILE *out, bool verbose)
 //  --------------------------------------------------------------------------
 //  Self test
 
-#define OPEN_1  "0 1 s0 carol open 1 100 success - auction=1 closes_in=60000"
+//  The cases of s_test_cases but the deadline ones happen within a few us,
+//  well inside the clocks' slack of their deadline, which may therefore
+//  pass at any point: they test the rest of the model
+#define OPEN_1  "0 1 s0 carol open 1 100 success - auction=1 closes_in=1"
 
 //  Checks the lines as one history; returns the exit status.
 static int
-s_check_lines (const char **lines, bool verbose)
+s_check_lines_skewed (const char **lines, bool verbose, int64_t skew_ms)
 {
     history_t *history = s_history_new ();
     for (size_t index = 0; lines [index]; index++) {
@@ -1183,9 +1301,15 @@ s_check_lines (const char **lines, bool verbose)
             fprintf (stderr, "selftest:%zu: %s\n", index + 1, error);
         assert (rc == 0);
     }
-    int status = s_check (history, verbose? stdout: NULL, verbose);
+    int status = s_check (history, verbose? stdout: NULL, verbose, skew_ms);
     s_history_destroy (&history);
     return status;
+}
+
+static int
+s_check_lines (const char **lines, bool verbose)
+{
+    return s_check_lines_skewed (lines, verbose, 0);
 }
 
 static void
@@ -1236,13 +1360,13 @@ s_test_cases (bool verbose)
     const char *sequential [] = {
         OPEN_1,
         "5 6 s3 dave result 1 0 success - auction=1 state=open highest=0 bidder=none closes_in=1",
-        "10 20 s1 alice bid 1 150 success - auction=1 amount=150 closes_in=50000",
+        "10 20 s1 alice bid 1 150 success - auction=1 amount=150 closes_in=1",
         "21 22 s1 alice list 0 0 success - auction=1 item=vase state=open",
         "30 40 s2 bob bid 1 140 fail too-low auction=1 highest=150 bidder=alice",
         "50 60 s2 bob bid 1 50 fail below-reserve auction=1 reserve=100",
         "61 62 s2 bob bid 1 50 exception malformed -",
         "63 64 s2 bob bid 9 50 exception unknown-auction -",
-        "70 80 s2 bob bid 1 200 success - auction=1 amount=200 closes_in=40000",
+        "70 80 s2 bob bid 1 200 success - auction=1 amount=200 closes_in=1",
         "90 100 s1 alice result 1 0 success - auction=1 state=open highest=200 bidder=bob closes_in=1",
         "110 120 s1 alice bid 1 300 fail closed auction=1 winner=bob amount=200",
         "130 140 s2 bob result 1 0 success - auction=1 state=closed winner=bob amount=200",
@@ -1363,7 +1487,7 @@ s_test_cases (bool verbose)
     //  Auctions are independent; ids follow the order of opens
     const char *two [] = {
         OPEN_1,
-        "2 3 s0 carol open 2 0 success - auction=2 closes_in=60000",
+        "2 3 s0 carol open 2 0 success - auction=2 closes_in=1",
         "10 20 s1 alice bid 2 50 success - auction=2 amount=50 closes_in=1",
         "10 20 s2 bob bid 1 150 success - auction=1 amount=150 closes_in=1",
         "30 40 s1 alice result 2 0 success - auction=2 state=open highest=50 bidder=alice closes_in=1",
@@ -1376,6 +1500,124 @@ s_test_cases (bool verbose)
         NULL
     };
     assert (s_check_lines (swapped, verbose) == EXIT_VIOLATION);
+}
+
+//  The deadline as an operation of its own. Times are in us; the open says
+//  1000 ms are left, so the deadline passes between 989,000 and 1,012,000 us
+//  (999,000..1,002,000 with 1 ms of rounding, and 10 ms of slack each way).
+#define OPEN_D  "0 2000 s0 carol open 1 100 success - auction=1 closes_in=1000"
+
+static void
+s_test_deadlines (bool verbose)
+{
+    //  Issue 12, finding 1, one second later (times may not be negative): a
+    //  bid stamped 79 ms before the deadline commits after a result said
+    //  closed, and becomes the winner. The bid must come before the
+    //  deadline, the first result after it, showing the bid: no order fits.
+    const char *changed_winner [] = {
+        "0 2000 s0 carol open 9 100 success - auction=9 closes_in=1100",
+        "500000 510000 s2 w2 bid 9 3122 success - auction=9 amount=3122 closes_in=600",
+        "1000000 1250200 s1 w1 bid 9 3153 success - auction=9 amount=3153 closes_in=79",
+        "985400 1136400 s3 r1 result 9 0 success - auction=9 state=closed winner=w2 amount=3122",
+        "1159000 1253100 s3 r1 result 9 0 success - auction=9 state=closed winner=w1 amount=3153",
+        NULL
+    };
+    assert (s_check_lines (changed_winner, verbose) == EXIT_VIOLATION);
+
+    //  Around the deadline, as it should be: a success that overlaps it, a
+    //  result just before it, then closed reads and a closed fail showing
+    //  the final winner
+    const char *around [] = {
+        OPEN_D,
+        "100000 110000 s1 alice bid 1 150 success - auction=1 amount=150 closes_in=895",
+        "990000 1010000 s2 bob bid 1 200 success - auction=1 amount=200 closes_in=5",
+        "995000 999000 s3 dave result 1 0 success - auction=1 state=open highest=150 "
+            "bidder=alice closes_in=4",
+        "996000 1003000 s4 erin bid 1 300 fail closed auction=1 winner=bob amount=200",
+        "1020000 1030000 s3 dave result 1 0 success - auction=1 state=closed winner=bob amount=200",
+        "1040000 1050000 s4 erin bid 1 300 fail closed auction=1 winner=bob amount=200",
+        NULL
+    };
+    assert (s_check_lines (around, verbose) == EXIT_SUCCESS);
+
+    //  Closed half a second before the deadline could have passed
+    const char *closed_early [] = {
+        OPEN_D,
+        "500000 510000 s1 alice bid 1 150 fail closed auction=1 winner=none amount=0",
+        NULL
+    };
+    assert (s_check_lines (closed_early, verbose) == EXIT_VIOLATION);
+    const char *read_closed_early [] = {
+        OPEN_D,
+        "500000 510000 s1 alice result 1 0 success - auction=1 state=closed winner=none amount=0",
+        NULL
+    };
+    assert (s_check_lines (read_closed_early, verbose) == EXIT_VIOLATION);
+
+    //  A bid sent 88 ms after the latest the deadline could pass fails
+    //  too-low: it should have failed closed. The model without a deadline
+    //  of its own took it (nothing said closed, so it never closed). With
+    //  100 ms of clock skew allowed, the deadline may be that late.
+    const char *too_low_late [] = {
+        OPEN_D,
+        "100000 110000 s1 alice bid 1 150 success - auction=1 amount=150 closes_in=895",
+        "1100000 1110000 s2 bob bid 1 120 fail too-low auction=1 highest=150 bidder=alice",
+        NULL
+    };
+    assert (s_check_lines (too_low_late, verbose) == EXIT_VIOLATION);
+    assert (s_check_lines_skewed (too_low_late, verbose, 100) == EXIT_SUCCESS);
+    assert (s_check_lines_skewed (too_low_late, verbose, 80) == EXIT_VIOLATION);
+
+    //  So is a result that says open then
+    const char *open_late [] = {
+        OPEN_D,
+        "1100000 1110000 s2 bob result 1 0 success - auction=1 state=open highest=0 "
+            "bidder=none closes_in=1",
+        NULL
+    };
+    assert (s_check_lines (open_late, verbose) == EXIT_VIOLATION);
+
+    //  And a bid that succeeds after the deadline, whatever closes_in says:
+    //  here the open and the bid put the deadline in intervals that do not meet
+    const char *success_late [] = {
+        OPEN_D,
+        "1100000 1110000 s2 bob bid 1 200 success - auction=1 amount=200 closes_in=50",
+        NULL
+    };
+    assert (s_check_lines (success_late, verbose) == EXIT_VIOLATION);
+
+    //  Near the deadline: a too-low invoked 1 ms after the latest the
+    //  deadline could pass, and a closed fail answered 1 ms before the
+    //  earliest. Neither fits; with 2 ms of skew allowed, both do.
+    const char *too_low_just_late [] = {
+        OPEN_D,
+        "100000 110000 s1 alice bid 1 150 success - auction=1 amount=150 closes_in=895",
+        "1013000 1014000 s2 bob bid 1 120 fail too-low auction=1 highest=150 bidder=alice",
+        NULL
+    };
+    assert (s_check_lines (too_low_just_late, verbose) == EXIT_VIOLATION);
+    assert (s_check_lines_skewed (too_low_just_late, verbose, 2) == EXIT_SUCCESS);
+    const char *closed_just_early [] = {
+        OPEN_D,
+        "100000 110000 s1 alice bid 1 150 success - auction=1 amount=150 closes_in=895",
+        "900000 988000 s2 bob bid 1 120 fail closed auction=1 winner=alice amount=150",
+        NULL
+    };
+    assert (s_check_lines (closed_just_early, verbose) == EXIT_VIOLATION);
+    assert (s_check_lines_skewed (closed_just_early, verbose, 2) == EXIT_SUCCESS);
+
+    //  A too-low answered across the deadline, showing the state before a
+    //  success that overlaps it, and a closed read after: erin's bid, bob's,
+    //  the deadline, dave's read
+    const char *too_low_across [] = {
+        OPEN_D,
+        "100000 110000 s1 alice bid 1 150 success - auction=1 amount=150 closes_in=895",
+        "990000 1010000 s2 bob bid 1 200 success - auction=1 amount=200 closes_in=5",
+        "1000000 1008000 s4 erin bid 1 140 fail too-low auction=1 highest=150 bidder=alice",
+        "1005000 1006000 s3 dave result 1 0 success - auction=1 state=closed winner=bob amount=200",
+        NULL
+    };
+    assert (s_check_lines (too_low_across, verbose) == EXIT_SUCCESS);
 }
 
 //  A random linearizable history: each op takes effect at a random point
@@ -1407,28 +1649,35 @@ s_generate (history_t *history, size_t count, int clients, unsigned seed)
     for (size_t index = 0; index < count; index++) {
         gen_op_t *op = &ops [index];
         op->client = (int) (random () % clients);
-        op->invoke = clock [op->client] + 10 + random () % 30;
-        op->complete = op->invoke + 1 + random () % 150;
+        op->invoke = clock [op->client] + 1000 * (10 + random () % 30);
+        op->complete = op->invoke + 1000 + random () % 150000;
         op->effect = op->invoke + random () % (op->complete - op->invoke + 1);
         clock [op->client] = op->complete;
         int dice = (int) (random () % 100);
         op->kind = dice < 60? 0: dice < 95? 1: 2;
-        op->amount = 80 + op->invoke / 8 + random () % 60;
+        op->amount = 80 + op->invoke / 8000 + random () % 60;
     }
     qsort (ops, count, sizeof (gen_op_t), s_compare_effect);
+    //  The deadline, and the ms left at an instant, rounded down as a
+    //  replica's ms clock does (so rounded up here)
     int64_t close_at = ops [count - 1].effect * 95 / 100;
+#define CLOSES_IN(at) ((close_at - (at) + 999) / 1000)
     int64_t highest = 0;
     char bidder [16] = "none";
     char error [256];
-    assert (s_history_add (history, "0 1 s0 carol open 1 100 success - auction=1 closes_in=1",
-                           "generated", 0, error, sizeof (error)) == 0);
+    char *opened = zsys_sprintf ("0 1 s0 carol open 1 100 success - auction=1 closes_in=%"
+                               PRId64, CLOSES_IN (0));
+    assert (opened);
+    assert (s_history_add (history, opened, "generated", 0, error, sizeof (error)) == 0);
+    free (opened);
     for (size_t index = 0; index < count; index++) {
         gen_op_t *op = &ops [index];
         bool open = op->effect < close_at;
         char reply [128];
         if (op->kind == 1 && open)
             snprintf (reply, sizeof (reply), "success - auction=1 state=open highest=%"
-                      PRId64 " bidder=%s closes_in=1", highest, bidder);
+                      PRId64 " bidder=%s closes_in=%" PRId64, highest, bidder,
+                      CLOSES_IN (op->effect));
         else
         if (op->kind == 1)
             snprintf (reply, sizeof (reply), "success - auction=1 state=closed winner=%s "
@@ -1446,7 +1695,7 @@ s_generate (history_t *history, size_t count, int clients, unsigned seed)
                       " bidder=%s", highest, bidder);
         else {
             snprintf (reply, sizeof (reply), "success - auction=1 amount=%" PRId64
-                      " closes_in=1", op->amount);
+                      " closes_in=%" PRId64, op->amount, CLOSES_IN (op->effect));
             //  Half the unanswered bids never reached the replica
             if (op->kind == 0 || random () % 2) {
                 highest = op->amount;
@@ -1465,6 +1714,7 @@ s_generate (history_t *history, size_t count, int clients, unsigned seed)
         free (line);
     }
     free (ops);
+#undef CLOSES_IN
 }
 
 static const char *
@@ -1480,12 +1730,12 @@ s_verdict (int status)
 static void
 s_test_random (bool verbose)
 {
-    int64_t valid_time = 0, stale_time = 0;
+    int64_t valid_time = 0, stale_time = 0, late_time = 0;
     for (unsigned seed = 1; seed <= 4; seed++) {
         history_t *history = s_history_new ();
         s_generate (history, 3000, 8, seed);
         int64_t started = zclock_usecs ();
-        int status = s_check (history, verbose? stdout: NULL, verbose);
+        int status = s_check (history, verbose? stdout: NULL, verbose, 0);
         valid_time += zclock_usecs () - started;
         if (status != EXIT_SUCCESS)
             printf ("lincheck selftest: seed %u: valid history %s\n", seed, s_verdict (status));
@@ -1499,18 +1749,40 @@ s_test_random (bool verbose)
             }
         }
         started = zclock_usecs ();
-        status = s_check (history, verbose? stdout: NULL, verbose);
+        status = s_check (history, verbose? stdout: NULL, verbose, 0);
         stale_time += zclock_usecs () - started;
         if (status != EXIT_VIOLATION)
             printf ("lincheck selftest: seed %u: stale history %s\n", seed, s_verdict (status));
         assert (status == EXIT_VIOLATION);
         s_history_destroy (&history);
+
+        //  The last bid, which failed closed long after the deadline,
+        //  answered too-low with the final state instead: it cannot come
+        //  before the deadline, so the whole history must be searched
+        history = s_history_new ();
+        s_generate (history, 3000, 8, seed);
+        for (size_t index = history->count; index-- > 0;) {
+            op_t *op = &history->ops [index];
+            if (op->kind == OP_BID && op->seen == SEEN_CLOSED) {
+                op->seen = SEEN_TOO_LOW;
+                op->amount = op->shown_amount;
+                break;
+            }
+        }
+        started = zclock_usecs ();
+        status = s_check (history, verbose? stdout: NULL, verbose, 0);
+        late_time += zclock_usecs () - started;
+        if (status != EXIT_VIOLATION)
+            printf ("lincheck selftest: seed %u: late history %s\n", seed, s_verdict (status));
+        assert (status == EXIT_VIOLATION);
+        s_history_destroy (&history);
     }
     printf ("lincheck selftest: 4 random histories of 3000 ops, 8 clients: "
-            "linearizable in %.2f s; with a stale read: not, in %.2f s\n",
-            valid_time / 1e6, stale_time / 1e6);
+            "linearizable in %.2f s; with a stale read: not, in %.2f s; with a too-low "
+            "after the deadline: not, in %.2f s\n",
+            valid_time / 1e6, stale_time / 1e6, late_time / 1e6);
     //  A generous bound: slow machines and sanitizers
-    assert (valid_time + stale_time < 10 * 1000 * 1000);
+    assert (valid_time + stale_time + late_time < 10 * 1000 * 1000);
 }
 
 static void
@@ -1518,6 +1790,7 @@ s_selftest (bool verbose)
 {
     s_test_parse (verbose);
     s_test_cases (verbose);
+    s_test_deadlines (verbose);
     s_test_random (verbose);
     printf ("lincheck selftest: OK\n");
 }
@@ -1531,15 +1804,24 @@ main (int argc, char *argv [])
     static const struct option longopts [] = {
         { "verbose",  no_argument, NULL, 'v' },
         { "selftest", no_argument, NULL, 's' },
+        { "skew-ms",  required_argument, NULL, 'k' },
         { "help",     no_argument, NULL, 'h' },
         { NULL, 0, NULL, 0 }
     };
     bool verbose = false, selftest = false;
+    int64_t skew_ms = 0;
+    const char *why = NULL;
     int option;
     while ((option = getopt_long (argc, argv, "hv", longopts, NULL)) != -1) {
         switch (option) {
             case 'v': verbose = true; break;
             case 's': selftest = true; break;
+            case 'k':
+                if (gavel_text_parse_int (optarg, 0, SKEW_MS_MAX, &skew_ms, &why)) {
+                    fprintf (stderr, "gavel-lincheck: --skew-ms '%.30s' %s\n", optarg, why);
+                    return EXIT_BAD_INPUT;
+                }
+                break;
             case 'h': printf ("%s", s_usage); return EXIT_SUCCESS;
             default:  fprintf (stderr, "%s", s_usage); return EXIT_BAD_INPUT;
         }
@@ -1558,7 +1840,7 @@ main (int argc, char *argv [])
         if (s_history_load (history, argv [index]))
             status = EXIT_BAD_INPUT;
     if (status == EXIT_SUCCESS)
-        status = s_check (history, stdout, verbose);
+        status = s_check (history, stdout, verbose, skew_ms);
     s_history_destroy (&history);
     return status;
 }

@@ -7,10 +7,16 @@
     `gavel_sim --seed S --events E --replicas N` replays a run exactly.
 
     One run is a priority queue of events ordered by (time, insertion number):
-    deliveries, core deadlines, client timers, faults. The earliest is stepped;
-    after every event a core saw, the core is flushed and its outbox carried
-    out in order, as the node shell does. Messages cross the codec (encode,
-    decode), so a field the wire does not carry cannot sneak through.
+    deliveries, loop turns, client timers, faults. The earliest is stepped.
+    A message delivered to a replica waits for its next loop turn, which
+    runs as gavel_node_run's does: the client requests waiting, then the
+    peer messages, then a tick if a core deadline is due, then a flush, and
+    the outbox carried out in order. A turn takes 0-2 ms (by seed), and what
+    arrives meanwhile waits for the next; a paused replica takes everything
+    that queued up in one turn that ends with its overdue tick. So a primary
+    can take requests and lose its quorum at the tick of the same turn.
+    Messages cross the codec (encode, decode), so a field the wire does not
+    carry cannot sneak through.
 
     Faults. Per seed: loss 0-20% (none in a tenth of seeds), duplication 0-5%,
     delay uniform 0..X with X up to 30 ms (which reorders), clock skew between
@@ -25,19 +31,36 @@
     snapshot every 10-200 applied entries (in a fifth of seeds, rarely), so
     snapshots are taken, sent to laggards, stored and restored from.
 
+    Workload. 4-8 bidders, one request at a time; 40% of auctions last
+    0.3-1.5 s, and 70% of the bids and reads sent while an auction is due
+    within 120 ms (or was due in the last 20) go to it, half bids, half
+    reads: requests race deadlines all the time.
+
     Invariants. At every step: one primary per term; committed entries never
     change, exist on every replica from its snapshot up to its commit, and
     were stored by a majority when they committed (storage counts, crashed or
-    not); stored committed entries are never dropped; votes never change
-    within a term; applied <= commit; stamps never go back; every `success`
-    for a write is in the committed log; every answer reflects every success
-    a bidder heard before the request was sent (reads included); replicas
-    that applied the same entries list the same auctions, and the same as
-    the simulator's own state machine fed the committed log; a snapshot holds
-    exactly the state after the committed entries it covers. At the end: one
-    primary, every replica at the same commit, every bidder answered, and
-    each auction's winner (or highest bid) is the highest bid a bidder was
-    told succeeded.
+    not); storage follows gavel_store's rule (every entry saved right after
+    the last one stored, once what follows prev_index is dropped: the store
+    aborts otherwise); stored committed entries are never dropped; votes
+    never change within a term; applied <= commit; stamps never go back;
+    every `success` for a write is in the committed log; every answer
+    reflects every success a bidder heard before the request was sent (reads
+    included); replicas that applied the same entries list the same
+    auctions, and the same as the simulator's own state machine fed the
+    committed log; a snapshot holds exactly the state after the committed
+    entries it covers. The deadline is an operation of its own: it passes
+    on a replica when its clock reaches the committed OPEN's stamp plus the
+    duration, so in simulated time within the replicas' skew of that. An
+    answer that says closed (a read, a LIST record, a bid failing closed)
+    comes after it began to pass and shows the final state: the committed
+    log's when it is sent, and no later commit may raise it (a bid stamped
+    before the deadline that commits after a `closed` answer is issue 12's
+    finding 1). An answer that says open (a success, too-low,
+    below-reserve, a read showing it open) answers a request sent before the
+    deadline had passed everywhere, and before any bidder heard it closed.
+    At the end: one primary, every replica at the same commit, every bidder
+    answered, and each auction's winner (or highest bid) is the highest bid
+    a bidder was told succeeded.
 
     Many seeds run in forked children, a chunk at a time, so that a crash or a
     sanitizer report is pinned on its seed and stops no other.
@@ -62,6 +85,7 @@
 #define SIM_AUCTIONS_MAX    64                  //  auction ids the checker tracks
 #define SIM_OPENS_MAX       40                  //  OPENs per run, so ids fit above
 #define SIM_STASH_MAX       1000                //  a paused replica's queue (its HWM)
+#define SIM_TURN_MAX        256                 //  messages per socket per loop turn
 #define SIM_CLIENT_TIMEOUT  300                 //  ms a bidder waits for a reply
 #define SIM_SETTLE_MIN      3000                //  ms of calm before the final checks
 #define SIM_SETTLE_MAX      20000               //  ms to converge, or liveness fails
@@ -270,8 +294,10 @@ typedef struct {
     bool paused;
     event_t tick;
     event_t resume;
-    event_t **stash;            //  what arrived while paused, in order
-    size_t stashed;
+    event_t **inbox;            //  what arrived for its next loop turn, in order
+    size_t inboxed;
+    size_t paused_from;         //  inbox [paused_from..] arrived while paused
+    int64_t busy_until;         //  a loop turn takes time: the next one waits
     int side;                   //  partition side, 0 or 1
     int64_t skew;               //  its clock minus the simulation's, ms
     //  Durable storage, which survives crashes
@@ -295,6 +321,7 @@ typedef struct {
     uint64_t auction;
     int64_t amount;
     uint64_t epoch;             //  confirmations made before it was first sent
+    int64_t sent_at;            //  when it was first sent
     bool succeeded;             //  its client was told so
 } sent_t;
 
@@ -332,6 +359,15 @@ typedef struct {
     size_t history_capacity;
     int64_t hint;               //  highest amount heard of, to pick bids
     bool closed;                //  a bidder heard it is closed
+    int64_t due;                //  when bidders expect it to close, to race it
+    //  The deadline as an operation: what the committed log and the
+    //  replies say about it
+    int64_t deadline;           //  its committed OPEN's stamp + duration; 0: not yet
+    uint64_t closed_epoch;      //  when a bidder first heard it is closed; 0: not yet
+    bool claimed;               //  a reply said closed, and so final:
+    int64_t claim_amount;       //  this amount
+    char claim_winner [GAVEL_NAME_MAX + 1];     //  by this winner
+    char claim_by [128];        //  in this reply, for the report
 } auction_view_t;
 
 //  A committed OPEN or BID, by "session request-id"
@@ -381,6 +417,9 @@ typedef struct {
     double duplication;
     int64_t delay_max;
     int64_t skew_max;           //  clocks differ by up to twice this
+    int64_t skew_low;           //  the lowest and highest skew of a replica
+    int64_t skew_high;
+    int64_t turn_max;           //  ms a loop turn may take
     uint64_t snapshot_every;    //  the cores' setting
     //  Faults
     bool storm;
@@ -564,6 +603,13 @@ s_describe (gavel_msg_t *msg, char *text, size_t size)
 }
 
 static const char *
+s_kind_name (gavel_msg_id_t kind)
+{
+    return kind == GAVEL_MSG_OPEN? "OPEN": kind == GAVEL_MSG_BID? "BID":
+           kind == GAVEL_MSG_RESULT? "RESULT": kind == GAVEL_MSG_LIST? "LIST": "request";
+}
+
+static const char *
 s_replica_state (replica_t *replica, char *text, size_t size)
 {
     if (!replica->core)
@@ -683,26 +729,26 @@ s_store_kept (sim_t *self, replica_t *replica, uint64_t from, char **before,
     }
 }
 
-//  Drop what follows prev_index, append the entries; those the snapshot
-//  holds already are skipped
+//  gavel_store_save_entries, rule for rule: drop what follows prev_index
+//  (when something does), skip the entries the snapshot holds, and append
+//  the rest, each of which must come right after what is stored (the store
+//  asserts it: a core that asks otherwise aborts the replica). Checked here,
+//  entry by entry, as the store does; a violation is reported, not skipped.
 static void
 s_store_entries (sim_t *self, replica_t *replica, gavel_msg_t *msg)
 {
     uint64_t prev = gavel_msg_prev_index (msg);
     size_t id = replica->index + 1;
-    if (prev > s_stored_last (replica)) {
-        s_fail (self, "storage", "replica %zu saves entries after index %" PRIu64
-                " but stored only up to %" PRIu64 ": a gap", id, prev, s_stored_last (replica));
-        return;
-    }
     //  What the cut takes away, to check it against what replaces it
     uint64_t from = prev > replica->base? prev + 1: replica->base + 1;
-    size_t cut = (size_t) (s_stored_last (replica) + 1 - from);
+    size_t cut = from <= s_stored_last (replica)
+               ? (size_t) (s_stored_last (replica) + 1 - from): 0;
     char **before = (char **) malloc ((cut + 1) * sizeof (char *));
     assert (before);
     for (size_t offset = 0; offset < cut; offset++)
         before [offset] = strdup (s_stored_line (replica, from + offset));
-    s_store_truncate (replica, from - 1);
+    if (cut)
+        s_store_truncate (replica, from - 1);
 
     char line [GAVEL_ENTRY_MAX];
     for (gavel_msg_t *entry = gavel_msg_first_entry (msg); entry;
@@ -711,8 +757,10 @@ s_store_entries (sim_t *self, replica_t *replica, gavel_msg_t *msg)
         if (index <= replica->base)
             continue;
         if (index != s_stored_last (replica) + 1) {
-            s_fail (self, "storage", "replica %zu saves entry %" PRIu64 " after entry %"
-                    PRIu64, id, index, s_stored_last (replica));
+            s_fail (self, "storage", "replica %zu saves entry %" PRIu64 " (prev_index %"
+                    PRIu64 ") but its storage ends at %" PRIu64 ": gavel_store would abort"
+                    " (entry index == base + count + 1)", id, index, prev,
+                    s_stored_last (replica));
             break;
         }
         gavel_msg_encode_entry (entry, line, sizeof line);
@@ -843,9 +891,11 @@ s_reply_out (sim_t *self, replica_t *replica, gavel_action_t *action)
                 replica->index + 1);
         return;
     }
-    //  A success claims its entry is committed: take in what the sender has
-    //  committed before the rest of its outbox (which a kill may cut short)
-    if (gavel_msg_outcome (action->msg) == GAVEL_SUCCESS)
+    //  A success claims its entry is committed, and an answer shows a state
+    //  of the committed log: take in what the sender has committed before
+    //  the rest of its outbox (which a kill may cut short)
+    gavel_outcome_t outcome = gavel_msg_outcome (action->msg);
+    if (outcome == GAVEL_SUCCESS || outcome == GAVEL_FAIL)
         s_check_replica (self, replica);
     s_check_reply (self, &self->clients [client], action->msg, replica->index);
     parcel_t parcel = s_parcel (action->msg);
@@ -951,28 +1001,116 @@ s_clock (sim_t *self, replica_t *replica)
     return self->now + replica->skew;
 }
 
+//  The next loop turn: when the core's next deadline comes, or as soon as
+//  the turn before is over when messages wait
 static void
 s_schedule_tick (sim_t *self, replica_t *replica)
 {
     int64_t deadline = gavel_core_next_deadline (replica->core);
-    if (deadline == INT64_MAX) {
+    if (deadline != INT64_MAX)
+        deadline -= replica->skew;      //  from its clock to the simulation's
+    if (replica->inboxed > 0 && deadline > self->now)
+        deadline = self->now;
+    if (replica->paused || deadline == INT64_MAX) {
         s_queue_remove (&self->queue, &replica->tick);
         return;
     }
-    deadline -= replica->skew;          //  from its clock to the simulation's
+    if (deadline < replica->busy_until)
+        deadline = replica->busy_until;
     if (deadline < self->now)
         deadline = self->now;
     if (replica->tick.pos == NOT_QUEUED || replica->tick.time != deadline)
         s_queue_set (&self->queue, &replica->tick, deadline);
 }
 
-//  The end of one loop turn in the shell: flush, carry out, sleep until due
+static void
+s_inbox_clear (replica_t *replica)
+{
+    for (size_t index = 0; index < replica->inboxed; index++)
+        s_event_destroy (&replica->inbox [index]);
+    replica->inboxed = 0;
+    replica->paused_from = 0;
+}
+
+//  A message waits in its socket until the next loop turn; a full queue
+//  (the socket's HWM) drops it
+static void
+s_inbox_add (sim_t *self, replica_t *replica, event_t *event)
+{
+    if (replica->inboxed == SIM_STASH_MAX) {
+        s_event_destroy (&event);
+        return;
+    }
+    if (!replica->inbox) {
+        replica->inbox = (event_t **) malloc (SIM_STASH_MAX * sizeof (event_t *));
+        assert (replica->inbox);
+    }
+    replica->inbox [replica->inboxed++] = event;
+    s_schedule_tick (self, replica);
+}
+
+//  What waits on one kind of socket, in order, up to SIM_TURN_MAX, into the
+//  core; the rest stays for the next turn
+static void
+s_drain (sim_t *self, replica_t *replica, event_kind_t kind)
+{
+    size_t taken = 0, kept = 0;
+    for (size_t index = 0; index < replica->inboxed; index++) {
+        event_t *event = replica->inbox [index];
+        if (event->kind != kind || taken == SIM_TURN_MAX) {
+            replica->inbox [kept++] = event;
+            continue;
+        }
+        taken++;
+        char text [256];
+        if (kind == EV_REQUEST) {
+            s_trace (self, "r%zu <- client %zu: %s", event->target + 1, event->source,
+                     self->options->verbose? s_describe (event->msg, text, sizeof text): "");
+            zmsg_t *route = zmsg_new ();
+            assert (route);
+            zmsg_addstrf (route, "%zu", event->source);
+            gavel_core_request (replica->core, &route, &event->msg, s_clock (self, replica));
+        }
+        else {
+            s_trace (self, "r%zu <- r%zu: %s", event->target + 1, event->source + 1,
+                     self->options->verbose? s_describe (event->msg, text, sizeof text): "");
+            gavel_core_receive (replica->core, &event->msg, s_clock (self, replica));
+        }
+        event->msg = NULL;
+        s_event_destroy (&event);
+    }
+    replica->inboxed = kept;
+}
+
+//  One loop turn of the node's shell, in gavel_node_run's order: what
+//  waits on the client socket, then on the peers' sockets; a tick if a
+//  deadline is due; then flush, and carry out the outbox. So a primary may
+//  take requests and lose its quorum at the tick of the same turn, before
+//  the flush that would store them (issue 12, finding 2).
 static void
 s_turn (sim_t *self, replica_t *replica)
 {
-    gavel_core_flush (replica->core, s_clock (self, replica));
+    replica->paused_from = 0;
+    s_drain (self, replica, EV_REQUEST);
+    s_drain (self, replica, EV_PEER);
+    int64_t now = s_clock (self, replica);
+    if (gavel_core_next_deadline (replica->core) <= now) {
+        if (replica->spin_time == self->now) {
+            if (++replica->spins > SIM_SPIN_MAX)
+                s_fail (self, "liveness", "replica %zu asks for %d ticks at one instant: a"
+                        " busy loop", replica->index + 1, SIM_SPIN_MAX);
+        }
+        else {
+            replica->spin_time = self->now;
+            replica->spins = 0;
+        }
+        s_trace (self, "r%zu tick", replica->index + 1);
+        gavel_core_tick (replica->core, now);
+    }
+    gavel_core_flush (replica->core, now);
     if (!s_carry_out (self, replica))
         return;
+    replica->busy_until = self->now + s_between (self, 0, self->turn_max);
     s_schedule_tick (self, replica);
     if (self->options->verbose) {
         char state [128];
@@ -1000,14 +1138,6 @@ s_entry_destroy (void **item_p)
 }
 
 static void
-s_unstash (replica_t *replica)
-{
-    for (size_t index = 0; index < replica->stashed; index++)
-        s_event_destroy (&replica->stash [index]);
-    replica->stashed = 0;
-}
-
-static void
 s_crash (sim_t *self, replica_t *replica)
 {
     s_trace (self, "FAULT crash r%zu", replica->index + 1);
@@ -1016,7 +1146,7 @@ s_crash (sim_t *self, replica_t *replica)
     replica->paused = false;
     s_queue_remove (&self->queue, &replica->tick);
     s_queue_remove (&self->queue, &replica->resume);
-    s_unstash (replica);
+    s_inbox_clear (replica);
 }
 
 //  A new process: a fresh core that loads term, vote and log from storage,
@@ -1050,6 +1180,7 @@ s_boot (sim_t *self, replica_t *replica)
     replica->checked = 0;
     replica->last_commit = 0;
     replica->spins = 0;
+    replica->busy_until = self->now;
     if (s_carry_out (self, replica))
         s_schedule_tick (self, replica);
 }
@@ -1068,46 +1199,33 @@ s_pause (sim_t *self, replica_t *replica, int64_t duration)
 {
     s_trace (self, "FAULT pause r%zu for %" PRId64 " ms", replica->index + 1, duration);
     replica->paused = true;
+    replica->paused_from = replica->inboxed;
     s_queue_remove (&self->queue, &replica->tick);
     s_queue_set (&self->queue, &replica->resume, self->now + duration);
 }
 
-//  What queued up while stopped is all there at once. The node drains one
-//  socket after another (client requests before its peers' news, then the
-//  tick), so the order across sockets is not the order of sending: shuffle.
+//  What queued up while stopped is all there at once, for one turn that
+//  ends with the overdue tick. The node drains one socket after another, so
+//  the order across sockets is not the order of sending: shuffle.
 static void
 s_resume (sim_t *self, replica_t *replica)
 {
     if (!replica->paused)
         return;
     s_trace (self, "FAULT resume r%zu (%zu messages waiting)", replica->index + 1,
-             replica->stashed);
+             replica->inboxed);
     replica->paused = false;
     s_queue_remove (&self->queue, &replica->resume);
-    for (size_t index = replica->stashed; index > 1; index--) {
+    event_t **stash = replica->inbox + replica->paused_from;
+    for (size_t index = replica->inboxed - replica->paused_from; index > 1; index--) {
         size_t other = (size_t) s_below (self, index);
-        event_t *event = replica->stash [index - 1];
-        replica->stash [index - 1] = replica->stash [other];
-        replica->stash [other] = event;
+        event_t *event = stash [index - 1];
+        stash [index - 1] = stash [other];
+        stash [other] = event;
     }
-    for (size_t index = 0; index < replica->stashed; index++)
-        s_queue_push (&self->queue, replica->stash [index], self->now);
-    replica->stashed = 0;
+    replica->paused_from = 0;
+    replica->busy_until = self->now;
     s_schedule_tick (self, replica);
-}
-
-static void
-s_stash (replica_t *replica, event_t *event)
-{
-    if (replica->stashed == SIM_STASH_MAX) {
-        s_event_destroy (&event);
-        return;
-    }
-    if (!replica->stash) {
-        replica->stash = (event_t **) malloc (SIM_STASH_MAX * sizeof (event_t *));
-        assert (replica->stash);
-    }
-    replica->stash [replica->stashed++] = event;
 }
 
 
@@ -1152,16 +1270,20 @@ s_request_key (const char *session, uint64_t request_id, char *key, size_t size)
 //  is due at its stamp, a NOOP starts a term. Each request applied with
 //  success (not a retry), each auction closed and each NOOP is one event of
 //  the feed, numbered in the state.
-static void
+//  Returns the reply of an OPEN or BID applied for the first time (not a
+//  retry), or NULL.
+static gavel_msg_t *
 s_reference_apply (gavel_auction_t *state, gavel_msg_t *entry)
 {
     gavel_msg_id_t kind = gavel_msg_id (entry);
+    gavel_msg_t *reply = NULL;
     size_t events = 0;
     if (kind == GAVEL_MSG_OPEN || kind == GAVEL_MSG_BID) {
         bool replay = gavel_auction_is_replay (state, entry);
-        gavel_msg_t *reply = gavel_auction_apply (state, entry, gavel_msg_stamp (entry));
+        reply = gavel_auction_apply (state, entry, gavel_msg_stamp (entry));
         events = !replay && gavel_msg_outcome (reply) == GAVEL_SUCCESS;
-        gavel_msg_destroy (&reply);
+        if (replay)
+            gavel_msg_destroy (&reply);
     }
     else
     if (kind == GAVEL_MSG_CLOSE)
@@ -1170,15 +1292,18 @@ s_reference_apply (gavel_auction_t *state, gavel_msg_t *entry)
         events = 1;
     while (events--)
         gavel_auction_next_event (state);
+    return reply;
 }
 
-static void
+static gavel_msg_t *
 s_reference_grow (sim_t *self)
 {
-    s_reference_apply (self->reference, self->entries [self->committed - 1]);
+    gavel_msg_t *reply = s_reference_apply (self->reference,
+                                            self->entries [self->committed - 1]);
     if (self->committed % SIM_CHECKPOINT == 0)
         self->checkpoints [self->committed / SIM_CHECKPOINT - 1]
             = gavel_auction_save (self->reference);
+    return reply;
 }
 
 //  The state after committed entries 1..index, as frames: from the
@@ -1194,8 +1319,10 @@ s_reference_state (sim_t *self, uint64_t index)
                            ? gavel_auction_load (self->checkpoints [checkpoint - 1])
                            : gavel_auction_new ();
     assert (state);
-    for (uint64_t next = checkpoint * SIM_CHECKPOINT + 1; next <= index; next++)
-        s_reference_apply (state, self->entries [next - 1]);
+    for (uint64_t next = checkpoint * SIM_CHECKPOINT + 1; next <= index; next++) {
+        gavel_msg_t *reply = s_reference_apply (state, self->entries [next - 1]);
+        gavel_msg_destroy (&reply);
+    }
     zmsg_t *frames = gavel_auction_save (state);
     gavel_auction_destroy (&state);
     return frames;
@@ -1267,6 +1394,32 @@ s_same_state (zmsg_t *a, zmsg_t *b, char *where, size_t size)
     return same;
 }
 
+static int64_t s_record_number (const char *record, const char *key);
+static bool s_auction_valid (int64_t auction);
+
+//  What a committed OPEN or BID did, for the deadline checks: an OPEN
+//  fixes its auction's deadline; a BID that raises an auction that a reply
+//  said was closed, with a lower winner, shows that reply was wrong (it
+//  missed a bid stamped before the deadline).
+static void
+s_reference_applied (sim_t *self, gavel_msg_t *entry, gavel_msg_t *reply, const char *line)
+{
+    const char *record = gavel_msg_records (reply)? gavel_msg_record (reply, 0): "";
+    int64_t auction = s_record_number (record, "auction");
+    if (gavel_msg_outcome (reply) != GAVEL_SUCCESS || !s_auction_valid (auction))
+        return;
+    auction_view_t *view = &self->auctions [auction];
+    if (gavel_msg_id (entry) == GAVEL_MSG_OPEN)
+        view->deadline = gavel_msg_stamp (entry) + gavel_msg_duration (entry);
+    else
+    if (view->claimed)
+        s_fail (self, "closed-final", "%s said auction %" PRId64 " is closed with winner=%s"
+                " amount=%" PRId64 ", but committed entry %" PRIu64 " '%s', stamped before"
+                " the deadline %" PRId64 ", raises it", view->claim_by, auction,
+                view->claim_winner, view->claim_amount, self->committed, line,
+                view->deadline);
+}
+
 //  The global log grows by one entry: it must be stored by a majority
 //  right now (crashed replicas' storage counts), or a failover could lose it
 static void
@@ -1283,7 +1436,10 @@ s_commit (sim_t *self, gavel_msg_t *entry, const char *line)
     }
     self->entries [self->committed] = gavel_msg_dup (entry);
     self->log [self->committed++] = strdup (line);
-    s_reference_grow (self);
+    gavel_msg_t *reply = s_reference_grow (self);
+    if (reply)
+        s_reference_applied (self, entry, reply, line);
+    gavel_msg_destroy (&reply);
     uint64_t index = self->committed;
     size_t copies = 0;
     for (size_t peer = 0; peer < self->replica_count; peer++)
@@ -1636,19 +1792,125 @@ s_check_fresh (sim_t *self, client_t *client, uint64_t request_id,
                 auction);
 }
 
-//  A RESULT or LIST record: "state=open highest=.." or "state=closed amount=.."
+//  --------------------------------------------------------------------------
+//  The deadline as an operation of its own. An auction's deadline passes on
+//  a replica when its clock reaches the committed OPEN's stamp + duration:
+//  in the simulation's time, between deadline - skew_high and deadline -
+//  skew_low. In the order of operations it comes after every BID stamped
+//  before it (all that will ever commit) and before every other. So an
+//  answer that says closed comes after that span began and shows the
+//  auction's final state, which no later commit may change; an answer that
+//  says open (a success, a too-low or below-reserve fail, a read showing it
+//  open) answers a request sent before that span ended, and before any
+//  bidder was told the auction is closed.
+
+static const char *s_kind_name (gavel_msg_id_t kind);
+
 static void
-s_check_state_record (sim_t *self, client_t *client, uint64_t request_id,
-                      const char *record)
+s_reply_name (sim_t *self, client_t *client, uint64_t request_id, size_t from,
+              char *text, size_t size)
 {
-    char state [16] = "";
-    gavel_record_get (record, "state", state, sizeof state);
-    s_check_fresh (self, client, request_id, record,
-                   streq (state, "closed")? "amount": "highest");
+    snprintf (text, size, "replica %zu's answer to client %zu's %s #%" PRIu64 " at t=+%.3fs",
+              from + 1, client->index, s_kind_name (client->sent [request_id].kind),
+              request_id, (double) (self->now - SIM_T0) / 1000.0);
+}
+
+//  The auction as the committed log has it, at its deadline: "state=closed
+//  winner=.. amount=.." (or "state=open highest=.. bidder=.." if the rules
+//  say otherwise: the two are compared by amount and name)
+static void
+s_reference_result (sim_t *self, uint64_t auction, char *record, size_t size)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_RESULT);
+    gavel_msg_set_request_id (request, 1);
+    gavel_msg_set_auction (request, auction);
+    gavel_msg_t *reply = gavel_auction_query (self->reference, request,
+                                              self->auctions [auction].deadline);
+    snprintf (record, size, "%s", s_first_record (reply));
+    gavel_msg_destroy (&reply);
+    gavel_msg_destroy (&request);
 }
 
 static void
-s_check_list (sim_t *self, client_t *client, uint64_t request_id, gavel_msg_t *reply)
+s_check_closed (sim_t *self, client_t *client, uint64_t request_id, size_t from,
+                const char *record)
+{
+    int64_t auction = s_record_number (record, "auction");
+    if (!s_auction_valid (auction) || !self->auctions [auction].deadline)
+        return;
+    auction_view_t *view = &self->auctions [auction];
+    char by [128];
+    s_reply_name (self, client, request_id, from, by, sizeof by);
+    if (self->now < view->deadline - self->skew_high) {
+        s_fail (self, "deadline", "%s is '%s', but the deadline passes on no replica"
+                " before t=+%.3fs", by, record,
+                (double) (view->deadline - self->skew_high - SIM_T0) / 1000.0);
+        return;
+    }
+    char winner [GAVEL_NAME_MAX + 1] = "";
+    gavel_record_get (record, "winner", winner, sizeof winner);
+    int64_t amount = s_record_number (record, "amount");
+    char final [GAVEL_RECORD_MAX];
+    s_reference_result (self, (uint64_t) auction, final, sizeof final);
+    char final_winner [GAVEL_NAME_MAX + 1] = "";
+    if (gavel_record_get (final, "winner", final_winner, sizeof final_winner))
+        gavel_record_get (final, "bidder", final_winner, sizeof final_winner);
+    int64_t final_amount = s_record_number (final, "amount");
+    if (final_amount < 0)
+        final_amount = s_record_number (final, "highest");
+    if (amount != final_amount || !streq (winner, final_winner)) {
+        s_fail (self, "closed-final", "%s is '%s', but the committed log has '%s'",
+                by, record, final);
+        return;
+    }
+    if (!view->claimed) {
+        view->claimed = true;
+        view->claim_amount = amount;
+        snprintf (view->claim_winner, sizeof view->claim_winner, "%s", winner);
+        snprintf (view->claim_by, sizeof view->claim_by, "%s", by);
+    }
+}
+
+static void
+s_check_open (sim_t *self, client_t *client, uint64_t request_id, size_t from,
+              const char *record)
+{
+    int64_t auction = s_record_number (record, "auction");
+    if (!s_auction_valid (auction))
+        return;
+    auction_view_t *view = &self->auctions [auction];
+    sent_t *sent = &client->sent [request_id];
+    char by [128];
+    s_reply_name (self, client, request_id, from, by, sizeof by);
+    if (view->deadline && sent->sent_at >= view->deadline - self->skew_low)
+        s_fail (self, "deadline", "%s is '%s', but it was sent at t=+%.3fs, when the"
+                " deadline had passed on every replica (by t=+%.3fs)", by, record,
+                (double) (sent->sent_at - SIM_T0) / 1000.0,
+                (double) (view->deadline - self->skew_low - SIM_T0) / 1000.0);
+    else
+    if (view->closed_epoch && view->closed_epoch <= sent->epoch)
+        s_fail (self, "linearizable", "%s is '%s', but a bidder had been told auction %"
+                PRId64 " is closed before it was sent", by, record, auction);
+}
+
+//  A RESULT or LIST record: "state=open highest=.." or "state=closed amount=.."
+static void
+s_check_state_record (sim_t *self, client_t *client, uint64_t request_id,
+                      size_t from, const char *record)
+{
+    char state [16] = "";
+    gavel_record_get (record, "state", state, sizeof state);
+    bool closed = streq (state, "closed");
+    s_check_fresh (self, client, request_id, record, closed? "amount": "highest");
+    if (closed)
+        s_check_closed (self, client, request_id, from, record);
+    else
+        s_check_open (self, client, request_id, from, record);
+}
+
+static void
+s_check_list (sim_t *self, client_t *client, uint64_t request_id, size_t from,
+              gavel_msg_t *reply)
 {
     bool listed [SIM_AUCTIONS_MAX + 1] = { false };
     for (size_t index = 0; index < gavel_msg_records (reply); index++) {
@@ -1656,7 +1918,7 @@ s_check_list (sim_t *self, client_t *client, uint64_t request_id, gavel_msg_t *r
         int64_t auction = s_record_number (record, "auction");
         if (s_auction_valid (auction))
             listed [auction] = true;
-        s_check_state_record (self, client, request_id, record);
+        s_check_state_record (self, client, request_id, from, record);
     }
     for (uint64_t auction = 1; auction <= SIM_AUCTIONS_MAX; auction++)
         if (!listed [auction] && s_known (self, auction, client->sent [request_id].epoch))
@@ -1699,7 +1961,8 @@ s_note_write (sim_t *self, client_t *client, uint64_t request_id)
 }
 
 static void
-s_check_success (sim_t *self, client_t *client, uint64_t request_id, gavel_msg_t *reply)
+s_check_success (sim_t *self, client_t *client, uint64_t request_id, size_t from,
+                 gavel_msg_t *reply)
 {
     sent_t *sent = &client->sent [request_id];
     const char *record = s_first_record (reply);
@@ -1715,13 +1978,14 @@ s_check_success (sim_t *self, client_t *client, uint64_t request_id, gavel_msg_t
         }
         case GAVEL_MSG_BID:
             s_check_bid_success (self, client, request_id, record);
+            s_check_open (self, client, request_id, from, record);
             s_note_write (self, client, request_id);
             break;
         case GAVEL_MSG_RESULT:
-            s_check_state_record (self, client, request_id, record);
+            s_check_state_record (self, client, request_id, from, record);
             break;
         case GAVEL_MSG_LIST:
-            s_check_list (self, client, request_id, reply);
+            s_check_list (self, client, request_id, from, reply);
             break;
         default:
             break;
@@ -1771,14 +2035,18 @@ s_check_reply (sim_t *self, client_t *client, gavel_msg_t *reply, size_t from)
     const char *reason = gavel_msg_reason (reply);
     switch (gavel_msg_outcome (reply)) {
         case GAVEL_SUCCESS:
-            s_check_success (self, client, request_id, reply);
+            s_check_success (self, client, request_id, from, reply);
             break;
         case GAVEL_FAIL:
             if (streq (reason, "too-low"))
                 s_check_fresh (self, client, request_id, record, "highest");
             else
-            if (streq (reason, "closed"))
+            if (streq (reason, "closed")) {
                 s_check_fresh (self, client, request_id, record, "amount");
+                s_check_closed (self, client, request_id, from, record);
+            }
+            if (streq (reason, "too-low") || streq (reason, "below-reserve"))
+                s_check_open (self, client, request_id, from, record);
             break;
         case GAVEL_EXCEPTION:
             s_check_exception (self, client, request_id, reply);
@@ -1846,6 +2114,22 @@ s_pick_auction (sim_t *self)
     return choices [s_below (self, count)];
 }
 
+//  The auction whose deadline, as bidders heard it, is nearest to now, if
+//  one is due within the next 120 ms or passed in the last 20; or 0
+static uint64_t
+s_racing_auction (sim_t *self)
+{
+    uint64_t racing = 0;
+    for (uint64_t auction = 1; auction <= SIM_AUCTIONS_MAX; auction++) {
+        auction_view_t *view = &self->auctions [auction];
+        if (view->known_epoch && view->due >= self->now - 20 && view->due <= self->now + 120
+        && (!racing || llabs (view->due - self->now)
+                       < llabs (self->auctions [racing].due - self->now)))
+            racing = auction;
+    }
+    return racing;
+}
+
 static int64_t
 s_pick_amount (sim_t *self, client_t *client, uint64_t auction)
 {
@@ -1865,7 +2149,7 @@ s_pick_kind (sim_t *self, client_t *client)
     double roll = s_unit (self);
     if (client->request_id == 1 && client->index < self->opens_planned)
         return GAVEL_MSG_OPEN;
-    if (roll < 0.03 && self->opens_sent < SIM_OPENS_MAX)
+    if (roll < 0.04 && self->opens_sent < SIM_OPENS_MAX)
         return GAVEL_MSG_OPEN;
     if (roll < 0.78)
         return GAVEL_MSG_BID;
@@ -1888,6 +2172,15 @@ s_client_compose (sim_t *self, client_t *client)
     memset (sent, 0, sizeof *sent);
     sent->kind = s_pick_kind (self, client);
     sent->epoch = self->epoch;
+    sent->sent_at = self->now;
+    //  Most bids and reads in the last moments of an auction race its
+    //  deadline: half bids, half reads
+    uint64_t racing = 0;
+    if ((sent->kind == GAVEL_MSG_BID || sent->kind == GAVEL_MSG_RESULT)
+    &&  (racing = s_racing_auction (self)) && s_chance (self, 0.7))
+        sent->kind = s_chance (self, 0.5)? GAVEL_MSG_BID: GAVEL_MSG_RESULT;
+    else
+        racing = 0;
 
     gavel_msg_t *request = gavel_msg_new (sent->kind);
     gavel_msg_set_request_id (request, request_id);
@@ -1897,15 +2190,17 @@ s_client_compose (sim_t *self, client_t *client)
         char item [32];
         snprintf (item, sizeof item, "lot-%zu", ++self->opens_sent);
         gavel_msg_set_item (request, item);
-        //  Most close during the run, some outlive it
-        gavel_msg_set_duration (request, s_chance (self, 0.75)
-                                ? s_between (self, 1000, 6000)
-                                : s_between (self, 20000, 60000));
+        //  Most close during the run, many within a second or two (so that
+        //  requests race their deadlines), some outlive it
+        double roll = s_unit (self);
+        gavel_msg_set_duration (request, roll < 0.4? s_between (self, 300, 1500)
+                                       : roll < 0.75? s_between (self, 1500, 6000)
+                                       : s_between (self, 20000, 60000));
         gavel_msg_set_reserve (request, s_chance (self, 0.2)? s_between (self, 10, 60): 0);
     }
     else
     if (sent->kind == GAVEL_MSG_BID || sent->kind == GAVEL_MSG_RESULT) {
-        sent->auction = s_pick_auction (self);
+        sent->auction = racing? racing: s_pick_auction (self);
         gavel_msg_set_auction (request, sent->auction);
         if (sent->kind == GAVEL_MSG_BID) {
             sent->amount = s_pick_amount (self, client, sent->auction);
@@ -1954,9 +2249,14 @@ s_client_learn (sim_t *self, gavel_msg_t *reply)
             view->hint = amount;
         char state [16] = "";
         gavel_record_get (record, "state", state, sizeof state);
-        if (streq (state, "closed") || s_record_number (record, "winner") != -1
-        ||  streq (gavel_msg_reason (reply), "closed"))
+        if (streq (state, "closed") || streq (gavel_msg_reason (reply), "closed")) {
             view->closed = true;
+            if (!view->closed_epoch)
+                view->closed_epoch = ++self->epoch;
+        }
+        int64_t closes_in = s_record_number (record, "closes_in");
+        if (closes_in >= 0)
+            view->due = self->now + closes_in;
     }
 }
 
@@ -2224,68 +2524,27 @@ static void
 s_on_peer (sim_t *self, event_t *event)
 {
     replica_t *replica = &self->replicas [event->target];
-    if (!s_reachable (replica, event) || !s_linked (self, event->source, event->target)) {
+    if (!s_reachable (replica, event) || !s_linked (self, event->source, event->target))
         s_event_destroy (&event);
-        return;
-    }
-    if (replica->paused) {
-        s_stash (replica, event);
-        return;
-    }
-    if (self->options->verbose) {
-        char text [256];
-        s_trace (self, "r%zu <- r%zu: %s", event->target + 1, event->source + 1,
-                 s_describe (event->msg, text, sizeof text));
-    }
-    gavel_core_receive (replica->core, &event->msg, s_clock (self, replica));
-    event->msg = NULL;
-    s_event_destroy (&event);
-    s_turn (self, replica);
+    else
+        s_inbox_add (self, replica, event);
 }
 
 static void
 s_on_request (sim_t *self, event_t *event)
 {
     replica_t *replica = &self->replicas [event->target];
-    if (!s_reachable (replica, event)) {
+    if (!s_reachable (replica, event))
         s_event_destroy (&event);
-        return;
-    }
-    if (replica->paused) {
-        s_stash (replica, event);
-        return;
-    }
-    if (self->options->verbose) {
-        char text [256];
-        s_trace (self, "r%zu <- client %zu: %s", event->target + 1, event->source,
-                 s_describe (event->msg, text, sizeof text));
-    }
-    zmsg_t *route = zmsg_new ();
-    assert (route);
-    zmsg_addstrf (route, "%zu", event->source);
-    gavel_core_request (replica->core, &route, &event->msg, s_clock (self, replica));
-    event->msg = NULL;
-    s_event_destroy (&event);
-    s_turn (self, replica);
+    else
+        s_inbox_add (self, replica, event);
 }
 
 static void
 s_on_tick (sim_t *self, replica_t *replica)
 {
-    if (!replica->core || replica->paused)
-        return;
-    if (replica->spin_time == self->now) {
-        if (++replica->spins > SIM_SPIN_MAX)
-            s_fail (self, "liveness", "replica %zu asks for %d ticks at one instant: a busy"
-                    " loop", replica->index + 1, SIM_SPIN_MAX);
-    }
-    else {
-        replica->spin_time = self->now;
-        replica->spins = 0;
-    }
-    s_trace (self, "r%zu tick", replica->index + 1);
-    gavel_core_tick (replica->core, s_clock (self, replica));
-    s_turn (self, replica);
+    if (replica->core && !replica->paused)
+        s_turn (self, replica);
 }
 
 static void
@@ -2488,6 +2747,7 @@ s_sim_new (const options_t *options)
     double skewed = s_unit (self);
     self->skew_max = skewed < 0.5? 0: skewed < 0.9? s_between (self, 1, 25)
                    : s_between (self, 100, 500);
+    self->turn_max = s_between (self, 0, 2);
     //  Snapshots often enough to be taken, installed and restored
     self->snapshot_every = s_chance (self, 0.2)? 10000: (uint64_t) s_between (self, 10, 200);
     self->reference = gavel_auction_new ();
@@ -2503,6 +2763,10 @@ s_sim_new (const options_t *options)
         s_timer_init (&replica->tick, EV_TICK, index);
         s_timer_init (&replica->resume, EV_RESUME, index);
         replica->skew = s_between (self, -self->skew_max, self->skew_max);
+        if (index == 0 || replica->skew < self->skew_low)
+            self->skew_low = replica->skew;
+        if (index == 0 || replica->skew > self->skew_high)
+            self->skew_high = replica->skew;
         s_boot (self, replica);
     }
     for (size_t index = 0; index < self->client_count; index++) {
@@ -2533,8 +2797,8 @@ s_sim_destroy (sim_t **self_p)
     for (size_t index = 0; index < self->replica_count; index++) {
         replica_t *replica = &self->replicas [index];
         gavel_core_destroy (&replica->core);
-        s_unstash (replica);
-        free (replica->stash);
+        s_inbox_clear (replica);
+        free (replica->inbox);
         s_store_truncate (replica, 0);
         free (replica->lines);
         gavel_msg_destroy (&replica->snapshot);

@@ -850,11 +850,19 @@ static void
 s_take_history (s_tail_t *self, gavel_msg_t *reply, uint64_t to)
 {
     for (size_t index = 0; index < gavel_msg_records (reply); index++) {
-        gavel_msg_t *event = gavel_msg_new_history_event (gavel_msg_record (reply, index), 1);
+        const char *record = gavel_msg_record (reply, index);
+        gavel_msg_t *event = gavel_msg_new_history_event (record, 1);
         s_fields_t fields;
         char why [GAVEL_MESSAGE_MAX + 64];
-        if (event && gavel_msg_seq (event) <= to
-        &&  s_check_event (event, &fields, why, sizeof why) == NULL) {
+        const char *problem = event? s_check_event (event, &fields, why, sizeof why)
+                                   : "not a history record";
+        if (problem) {
+            char quoted [128];
+            gavel_text_quote (record, strlen (record), quoted, sizeof quoted);
+            s_note ("history answer: %s, dropped: '%s'", problem, quoted);
+        }
+        else
+        if (gavel_msg_seq (event) <= to) {
             if (self->last_seq && gavel_msg_seq (event) > self->last_seq + 1)
                 s_note ("events %" PRIu64 " to %" PRIu64 " are no longer in the history: "
                         "lost to this subscriber", self->last_seq + 1, gavel_msg_seq (event) - 1);

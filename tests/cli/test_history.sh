@@ -5,14 +5,14 @@
 #   ends with a bid and a result after the close.
 source "$(dirname "$0")/lib.sh"
 up 1
-echo "open vase 700ms 100" | bidder --name carol --history "$WORK/history.txt" >/dev/null
+echo "open vase 2500ms 100" | bidder --name carol --history "$WORK/history.txt" >/dev/null
 
 for client in 0 1 2 3; do
     for step in $(seq 1 60); do
         if [ $((step % 3)) -eq 0 ]; then echo "result 1"; else echo "bid 1 $((60 + step * 5 + RANDOM % 40))"; fi
         echo "sleep $((RANDOM % 20))"
     done >"$WORK/script$client.txt"
-    printf 'sleep 800\nbid 1 5000\nresult 1\n' >>"$WORK/script$client.txt"
+    printf 'sleep 2600\nbid 1 5000\nresult 1\n' >>"$WORK/script$client.txt"
     bidder --name "bidder$client" --history "$WORK/history.txt" \
         --script "$WORK/script$client.txt" >/dev/null &
 done

@@ -166,7 +166,9 @@ delay_run () {
         while [ ! -e "$WORK/stop" ]; do
             if [ ! -e "$WORK/auction" ]; then
                 echo "open lamp 30m" | ip netns exec "$NET_CLIENT_NS" "$BIN/bidder" --cluster "$CLUSTER" \
-                    --name seller 2>/dev/null | grep -q '^success auction=1 ' && touch "$WORK/auction"
+                    --name seller >>"$WORK/seller.out" 2>/dev/null
+                grep -q '^success auction=1 ' "$WORK/seller.out" && touch "$WORK/auction"
+                sleep 0.2
                 continue
             fi
             for ((b = 0; b < 20; b++)); do
@@ -197,10 +199,14 @@ delay_run () {
     wait "$bidder_pid"
     local seconds=$(( $(ms_since "$start") / 1000 ))
     committed=$(grep -c '^success auction=1 amount=' "$WORK/bea.out" 2>/dev/null || echo 0)
+    #   What the other bids got: the first word and reason of each answer
+    local outcomes
+    outcomes=$(awk '{ o = $1; for (i = 2; i <= NF; i++) if ($i ~ /^reason=/) o = o "/" substr($i, 8); n[o]++ }
+                    END { for (o in n) printf "%s%s=%d", sep, o, n[o]; sep = "," }' "$WORK/bea.out" 2>/dev/null)
     awk -v d="$DELAY_MS" -v s="$seconds" -v c="$committed" -v t0="${first_term:-0}" -v t1="${last_term:-0}" \
-        -v e="$elected" -v n="$samples" -v p="$with_primary" 'BEGIN {
-        printf "LIVENESS delay one_way_ms=%d seconds=%d elected=%s committed=%d committed_per_min=%.1f term_first=%d term_last=%d term_changes_per_min=%.1f primary_samples=%d/%d\n",
-            d, s, e, c, c * 60 / s, t0, t1, (t1 - t0) * 60 / s, p, n }'
+        -v e="$elected" -v n="$samples" -v p="$with_primary" -v o="${outcomes:-none}" 'BEGIN {
+        printf "LIVENESS delay one_way_ms=%d seconds=%d elected=%s committed=%d committed_per_min=%.1f term_first=%d term_last=%d term_changes_per_min=%.1f primary_samples=%d/%d answers=%s\n",
+            d, s, e, c, c * 60 / s, t0, t1, (t1 - t0) * 60 / s, p, n, o }'
     [ "$elected" = yes ] && [ "$committed" -gt 0 ] || FAILED=1
     cleanup
 }

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 #   A subscriber too slow for the high-water mark: zmq-tail on a broker's
-#   feed with a queue of 10 events is stopped (SIGSTOP) while 8,000 bids are
+#   feed with a queue of 10 events is stopped (SIGSTOP) while 4,000 bids are
 #   committed, so the broker's PUB drops what its queue and the sockets'
 #   buffers cannot hold (a few thousand events). Resumed, with no event
 #   after the hole, it learns of the hole from the broker's LAST message
@@ -12,7 +12,7 @@ source "$(dirname "$0")/lib.sh"
 up 3 --brokers 1
 open_auction lamp 5m
 auction=$AUCTION
-bids=8000
+bids=4000
 
 #   -n 1: the opening, so the numbering starts before the bids
 #   (not under timeout: SIGSTOP must reach zmq-tail itself; lib.sh's

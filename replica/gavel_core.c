@@ -806,9 +806,11 @@ s_heartbeat (gavel_core_t *self, int64_t now)
     self->hb_wanted = false;
 }
 
-//  A primary that steps down between appending and its flush (it lost its
-//  quorum, or heard a newer term, in the same loop turn) never publishes
-//  what it appended: it still stores it, so that its log in memory is never
+//  Store what was appended since the last publish. The flush does it after
+//  publishing; a primary that steps down between appending and its flush
+//  (it lost its quorum, or heard a newer term, in the same loop turn) never
+//  publishes what it appended, but stores it all the same, so that its log
+//  in memory is never
 //  ahead of its disk. Otherwise a later term of ours would count those
 //  entries as held here without any store holding them, and the store
 //  would be asked to append after a hole.
@@ -839,8 +841,6 @@ s_publish (gavel_core_t *self, int64_t now)
     uint64_t last = gavel_entrylog_last_index (self->log);
     if (last == self->published)
         return;
-    gavel_msg_t *save = gavel_msg_new (GAVEL_MSG_LOG);
-    gavel_msg_set_prev_index (save, self->published);
     gavel_msg_t *log = s_peer_msg (self, GAVEL_MSG_LOG);
     gavel_msg_set_prev_index (log, self->published);
     gavel_msg_set_prev_term (log, gavel_entrylog_term_at (self->log, self->published));
@@ -848,13 +848,10 @@ s_publish (gavel_core_t *self, int64_t now)
     //  Entries never change once in the log: the messages share them
     for (uint64_t index = self->published + 1; index <= last; index++) {
         gavel_msg_t *entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
-        gavel_msg_add_entry (save, &entry);
-        entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
         gavel_msg_add_entry (log, &entry);
     }
     s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, log);
-    s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
-    self->published = last;
+    s_save_unpublished (self);
     s_advance_commit (self, now);
 }
 

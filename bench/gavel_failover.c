@@ -13,6 +13,7 @@
 #include "gavel_status.h"
 
 #include <limits.h>
+#include <sodium.h>
 #include <unistd.h>
 
 #define STATUS_TIMEOUT      500     //  ms a replica has to answer STATUS
@@ -957,4 +958,133 @@ gavel_failover_run (gavel_failover_t *self)
     gavel_engine_destroy (&self->engine);
     s_failover_down (self);
     return rc;
+}
+
+//  -------------------------------------------------------------------------
+//  Self test: what answers tell (success, a doubled bid, a duplicate that
+//  disagrees) and the figures at the end; no replica needed
+
+static gavel_msg_t *
+s_test_reply (uint64_t request_id, gavel_outcome_t outcome, const char *reason,
+              const char *record)
+{
+    gavel_msg_t *reply = gavel_msg_new_reply (request_id, outcome, reason, NULL);
+    if (record)
+        gavel_msg_add_record (reply, "%s", record);
+    return reply;
+}
+
+static gavel_msg_t *
+s_test_bid (uint64_t request_id, int64_t amount)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_BID);
+    gavel_msg_set_request_id (request, request_id);
+    gavel_msg_set_auction (request, 1);
+    gavel_msg_set_amount (request, amount);
+    return request;
+}
+
+void
+gavel_failover_test (bool verbose)
+{
+    printf (" * gavel_failover: ");
+    if (verbose)
+        printf ("\n");
+    int rc = sodium_init ();
+    assert (rc >= 0);
+    char error [256];
+    gavel_config_t *config = gavel_config_parse (
+        "replica\n"
+        "    1\n        client = tcp://127.0.0.1:9\n        pub = tcp://127.0.0.1:19\n"
+        "        ack = tcp://127.0.0.1:29\n        mesh = tcp://127.0.0.1:39\n"
+        "    2\n        client = tcp://127.0.0.1:10\n        pub = tcp://127.0.0.1:20\n"
+        "        ack = tcp://127.0.0.1:30\n        mesh = tcp://127.0.0.1:40\n"
+        "    3\n        client = tcp://127.0.0.1:11\n        pub = tcp://127.0.0.1:21\n"
+        "        ack = tcp://127.0.0.1:31\n        mesh = tcp://127.0.0.1:41\n",
+        "test", error, sizeof error);
+    if (!config)
+        fprintf (stderr, "%s\n", error);
+    assert (config);
+    gavel_bench_options_t options = { .trials = 3, .timeout = 50, .json = true };
+    gavel_failover_t *self = gavel_failover_new (&options);
+    self->engine = gavel_engine_new (config, 1, options.timeout, "failover", s_failover_answer,
+                                     s_failover_late, self, false);
+    self->bidder = gavel_engine_client (self->engine, 0);
+
+    //  Successes are remembered, in order
+    char record [128];
+    for (int64_t amount = 1; amount <= 3; amount++) {
+        gavel_msg_t *request = s_test_bid ((uint64_t) amount, amount);
+        snprintf (record, sizeof record, "auction=1 amount=%" PRId64, amount);
+        gavel_msg_t *reply = s_test_reply ((uint64_t) amount, GAVEL_SUCCESS, NULL, record);
+        s_failover_bid_answer (self, request, reply, 0, 1000 * amount);
+        gavel_msg_destroy (&request);
+        gavel_msg_destroy (&reply);
+    }
+    assert (self->success_count == 3 && self->successes [2] == 3 && self->answers == 3);
+    assert (self->anomalies == 0 && self->own_too_low == 0);
+    assert (self->last_answer [0] == 3000);
+
+    //  A too-low naming this very bid as the highest: applied twice
+    gavel_msg_t *request = s_test_bid (4, 4);
+    snprintf (record, sizeof record, "auction=1 highest=4 bidder=%s", self->bidder->name);
+    gavel_msg_t *reply = s_test_reply (4, GAVEL_FAIL, "too-low", record);
+    s_failover_bid_answer (self, request, reply, 1, 4000);
+    gavel_msg_destroy (&reply);
+    assert (self->own_too_low == 1 && self->anomalies == 0);
+    //  ... naming another bidder's: unexpected, not doubled
+    reply = s_test_reply (4, GAVEL_FAIL, "too-low", "auction=1 highest=4 bidder=someone");
+    s_failover_bid_answer (self, request, reply, 1, 4000);
+    gavel_msg_destroy (&reply);
+    gavel_msg_destroy (&request);
+    assert (self->own_too_low == 1 && self->anomalies == 1);
+
+    //  A late duplicate of answer #2: the same again is fine, another is not
+    reply = s_test_reply (2, GAVEL_SUCCESS, NULL, "auction=1 amount=2");
+    s_failover_late (self->bidder, reply, 2);
+    gavel_msg_destroy (&reply);
+    assert (self->duplicates == 1 && self->conflicting == 0);
+    reply = s_test_reply (2, GAVEL_FAIL, "too-low", "auction=1 highest=2 bidder=x");
+    s_failover_late (self->bidder, reply, 2);
+    gavel_msg_destroy (&reply);
+    assert (self->duplicates == 2 && self->conflicting == 1);
+    //  Redirects and no-quorum are no answers; an id never answered is
+    //  not a duplicate
+    reply = s_test_reply (2, GAVEL_EXCEPTION, "no-quorum", NULL);
+    s_failover_late (self->bidder, reply, 2);
+    gavel_msg_destroy (&reply);
+    reply = s_test_reply (99, GAVEL_SUCCESS, NULL, "auction=1 amount=99");
+    s_failover_late (self->bidder, reply, 2);
+    gavel_msg_destroy (&reply);
+    assert (self->duplicates == 2 && self->conflicting == 1);
+
+    //  The figures: gaps' median and worst; a success above the final
+    //  highest bid is lost
+    int64_t gaps [3] = { 30000, 10000, 20000 };
+    for (size_t index = 0; index < 3; index++)
+        self->trials [index] = (trial_t) { .gap_kill = gaps [index],
+                                           .gap_answer = gaps [index] / 2 };
+    self->done = 3;
+    self->have_result = true;
+    self->final_highest = 2;
+    snprintf (self->final_bidder, sizeof self->final_bidder, "%s", self->bidder->name);
+    failover_figures_t figures;
+    s_failover_figures (self, &figures);
+    assert (figures.median == 20 && figures.worst == 30);
+    assert (figures.answer_median == 10 && figures.answer_worst == 15);
+    assert (figures.checked && figures.lost == 1 && !figures.unacknowledged);
+    assert (figures.doubled == 2);      //  one own too-low, one conflicting
+    //  All kept, but the final highest is nobody's we were told succeeded
+    self->final_highest = 3;
+    snprintf (self->final_bidder, sizeof self->final_bidder, "someone");
+    s_failover_figures (self, &figures);
+    assert (figures.lost == 0 && figures.unacknowledged);
+    self->done = 2;             //  an even count: the mean of the middle two
+    s_failover_figures (self, &figures);
+    assert (figures.median == 20 && figures.worst == 30);
+
+    gavel_failover_destroy (&self);
+    assert (self == NULL);
+    gavel_config_destroy (&config);
+    printf ("OK\n");
 }

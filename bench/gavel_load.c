@@ -521,3 +521,88 @@ gavel_load_run (gavel_load_t *self)
     gavel_status_wait (self->end);
     return s_load_report (self);
 }
+
+//  -------------------------------------------------------------------------
+//  Self test: the amounts bidders bid, the round after too-low, and what
+//  the measured window counts (no replica needed)
+
+//  A reply of outcome, reason and record, as a replica would answer a BID.
+static gavel_msg_t *
+s_test_reply (gavel_outcome_t outcome, const char *reason, const char *record)
+{
+    gavel_msg_t *reply = gavel_msg_new_reply (1, outcome, reason, NULL);
+    if (record)
+        gavel_msg_add_record (reply, "%s", record);
+    return reply;
+}
+
+void
+gavel_load_test (bool verbose)
+{
+    printf (" * gavel_load: ");
+    if (verbose)
+        printf ("\n");
+    gavel_bench_options_t options = { .clients = 4, .seconds = 1, .shared = true };
+    gavel_load_t *self = gavel_load_new (&options);
+    gavel_engine_client_t client = { .index = 2 };
+
+    //  Shared: bidder 2 of 4 bids 3, 7, 11...: the bidders interleave
+    assert (s_load_amount (self, &client) == 3);
+    client.round = 5;
+    assert (s_load_amount (self, &client) == 23);
+    gavel_msg_t *reply = s_test_reply (GAVEL_SUCCESS, NULL, "auction=1 amount=23");
+    s_load_next_round (self, &client, reply);
+    gavel_msg_destroy (&reply);
+    assert (client.round == 6);
+    //  Fallen behind: the next amount is its first above the highest bid,
+    //  and the one before it would not have been
+    reply = s_test_reply (GAVEL_FAIL, "too-low", "auction=1 highest=100 bidder=x");
+    s_load_next_round (self, &client, reply);
+    gavel_msg_destroy (&reply);
+    assert (s_load_amount (self, &client) > 100);
+    client.round--;
+    assert (s_load_amount (self, &client) <= 100);
+    client.round++;
+    //  A too-low that does not say the highest: just the next round
+    int64_t round = client.round;
+    reply = s_test_reply (GAVEL_FAIL, "too-low", NULL);
+    s_load_next_round (self, &client, reply);
+    gavel_msg_destroy (&reply);
+    assert (client.round == round + 1);
+
+    //  Its own auction: 1, 2, 3...
+    options.shared = false;
+    client.round = 0;
+    assert (s_load_amount (self, &client) == 1);
+    reply = s_test_reply (GAVEL_FAIL, "too-low", "auction=1 highest=50 bidder=x");
+    s_load_next_round (self, &client, reply);
+    gavel_msg_destroy (&reply);
+    assert (s_load_amount (self, &client) == 51);
+
+    //  Before the window opens, only the progress line counts; inside it
+    //  every answer counts, and only decided bids have a latency
+    int64_t now = 1000000;
+    reply = s_test_reply (GAVEL_SUCCESS, NULL, "auction=1 amount=1");
+    s_load_count (self, reply, 700, now);
+    assert (self->second_success == 1 && self->success == 0);
+    self->measure_from = now;
+    self->measure_until = now + 1000;
+    s_load_count (self, reply, 800, now);
+    gavel_msg_destroy (&reply);
+    reply = s_test_reply (GAVEL_FAIL, "too-low", "auction=1 highest=9 bidder=x");
+    s_load_count (self, reply, 900, now + 999);
+    gavel_msg_destroy (&reply);
+    reply = s_test_reply (GAVEL_EXCEPTION, "unknown-auction", NULL);
+    s_load_count (self, reply, 5000, now + 10);
+    s_load_count (self, reply, 5000, now + 1000);       //  after the window
+    gavel_msg_destroy (&reply);
+    assert (self->success == 1 && self->fail == 1 && self->too_low == 1);
+    assert (self->exceptions == 1);
+    assert (gavel_histogram_total (self->latency) == 2);
+    assert (gavel_histogram_max (self->latency) == 900);
+    assert (self->second_success == 2 && self->second_fail == 1);
+
+    gavel_load_destroy (&self);
+    assert (self == NULL);
+    printf ("OK\n");
+}

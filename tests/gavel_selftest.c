@@ -19,6 +19,10 @@
 #include "gavel_status.h"
 #include "gavel_child.h"
 #include "gavel_histogram.h"
+#include "gavel_engine.h"
+#include "gavel_load.h"
+#include "gavel_failover.h"
+#include "gavel_plot.h"
 
 static const struct {
     const char *name;
@@ -41,6 +45,9 @@ static const struct {
     { "status",  gavel_status_test },
     { "child",   gavel_child_test },
     { "histogram", gavel_histogram_test },
+    { "plot",    gavel_plot_test },
+    { "load",    gavel_load_test },
+    { "failover", gavel_failover_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

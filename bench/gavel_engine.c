@@ -597,3 +597,200 @@ gavel_engine_record_number (const char *record, const char *key)
         return -1;
     return (int64_t) value;
 }
+//  -------------------------------------------------------------------------
+//  Self test: one bidder against three stand-in replicas (ROUTERs on
+//  loopback) that answer as each step scripts: a redirect is followed, a
+//  no-quorum retried at the next replica, a silent replica timed out and
+//  passed over, each time with the same request id; a late answer is late
+
+typedef enum { STAND_SILENT, STAND_SUCCESS, STAND_REDIRECT, STAND_NO_QUORUM } stand_t;
+
+typedef struct {
+    zsock_t *servers [3];
+    char endpoints [3][64];
+    stand_t stands [3];         //  how each answers this step
+    uint64_t asked [3];         //  the last request id each got
+    gavel_msg_t *held;          //  the answer a silent one gives late
+    zframe_t *held_route;
+    //  What the engine handed us
+    size_t answers;
+    size_t answered_by;
+    uint64_t answered_id;
+    int64_t latency;
+    size_t late;
+} stand_in_t;
+
+static void
+s_test_answer (gavel_engine_client_t *client, gavel_msg_t *request, gavel_msg_t *reply,
+               size_t replica, int64_t latency)
+{
+    stand_in_t *test = (stand_in_t *) gavel_engine_arg (client->engine);
+    assert (gavel_msg_request_id (reply) == gavel_msg_request_id (request));
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    test->answers++;
+    test->answered_by = replica;
+    test->answered_id = gavel_msg_request_id (request);
+    test->latency = latency;
+}
+
+static void
+s_test_late (gavel_engine_client_t *client, gavel_msg_t *reply, size_t replica)
+{
+    stand_in_t *test = (stand_in_t *) gavel_engine_arg (client->engine);
+    assert (replica == 2 && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    test->late++;
+}
+
+static void
+s_test_send (zsock_t *server, zframe_t *route, gavel_msg_t *reply)
+{
+    zmsg_t *msg = gavel_msg_encode (reply);
+    zframe_t *copy = zframe_dup (route);
+    zmsg_prepend (msg, &copy);
+    zmsg_send (&msg, server);
+}
+
+//  Each request that reached a stand-in, answered as scripted.
+static void
+s_test_serve (stand_in_t *test)
+{
+    for (size_t server = 0; server < 3; server++) {
+        zmsg_t *msg;
+        while ((msg = zmsg_recv (test->servers [server]))) {
+            zframe_t *route = zmsg_pop (msg);
+            gavel_msg_error_t error;
+            gavel_msg_t *request = gavel_msg_decode (msg, &error);
+            zmsg_destroy (&msg);
+            assert (request && gavel_msg_id (request) == GAVEL_MSG_BID);
+            uint64_t id = gavel_msg_request_id (request);
+            test->asked [server] = id;
+            stand_t stand = test->stands [server];
+            gavel_msg_t *reply = gavel_msg_new_reply (id, stand == STAND_REDIRECT? GAVEL_REDIRECT
+                                                    : stand == STAND_NO_QUORUM? GAVEL_EXCEPTION
+                                                    : GAVEL_SUCCESS,
+                                                      stand == STAND_REDIRECT? "not-primary"
+                                                    : stand == STAND_NO_QUORUM? "no-quorum": NULL,
+                                                      NULL);
+            if (stand == STAND_REDIRECT)
+                gavel_msg_add_record (reply, "primary=2 client=%s", test->endpoints [1]);
+            else
+            if (stand != STAND_NO_QUORUM)
+                gavel_msg_add_record (reply, "auction=1 amount=%" PRId64, gavel_msg_amount (request));
+            if (stand == STAND_SILENT) {
+                gavel_msg_destroy (&test->held);
+                zframe_destroy (&test->held_route);
+                test->held = reply;
+                test->held_route = route;
+                route = NULL;
+            }
+            else {
+                s_test_send (test->servers [server], route, reply);
+                gavel_msg_destroy (&reply);
+            }
+            gavel_msg_destroy (&request);
+            zframe_destroy (&route);
+        }
+    }
+}
+
+//  Turns until the answers reach count (or late answers reach late), at
+//  most 5 s; with_extras, the stand-ins are polled in the engine's turn
+//  (the failover mode's way), else beside it (the load mode's epoll).
+static void
+s_test_run (gavel_engine_t *engine, stand_in_t *test, size_t answers, size_t late, bool with_extras)
+{
+    int64_t deadline = zclock_usecs () + 5000000;
+    while ((test->answers < answers || test->late < late) && zclock_usecs () < deadline) {
+        zmq_pollitem_t extras [3];
+        for (size_t server = 0; server < 3; server++)
+            extras [server] = (zmq_pollitem_t) { zsock_resolve (test->servers [server]), 0, ZMQ_POLLIN, 0 };
+        gavel_engine_turn (engine, with_extras? extras: NULL, with_extras? 3: 0,
+                           zclock_usecs () + 10000);
+        s_test_serve (test);
+    }
+    assert (test->answers == answers && test->late == late);
+}
+
+void
+gavel_engine_test (bool verbose)
+{
+    printf (" * gavel_engine: ");
+    if (verbose)
+        printf ("\n");
+    int rc = sodium_init ();
+    assert (rc >= 0);
+    stand_in_t test = { .answers = 0 };
+    for (size_t server = 0; server < 3; server++) {
+        test.servers [server] = zsock_new (ZMQ_ROUTER);
+        assert (test.servers [server]);
+        int port = zsock_bind (test.servers [server], "tcp://127.0.0.1:*");
+        assert (port > 0);
+        zsock_set_rcvtimeo (test.servers [server], 0);
+        snprintf (test.endpoints [server], sizeof test.endpoints [server], "tcp://127.0.0.1:%d", port);
+    }
+    char text [1024], error [256];
+    snprintf (text, sizeof text, "replica\n"
+              "    1\n        client = %s\n        pub = tcp://127.0.0.1:9\n"
+              "        ack = tcp://127.0.0.1:9\n        mesh = tcp://127.0.0.1:9\n"
+              "    2\n        client = %s\n        pub = tcp://127.0.0.1:9\n"
+              "        ack = tcp://127.0.0.1:9\n        mesh = tcp://127.0.0.1:9\n"
+              "    3\n        client = %s\n        pub = tcp://127.0.0.1:9\n"
+              "        ack = tcp://127.0.0.1:9\n        mesh = tcp://127.0.0.1:9\n",
+              test.endpoints [0], test.endpoints [1], test.endpoints [2]);
+    gavel_config_t *config = gavel_config_parse (text, "test", error, sizeof error);
+    assert (config);
+    gavel_engine_t *engine = gavel_engine_new (config, 1, 200, "engine-test", s_test_answer,
+                                               s_test_late, &test, verbose);
+    assert (gavel_engine_size (engine) == 1 && gavel_engine_replicas (engine) == 3);
+    assert (gavel_engine_replica_id (engine, 2) == 3 && gavel_engine_replica_index (engine, 2) == 1);
+    assert (gavel_engine_replica_index (engine, 7) == -1);
+    gavel_engine_client_t *client = gavel_engine_client (engine, 0);
+    assert (strncmp (client->name, "engine-test-", 12) == 0);
+    client->auction = 1;
+
+    //  Replica 1 redirects to replica 2, which answers
+    test.stands [0] = STAND_REDIRECT;
+    test.stands [1] = STAND_SUCCESS;
+    test.stands [2] = STAND_SUCCESS;
+    gavel_engine_bid (client, 10);
+    s_test_run (engine, &test, 1, 0, true);
+    assert (test.answered_by == 1 && test.answered_id == 1);
+    assert (test.asked [0] == 1 && test.asked [1] == 1 && test.asked [2] == 0);
+    assert (gavel_engine_redirects (engine) == 1 && gavel_engine_timeouts (engine) == 0);
+
+    //  The next starts where the last was answered: no-quorum there, so
+    //  the same id goes to the next replica
+    test.stands [1] = STAND_NO_QUORUM;
+    gavel_engine_bid (client, 11);
+    s_test_run (engine, &test, 2, 0, true);
+    assert (test.answered_by == 2 && test.answered_id == 2);
+    assert (test.asked [1] == 2 && test.asked [2] == 2 && test.asked [0] == 1);
+    assert (gavel_engine_no_quorum (engine) == 1);
+
+    //  Replica 3 stays silent: after the time-out the same id goes on
+    //  round to replica 1; the late answer then is only late
+    test.stands [0] = STAND_SUCCESS;
+    test.stands [2] = STAND_SILENT;
+    gavel_engine_bid (client, 12);
+    s_test_run (engine, &test, 3, 0, true);
+    assert (test.answered_by == 0 && test.answered_id == 3 && test.asked [2] == 3);
+    assert (gavel_engine_timeouts (engine) == 1);
+    assert (test.latency >= 200 * 1000);
+    assert (test.held);
+    s_test_send (test.servers [2], test.held_route, test.held);
+    s_test_run (engine, &test, 3, 1, true);
+
+    //  The load mode's loop (epoll on the sockets) does the same
+    gavel_engine_bid (client, 13);
+    s_test_run (engine, &test, 4, 1, false);
+    assert (test.answered_by == 0 && test.answered_id == 4);
+
+    gavel_engine_destroy (&engine);
+    assert (engine == NULL);
+    gavel_msg_destroy (&test.held);
+    zframe_destroy (&test.held_route);
+    for (size_t server = 0; server < 3; server++)
+        zsock_destroy (&test.servers [server]);
+    gavel_config_destroy (&config);
+    printf ("OK\n");
+}

@@ -46,6 +46,7 @@ static const struct {
     { "child",   gavel_child_test },
     { "histogram", gavel_histogram_test },
     { "plot",    gavel_plot_test },
+    { "engine",  gavel_engine_test },
     { "load",    gavel_load_test },
     { "failover", gavel_failover_test },
 };

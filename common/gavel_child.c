@@ -63,6 +63,9 @@ gavel_child_new (char *const argv [])
     return self;
 }
 
+static pid_t
+    s_kill_reap (gavel_child_t *self);
+
 static void
 s_close (int *fd)
 {
@@ -78,12 +81,8 @@ gavel_child_destroy (gavel_child_t **self_p)
     gavel_child_t *self = *self_p;
     if (!self)
         return;
-    if (gavel_child_running (self)) {
-        kill (self->pid, SIGKILL);
-        //  SIGKILL cannot be caught: the wait is short
-        while (waitpid (self->pid, NULL, 0) == -1 && errno == EINTR)
-            ;
-    }
+    if (gavel_child_running (self))
+        s_kill_reap (self);
     s_close (&self->in_fd);
     s_close (&self->out_fd);
     s_close (&self->pid_fd);
@@ -303,6 +302,30 @@ gavel_child_wake (gavel_child_t *self, int64_t now)
     return self->deadline;
 }
 
+//  SIGKILL, and reap: it cannot be caught, so the wait is short.
+static pid_t
+s_kill_reap (gavel_child_t *self)
+{
+    kill (self->pid, SIGKILL);
+    pid_t reaped;
+    while ((reaped = waitpid (self->pid, &self->status, 0)) == -1 && errno == EINTR)
+        ;
+    return reaped;
+}
+
+//  Once it is gone: the rest of its output, and our ends closed.
+static void
+s_reaped (gavel_child_t *self, pid_t reaped)
+{
+    if (reaped == -1)
+        self->status = -1;
+    s_read (self);              //  whatever it wrote before it went
+    self->exited = true;
+    s_close (&self->out_fd);
+    s_close (&self->pid_fd);
+    s_close (&self->in_fd);
+}
+
 void
 gavel_child_update (gavel_child_t *self, int64_t now)
 {
@@ -311,26 +334,17 @@ gavel_child_update (gavel_child_t *self, int64_t now)
     s_read (self);
     pid_t reaped = waitpid (self->pid, &self->status, WNOHANG);
     if (reaped == 0 && now >= self->deadline) {
-        kill (self->pid, SIGKILL);
-        //  SIGKILL cannot be caught: the wait is short
-        while ((reaped = waitpid (self->pid, &self->status, 0)) == -1 && errno == EINTR)
-            ;
+        reaped = s_kill_reap (self);
         self->timed_out = true;
         char note [64];
         int length = snprintf (note, sizeof note, "(killed: still running after %d s)\n",
                                (int) (self->timeout / 1000));
         s_append (self, note, (size_t) length);
     }
-    if (reaped == self->pid || reaped == -1) {
-        if (reaped == -1)
-            self->status = -1;
-        s_read (self);          //  whatever it wrote before it went
-        self->exited = true;
-        s_close (&self->out_fd);
-        s_close (&self->pid_fd);
-        s_close (&self->in_fd);
-    }
+    if (reaped == self->pid || reaped == -1)
+        s_reaped (self, reaped);
 }
+
 
 bool
 gavel_child_feed (gavel_child_t *self, const char *data, size_t size)
@@ -373,20 +387,45 @@ gavel_child_close_stdin (gavel_child_t *self)
     s_close (&self->in_fd);
 }
 
-bool
-gavel_child_wait (gavel_child_t *self)
+//  Wait until it is gone (killed at its deadline) or until (us).
+static void
+s_wait_until (gavel_child_t *self, int64_t until)
 {
-    while (gavel_child_running (self)) {
+    int64_t now = zclock_usecs ();
+    while (gavel_child_running (self) && now < until) {
         zmq_pollitem_t items [GAVEL_CHILD_ITEMS];
         size_t count = gavel_child_items (self, items);
-        int64_t now = zclock_usecs ();
         int64_t wake = gavel_child_wake (self, now);
+        if (wake > until)
+            wake = until;
         if (wake > now + WAKE_MAX * 1000)
             wake = now + WAKE_MAX * 1000;
         zmq_poll (items, (int) count, wake > now? (long) ((wake - now + 999) / 1000): 0);
-        gavel_child_update (self, zclock_usecs ());
+        now = zclock_usecs ();
+        gavel_child_update (self, now);
     }
+}
+
+bool
+gavel_child_wait (gavel_child_t *self)
+{
+    s_wait_until (self, INT64_MAX);
     return gavel_child_succeeded (self);
+}
+
+int
+gavel_child_stop (gavel_child_t *self, int64_t msecs)
+{
+    if (!gavel_child_running (self))
+        return -1;
+    kill (self->pid, SIGTERM);
+    //  A stopped (SIGSTOP) child must run to act on SIGTERM
+    kill (self->pid, SIGCONT);
+    s_wait_until (self, zclock_usecs () + msecs * 1000);
+    if (!gavel_child_running (self))
+        return self->timed_out? 1: 0;
+    s_reaped (self, s_kill_reap (self));
+    return 1;
 }
 
 int
@@ -467,6 +506,19 @@ s_shell (const char *script)
     gavel_child_set_stdout (child, GAVEL_CHILD_PIPE);
     gavel_child_set_stderr (child, GAVEL_CHILD_PIPE);
     return child;
+}
+
+//  Let child run until its output says text (bounded: 30 turns of 1 s).
+static void
+s_test_wait_output (gavel_child_t *child, const char *text)
+{
+    for (int turn = 0; turn < 30 && !strstr (gavel_child_output (child), text); turn++) {
+        zmq_pollitem_t items [GAVEL_CHILD_ITEMS];
+        size_t count = gavel_child_items (child, items);
+        zmq_poll (items, (int) count, 1000);
+        gavel_child_update (child, zclock_usecs ());
+    }
+    assert (strstr (gavel_child_output (child), text));
 }
 
 void
@@ -567,18 +619,36 @@ gavel_child_test (bool verbose)
     assert (gavel_child_start (child) == 0);
     pid_t pid = gavel_child_pid (child);
     //  Once the shell speaks, it runs after setsid
-    for (int turn = 0; turn < 30 && !strstr (gavel_child_output (child), "ready"); turn++) {
-        zmq_pollitem_t items [GAVEL_CHILD_ITEMS];
-        size_t count = gavel_child_items (child, items);
-        zmq_poll (items, (int) count, 1000);
-        gavel_child_update (child, zclock_usecs ());
-    }
+    s_test_wait_output (child, "ready");
     assert (streq (gavel_child_output (child), "ready\n"));
     assert (gavel_child_running (child));
     assert (getsid (pid) == pid);
     assert (gavel_child_kill (child, 0) == 0);
     gavel_child_destroy (&child);
     assert (kill (pid, 0) == -1 && errno == ESRCH);
+
+    //  Stopped: one that goes on SIGTERM, one that ignores it (killed)
+    child = s_shell ("echo ready; read line");
+    gavel_child_set_stdin (child, GAVEL_CHILD_PIPE);
+    assert (gavel_child_stop (child, 100) == -1);       //  not started
+    assert (gavel_child_start (child) == 0);
+    s_test_wait_output (child, "ready");
+    assert (gavel_child_stop (child, 30000) == 0);
+    assert (!gavel_child_running (child) && !gavel_child_timed_out (child));
+    gavel_child_failure (child, why, sizeof why);
+    assert (streq (why, "killed by signal 15"));
+    assert (gavel_child_stop (child, 100) == -1);       //  gone
+    gavel_child_destroy (&child);
+    child = s_shell ("trap '' TERM; echo ready; read line");
+    gavel_child_set_stdin (child, GAVEL_CHILD_PIPE);
+    assert (gavel_child_start (child) == 0);
+    s_test_wait_output (child, "ready");
+    int64_t stopping = zclock_usecs ();
+    assert (gavel_child_stop (child, 100) == 1);
+    assert (zclock_usecs () - stopping >= 100 * 1000);
+    gavel_child_failure (child, why, sizeof why);
+    assert (streq (why, "killed by signal 9"));
+    gavel_child_destroy (&child);
 
     //  A released child is the caller's: destroy neither kills nor reaps it
     child = s_shell ("exit 7");

@@ -100,6 +100,12 @@ void
 bool
     gavel_child_wait (gavel_child_t *self);
 
+//  Stop it: SIGTERM (and SIGCONT, should it be stopped), SIGKILL if it is
+//  still there after msecs; reaps it. Returns 0 when it went on SIGTERM,
+//  1 when it had to be killed, -1 when it was not running.
+int
+    gavel_child_stop (gavel_child_t *self, int64_t msecs);
+
 //  Send it signal, if it still runs (ours). Returns 0, or -1.
 int
     gavel_child_kill (gavel_child_t *self, int signal);

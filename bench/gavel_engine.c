@@ -361,7 +361,8 @@ s_engine_reserve (gavel_engine_t *self, size_t count)
         return;
     self->capacity = count * 2;
     self->items = (zmq_pollitem_t *) realloc (self->items, self->capacity * sizeof (zmq_pollitem_t));
-    self->item_client = (gavel_engine_client_t **) realloc (self->item_client, self->capacity * sizeof (gavel_engine_client_t *));
+    self->item_client = (gavel_engine_client_t **) realloc (self->item_client,
+                                                           self->capacity * sizeof (gavel_engine_client_t *));
     self->item_replica = (size_t *) realloc (self->item_replica, self->capacity * sizeof (size_t));
     assert (self->items && self->item_client && self->item_replica);
 }

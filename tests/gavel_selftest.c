@@ -16,6 +16,13 @@
 #include "gavel_store.h"
 #include "gavel_script.h"
 #include "gavel_broker.h"
+#include "gavel_status.h"
+#include "gavel_child.h"
+#include "gavel_histogram.h"
+#include "gavel_engine.h"
+#include "gavel_load.h"
+#include "gavel_failover.h"
+#include "gavel_plot.h"
 
 static const struct {
     const char *name;
@@ -35,6 +42,13 @@ static const struct {
     { "node",    gavel_node_test },
     { "script",  gavel_script_test },
     { "broker",  gavel_broker_test },
+    { "status",  gavel_status_test },
+    { "child",   gavel_child_test },
+    { "histogram", gavel_histogram_test },
+    { "plot",    gavel_plot_test },
+    { "engine",  gavel_engine_test },
+    { "load",    gavel_load_test },
+    { "failover", gavel_failover_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

@@ -1,0 +1,799 @@
+/*  gavel_engine: many bidders in one thread, each a small state machine
+    driven by one poll loop (gavel-bench's load and failover modes).
+
+    Each bidder (a gavel_engine_client_t) has its own session, name, CURVE
+    key pair and DEALERs (one per replica it has talked to), and keeps one
+    request outstanding. It acts as docs/PROTOCOL.md asks of a client:
+    after a time-out the same request id goes to the next replica,
+    redirects are followed, `exception reason=no-quorum` is retried.
+    gavel_client does the same for one blocking request at a time; here
+    many are outstanding, so a turn of the loop serves every bidder.
+*/
+#include "gavel_engine.h"
+#include "gavel_sock.h"
+#include "gavel_text.h"
+
+#include <sodium.h>
+#include <sys/epoll.h>
+#include <unistd.h>
+
+#define REDIRECTS_MAX       5       //  followed per attempt: more is a loop,
+                                    //  i.e. an election under way
+#define REDIRECT_PAUSE      5       //  ms before asking again after a
+                                    //  redirect we do not follow
+#define WAKE_MAX            1000    //  ms: the loop looks at the clock at least this often
+
+struct _gavel_engine_t {
+    gavel_config_t *config;     //  borrowed
+    size_t replicas;
+    int64_t timeout;            //  us per hop
+    int64_t silence;            //  us a silent replica is passed over
+    gavel_engine_client_t *clients;
+    size_t count;
+    gavel_engine_answer_fn *on_answer;
+    gavel_engine_late_fn *on_late;
+    void *arg;                  //  the mode's state
+    bool verbose;
+    int64_t started;            //  us, for traces
+    //  Since the start
+    uint64_t timeouts;          //  hops that got no answer in time
+    uint64_t redirects;
+    uint64_t no_quorum;
+    //  Load mode waits with epoll on the sockets' ZMQ_FDs and looks only at
+    //  those that signalled: polling all K x R sockets each turn costs two
+    //  syscalls a socket, most of them idle (a fifth of all the CPU a bid
+    //  took, in the profile)
+    int epoll;
+    //  Sockets sent on since their last check: a send can take their
+    //  ZMQ_FD signal with it, so they are checked without waiting for one
+    uint64_t *dirty;
+    size_t dirty_count;
+    //  One turn's poll set: client sockets, then the caller's extras
+    zmq_pollitem_t *items;
+    gavel_engine_client_t **item_client;
+    size_t *item_replica;
+    size_t capacity;
+};
+
+static void
+s_trace (gavel_engine_t *self, gavel_engine_client_t *client, const char *format, ...)
+    __attribute__ ((format (printf, 3, 4)));
+
+static void
+s_trace (gavel_engine_t *self, gavel_engine_client_t *client, const char *format, ...)
+{
+    if (!self->verbose)
+        return;
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "%9.3f %s: ", (double) (zclock_usecs () - self->started) / 1e6, client->name);
+    vfprintf (stderr, format, args);
+    fprintf (stderr, "\n");
+    va_end (args);
+}
+
+static uint64_t
+s_replica_id (gavel_engine_t *self, size_t replica)
+{
+    return gavel_config_replica (self->config, replica)->id;
+}
+
+static void
+s_random_hex (char *text, size_t bytes)
+{
+    unsigned char random [32];
+    assert (bytes <= sizeof random);
+    randombytes_buf (random, bytes);
+    for (size_t index = 0; index < bytes; index++)
+        snprintf (text + 2 * index, 3, "%02x", random [index]);
+}
+
+gavel_engine_t *
+gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const char *prefix,
+                  gavel_engine_answer_fn *on_answer, gavel_engine_late_fn *on_late, void *arg,
+                  bool verbose)
+{
+    gavel_engine_t *self = (gavel_engine_t *) zmalloc (sizeof (gavel_engine_t));
+    assert (self);
+    self->config = config;
+    self->replicas = gavel_config_replicas (config);
+    self->timeout = timeout * 1000;
+    const gavel_settings_t *settings = gavel_config_settings (config);
+    self->silence = (settings->election + settings->election_spread) * 1000;
+    self->count = count;
+    self->on_answer = on_answer;
+    self->on_late = on_late;
+    self->arg = arg;
+    self->verbose = verbose;
+    self->started = zclock_usecs ();
+    self->clients = (gavel_engine_client_t *) zmalloc (count * sizeof (gavel_engine_client_t));
+    assert (self->clients);
+    self->epoll = epoll_create1 (EPOLL_CLOEXEC);
+    assert (self->epoll >= 0);
+    self->dirty = (uint64_t *) zmalloc (count * GAVEL_REPLICAS_MAX * sizeof (uint64_t));
+    assert (self->dirty);
+    //  Names are registered for good: a tag per run keeps runs apart
+    char tag [5];
+    s_random_hex (tag, 2);
+    for (size_t index = 0; index < count; index++) {
+        gavel_engine_client_t *client = &self->clients [index];
+        client->engine = self;
+        client->index = index;
+        s_random_hex (client->session, GAVEL_ENGINE_SESSION_BYTES);
+        client->cert = gavel_sock_curve_on ()? zcert_new (): NULL;
+        if (count == 1)
+            snprintf (client->name, sizeof client->name, "%s-%s", prefix, tag);
+        else
+            snprintf (client->name, sizeof client->name, "%s-%s-%zu", prefix, tag, index);
+    }
+    return self;
+}
+
+void
+gavel_engine_destroy (gavel_engine_t **self_p)
+{
+    gavel_engine_t *self = *self_p;
+    if (!self)
+        return;
+    for (size_t index = 0; index < self->count; index++) {
+        gavel_engine_client_t *client = &self->clients [index];
+        for (size_t replica = 0; replica < GAVEL_REPLICAS_MAX; replica++)
+            zsock_destroy (&client->socks [replica]);
+        gavel_msg_destroy (&client->request);
+        zcert_destroy (&client->cert);
+    }
+    free (self->clients);
+    close (self->epoll);
+    free (self->dirty);
+    free (self->items);
+    free (self->item_client);
+    free (self->item_replica);
+    free (self);
+    *self_p = NULL;
+}
+
+//  A socket's key in the epoll set and the dirty list
+static uint64_t
+s_sock_key (gavel_engine_client_t *client, size_t replica)
+{
+    return (uint64_t) client->index * GAVEL_REPLICAS_MAX + replica;
+}
+
+static void
+s_client_transmit (gavel_engine_client_t *self)
+{
+    zmsg_t *msg = gavel_msg_encode (self->request);
+    self->unsent = zmsg_send (&msg, self->socks [self->target]) != 0;
+    zmsg_destroy (&msg);        //  left to us when the send failed
+    gavel_engine_t *engine = self->engine;
+    engine->dirty [engine->dirty_count++ % (engine->count * GAVEL_REPLICAS_MAX)]
+        = s_sock_key (self, self->target);
+}
+
+//  Send the outstanding request to replica, with a fresh deadline. A socket
+//  that cannot take it yet (not connected: the replica may be down) is
+//  polled for POLLOUT until the deadline.
+static void
+s_client_hop (gavel_engine_client_t *self, size_t replica)
+{
+    gavel_engine_t *engine = self->engine;
+    self->target = replica;
+    self->deadline = zclock_usecs () + engine->timeout;
+    self->parked = false;
+    self->unsent = false;
+    if (!self->socks [replica]) {
+        char error [256];
+        const char *endpoint = gavel_config_replica (engine->config, replica)->client;
+        self->socks [replica] = gavel_sock_new_keyed (ZMQ_DEALER, endpoint, false, NULL,
+                                                      self->cert, error, sizeof error);
+        if (!self->socks [replica]) {
+            s_trace (engine, self, "%s", error);
+            self->parked = true;
+            return;
+        }
+        zsock_set_rcvtimeo (self->socks [replica], 0);
+        struct epoll_event event = { .events = EPOLLIN, .data.u64 = s_sock_key (self, replica) };
+        int rc = epoll_ctl (engine->epoll, EPOLL_CTL_ADD, zsock_fd (self->socks [replica]), &event);
+        assert (rc == 0);
+    }
+    s_client_transmit (self);
+}
+
+static void
+s_client_attempt (gavel_engine_client_t *self, size_t replica)
+{
+    self->origin = replica;
+    self->hops = 0;
+    s_client_hop (self, replica);
+}
+
+//  The replica after `after` in turn that is not presumed down; if all
+//  are, simply the next one.
+static size_t
+s_client_next (gavel_engine_client_t *self, size_t after, int64_t now)
+{
+    size_t replicas = self->engine->replicas;
+    for (size_t step = 1; step <= replicas; step++) {
+        size_t replica = (after + step) % replicas;
+        if (self->silent_until [replica] <= now)
+            return replica;
+    }
+    return (after + 1) % replicas;
+}
+
+//  Send a request (takes ownership): stamped with the next request id, the
+//  session and the name, to the replica that answered last.
+void
+gavel_engine_send (gavel_engine_client_t *self, gavel_msg_t **request_p)
+{
+    assert (!self->request);
+    self->request = *request_p;
+    *request_p = NULL;
+    gavel_msg_set_request_id (self->request, ++self->last_id);
+    gavel_msg_set_session (self->request, self->session);
+    gavel_msg_set_name (self->request, self->name);
+    self->sent_at = zclock_usecs ();
+    s_client_attempt (self, self->current);
+}
+
+//  Where a redirect points: the replica whose client endpoint it names (or,
+//  failing that, whose id), or -1 when it names none we know.
+static int
+s_redirect_target (gavel_engine_t *self, gavel_msg_t *reply)
+{
+    if (gavel_msg_records (reply) == 0)
+        return -1;
+    const char *record = gavel_msg_record (reply, 0);
+    char endpoint [256];
+    if (gavel_record_get (record, "client", endpoint, sizeof endpoint) == 0)
+        for (size_t replica = 0; replica < self->replicas; replica++)
+            if (streq (gavel_config_replica (self->config, replica)->client, endpoint))
+                return (int) replica;
+    int64_t primary = gavel_engine_record_number (record, "primary");
+    for (size_t replica = 0; replica < self->replicas; replica++)
+        if ((int64_t) s_replica_id (self, replica) == primary)
+            return (int) replica;
+    return -1;
+}
+
+static void
+s_client_redirected (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
+{
+    gavel_engine_t *engine = self->engine;
+    engine->redirects++;
+    int target = s_redirect_target (engine, reply);
+    bool silent = target >= 0 && self->silent_until [target] > zclock_usecs ();
+    if (target >= 0 && !silent && self->hops < REDIRECTS_MAX) {
+        s_trace (engine, self, "#%" PRIu64 ": replica %" PRIu64 " redirects to %" PRIu64,
+                 self->last_id, s_replica_id (engine, replica), s_replica_id (engine, (size_t) target));
+        self->hops++;
+        s_client_hop (self, (size_t) target);
+    }
+    else {
+        //  Mid-election: going round at once would only spin, but waiting
+        //  a whole time-out would see the new primary up to a time-out
+        //  late, and a failover timer would measure itself
+        s_trace (engine, self, "#%" PRIu64 ": replica %" PRIu64 " redirects %s; waiting",
+                 self->last_id, s_replica_id (engine, replica),
+                 target < 0? "nowhere we know": silent? "to a silent replica": "again");
+        int64_t pause = zclock_usecs () + (int64_t) REDIRECT_PAUSE * 1000;
+        if (pause < self->deadline)
+            self->deadline = pause;
+        self->parked = true;
+        self->unsent = false;
+    }
+}
+
+static void
+s_client_answered (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
+{
+    gavel_engine_t *engine = self->engine;
+    int64_t latency = zclock_usecs () - self->sent_at;
+    self->current = replica;
+    gavel_msg_t *request = self->request;
+    self->request = NULL;
+    engine->on_answer (self, request, reply, replica, latency);
+    gavel_msg_destroy (&request);
+}
+
+//  One reply from replica: the answer, a redirect, a retry, or a late one.
+static void
+s_client_dispatch (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
+{
+    gavel_engine_t *engine = self->engine;
+    self->silent_until [replica] = 0;
+    if (gavel_msg_id (reply) != GAVEL_MSG_REPLY || !self->request
+    ||  gavel_msg_request_id (reply) != gavel_msg_request_id (self->request)) {
+        if (engine->on_late)
+            engine->on_late (self, reply, replica);
+    }
+    else
+    if (gavel_msg_outcome (reply) == GAVEL_REDIRECT)
+        s_client_redirected (self, replica, reply);
+    else
+    if (gavel_msg_outcome (reply) == GAVEL_EXCEPTION && streq (gavel_msg_reason (reply), "no-quorum")) {
+        //  Not an answer: the request may still take effect, and a retry
+        //  with the same id learns how it ended
+        engine->no_quorum++;
+        s_trace (engine, self, "#%" PRIu64 ": no-quorum from replica %" PRIu64,
+                 self->last_id, s_replica_id (engine, replica));
+        s_client_attempt (self, s_client_next (self, replica, zclock_usecs ()));
+    }
+    else
+        s_client_answered (self, replica, reply);
+}
+
+static void
+s_client_receive (gavel_engine_client_t *self, size_t replica)
+{
+    zmsg_t *msg;
+    while ((msg = zmsg_recv (self->socks [replica]))) {
+        gavel_msg_error_t error;
+        gavel_msg_t *reply = gavel_msg_decode (msg, &error);
+        zmsg_destroy (&msg);
+        if (reply)
+            s_client_dispatch (self, replica, reply);
+        else
+            s_trace (self->engine, self, "dropped an undecodable reply: %s", error.message);
+        gavel_msg_destroy (&reply);
+    }
+}
+
+static void
+s_client_expire (gavel_engine_client_t *self, int64_t now)
+{
+    if (!self->request || now < self->deadline)
+        return;
+    gavel_engine_t *engine = self->engine;
+    if (!self->parked) {
+        engine->timeouts++;
+        self->silent_until [self->target] = now + engine->silence;
+        s_trace (engine, self, "#%" PRIu64 ": no answer from replica %" PRIu64 " within %" PRId64 " ms",
+                 self->last_id, s_replica_id (engine, self->target), engine->timeout / 1000);
+    }
+    s_client_attempt (self, s_client_next (self, self->origin, now));
+}
+
+static void
+s_engine_reserve (gavel_engine_t *self, size_t count)
+{
+    if (count <= self->capacity)
+        return;
+    self->capacity = count * 2;
+    self->items = (zmq_pollitem_t *) realloc (self->items, self->capacity * sizeof (zmq_pollitem_t));
+    self->item_client = (gavel_engine_client_t **) realloc (self->item_client,
+                                                           self->capacity * sizeof (gavel_engine_client_t *));
+    self->item_replica = (size_t *) realloc (self->item_replica, self->capacity * sizeof (size_t));
+    assert (self->items && self->item_client && self->item_replica);
+}
+
+//  The client sockets to poll this turn; returns how many, and lowers
+//  wake_at to the first deadline.
+static size_t
+s_engine_items (gavel_engine_t *self, int64_t *wake_at)
+{
+    size_t count = 0;
+    for (size_t index = 0; index < self->count; index++) {
+        gavel_engine_client_t *client = &self->clients [index];
+        for (size_t replica = 0; replica < self->replicas; replica++) {
+            if (!client->socks [replica])
+                continue;
+            short events = ZMQ_POLLIN;
+            if (client->request && client->unsent && client->target == replica)
+                events |= ZMQ_POLLOUT;
+            self->items [count] = (zmq_pollitem_t) { zsock_resolve (client->socks [replica]), 0, events, 0 };
+            self->item_client [count] = client;
+            self->item_replica [count] = replica;
+            count++;
+        }
+        if (client->request && client->deadline < *wake_at)
+            *wake_at = client->deadline;
+    }
+    return count;
+}
+
+//  Everything one socket has for us now: its answers, and the send it was
+//  waiting for. ZMQ_EVENTS is what re-arms its ZMQ_FD.
+static void
+s_engine_service (gavel_engine_t *self, uint64_t key)
+{
+    gavel_engine_client_t *client = &self->clients [key / GAVEL_REPLICAS_MAX];
+    size_t replica = key % GAVEL_REPLICAS_MAX;
+    for (int round = 0; round < 16 && client->socks [replica]; round++) {
+        int events = zsock_events (client->socks [replica]);
+        bool send = (events & ZMQ_POLLOUT) && client->request && client->unsent
+                 && client->target == replica;
+        if (!send && !(events & ZMQ_POLLIN))
+            break;
+        if (send)
+            s_client_transmit (client);
+        if (events & ZMQ_POLLIN)
+            s_client_receive (client, replica);
+    }
+}
+
+//  The load mode's turn: epoll on the sockets that may have something,
+//  then those sent on since their last look, then deadlines
+static void
+s_engine_turn_epoll (gavel_engine_t *self, int64_t wake_at)
+{
+    int64_t now = zclock_usecs ();
+    for (size_t index = 0; index < self->count; index++) {
+        gavel_engine_client_t *client = &self->clients [index];
+        if (client->request && client->deadline < wake_at)
+            wake_at = client->deadline;
+    }
+    int wait = self->dirty_count? 0: wake_at <= now? 0: (int) ((wake_at - now + 999) / 1000);
+    if (wait > WAKE_MAX)
+        wait = WAKE_MAX;
+    struct epoll_event events [256];
+    int ready = epoll_wait (self->epoll, events, 256, wait);
+    for (int index = 0; index < ready; index++)
+        s_engine_service (self, events [index].data.u64);
+    //  Servicing sends more; each pass looks at what the last one sent on
+    size_t capacity = self->count * GAVEL_REPLICAS_MAX;
+    for (int pass = 0; pass < 4 && self->dirty_count; pass++) {
+        size_t count = self->dirty_count < capacity? self->dirty_count: capacity;
+        uint64_t *keys = (uint64_t *) malloc (count * sizeof (uint64_t));
+        assert (keys);
+        memcpy (keys, self->dirty, count * sizeof (uint64_t));
+        self->dirty_count = 0;
+        for (size_t index = 0; index < count; index++)
+            s_engine_service (self, keys [index]);
+        free (keys);
+    }
+    now = zclock_usecs ();
+    for (size_t index = 0; index < self->count; index++)
+        s_client_expire (&self->clients [index], now);
+}
+
+//  One turn: wait until a socket (a bidder's or one of extras) is ready, a
+//  bidder's deadline passes, or wake_at (us); handle the bidders. The
+//  caller handles its extras from their revents.
+void
+gavel_engine_turn (gavel_engine_t *self, zmq_pollitem_t *extras, size_t extra_count, int64_t wake_at)
+{
+    if (extra_count == 0) {
+        s_engine_turn_epoll (self, wake_at);
+        return;
+    }
+    self->dirty_count = 0;      //  zmq_poll looks at every socket anyway
+    s_engine_reserve (self, self->count * self->replicas + extra_count);
+    size_t client_items = s_engine_items (self, &wake_at);
+    if (extra_count)
+        memcpy (self->items + client_items, extras, extra_count * sizeof (zmq_pollitem_t));
+    int64_t now = zclock_usecs ();
+    int64_t wait = wake_at <= now? 0: (wake_at - now + 999) / 1000;
+    if (wait > WAKE_MAX)
+        wait = WAKE_MAX;
+    int rc = zmq_poll (self->items, (int) (client_items + extra_count), (long) wait);
+    for (size_t index = 0; index < extra_count; index++)
+        extras [index].revents = rc > 0? self->items [client_items + index].revents: 0;
+    for (size_t index = 0; rc > 0 && index < client_items; index++) {
+        short revents = self->items [index].revents;
+        gavel_engine_client_t *client = self->item_client [index];
+        size_t replica = self->item_replica [index];
+        if ((revents & ZMQ_POLLOUT) && client->request && client->unsent && client->target == replica)
+            s_client_transmit (client);
+        if (revents & ZMQ_POLLIN)
+            s_client_receive (client, replica);
+    }
+    now = zclock_usecs ();
+    for (size_t index = 0; index < self->count; index++)
+        s_client_expire (&self->clients [index], now);
+}
+
+gavel_engine_client_t *
+gavel_engine_client (gavel_engine_t *self, size_t index)
+{
+    assert (index < self->count);
+    return &self->clients [index];
+}
+
+size_t
+gavel_engine_size (gavel_engine_t *self)
+{
+    return self->count;
+}
+
+size_t
+gavel_engine_replicas (gavel_engine_t *self)
+{
+    return self->replicas;
+}
+
+void *
+gavel_engine_arg (gavel_engine_t *self)
+{
+    return self->arg;
+}
+
+uint64_t
+gavel_engine_timeouts (gavel_engine_t *self)
+{
+    return self->timeouts;
+}
+
+uint64_t
+gavel_engine_redirects (gavel_engine_t *self)
+{
+    return self->redirects;
+}
+
+uint64_t
+gavel_engine_no_quorum (gavel_engine_t *self)
+{
+    return self->no_quorum;
+}
+
+uint64_t
+gavel_engine_replica_id (gavel_engine_t *self, size_t replica)
+{
+    return s_replica_id (self, replica);
+}
+
+int
+gavel_engine_replica_index (gavel_engine_t *self, uint64_t id)
+{
+    for (size_t replica = 0; replica < self->replicas; replica++)
+        if (s_replica_id (self, replica) == id)
+            return (int) replica;
+    return -1;
+}
+
+int64_t
+gavel_engine_reply_number (gavel_msg_t *reply, const char *key)
+{
+    return gavel_msg_records (reply) > 0? gavel_engine_record_number (gavel_msg_record (reply, 0), key): -1;
+}
+
+void
+gavel_engine_reply_text (gavel_msg_t *reply, char *text, size_t size)
+{
+    snprintf (text, size, "%s%s%s%s%s", gavel_msg_outcome_word (reply),
+              *gavel_msg_reason (reply)? " ": "", gavel_msg_reason (reply),
+              gavel_msg_records (reply)? ": ": "",
+              gavel_msg_records (reply)? gavel_msg_record (reply, 0): gavel_msg_message (reply));
+}
+
+void
+gavel_engine_open (gavel_engine_client_t *client, const char *item, int64_t duration)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_OPEN);
+    gavel_msg_set_item (request, item);
+    gavel_msg_set_duration (request, duration < GAVEL_DURATION_MAX? duration: GAVEL_DURATION_MAX);
+    gavel_msg_set_reserve (request, 0);
+    gavel_engine_send (client, &request);
+}
+
+void
+gavel_engine_bid (gavel_engine_client_t *client, int64_t amount)
+{
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_BID);
+    gavel_msg_set_auction (request, client->auction);
+    gavel_msg_set_amount (request, amount);
+    gavel_engine_send (client, &request);
+}
+
+gavel_config_t *
+gavel_engine_config_load (const char *path, bool insecure)
+{
+    char error [512];
+    gavel_config_t *config = gavel_config_load (path, error, sizeof error);
+    if (!config)
+        fprintf (stderr, "gavel-bench: %s\n", error);
+    else
+    if (gavel_sock_curve_setup ("gavel-bench", config, insecure, NULL, false))
+        gavel_config_destroy (&config);
+    return config;
+}
+
+int64_t
+gavel_engine_record_number (const char *record, const char *key)
+{
+    char text [24];
+    uint64_t value;
+    if (gavel_record_get (record, key, text, sizeof text)
+    ||  gavel_text_parse_uint (text, 0, INT64_MAX, &value, NULL))
+        return -1;
+    return (int64_t) value;
+}
+//  -------------------------------------------------------------------------
+//  Self test: one bidder against three stand-in replicas (ROUTERs on
+//  loopback) that answer as each step scripts: a redirect is followed, a
+//  no-quorum retried at the next replica, a silent replica timed out and
+//  passed over, each time with the same request id; a late answer is late
+
+typedef enum { STAND_SILENT, STAND_SUCCESS, STAND_REDIRECT, STAND_NO_QUORUM } stand_t;
+
+typedef struct {
+    zsock_t *servers [3];
+    char endpoints [3][64];
+    stand_t stands [3];         //  how each answers this step
+    uint64_t asked [3];         //  the last request id each got
+    gavel_msg_t *held;          //  the answer a silent one gives late
+    zframe_t *held_route;
+    //  What the engine handed us
+    size_t answers;
+    size_t answered_by;
+    uint64_t answered_id;
+    int64_t latency;
+    size_t late;
+} stand_in_t;
+
+static void
+s_test_answer (gavel_engine_client_t *client, gavel_msg_t *request, gavel_msg_t *reply,
+               size_t replica, int64_t latency)
+{
+    stand_in_t *test = (stand_in_t *) gavel_engine_arg (client->engine);
+    assert (gavel_msg_request_id (reply) == gavel_msg_request_id (request));
+    assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    test->answers++;
+    test->answered_by = replica;
+    test->answered_id = gavel_msg_request_id (request);
+    test->latency = latency;
+}
+
+static void
+s_test_late (gavel_engine_client_t *client, gavel_msg_t *reply, size_t replica)
+{
+    stand_in_t *test = (stand_in_t *) gavel_engine_arg (client->engine);
+    assert (replica == 2 && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    test->late++;
+}
+
+static void
+s_test_send (zsock_t *server, zframe_t *route, gavel_msg_t *reply)
+{
+    zmsg_t *msg = gavel_msg_encode (reply);
+    zframe_t *copy = zframe_dup (route);
+    zmsg_prepend (msg, &copy);
+    zmsg_send (&msg, server);
+}
+
+//  Each request that reached a stand-in, answered as scripted.
+static void
+s_test_serve (stand_in_t *test)
+{
+    for (size_t server = 0; server < 3; server++) {
+        zmsg_t *msg;
+        while ((msg = zmsg_recv (test->servers [server]))) {
+            zframe_t *route = zmsg_pop (msg);
+            gavel_msg_error_t error;
+            gavel_msg_t *request = gavel_msg_decode (msg, &error);
+            zmsg_destroy (&msg);
+            assert (request && gavel_msg_id (request) == GAVEL_MSG_BID);
+            uint64_t id = gavel_msg_request_id (request);
+            test->asked [server] = id;
+            stand_t stand = test->stands [server];
+            gavel_msg_t *reply = gavel_msg_new_reply (id, stand == STAND_REDIRECT? GAVEL_REDIRECT
+                                                    : stand == STAND_NO_QUORUM? GAVEL_EXCEPTION
+                                                    : GAVEL_SUCCESS,
+                                                      stand == STAND_REDIRECT? "not-primary"
+                                                    : stand == STAND_NO_QUORUM? "no-quorum": NULL,
+                                                      NULL);
+            if (stand == STAND_REDIRECT)
+                gavel_msg_add_record (reply, "primary=2 client=%s", test->endpoints [1]);
+            else
+            if (stand != STAND_NO_QUORUM)
+                gavel_msg_add_record (reply, "auction=1 amount=%" PRId64, gavel_msg_amount (request));
+            if (stand == STAND_SILENT) {
+                gavel_msg_destroy (&test->held);
+                zframe_destroy (&test->held_route);
+                test->held = reply;
+                test->held_route = route;
+                route = NULL;
+            }
+            else {
+                s_test_send (test->servers [server], route, reply);
+                gavel_msg_destroy (&reply);
+            }
+            gavel_msg_destroy (&request);
+            zframe_destroy (&route);
+        }
+    }
+}
+
+//  Turns until the answers reach count (or late answers reach late), at
+//  most 10 s; with_extras, the stand-ins are polled in the engine's turn
+//  (the failover mode's way), else beside it (the load mode's epoll).
+static void
+s_test_run (gavel_engine_t *engine, stand_in_t *test, size_t answers, size_t late, bool with_extras)
+{
+    int64_t deadline = zclock_usecs () + 10000000;
+    while ((test->answers < answers || test->late < late) && zclock_usecs () < deadline) {
+        zmq_pollitem_t extras [3];
+        for (size_t server = 0; server < 3; server++)
+            extras [server] = (zmq_pollitem_t) { zsock_resolve (test->servers [server]), 0, ZMQ_POLLIN, 0 };
+        gavel_engine_turn (engine, with_extras? extras: NULL, with_extras? 3: 0,
+                           zclock_usecs () + 10000);
+        s_test_serve (test);
+    }
+    assert (test->answers == answers && test->late == late);
+}
+
+void
+gavel_engine_test (bool verbose)
+{
+    printf (" * gavel_engine: ");
+    if (verbose)
+        printf ("\n");
+    int rc = sodium_init ();
+    assert (rc >= 0);
+    stand_in_t test = { .answers = 0 };
+    for (size_t server = 0; server < 3; server++) {
+        test.servers [server] = zsock_new (ZMQ_ROUTER);
+        assert (test.servers [server]);
+        int port = zsock_bind (test.servers [server], "tcp://127.0.0.1:*");
+        assert (port > 0);
+        zsock_set_rcvtimeo (test.servers [server], 0);
+        snprintf (test.endpoints [server], sizeof test.endpoints [server], "tcp://127.0.0.1:%d", port);
+    }
+    char text [1024], error [256];
+    snprintf (text, sizeof text, "replica\n"
+              "    1\n        client = %s\n        pub = tcp://127.0.0.1:9\n"
+              "        ack = tcp://127.0.0.1:9\n        mesh = tcp://127.0.0.1:9\n"
+              "    2\n        client = %s\n        pub = tcp://127.0.0.1:9\n"
+              "        ack = tcp://127.0.0.1:9\n        mesh = tcp://127.0.0.1:9\n"
+              "    3\n        client = %s\n        pub = tcp://127.0.0.1:9\n"
+              "        ack = tcp://127.0.0.1:9\n        mesh = tcp://127.0.0.1:9\n",
+              test.endpoints [0], test.endpoints [1], test.endpoints [2]);
+    gavel_config_t *config = gavel_config_parse (text, "test", error, sizeof error);
+    assert (config);
+    //  Attempts time out after 1 s: no stand-in that answers is that slow,
+    //  even on a loaded machine
+    gavel_engine_t *engine = gavel_engine_new (config, 1, 1000, "engine-test", s_test_answer,
+                                               s_test_late, &test, verbose);
+    assert (gavel_engine_size (engine) == 1 && gavel_engine_replicas (engine) == 3);
+    assert (gavel_engine_replica_id (engine, 2) == 3 && gavel_engine_replica_index (engine, 2) == 1);
+    assert (gavel_engine_replica_index (engine, 7) == -1);
+    gavel_engine_client_t *client = gavel_engine_client (engine, 0);
+    assert (strncmp (client->name, "engine-test-", 12) == 0);
+    client->auction = 1;
+
+    //  Replica 1 redirects to replica 2, which answers
+    test.stands [0] = STAND_REDIRECT;
+    test.stands [1] = STAND_SUCCESS;
+    test.stands [2] = STAND_SUCCESS;
+    gavel_engine_bid (client, 10);
+    s_test_run (engine, &test, 1, 0, true);
+    assert (test.answered_by == 1 && test.answered_id == 1);
+    assert (test.asked [0] == 1 && test.asked [1] == 1 && test.asked [2] == 0);
+    assert (gavel_engine_redirects (engine) == 1 && gavel_engine_timeouts (engine) == 0);
+
+    //  The next starts where the last was answered: no-quorum there, so
+    //  the same id goes to the next replica
+    test.stands [1] = STAND_NO_QUORUM;
+    gavel_engine_bid (client, 11);
+    s_test_run (engine, &test, 2, 0, true);
+    assert (test.answered_by == 2 && test.answered_id == 2);
+    assert (test.asked [1] == 2 && test.asked [2] == 2 && test.asked [0] == 1);
+    assert (gavel_engine_no_quorum (engine) == 1);
+
+    //  Replica 3 stays silent: after the time-out the same id goes on
+    //  round to replica 1; the late answer then is only late
+    test.stands [0] = STAND_SUCCESS;
+    test.stands [2] = STAND_SILENT;
+    gavel_engine_bid (client, 12);
+    s_test_run (engine, &test, 3, 0, true);
+    assert (test.answered_by == 0 && test.answered_id == 3 && test.asked [2] == 3);
+    assert (gavel_engine_timeouts (engine) == 1);
+    assert (test.latency >= 1000 * 1000);
+    assert (test.held);
+    s_test_send (test.servers [2], test.held_route, test.held);
+    s_test_run (engine, &test, 3, 1, true);
+
+    //  The load mode's loop (epoll on the sockets) does the same
+    gavel_engine_bid (client, 13);
+    s_test_run (engine, &test, 4, 1, false);
+    assert (test.answered_by == 0 && test.answered_id == 4);
+
+    gavel_engine_destroy (&engine);
+    assert (engine == NULL);
+    gavel_msg_destroy (&test.held);
+    zframe_destroy (&test.held_route);
+    for (size_t server = 0; server < 3; server++)
+        zsock_destroy (&test.servers [server]);
+    gavel_config_destroy (&config);
+    printf ("OK\n");
+}

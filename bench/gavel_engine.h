@@ -1,0 +1,150 @@
+/*  gavel_engine: many bidders in one thread, each a small state machine
+    driven by one poll loop (gavel-bench's load and failover modes).
+
+    A bidder keeps one request outstanding; the engine sends it, follows
+    redirects, retries it with the same request id after a time-out or a
+    `no-quorum`, and hands the final answer to the mode's answer handler,
+    which may send the bidder's next request. docs/PROTOCOL.md says what a
+    client must do; the engine's choices are in gavel_engine.c.
+*/
+#ifndef GAVEL_ENGINE_H_INCLUDED
+#define GAVEL_ENGINE_H_INCLUDED
+
+#include "gavel_config.h"
+#include "gavel_msg.h"
+
+#define GAVEL_ENGINE_SESSION_BYTES  8   //  16 hex digits, as gavel_client
+
+typedef struct _gavel_engine_t gavel_engine_t;
+typedef struct _gavel_engine_client_t gavel_engine_client_t;
+
+//  A final answer (success, fail, or an exception other than no-quorum) to
+//  the client's request, from replica index `replica`, `latency` us after
+//  the request was first sent. The handler may send the client's next
+//  request; request and reply are destroyed after it returns.
+typedef void (gavel_engine_answer_fn) (gavel_engine_client_t *client, gavel_msg_t *request,
+                                       gavel_msg_t *reply, size_t replica, int64_t latency);
+//  A reply to a request id that is no longer outstanding: a duplicate
+//  answer to an earlier attempt. May be NULL.
+typedef void (gavel_engine_late_fn) (gavel_engine_client_t *client, gavel_msg_t *reply,
+                                     size_t replica);
+
+//  A bidder. The modes read index and name, set current before a first
+//  request, and keep their own state in auction and round; the rest is
+//  the engine's.
+struct _gavel_engine_client_t {
+    gavel_engine_t *engine;
+    size_t index;
+    char session [GAVEL_ENGINE_SESSION_BYTES * 2 + 1];
+    char name [GAVEL_NAME_MAX + 1];
+    zcert_t *cert;              //  its own CURVE key pair; NULL without CURVE
+    uint64_t last_id;
+    //  One DEALER per replica, made on first use and kept: a late answer
+    //  to the outstanding request from a replica we gave up on is as good
+    //  as any (the replica applies a request id at most once), and takes
+    //  a hop off a failover
+    zsock_t *socks [GAVEL_REPLICAS_MAX];
+    size_t current;             //  the replica a new request starts at: the
+                                //  last one that answered
+    //  A replica that let a hop time out is presumed down for as long as
+    //  its peers take to notice (the election time-out): meanwhile their
+    //  redirects to it are stale, and following them would only time out
+    //  again
+    int64_t silent_until [GAVEL_REPLICAS_MAX];
+    gavel_msg_t *request;       //  outstanding, or NULL
+    int64_t sent_at;            //  us, first send of the request
+    int64_t deadline;           //  us, end of this hop
+    size_t origin;              //  where this attempt started; the next
+                                //  attempt starts after it, whatever
+                                //  replicas redirects named meanwhile
+    size_t target;              //  the replica of this hop
+    bool unsent;                //  waiting for target's socket to take it
+    bool parked;                //  nowhere to send it: waits for the deadline
+                                //  (a short pause) before the next replica
+    unsigned hops;              //  redirects followed in this attempt
+    //  The mode's own
+    uint64_t auction;
+    int64_t round;              //  bids made, load mode
+};
+
+//  count bidders named PREFIX-TAG-INDEX (PREFIX-TAG when alone; TAG is
+//  random per run), on the replicas of config (borrowed), each attempt
+//  given timeout ms. Answers go to on_answer, late replies to on_late;
+//  arg is the mode's, for them.
+gavel_engine_t *
+    gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const char *prefix,
+                      gavel_engine_answer_fn *on_answer, gavel_engine_late_fn *on_late, void *arg,
+                      bool verbose);
+
+void
+    gavel_engine_destroy (gavel_engine_t **self_p);
+
+//  One turn: wait until a socket (a bidder's or one of extras) is ready, a
+//  bidder's deadline passes, or wake_at (us); handle the bidders. The
+//  caller handles its extras from their revents.
+void
+    gavel_engine_turn (gavel_engine_t *self, zmq_pollitem_t *extras, size_t extra_count,
+                       int64_t wake_at);
+
+//  Send a request (takes ownership): stamped with the next request id, the
+//  session and the name, to the replica that answered last.
+void
+    gavel_engine_send (gavel_engine_client_t *client, gavel_msg_t **request_p);
+
+//  Send OPEN item for duration ms (cut to the protocol's maximum), no reserve.
+void
+    gavel_engine_open (gavel_engine_client_t *client, const char *item, int64_t duration);
+
+//  Send BID amount on the client's auction.
+void
+    gavel_engine_bid (gavel_engine_client_t *client, int64_t amount);
+
+gavel_engine_client_t *
+    gavel_engine_client (gavel_engine_t *self, size_t index);
+
+//  How many bidders.
+size_t
+    gavel_engine_size (gavel_engine_t *self);
+
+size_t
+    gavel_engine_replicas (gavel_engine_t *self);
+
+//  The mode's arg, as given to gavel_engine_new.
+void *
+    gavel_engine_arg (gavel_engine_t *self);
+
+//  Since the start: hops that got no answer in time, redirects, no-quorum
+//  exceptions.
+uint64_t
+    gavel_engine_timeouts (gavel_engine_t *self);
+uint64_t
+    gavel_engine_redirects (gavel_engine_t *self);
+uint64_t
+    gavel_engine_no_quorum (gavel_engine_t *self);
+
+//  Replica index's id in the cluster file, and back (-1 when none).
+uint64_t
+    gavel_engine_replica_id (gavel_engine_t *self, size_t replica);
+int
+    gavel_engine_replica_index (gavel_engine_t *self, uint64_t id);
+
+//  The cluster file at path, with CURVE set up for the bidders' sockets
+//  (off when insecure); NULL having said why on stderr.
+gavel_config_t *
+    gavel_engine_config_load (const char *path, bool insecure);
+
+//  A number in a record (or in a reply's first record); -1 when absent or
+//  not a number.
+int64_t
+    gavel_engine_record_number (const char *record, const char *key);
+int64_t
+    gavel_engine_reply_number (gavel_msg_t *reply, const char *key);
+
+//  "fail too-low: auction=1 highest=5 bidder=x", for messages.
+void
+    gavel_engine_reply_text (gavel_msg_t *reply, char *text, size_t size);
+
+void
+    gavel_engine_test (bool verbose);
+
+#endif

@@ -4,6 +4,7 @@
     ctest runs one class per test (CMakeLists.txt), so a failure names it.
 */
 #include "gavel_msg.h"
+#include "gavel_attempt.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
 #include "gavel_keys.h"
@@ -30,6 +31,7 @@ static const struct {
 } s_tests [] = {
     { "text",    gavel_text_test },
     { "msg",     gavel_msg_test },
+    { "attempt", gavel_attempt_test },
     { "config",  gavel_config_test },
     { "keys",    gavel_keys_test },
     { "zap",     gavel_zap_test },

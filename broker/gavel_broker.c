@@ -952,6 +952,38 @@ gavel_broker_test (bool verbose)
     assert (forwards >= 2);
     gavel_msg_destroy (&reply);
 
+    //  A no-quorum is not passed on while the hold has room for another
+    //  forward: the same request goes again, and its answer is the bidder's
+    msg = s_test_request (9);
+    zmsg_send (&msg, bidder);
+    for (size_t round = 0; round < 2; round++) {
+        msg = s_recv_within (replica, broker, 1000);
+        assert (msg && zmsg_size (msg) == 9);
+        dealer = zmsg_pop (msg);
+        routing = zmsg_pop (msg);
+        delimiter = zmsg_pop (msg);
+        request = gavel_msg_decode (msg, &decode_error);
+        assert (request && gavel_msg_request_id (request) == 9);
+        gavel_msg_destroy (&request);
+        zmsg_destroy (&msg);
+        reply = round == 0? gavel_msg_new_reply (9, GAVEL_EXCEPTION, "no-quorum", NULL):
+                            gavel_msg_new_reply (9, GAVEL_SUCCESS, NULL, NULL);
+        msg = gavel_msg_encode (reply);
+        gavel_msg_destroy (&reply);
+        zmsg_prepend (msg, &delimiter);
+        zmsg_prepend (msg, &routing);
+        zmsg_prepend (msg, &dealer);
+        zmsg_send (&msg, replica);
+    }
+    msg = s_recv_within (bidder, broker, 1000);
+    assert (msg);
+    reply = gavel_msg_decode (msg, &decode_error);
+    assert (reply && gavel_msg_request_id (reply) == 9 && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    zmsg_destroy (&msg);
+    while ((msg = zmsg_recv_nowait (replica)))
+        zmsg_destroy (&msg);    //  a resend a slow turn may have made
+
     //  Events: duplicates and late ones dropped, a hole fetched from history
     uint64_t seqs [] = { 3, 3, 2, 4, 6 };
     for (size_t index = 0; index < 5; index++) {

@@ -249,8 +249,10 @@ gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
         while ((action = gavel_attempt_next_action (self->attempts))) {
             const char *endpoint = gavel_attempt_endpoint (self->attempts, action->target);
             if (action->kind == GAVEL_ATTEMPT_SEND) {
-                s_trace (self, "%s #%" PRIu64 " to %s%s%s%s", gavel_msg_command (request), id,
-                         endpoint, *action->note? " (": "", action->note, *action->note? ")": "");
+                //  What led here (a redirect, the end of an attempt), then the send
+                if (*action->note)
+                    s_trace (self, "%s", action->note);
+                s_trace (self, "%s #%" PRIu64 " to %s", gavel_msg_command (request), id, endpoint);
                 int rc = s_send (self, action->target, request);
                 unsent = rc == 1? (int) action->target: -1;
                 if (rc == -1)

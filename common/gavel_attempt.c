@@ -447,8 +447,11 @@ s_on_redirect (gavel_attempt_t *self, s_request_t *request, size_t from,
     request->hops++;
     request->redirects++;
     self->redirects++;
+    char primary [24] = "?";
+    gavel_record_get (gavel_msg_record (reply, 0), "primary", primary, sizeof primary);
     char note [320];
-    snprintf (note, sizeof note, "%s redirects to %s", named, self->targets [target].endpoint);
+    snprintf (note, sizeof note, "%s redirects to primary %s at %s", named, primary,
+              self->targets [target].endpoint);
     s_hop (self, request, (size_t) target, note, now);
 }
 
@@ -550,7 +553,7 @@ gavel_attempt_tick (gavel_attempt_t *self, int64_t now)
             gavel_attempt_action_t *action = s_action_new (self, GAVEL_ATTEMPT_TIMED_OUT, request, target);
             snprintf (action->note, sizeof action->note, "no reply from %s within %" PRId64 " ms",
                       self->targets [target].endpoint, self->settings.timeout);
-            snprintf (request->why, sizeof request->why, "%s", action->note);
+            *request->why = '\0';      //  the note said it already
             request->failed |= (uint64_t) 1 << target;
             request->target = -1;
         }
@@ -679,7 +682,7 @@ gavel_attempt_test (bool verbose)
     s_expect_send (self, 2, 0);
     assert (s_give (self, 2, 0, GAVEL_REDIRECT, "not-primary", "primary=3 client=" S_R3, 20));
     action = s_expect (self, GAVEL_ATTEMPT_SEND, 2, 2);
-    assert (strstr (action->note, S_R1 " redirects to " S_R3));
+    assert (streq (action->note, S_R1 " redirects to primary 3 at " S_R3));
     gavel_attempt_action_destroy (&action);
     assert (gavel_attempt_next_deadline (self) == 120);
     assert (s_give (self, 2, 2, GAVEL_FAIL, "closed", NULL, 30));

@@ -847,6 +847,43 @@ s_test_request (uint64_t id)
     return s_test_request_in (id, "test");
 }
 
+//  The fake replica takes the forward of request id, which carries our
+//  routing only (dealer id, token, "", 6 frames), and answers it with reply.
+static void
+s_test_serve (zsock_t *replica, gavel_broker_t *broker, uint64_t id, gavel_msg_t *reply)
+{
+    zmsg_t *msg = s_recv_within (replica, broker, 1000);
+    assert (msg && zmsg_size (msg) == 9);
+    zframe_t *dealer = zmsg_pop (msg);
+    zframe_t *routing = zmsg_pop (msg);
+    zframe_t *delimiter = zmsg_pop (msg);
+    assert (zframe_size (delimiter) == 0);
+    gavel_msg_error_t error;
+    gavel_msg_t *request = gavel_msg_decode (msg, &error);
+    assert (request && gavel_msg_request_id (request) == id);
+    gavel_msg_destroy (&request);
+    zmsg_destroy (&msg);
+    msg = gavel_msg_encode (reply);
+    gavel_msg_destroy (&reply);
+    zmsg_prepend (msg, &delimiter);
+    zmsg_prepend (msg, &routing);
+    zmsg_prepend (msg, &dealer);
+    zmsg_send (&msg, replica);
+}
+
+//  The bidder gets the answer to request id, with outcome.
+static void
+s_test_answered (zsock_t *bidder, gavel_broker_t *broker, uint64_t id, gavel_outcome_t outcome)
+{
+    zmsg_t *msg = s_recv_within (bidder, broker, 1000);
+    assert (msg);
+    gavel_msg_error_t error;
+    gavel_msg_t *reply = gavel_msg_decode (msg, &error);
+    assert (reply && gavel_msg_outcome (reply) == outcome && gavel_msg_request_id (reply) == id);
+    gavel_msg_destroy (&reply);
+    zmsg_destroy (&msg);
+}
+
 //  A ROUTER/DEALER proxy from frontend (bound) to backend (connected)
 static zactor_t *
 s_test_proxy (const char *frontend, const char *backend)
@@ -905,30 +942,11 @@ gavel_broker_test (bool verbose)
     //  A request goes out with the bidder's routing; the answer comes back
     zmsg_t *msg = s_test_request (7);
     zmsg_send (&msg, bidder);
-    msg = s_recv_within (replica, broker, 1000);
-    assert (msg && zmsg_size (msg) == 9);      //  dealer id, bidder id, "", 6 frames
-    zframe_t *dealer = zmsg_pop (msg);
-    zframe_t *routing = zmsg_pop (msg);
-    zframe_t *delimiter = zmsg_pop (msg);
-    assert (zframe_size (delimiter) == 0);
+    s_test_serve (replica, broker, 7, gavel_msg_new_reply (7, GAVEL_SUCCESS, NULL, NULL));
+    s_test_answered (bidder, broker, 7, GAVEL_SUCCESS);
+    zframe_t *dealer, *routing, *delimiter;
     gavel_msg_error_t decode_error;
-    gavel_msg_t *request = gavel_msg_decode (msg, &decode_error);
-    assert (request && gavel_msg_request_id (request) == 7);
-    gavel_msg_destroy (&request);
-    zmsg_destroy (&msg);
-    gavel_msg_t *reply = gavel_msg_new_reply (7, GAVEL_SUCCESS, NULL, NULL);
-    msg = gavel_msg_encode (reply);
-    gavel_msg_destroy (&reply);
-    zmsg_prepend (msg, &delimiter);
-    zmsg_prepend (msg, &routing);
-    zmsg_prepend (msg, &dealer);
-    zmsg_send (&msg, replica);
-    msg = s_recv_within (bidder, broker, 1000);
-    assert (msg);
-    reply = gavel_msg_decode (msg, &decode_error);
-    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS && gavel_msg_request_id (reply) == 7);
-    gavel_msg_destroy (&reply);
-    zmsg_destroy (&msg);
+    gavel_msg_t *request, *reply;
 
     //  Nobody answers: resent after each attempt, then no-quorum
     msg = s_test_request (8);
@@ -956,31 +974,9 @@ gavel_broker_test (bool verbose)
     //  forward: the same request goes again, and its answer is the bidder's
     msg = s_test_request (9);
     zmsg_send (&msg, bidder);
-    for (size_t round = 0; round < 2; round++) {
-        msg = s_recv_within (replica, broker, 1000);
-        assert (msg && zmsg_size (msg) == 9);
-        dealer = zmsg_pop (msg);
-        routing = zmsg_pop (msg);
-        delimiter = zmsg_pop (msg);
-        request = gavel_msg_decode (msg, &decode_error);
-        assert (request && gavel_msg_request_id (request) == 9);
-        gavel_msg_destroy (&request);
-        zmsg_destroy (&msg);
-        reply = round == 0? gavel_msg_new_reply (9, GAVEL_EXCEPTION, "no-quorum", NULL):
-                            gavel_msg_new_reply (9, GAVEL_SUCCESS, NULL, NULL);
-        msg = gavel_msg_encode (reply);
-        gavel_msg_destroy (&reply);
-        zmsg_prepend (msg, &delimiter);
-        zmsg_prepend (msg, &routing);
-        zmsg_prepend (msg, &dealer);
-        zmsg_send (&msg, replica);
-    }
-    msg = s_recv_within (bidder, broker, 1000);
-    assert (msg);
-    reply = gavel_msg_decode (msg, &decode_error);
-    assert (reply && gavel_msg_request_id (reply) == 9 && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
-    gavel_msg_destroy (&reply);
-    zmsg_destroy (&msg);
+    s_test_serve (replica, broker, 9, gavel_msg_new_reply (9, GAVEL_EXCEPTION, "no-quorum", NULL));
+    s_test_serve (replica, broker, 9, gavel_msg_new_reply (9, GAVEL_SUCCESS, NULL, NULL));
+    s_test_answered (bidder, broker, 9, GAVEL_SUCCESS);
     while ((msg = zmsg_recv_nowait (replica)))
         zmsg_destroy (&msg);    //  a resend a slow turn may have made
 

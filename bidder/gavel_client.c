@@ -287,3 +287,111 @@ gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
     }
     return reply;
 }
+
+//  -------------------------------------------------------------------------
+//  Self test: fake replicas on inproc ROUTERs, each in its own thread, as
+//  the client blocks.
+
+typedef struct {
+    const char *endpoint;
+    const char *script [4];     //  what to do with each request in turn:
+                                //  "redirect:ENDPOINT", "no-quorum",
+                                //  "silent"; then (and for NULL) "success"
+    size_t served;              //  requests seen; read once it is joined
+} s_fake_t;
+
+static void
+s_fake_replica (zsock_t *pipe, void *args)
+{
+    s_fake_t *fake = (s_fake_t *) args;
+    char error [256];
+    zsock_t *router = gavel_sock_new_server (fake->endpoint, error, sizeof error);
+    assert (router);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    zsock_signal (pipe, 0);
+    while (zpoller_wait (poller, -1) == router) {
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        gavel_msg_error_t decode_error;
+        gavel_msg_t *request = gavel_msg_decode (msg, &decode_error);
+        assert (request);
+        zmsg_destroy (&msg);
+        const char *step = fake->served < 4 && fake->script [fake->served]?
+                           fake->script [fake->served]: "success";
+        fake->served++;
+        uint64_t id = gavel_msg_request_id (request);
+        gavel_msg_t *reply = NULL;
+        if (strncmp (step, "redirect:", 9) == 0) {
+            reply = gavel_msg_new_reply (id, GAVEL_REDIRECT, "not-primary", NULL);
+            gavel_msg_add_record (reply, "primary=2 client=%s", step + 9);
+        }
+        else
+        if (streq (step, "no-quorum"))
+            reply = gavel_msg_new_reply (id, GAVEL_EXCEPTION, "no-quorum", NULL);
+        else
+        if (streq (step, "success"))
+            reply = gavel_msg_new_reply (id, GAVEL_SUCCESS, NULL, NULL);
+        if (reply) {
+            msg = gavel_msg_encode (reply);
+            zmsg_prepend (msg, &identity);
+            zmsg_send (&msg, router);
+        }
+        zframe_destroy (&identity);
+        gavel_msg_destroy (&request);
+        gavel_msg_destroy (&reply);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+void
+gavel_client_test (bool verbose)
+{
+    printf (" * gavel_client: ");
+    char error [256];
+
+    //  A redirect to an endpoint the client was not given is followed, a
+    //  no-quorum there is retried with the same id, and the answer to the
+    //  retry is returned
+    s_fake_t backup = { "inproc://client-test-backup", { "redirect:inproc://client-test-primary" }, 0 };
+    s_fake_t primary = { "inproc://client-test-primary", { "no-quorum" }, 0 };
+    zactor_t *backup_actor = zactor_new (s_fake_replica, &backup);
+    zactor_t *primary_actor = zactor_new (s_fake_replica, &primary);
+    gavel_client_t *client = gavel_client_new ();
+    assert (gavel_client_connect (client, backup.endpoint, error, sizeof error) == 0);
+    gavel_client_set_timeout (client, 1000);
+    gavel_client_set_retries (client, 2);
+    gavel_client_set_verbose (client, verbose);
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_LIST);
+    gavel_msg_set_name (request, "ann");
+    gavel_msg_t *reply = gavel_client_request (client, request, error, sizeof error);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    assert (gavel_msg_request_id (reply) == 1);
+    assert (gavel_client_endpoints (client) == 2);
+    gavel_msg_destroy (&reply);
+    //  The next request goes where the answer came from
+    reply = gavel_client_request (client, request, error, sizeof error);
+    assert (reply && gavel_msg_request_id (reply) == 2);
+    gavel_msg_destroy (&reply);
+    gavel_client_destroy (&client);
+    zactor_destroy (&backup_actor);
+    zactor_destroy (&primary_actor);
+    assert (backup.served == 1);
+    assert (primary.served == 3);
+
+    //  Nobody answers: given up after the budget, naming who was silent
+    s_fake_t silent = { "inproc://client-test-silent", { "silent", "silent", "silent", "silent" }, 0 };
+    zactor_t *silent_actor = zactor_new (s_fake_replica, &silent);
+    client = gavel_client_new ();
+    assert (gavel_client_connect (client, silent.endpoint, error, sizeof error) == 0);
+    gavel_client_set_timeout (client, 50);
+    gavel_client_set_retries (client, 1);
+    reply = gavel_client_request (client, request, error, sizeof error);
+    assert (reply == NULL);
+    assert (streq (error, "no answer from inproc://client-test-silent after 2 attempts of 50 ms"));
+    gavel_client_destroy (&client);
+    zactor_destroy (&silent_actor);
+    assert (silent.served == 2);
+    gavel_msg_destroy (&request);
+    printf ("OK\n");
+}

@@ -77,4 +77,7 @@ gavel_msg_t *
     gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
                           char *error, size_t error_size);
 
+void
+    gavel_client_test (bool verbose);
+
 #endif

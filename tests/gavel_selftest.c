@@ -15,6 +15,7 @@
 #include "gavel_core.h"
 #include "gavel_node.h"
 #include "gavel_store.h"
+#include "gavel_client.h"
 #include "gavel_script.h"
 #include "gavel_broker.h"
 #include "gavel_status.h"
@@ -42,6 +43,7 @@ static const struct {
     { "million", gavel_core_million_test },
     { "store",   gavel_store_test },
     { "node",    gavel_node_test },
+    { "client",  gavel_client_test },
     { "script",  gavel_script_test },
     { "broker",  gavel_broker_test },
     { "status",  gavel_status_test },

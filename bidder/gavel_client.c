@@ -1,43 +1,34 @@
 /*  gavel_client: a bidder's connection to the replica set.
 
-    One request is outstanding at a time. Each attempt waits on one socket
-    with zmq_poll until a deadline taken from the monotonic clock, so a
-    signal or a dropped reply does not stretch the wait. The socket is made
-    non-blocking for sends: a DEALER whose peer is not there (or whose queue
-    is full) would otherwise block the whole program in zmsg_send.
+    A blocking driver of gavel_attempt: it sends what the attempt says to
+    send and waits with zmq_poll, on every endpoint's socket at once, until
+    a reply comes or the attempt's next deadline (taken from the monotonic
+    clock, so a signal or a dropped reply does not stretch the wait). Every
+    socket is non-blocking for sends: a DEALER whose peer is not there (or
+    whose queue is full) would otherwise block the whole program; a request
+    one cannot take yet waits for it to be writable, until the hop's end.
 
-    An attempt is a chain of hops: the first replica, then each one a
-    redirect names, every hop with the full time-out. Endpoints that
-    redirects name are added to the list, so the list can grow; code keeps
-    indexes into it, never pointers, across a hop.
+    Sockets stay open after a time-out: a late answer to the same request
+    id is as good as any, and with immediate set a socket queues nothing
+    for a peer that is not connected.
 */
 #include <czmq.h>
 #include <inttypes.h>
 #include <sodium.h>
 #include "gavel_msg.h"
 #include "gavel_sock.h"
+#include "gavel_attempt.h"
 #include "gavel_client.h"
 
 #define SESSION_BYTES   8           //  16 hex digits
-#define ENDPOINTS_MAX   32          //  redirects add no more than this
-#define PAUSE_SLICE     50          //  ms, so that Ctrl-C cuts a pause short
-
-typedef struct {
-    char *endpoint;
-    zsock_t *sock;                  //  NULL after a time-out, until next use
-} s_replica_t;
 
 struct _gavel_client_t {
-    s_replica_t *replicas;
-    size_t count;
-    size_t current;                 //  the replica to try first: the one
-                                    //  that answered last, or a redirect's
+    gavel_attempt_t *attempts;      //  the targets are its, in its order
+    zsock_t *socks [GAVEL_ATTEMPT_TARGETS_MAX];   //  NULL until next used
     int64_t timeout;                //  ms per attempt
-    unsigned retries;               //  attempts after the first
+    unsigned retries;               //  attempts' time after the first
     bool verbose;
     uint64_t last_id;               //  request ids go on from here
-    uint64_t tried;                 //  bit i: endpoint i failed this request
-    unsigned redirects;             //  followed for this request
     char session [SESSION_BYTES * 2 + 1];
 };
 
@@ -49,6 +40,9 @@ gavel_client_new (void)
     assert (self);
     self->timeout = GAVEL_CLIENT_TIMEOUT;
     self->retries = GAVEL_CLIENT_RETRIES;
+    gavel_attempt_settings_t settings;
+    gavel_attempt_settings_default (&settings);
+    self->attempts = gavel_attempt_new (&settings);
 
     //  Tokens must not collide between clients: the replica remembers the
     //  last request id per token and would take ours as stale or repeated
@@ -65,23 +59,11 @@ gavel_client_destroy (gavel_client_t **self_p)
     assert (self_p);
     if (*self_p) {
         gavel_client_t *self = *self_p;
-        for (size_t index = 0; index < self->count; index++) {
-            zsock_destroy (&self->replicas [index].sock);
-            free (self->replicas [index].endpoint);
-        }
-        free (self->replicas);
+        gavel_client_reset (self);
+        gavel_attempt_destroy (&self->attempts);
         free (self);
         *self_p = NULL;
     }
-}
-
-static zsock_t *
-s_socket_new (const char *endpoint, char *error, size_t error_size)
-{
-    zsock_t *sock = gavel_sock_new_client (endpoint, error, error_size);
-    if (sock)
-        zsock_set_sndtimeo (sock, 0);
-    return sock;
 }
 
 int
@@ -90,19 +72,20 @@ gavel_client_connect (gavel_client_t *self, const char *endpoint,
 {
     assert (self);
     assert (endpoint);
+    size_t target = gavel_attempt_targets (self->attempts);
+    if (target >= GAVEL_ATTEMPT_TARGETS_MAX) {
+        snprintf (error, error_size, "%s: %d endpoints is enough", endpoint,
+                  GAVEL_ATTEMPT_TARGETS_MAX);
+        return -1;
+    }
     //  Connect now rather than at the first request, so that a bad endpoint
     //  is reported at start-up and the first request finds a connection
-    zsock_t *sock = s_socket_new (endpoint, error, error_size);
+    zsock_t *sock = gavel_sock_new_client (endpoint, error, error_size);
     if (!sock)
         return -1;
-    s_replica_t *replicas = (s_replica_t *) realloc (self->replicas,
-                            (self->count + 1) * sizeof (s_replica_t));
-    assert (replicas);
-    self->replicas = replicas;
-    self->replicas [self->count].endpoint = strdup (endpoint);
-    assert (self->replicas [self->count].endpoint);
-    self->replicas [self->count].sock = sock;
-    self->count++;
+    int added = gavel_attempt_add_target (self->attempts, 0, endpoint);
+    assert (added == (int) target);
+    self->socks [target] = sock;
     return 0;
 }
 
@@ -110,15 +93,15 @@ void
 gavel_client_reset (gavel_client_t *self)
 {
     assert (self);
-    for (size_t index = 0; index < self->count; index++)
-        zsock_destroy (&self->replicas [index].sock);
+    for (size_t index = 0; index < GAVEL_ATTEMPT_TARGETS_MAX; index++)
+        zsock_destroy (&self->socks [index]);
 }
 
 size_t
 gavel_client_endpoints (gavel_client_t *self)
 {
     assert (self);
-    return self->count;
+    return gavel_attempt_targets (self->attempts);
 }
 
 void
@@ -167,209 +150,73 @@ s_trace (gavel_client_t *self, const char *format, ...)
     va_end (args);
 }
 
-//  Wait until the socket can do events or the deadline passes. A signal
-//  interrupts zmq_poll; we go back to waiting unless it was SIGINT/SIGTERM,
-//  which czmq records in zsys_interrupted.
-static bool
-s_wait (zsock_t *sock, short events, int64_t deadline)
+//  Send the request to target, making its socket if there is none (one
+//  a redirect named, or one reset). Returns 0 sent, 1 when the socket
+//  cannot take it yet, -1 when there is no socket to be had.
+static int
+s_send (gavel_client_t *self, size_t target, gavel_msg_t *request)
 {
-    while (!zsys_interrupted) {
-        int64_t left = deadline - zclock_mono ();
-        if (left <= 0)
-            return false;
-        zmq_pollitem_t item = { zsock_resolve (sock), 0, events, 0 };
-        int rc = zmq_poll (&item, 1, (long) left);
-        if (rc > 0)
-            return true;
-        if (rc == -1 && errno != EINTR)
-            return false;
+    const char *endpoint = gavel_attempt_endpoint (self->attempts, target);
+    if (!self->socks [target]) {
+        char error [256];
+        self->socks [target] = gavel_sock_new_client (endpoint, error, sizeof (error));
+        if (!self->socks [target]) {
+            s_trace (self, "cannot reach %s: %s", endpoint, error);
+            return -1;
+        }
     }
-    return false;
+    zmsg_t *msg = gavel_msg_encode (request);
+    assert (msg);
+    int rc = zmsg_send (&msg, self->socks [target]);
+    zmsg_destroy (&msg);        //  left to us when the send failed
+    return rc == 0? 0: 1;
 }
 
-//  Read one message; returns it if it is the reply to request id, else
-//  drops it and returns NULL.
-static gavel_msg_t *
-s_receive (gavel_client_t *self, s_replica_t *replica, uint64_t id)
+//  Read one message from target's socket and give it to the attempt when
+//  it is a reply; anything else, or a reply to another request, is dropped.
+static void
+s_receive (gavel_client_t *self, size_t target, int64_t now)
 {
-    zmsg_t *msg = zmsg_recv (replica->sock);
+    zmsg_t *msg = zmsg_recv (self->socks [target]);
     if (!msg)
-        return NULL;
+        return;
+    const char *endpoint = gavel_attempt_endpoint (self->attempts, target);
     gavel_msg_error_t error;
     gavel_msg_t *reply = gavel_msg_decode (msg, &error);
     zmsg_destroy (&msg);
     if (!reply) {
-        s_trace (self, "dropped undecodable reply from %s: %s",
-                 replica->endpoint, error.message);
-        return NULL;
+        s_trace (self, "dropped undecodable reply from %s: %s", endpoint, error.message);
+        return;
     }
-    if (gavel_msg_id (reply) != GAVEL_MSG_REPLY
-    ||  gavel_msg_request_id (reply) != id) {
-        s_trace (self, "dropped %s #%" PRIu64 " from %s: waiting for #%" PRIu64,
-                 gavel_msg_command (reply), gavel_msg_request_id (reply),
-                 replica->endpoint, id);
-        gavel_msg_destroy (&reply);
-    }
-    return reply;
+    char what [64];
+    snprintf (what, sizeof what, "%s #%" PRIu64, gavel_msg_command (reply),
+              gavel_msg_request_id (reply));
+    if (!gavel_attempt_reply (self->attempts, gavel_msg_request_id (reply), target, &reply, now))
+        s_trace (self, "dropped %s from %s: waiting for #%" PRIu64, what, endpoint, self->last_id);
 }
 
-static bool
-s_send (gavel_client_t *self, s_replica_t *replica, gavel_msg_t *request,
-        int64_t deadline)
-{
-    if (!replica->sock) {
-        char error [256];
-        replica->sock = s_socket_new (replica->endpoint, error, sizeof (error));
-        if (!replica->sock) {
-            s_trace (self, "cannot reach %s: %s", replica->endpoint, error);
-            return false;
-        }
-    }
-    if (!s_wait (replica->sock, ZMQ_POLLOUT, deadline))
-        return false;
-    zmsg_t *msg = gavel_msg_encode (request);
-    assert (msg);
-    int rc = zmsg_send (&msg, replica->sock);
-    zmsg_destroy (&msg);        //  left to us when the send failed
-    return rc == 0;
-}
-
-//  One hop: send to one replica and wait for the reply until the deadline.
-//  Returns the reply, or NULL when none came.
-static gavel_msg_t *
-s_exchange (gavel_client_t *self, s_replica_t *replica, gavel_msg_t *request)
-{
-    uint64_t id = gavel_msg_request_id (request);
-    int64_t deadline = zclock_mono () + self->timeout;
-    s_trace (self, "%s #%" PRIu64 " to %s", gavel_msg_command (request), id,
-             replica->endpoint);
-    if (!s_send (self, replica, request, deadline))
-        return NULL;
-
-    gavel_msg_t *reply = NULL;
-    while (!reply && s_wait (replica->sock, ZMQ_POLLIN, deadline))
-        reply = s_receive (self, replica, id);
-    return reply;
-}
-
-//  The index of endpoint in our list; a new one is added and connected.
-//  Returns -1 if it cannot be.
-static int
-s_endpoint_index (gavel_client_t *self, const char *endpoint)
-{
-    for (size_t index = 0; index < self->count; index++)
-        if (streq (self->replicas [index].endpoint, endpoint))
-            return (int) index;
-    //  A confused or hostile replica must not make us open sockets forever
-    if (self->count >= ENDPOINTS_MAX) {
-        s_trace (self, "not following a redirect to %s: %d endpoints already",
-                 endpoint, ENDPOINTS_MAX);
-        return -1;
-    }
-    char error [256];
-    if (gavel_client_connect (self, endpoint, error, sizeof (error))) {
-        s_trace (self, "cannot follow a redirect to %s: %s", endpoint, error);
-        return -1;
-    }
-    s_trace (self, "added %s, named by a redirect", endpoint);
-    return (int) self->count - 1;
-}
-
-//  Where a redirect sends us: the index of its client endpoint, or -1 when
-//  it names none (no primary known) or one we cannot reach.
-static int
-s_redirect_target (gavel_client_t *self, s_replica_t *from, gavel_msg_t *reply)
-{
-    char endpoint [256] = "";
-    char primary [24] = "?";
-    if (gavel_msg_records (reply) > 0) {
-        const char *record = gavel_msg_record (reply, 0);
-        gavel_record_get (record, "client", endpoint, sizeof (endpoint));
-        gavel_record_get (record, "primary", primary, sizeof (primary));
-    }
-    if (!*endpoint) {
-        s_trace (self, "%s redirects but names no primary endpoint", from->endpoint);
-        return -1;
-    }
-    s_trace (self, "%s redirects to primary %s at %s", from->endpoint, primary, endpoint);
-    return s_endpoint_index (self, endpoint);
-}
-
-//  Wait, as a time-out would have, until the deadline or Ctrl-C.
+//  Wait for replies, and for the socket of a send that could not go yet,
+//  until deadline or a signal. Reads what came.
 static void
-s_pause_until (int64_t deadline)
+s_wait (gavel_client_t *self, int unsent, int64_t deadline)
 {
-    while (!zsys_interrupted) {
-        int64_t left = deadline - zclock_mono ();
-        if (left <= 0)
-            break;
-        zclock_sleep ((int) (left < PAUSE_SLICE? left: PAUSE_SLICE));
-    }
-}
-
-//  One attempt: the current replica, then wherever redirects send us, at
-//  most GAVEL_CLIENT_REDIRECTS times. Returns the final reply, or NULL when
-//  the attempt failed; self->current is then the replica it ended at.
-static gavel_msg_t *
-s_attempt (gavel_client_t *self, gavel_msg_t *request)
-{
-    int64_t started = zclock_mono ();
-    for (unsigned hops = 0; !zsys_interrupted; hops++) {
-        s_replica_t *replica = &self->replicas [self->current];
-        gavel_msg_t *reply = s_exchange (self, replica, request);
-        if (!reply) {
-            if (!zsys_interrupted)
-                s_trace (self, "no reply from %s within %" PRId64 " ms",
-                         replica->endpoint, self->timeout);
-            //  Lazy Pirate: a fresh socket drops whatever the old one had
-            //  queued or would still receive
-            zsock_destroy (&replica->sock);
-            break;
+    zmq_pollitem_t items [GAVEL_ATTEMPT_TARGETS_MAX];
+    size_t targets [GAVEL_ATTEMPT_TARGETS_MAX];
+    size_t count = 0;
+    for (size_t target = 0; target < GAVEL_ATTEMPT_TARGETS_MAX; target++)
+        if (self->socks [target]) {
+            short events = ZMQ_POLLIN | ((int) target == unsent? ZMQ_POLLOUT: 0);
+            items [count] = (zmq_pollitem_t) { zsock_resolve (self->socks [target]), 0, events, 0 };
+            targets [count++] = target;
         }
-        if (gavel_msg_outcome (reply) != GAVEL_REDIRECT)
-            return reply;
-        int target = -1;
-        if (hops < GAVEL_CLIENT_REDIRECTS)
-            target = s_redirect_target (self, replica, reply);     //  may move replicas
-        else
-            s_trace (self, "%s redirects again: %d redirects in one attempt is enough",
-                     replica->endpoint, GAVEL_CLIENT_REDIRECTS);
-        gavel_msg_destroy (&reply);
-        if (target < 0) {
-            //  Replicas that disagree on the primary are mid-election: an
-            //  attempt that fails at once would burn the retries meant to
-            //  ride the election out, so it takes its time like a time-out
-            s_pause_until (started + self->timeout);
-            break;
-        }
-        self->redirects++;
-        self->current = (size_t) target;
-    }
-    if (self->current < 64)
-        self->tried |= (uint64_t) 1 << self->current;
-    return NULL;
-}
-
-//  Which endpoints failed, each once, and how many attempts and redirects
-//  it took.
-static void
-s_no_answer (gavel_client_t *self, unsigned attempts, char *error, size_t error_size)
-{
-    size_t used = snprintf (error, error_size, "no answer from ");
-    bool first = true;
-    for (size_t index = 0; index < self->count && index < 64 && used < error_size; index++)
-        if (self->tried & ((uint64_t) 1 << index)) {
-            used += snprintf (error + used, error_size - used, "%s%s",
-                              first? "": ", ", self->replicas [index].endpoint);
-            first = false;
-        }
-    if (used < error_size)
-        used += snprintf (error + used, error_size - used,
-                          " after %u attempt%s of %" PRId64 " ms",
-                          attempts, attempts == 1? "": "s", self->timeout);
-    if (used < error_size && self->redirects)
-        snprintf (error + used, error_size - used, " (%u redirect%s followed)",
-                  self->redirects, self->redirects == 1? "": "s");
+    int64_t left = deadline - zclock_mono ();
+    //  A signal interrupts zmq_poll (EINTR): the caller looks at
+    //  zsys_interrupted and at the clock, and comes back if need be
+    if (zmq_poll (items, (int) count, (long) (left > 0? left: 0)) <= 0)
+        return;
+    for (size_t index = 0; index < count; index++)
+        if (items [index].revents & ZMQ_POLLIN)
+            s_receive (self, targets [index], zclock_mono ());
 }
 
 gavel_msg_t *
@@ -379,32 +226,172 @@ gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
     assert (self);
     assert (request);
     assert (error);
-    assert (self->count > 0);
+    assert (gavel_attempt_targets (self->attempts) > 0);
 
     //  Every attempt carries the same id: that is what makes a retried BID
     //  safe, and what tells this request's reply from late ones
-    gavel_msg_set_request_id (request, ++self->last_id);
+    uint64_t id = ++self->last_id;
+    gavel_msg_set_request_id (request, id);
     gavel_msg_set_session (request, self->session);
-    self->tried = 0;
-    self->redirects = 0;
+    gavel_attempt_settings_t settings;
+    gavel_attempt_settings_default (&settings);
+    settings.timeout = self->timeout;
+    settings.budget = self->timeout * ((int64_t) self->retries + 1);
+    settings.learn = true;
+    gavel_attempt_set_settings (self->attempts, &settings);
+    gavel_attempt_start (self->attempts, id, zclock_mono ());
 
-    unsigned attempts = 0;
-    while (attempts <= self->retries && !zsys_interrupted) {
-        attempts++;
-        //  The next attempt starts after where this one started, not after
-        //  where redirects led it: else a dead primary and the backup that
-        //  names it could take every turn and the third replica none
-        size_t origin = self->current;
-        gavel_msg_t *reply = s_attempt (self, request);
-        if (reply)
-            return reply;
-        if (zsys_interrupted)
+    gavel_msg_t *reply = NULL;
+    bool finished = false;
+    int unsent = -1;            //  the target whose socket could not take it
+    while (!finished && !zsys_interrupted) {
+        gavel_attempt_action_t *action;
+        while ((action = gavel_attempt_next_action (self->attempts))) {
+            const char *endpoint = gavel_attempt_endpoint (self->attempts, action->target);
+            if (action->kind == GAVEL_ATTEMPT_SEND) {
+                //  What led here (a redirect, the end of an attempt), then the send
+                if (*action->note)
+                    s_trace (self, "%s", action->note);
+                s_trace (self, "%s #%" PRIu64 " to %s", gavel_msg_command (request), id, endpoint);
+                int rc = s_send (self, action->target, request);
+                unsent = rc == 1? (int) action->target: -1;
+                if (rc == -1)
+                    gavel_attempt_unreachable (self->attempts, id, action->target, zclock_mono ());
+            }
+            else
+            if (action->kind == GAVEL_ATTEMPT_TIMED_OUT)
+                s_trace (self, "%s", action->note);
+            else {
+                //  Done, or given up with the last no-quorum: an answer
+                //  either way; given up with none, the note says why
+                reply = action->reply;
+                action->reply = NULL;
+                if (!reply)
+                    snprintf (error, error_size, "%s", action->note);
+                finished = true;
+            }
+            gavel_attempt_action_destroy (&action);
+        }
+        if (finished || zsys_interrupted)
             break;
-        self->current = (origin + 1) % self->count;
+        s_wait (self, unsent, gavel_attempt_next_deadline (self->attempts));
+        if (unsent >= 0 && self->socks [unsent]
+        &&  (zsock_events (self->socks [unsent]) & ZMQ_POLLOUT)
+        &&  s_send (self, (size_t) unsent, request) == 0)
+            unsent = -1;
+        gavel_attempt_tick (self->attempts, zclock_mono ());
     }
-    if (zsys_interrupted)
+    if (!finished) {
+        gavel_attempt_cancel (self->attempts, id);
         snprintf (error, error_size, "interrupted");
-    else
-        s_no_answer (self, attempts, error, error_size);
-    return NULL;
+    }
+    return reply;
+}
+
+//  -------------------------------------------------------------------------
+//  Self test: fake replicas on inproc ROUTERs, each in its own thread, as
+//  the client blocks.
+
+typedef struct {
+    const char *endpoint;
+    const char *script [4];     //  what to do with each request in turn:
+                                //  "redirect:ENDPOINT", "no-quorum",
+                                //  "silent"; then (and for NULL) "success"
+    size_t served;              //  requests seen; read once it is joined
+} s_fake_t;
+
+static void
+s_fake_replica (zsock_t *pipe, void *args)
+{
+    s_fake_t *fake = (s_fake_t *) args;
+    char error [256];
+    zsock_t *router = gavel_sock_new_server (fake->endpoint, error, sizeof error);
+    assert (router);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    zsock_signal (pipe, 0);
+    while (zpoller_wait (poller, -1) == router) {
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        gavel_msg_error_t decode_error;
+        gavel_msg_t *request = gavel_msg_decode (msg, &decode_error);
+        assert (request);
+        zmsg_destroy (&msg);
+        const char *step = fake->served < 4 && fake->script [fake->served]?
+                           fake->script [fake->served]: "success";
+        fake->served++;
+        uint64_t id = gavel_msg_request_id (request);
+        gavel_msg_t *reply = NULL;
+        if (strncmp (step, "redirect:", 9) == 0) {
+            reply = gavel_msg_new_reply (id, GAVEL_REDIRECT, "not-primary", NULL);
+            gavel_msg_add_record (reply, "primary=2 client=%s", step + 9);
+        }
+        else
+        if (streq (step, "no-quorum"))
+            reply = gavel_msg_new_reply (id, GAVEL_EXCEPTION, "no-quorum", NULL);
+        else
+        if (streq (step, "success"))
+            reply = gavel_msg_new_reply (id, GAVEL_SUCCESS, NULL, NULL);
+        if (reply) {
+            msg = gavel_msg_encode (reply);
+            zmsg_prepend (msg, &identity);
+            zmsg_send (&msg, router);
+        }
+        zframe_destroy (&identity);
+        gavel_msg_destroy (&request);
+        gavel_msg_destroy (&reply);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+void
+gavel_client_test (bool verbose)
+{
+    printf (" * gavel_client: ");
+    char error [256];
+
+    //  A redirect to an endpoint the client was not given is followed, a
+    //  no-quorum there is retried with the same id, and the answer to the
+    //  retry is returned
+    s_fake_t backup = { "inproc://client-test-backup", { "redirect:inproc://client-test-primary" }, 0 };
+    s_fake_t primary = { "inproc://client-test-primary", { "no-quorum" }, 0 };
+    zactor_t *backup_actor = zactor_new (s_fake_replica, &backup);
+    zactor_t *primary_actor = zactor_new (s_fake_replica, &primary);
+    gavel_client_t *client = gavel_client_new ();
+    assert (gavel_client_connect (client, backup.endpoint, error, sizeof error) == 0);
+    gavel_client_set_timeout (client, 1000);
+    gavel_client_set_retries (client, 2);
+    gavel_client_set_verbose (client, verbose);
+    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_LIST);
+    gavel_msg_set_name (request, "ann");
+    gavel_msg_t *reply = gavel_client_request (client, request, error, sizeof error);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    assert (gavel_msg_request_id (reply) == 1);
+    assert (gavel_client_endpoints (client) == 2);
+    gavel_msg_destroy (&reply);
+    //  The next request goes where the answer came from
+    reply = gavel_client_request (client, request, error, sizeof error);
+    assert (reply && gavel_msg_request_id (reply) == 2);
+    gavel_msg_destroy (&reply);
+    gavel_client_destroy (&client);
+    zactor_destroy (&backup_actor);
+    zactor_destroy (&primary_actor);
+    assert (backup.served == 1);
+    assert (primary.served == 3);
+
+    //  Nobody answers: given up after the budget, naming who was silent
+    s_fake_t silent = { "inproc://client-test-silent", { "silent", "silent", "silent", "silent" }, 0 };
+    zactor_t *silent_actor = zactor_new (s_fake_replica, &silent);
+    client = gavel_client_new ();
+    assert (gavel_client_connect (client, silent.endpoint, error, sizeof error) == 0);
+    gavel_client_set_timeout (client, 50);
+    gavel_client_set_retries (client, 1);
+    reply = gavel_client_request (client, request, error, sizeof error);
+    assert (reply == NULL);
+    assert (streq (error, "no answer from inproc://client-test-silent after 2 attempts of 50 ms"));
+    gavel_client_destroy (&client);
+    zactor_destroy (&silent_actor);
+    assert (silent.served == 2);
+    gavel_msg_destroy (&request);
+    printf ("OK\n");
 }

@@ -1,24 +1,17 @@
 /*  gavel_client: a bidder's connection to the replica set.
 
-    Holds the list of replica endpoints, one DEALER for each, the session
-    token (16 random hex digits) and the request counter (1, 2, 3... for the
-    whole life of the client). A request is sent to one replica and its reply
-    awaited until a deadline; on time-out the same request, with the same
-    request id, goes to the next endpoint in turn, up to the retry limit.
+    Holds the list of endpoints (replicas, or brokers), one DEALER for
+    each, the session token (16 random hex digits) and the request counter
+    (1, 2, 3... for the whole life of the client), and waits for the answer
+    to one request at a time. When to resend, where to, and when to give up
+    is gavel_attempt's policy (docs/PROTOCOL.md, "Retrying"): redirects
+    followed to the endpoint they name (added to the list if it is new),
+    the same request id sent again after a time-out or a no-quorum, silent
+    endpoints passed over, and a budget of (retries + 1) time-outs in all.
     Since OPEN and BID are applied at most once per (session, request id),
-    a retry can never bid twice.
-
-    A backup answers with outcome `redirect` and the record `primary=ID
-    client=ENDPOINT`: the same request then goes at once to that endpoint
-    (added to the list if it is new), and is not counted as a retry; more
-    than GAVEL_CLIENT_REDIRECTS redirects in one attempt fail that attempt.
-    The endpoint that answered last is where the next request starts, so
-    after one redirect a client talks to the primary directly. A redirect is
-    never returned to the caller.
-
-    Replies that carry another request id (late answers to an earlier
-    attempt) are dropped. The socket that timed out is thrown away and made
-    afresh on next use (Lazy Pirate), so nothing it had queued is sent later.
+    a retry can never bid twice, and an earlier attempt's late answer is as
+    good as the last one's. Replies to other request ids are dropped; a
+    redirect is never returned to the caller.
 */
 #ifndef GAVEL_CLIENT_H_INCLUDED
 #define GAVEL_CLIENT_H_INCLUDED
@@ -27,10 +20,9 @@
 
 #define GAVEL_CLIENT_TIMEOUT    500     //  ms per attempt, by default (the
                                         //  cluster file's request_timeout)
-//  Extra attempts, by default: enough to ride through a failover (an
+//  Extra attempts' time, by default: enough to ride through a failover (an
 //  election takes E + a few heartbeats, well under 10 x 500 ms)
 #define GAVEL_CLIENT_RETRIES    10
-#define GAVEL_CLIENT_REDIRECTS  5       //  redirects followed per attempt
 
 typedef struct _gavel_client_t gavel_client_t;
 
@@ -43,7 +35,7 @@ void
     gavel_client_destroy (gavel_client_t **self_p);
 
 //  Add a replica's client endpoint and connect to it. Returns 0, or -1 with
-//  the reason in error (a malformed endpoint, for instance).
+//  the reason in error (a malformed endpoint, or too many).
 int
     gavel_client_connect (gavel_client_t *self, const char *endpoint,
                           char *error, size_t error_size);
@@ -62,7 +54,8 @@ size_t
 void
     gavel_client_set_timeout (gavel_client_t *self, int64_t timeout);
 
-//  Attempts after the first one when no reply comes (0 or more).
+//  Attempts after the first one when no reply comes (0 or more): the
+//  request's budget is (retries + 1) time-outs.
 void
     gavel_client_set_retries (gavel_client_t *self, unsigned retries);
 
@@ -83,5 +76,8 @@ const char *
 gavel_msg_t *
     gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
                           char *error, size_t error_size);
+
+void
+    gavel_client_test (bool verbose);
 
 #endif

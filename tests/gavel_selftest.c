@@ -4,6 +4,7 @@
     ctest runs one class per test (CMakeLists.txt), so a failure names it.
 */
 #include "gavel_msg.h"
+#include "gavel_attempt.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
 #include "gavel_keys.h"
@@ -14,6 +15,7 @@
 #include "gavel_core.h"
 #include "gavel_node.h"
 #include "gavel_store.h"
+#include "gavel_client.h"
 #include "gavel_script.h"
 #include "gavel_broker.h"
 #include "gavel_status.h"
@@ -30,6 +32,7 @@ static const struct {
 } s_tests [] = {
     { "text",    gavel_text_test },
     { "msg",     gavel_msg_test },
+    { "attempt", gavel_attempt_test },
     { "config",  gavel_config_test },
     { "keys",    gavel_keys_test },
     { "zap",     gavel_zap_test },
@@ -40,6 +43,7 @@ static const struct {
     { "million", gavel_core_million_test },
     { "store",   gavel_store_test },
     { "node",    gavel_node_test },
+    { "client",  gavel_client_test },
     { "script",  gavel_script_test },
     { "broker",  gavel_broker_test },
     { "status",  gavel_status_test },

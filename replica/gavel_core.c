@@ -85,6 +85,8 @@ struct _gavel_core_t {
     int64_t fetch_due;          //  no new FETCH before this
 
     uint64_t refused;           //  peer messages refused as invalid
+    gavel_core_tracer_fn *tracer;   //  who hears what we have to say, or NULL
+    void *tracer_arg;
 };
 
 static void s_apply_committed (gavel_core_t *self, int64_t now);
@@ -190,6 +192,24 @@ s_save_state (gavel_core_t *self)
     gavel_action_t *action = (gavel_action_t *) zlistx_last (self->outbox);
     action->term = self->term;
     action->vote = self->vote;
+}
+
+static void
+s_trace (gavel_core_t *self, int64_t now, gavel_trace_level_t level, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+//  What we have to say goes to the tracer, with the time of the event
+static void
+s_trace (gavel_core_t *self, int64_t now, gavel_trace_level_t level, const char *format, ...)
+{
+    if (!self->tracer)
+        return;
+    char text [GAVEL_RECORD_MAX + 256];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    self->tracer (self->tracer_arg, now, level, text);
 }
 
 //  ---------------------------------------------------------------------------
@@ -319,10 +339,10 @@ s_measure_rtt (gavel_core_t *self, int64_t sample)
 static const char *s_role_names [] = { "", "backup", "candidate", "primary" };
 
 static void
-s_log_role (gavel_core_t *self, const char *what)
+s_log_role (gavel_core_t *self, const char *what, int64_t now)
 {
-    zsys_info ("replica %" PRIu64 " %s term %" PRIu64 ": %s", self->settings.id,
-               s_role_names [self->role], self->term, what);
+    s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " %s term %" PRIu64 ": %s",
+             self->settings.id, s_role_names [self->role], self->term, what);
 }
 
 //  Requests waiting on the primary are handed on: a deposed primary cannot
@@ -344,11 +364,11 @@ s_become_backup (gavel_core_t *self, int64_t now)
             zlistx_add_end (self->held, waiting);
         while ((waiting = (waiting_t *) zlistx_detach (self->reads, NULL)))
             zlistx_add_end (self->held, waiting);
-        s_log_role (self, "stepped down");
+        s_log_role (self, "stepped down", now);
     }
     else
     if (before == GAVEL_ROLE_CANDIDATE)
-        s_log_role (self, "round over");
+        s_log_role (self, "round over", now);
 }
 
 static bool
@@ -382,8 +402,8 @@ s_follow (gavel_core_t *self, uint64_t primary, int64_t now)
         self->primary = primary;
         self->verified = 0;
         self->seq_seen = 0;
-        zsys_info ("replica %" PRIu64 " backup term %" PRIu64 ": following primary %" PRIu64,
-                   self->settings.id, self->term, primary);
+        s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " backup term %" PRIu64
+                 ": following primary %" PRIu64, self->settings.id, self->term, primary);
     }
     self->heard = now;
     self->backoff = 1;
@@ -433,7 +453,7 @@ s_become_primary (gavel_core_t *self, int64_t now)
     gavel_msg_set_from (noop, self->settings.id);
     s_append (self, &noop, now);
     self->term_start = gavel_entrylog_last_index (self->log);
-    s_log_role (self, "elected primary");
+    s_log_role (self, "elected primary", now);
     waiting_t *waiting;
     while ((waiting = (waiting_t *) zlistx_detach (self->held, NULL)))
         s_request_as_primary (self, waiting, now);
@@ -642,7 +662,7 @@ s_apply_request (gavel_core_t *self, gavel_msg_t *entry)
 }
 
 static void
-s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
+s_apply_entry (gavel_core_t *self, gavel_msg_t *entry, int64_t now)
 {
     gavel_msg_id_t id = gavel_msg_id (entry);
     gavel_msg_t *reply = NULL;
@@ -659,8 +679,8 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
         zlist_autofree (closed);
         gavel_auction_close_due (self->auction, gavel_msg_stamp (entry), closed);
         for (char *line = (char *) zlist_first (closed); line; line = (char *) zlist_next (closed)) {
-            zsys_info ("replica %" PRIu64 " %s term %" PRIu64 ": closed %s", self->settings.id,
-                       s_role_names [self->role], self->term, line);
+            s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " %s term %" PRIu64 ": closed %s",
+                     self->settings.id, s_role_names [self->role], self->term, line);
             s_publish_event (self, entry, "event=closed %s", line);
         }
         zlist_destroy (&closed);
@@ -709,7 +729,7 @@ static void
 s_apply_committed (gavel_core_t *self, int64_t now)
 {
     while (self->applied < self->commit)
-        s_apply_entry (self, gavel_entrylog_at (self->log, self->applied + 1));
+        s_apply_entry (self, gavel_entrylog_at (self->log, self->applied + 1), now);
     s_take_snapshot (self);
     if (self->role == GAVEL_ROLE_PRIMARY)
         s_serve_reads (self, now);
@@ -1079,8 +1099,9 @@ s_on_snapshot (gavel_core_t *self, gavel_msg_t *snapshot, int64_t now)
         gavel_auction_t *state = gavel_msg_payload (snapshot)?
             gavel_auction_load (gavel_msg_payload (snapshot)): NULL;
         if (!state) {
-            zsys_error ("replica %" PRIu64 ": snapshot at %" PRIu64 " from replica %" PRIu64
-                        " does not load; ignored", self->settings.id, index, gavel_msg_from (snapshot));
+            s_trace (self, now, GAVEL_TRACE_ERROR, "replica %" PRIu64 ": snapshot at %" PRIu64
+                     " from replica %" PRIu64 " does not load; ignored", self->settings.id, index,
+                     gavel_msg_from (snapshot));
             return;
         }
         gavel_auction_destroy (&self->auction);
@@ -1102,8 +1123,8 @@ s_on_snapshot (gavel_core_t *self, gavel_msg_t *snapshot, int64_t now)
         if (self->verified < index)
             self->verified = index;
         self->diverged = false;
-        zsys_info ("replica %" PRIu64 " backup term %" PRIu64 ": installed a snapshot at %" PRIu64,
-                   self->settings.id, self->term, index);
+        s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " backup term %" PRIu64
+                 ": installed a snapshot at %" PRIu64, self->settings.id, self->term, index);
         s_fetch (self, now);
     }
     s_ack (self);
@@ -1160,7 +1181,7 @@ s_coordinate (gavel_core_t *self, int64_t now)
 {
     if (self->term >= GAVEL_CORE_TERM_MAX) {
         //  Only a damaged store could bring us here: refuse to wrap
-        s_log_role (self, "term at its bound: not running for primary");
+        s_log_role (self, "term at its bound: not running for primary", now);
         s_become_backup (self, now);
         return;
     }
@@ -1172,7 +1193,7 @@ s_coordinate (gavel_core_t *self, int64_t now)
     self->round_sent = now;
     self->round_deadline = now + s_answer_time (self, self->settings.election);
     memset (self->answered, 0, sizeof self->answered);
-    s_log_role (self, "announcing itself coordinator");
+    s_log_role (self, "announcing itself coordinator", now);
     if (self->majority == 1)
         s_become_primary (self, now);
     else
@@ -1191,7 +1212,7 @@ s_start_round (gavel_core_t *self, int64_t now)
     self->round_sent = now;
     self->round_deadline = now + s_answer_time (self, 2 * self->settings.heartbeat);
     memset (self->answered, 0, sizeof self->answered);
-    s_log_role (self, "primary silent: starting a bully round");
+    s_log_role (self, "primary silent: starting a bully round", now);
     if (self->majority == 1)
         s_coordinate (self, now);
     else
@@ -1418,9 +1439,9 @@ gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
     const char *invalid = s_peer_invalid (self, msg);
     if (invalid) {
         if (self->refused++ % 1000 == 0)
-            zsys_warning ("replica %" PRIu64 ": refused %s from %" PRIu64 " (%" PRIu64 " so far): %s",
-                          self->settings.id, gavel_msg_command (msg), gavel_msg_from (msg),
-                          self->refused, invalid);
+            s_trace (self, now, GAVEL_TRACE_WARNING, "replica %" PRIu64 ": refused %s from %" PRIu64
+                     " (%" PRIu64 " so far): %s", self->settings.id, gavel_msg_command (msg),
+                     gavel_msg_from (msg), self->refused, invalid);
         gavel_msg_destroy (msg_p);
         return;
     }
@@ -1579,6 +1600,13 @@ gavel_core_destroy (gavel_core_t **self_p)
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+gavel_core_set_tracer (gavel_core_t *self, gavel_core_tracer_fn *tracer, void *arg)
+{
+    self->tracer = tracer;
+    self->tracer_arg = arg;
 }
 
 void

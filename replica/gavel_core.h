@@ -83,12 +83,31 @@ typedef enum {
 
 typedef struct _gavel_core_t gavel_core_t;
 
+//  What the core has to say (role changes, refused messages, auctions
+//  closed), for the shell to log: the core has no clock and no log of its
+//  own. now is the time of the event that said it (virtual in the
+//  simulator); text is one line, borrowed for the call.
+typedef enum {
+    GAVEL_TRACE_DEBUG = 1,
+    GAVEL_TRACE_INFO,
+    GAVEL_TRACE_WARNING,
+    GAVEL_TRACE_ERROR
+} gavel_trace_level_t;
+
+typedef void (gavel_core_tracer_fn) (void *arg, int64_t now, gavel_trace_level_t level,
+                                     const char *text);
+
 //  Create a core as a backup at term 0 with an empty log. Copies settings.
 gavel_core_t *
     gavel_core_new (const gavel_core_settings_t *settings);
 
 void
     gavel_core_destroy (gavel_core_t **self_p);
+
+//  Who hears what the core has to say; arg goes back to it. Without a
+//  tracer (the default) the core says nothing.
+void
+    gavel_core_set_tracer (gavel_core_t *self, gavel_core_tracer_fn *tracer, void *arg);
 
 //  Before any event: load what was stored (term, vote, entries in index
 //  order, from 1). Takes ownership of the entries.

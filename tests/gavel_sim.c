@@ -1137,6 +1137,15 @@ s_entry_destroy (void **item_p)
     gavel_msg_destroy ((gavel_msg_t **) item_p);
 }
 
+//  A core's own lines (role changes, refusals, closings), at its virtual
+//  time: the replica's clock, skew and all
+static void
+s_core_trace (void *arg, int64_t now, gavel_trace_level_t level, const char *text)
+{
+    sim_t *self = (sim_t *) arg;
+    printf ("[%9.3f #%06" PRIu64 "] %s\n", (double) (now - SIM_T0) / 1000.0, self->steps, text);
+}
+
 static void
 s_crash (sim_t *self, replica_t *replica)
 {
@@ -1158,6 +1167,8 @@ s_boot (sim_t *self, replica_t *replica)
     s_settings (self, replica->index, &settings);
     replica->core = gavel_core_new (&settings);
     assert (replica->core);
+    if (self->options->verbose)
+        gavel_core_set_tracer (replica->core, s_core_trace, self);
     if (replica->snapshot) {
         gavel_msg_t *snapshot = gavel_msg_dup (replica->snapshot);
         gavel_core_restore_snapshot (replica->core, &snapshot);
@@ -2867,8 +2878,6 @@ s_report (sim_t *self)
 static void
 s_run_seed (const options_t *options, outcome_t *outcome)
 {
-    //  The cores may log through zsys: only a trace wants to see it
-    zsys_set_logstream (options->verbose? stdout: NULL);
     sim_t *sim = s_sim_new (options);
     s_sim_run (sim);
     memset (outcome, 0, sizeof *outcome);

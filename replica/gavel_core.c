@@ -24,6 +24,13 @@ typedef struct {
     int64_t deadline;
 } waiting_t;
 
+//  A SAVE_ENTRIES the shell has not reported persisted yet
+typedef struct {
+    uint64_t prev_index;        //  it drops every stored entry after this
+    uint64_t index;             //  and leaves this one last, of term
+    uint64_t term;
+} save_t;
+
 typedef enum {
     ROUND_PROBE = 1,            //  ELECTION sent: who is alive, who outranks us?
     ROUND_DEFER,                //  someone outranks us: give it time to win
@@ -38,7 +45,10 @@ struct _gavel_core_t {
     uint64_t term;              //  durable
     uint64_t vote;              //  durable: coordinator accepted in term, or 0
     uint64_t primary;           //  the primary of our term, 0 when unknown
-    gavel_entrylog_t *log;      //  durable
+    gavel_entrylog_t *log;      //  durable up to `durable`
+    uint64_t durable;           //  entries 1..durable are stored, and no
+                                //  save not yet reported drops one of them
+    zlistx_t *saves;            //  save_t, oldest first: not yet reported
     uint64_t commit;
     uint64_t applied;
     int64_t last_stamp;         //  entries' stamps never go back
@@ -82,6 +92,7 @@ struct _gavel_core_t {
     uint64_t verified;          //  our log matches the primary's up to here
     bool diverged;              //  our tail disagreed with the primary's
     uint64_t seq_seen;          //  highest heartbeat seq from our primary
+    uint64_t acked;             //  index of our last ACK to that primary
     int64_t fetch_due;          //  no new FETCH before this
 
     uint64_t refused;           //  peer messages refused as invalid
@@ -192,6 +203,42 @@ s_save_state (gavel_core_t *self)
     gavel_action_t *action = (gavel_action_t *) zlistx_last (self->outbox);
     action->term = self->term;
     action->vote = self->vote;
+}
+
+static void
+s_save_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+//  Entries to store. The action carries what the shell reports once they
+//  are durable; until then nothing this save drops counts as durable
+//  (it may be on disk now, and gone once the save is carried out).
+static void
+s_save_entries (gavel_core_t *self, gavel_msg_t *save)
+{
+    save_t *pending = (save_t *) zmalloc (sizeof (save_t));
+    assert (pending);
+    pending->prev_index = gavel_msg_prev_index (save);
+    pending->index = pending->prev_index + gavel_msg_entries (save);
+    pending->term = gavel_entrylog_term_at (self->log, pending->index);
+    zlistx_add_end (self->saves, pending);
+    if (self->durable > pending->prev_index)
+        self->durable = pending->prev_index;
+    s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+    gavel_action_t *action = (gavel_action_t *) zlistx_last (self->outbox);
+    action->index = pending->index;
+    action->term = pending->term;
+}
+
+//  A snapshot is stored synchronously: what it covers is durable at once
+static void
+s_save_snapshot (gavel_core_t *self, gavel_msg_t *snapshot)
+{
+    s_emit (self, GAVEL_ACTION_SAVE_SNAPSHOT, 0, NULL, snapshot);
+    if (self->durable < gavel_msg_index (snapshot))
+        self->durable = gavel_msg_index (snapshot);
 }
 
 static void
@@ -402,6 +449,7 @@ s_follow (gavel_core_t *self, uint64_t primary, int64_t now)
         self->primary = primary;
         self->verified = 0;
         self->seq_seen = 0;
+        self->acked = 0;
         s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " backup term %" PRIu64
                  ": following primary %" PRIu64, self->settings.id, self->term, primary);
     }
@@ -719,7 +767,7 @@ s_take_snapshot (gavel_core_t *self)
     gavel_msg_set_commit (snapshot, self->applied);
     zmsg_t *state = gavel_auction_save (self->auction);
     gavel_msg_set_payload (snapshot, &state);
-    s_emit (self, GAVEL_ACTION_SAVE_SNAPSHOT, 0, NULL, gavel_msg_dup (snapshot));
+    s_save_snapshot (self, gavel_msg_dup (snapshot));
     gavel_entrylog_compact (self->log, previous, gavel_entrylog_term_at (self->log, previous));
     gavel_msg_destroy (&self->snapshot);
     self->snapshot = snapshot;
@@ -795,13 +843,16 @@ s_compare_desc (const void *a, const void *b)
 //  An entry is committed once a majority stores it, but only entries of our
 //  own term are counted: older ones commit with them (the Raft rule that
 //  stops a deposed term's entry from being committed and then overwritten).
+//  We count ourselves up to what the shell reported durable, as a backup
+//  acks only that.
 static void
 s_advance_commit (gavel_core_t *self, int64_t now)
 {
     uint64_t stored [GAVEL_CORE_REPLICAS_MAX];
     size_t replicas = self->settings.replicas;
     for (size_t slot = 0; slot < replicas; slot++)
-        stored [slot] = slot == self->slot? self->published: self->match [slot];
+        stored [slot] = slot != self->slot? self->match [slot]
+                      : self->durable < self->published? self->durable: self->published;
     qsort (stored, replicas, sizeof stored [0], s_compare_desc);
     uint64_t candidate = stored [self->majority - 1];
     if (candidate > self->commit && gavel_entrylog_term_at (self->log, candidate) == self->term) {
@@ -846,15 +897,14 @@ s_save_unpublished (gavel_core_t *self)
         gavel_msg_t *entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
         gavel_msg_add_entry (save, &entry);
     }
-    s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+    s_save_entries (self, save);
     self->published = last;
 }
 
 //  Entries appended since the last flush: one LOG message, then stored. The
 //  backups store them while we do (with fsync always, the two waits overlap
-//  instead of adding up); we count ourselves only once our save is done,
-//  and the shell carries actions out in order, so every reply this turn
-//  makes comes after it.
+//  instead of adding up); we count ourselves only once our save is
+//  reported persisted (gavel_core_persisted), so every reply comes after it.
 static void
 s_publish (gavel_core_t *self, int64_t now)
 {
@@ -955,11 +1005,20 @@ s_check_quorum (gavel_core_t *self, int64_t now)
 //  ---------------------------------------------------------------------------
 //  The backup's side: verify, store, ack, catch up
 
+//  What a backup acks: where its log matches the primary's, and no further
+//  than what is durable here
+static uint64_t
+s_ack_index (gavel_core_t *self)
+{
+    return self->verified < self->durable? self->verified: self->durable;
+}
+
 static void
 s_ack (gavel_core_t *self)
 {
     gavel_msg_t *ack = s_peer_msg (self, GAVEL_MSG_ACK);
-    gavel_msg_set_index (ack, self->verified);
+    self->acked = s_ack_index (self);
+    gavel_msg_set_index (ack, self->acked);
     gavel_msg_set_seq (ack, self->seq_seen);
     s_emit (self, GAVEL_ACTION_ACK, self->primary, NULL, ack);
 }
@@ -1042,7 +1101,7 @@ s_store (gavel_core_t *self, gavel_msg_t *msg)
             self->last_stamp = gavel_msg_stamp (entry);
     }
     if (save)
-        s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+        s_save_entries (self, save);
     uint64_t matched = prev_index + gavel_msg_entries (msg);
     if (matched > self->verified)
         self->verified = matched;
@@ -1112,12 +1171,12 @@ s_on_snapshot (gavel_core_t *self, gavel_msg_t *snapshot, int64_t now)
         gavel_entrylog_compact (self->log, index, last_term);
         gavel_msg_destroy (&self->snapshot);
         self->snapshot = gavel_msg_dup (snapshot);
-        s_emit (self, GAVEL_ACTION_SAVE_SNAPSHOT, 0, NULL, gavel_msg_dup (snapshot));
+        s_save_snapshot (self, gavel_msg_dup (snapshot));
         if (!matches) {
             //  Whatever we held after index was not the primary's
             gavel_msg_t *cut = gavel_msg_new (GAVEL_MSG_LOG);
             gavel_msg_set_prev_index (cut, index);
-            s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, cut);
+            s_save_entries (self, cut);
         }
         self->commit = self->applied = index;
         if (self->verified < index)
@@ -1469,6 +1528,62 @@ gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
 }
 
 //  ---------------------------------------------------------------------------
+//  Durability: the shell reports what it wrote
+
+//  A backup tells its primary what became durable: an ACK still in the
+//  outbox carries it (the shell that writes before it takes the next
+//  action sends no more messages than before), or else a new one
+static void
+s_ack_durable (gavel_core_t *self)
+{
+    uint64_t index = s_ack_index (self);
+    if (index <= self->acked)
+        return;
+    for (gavel_action_t *action = (gavel_action_t *) zlistx_last (self->outbox); action;
+         action = (gavel_action_t *) zlistx_prev (self->outbox))
+        if (action->kind == GAVEL_ACTION_ACK && action->to == self->primary
+        &&  gavel_msg_term (action->msg) == self->term) {
+            gavel_msg_set_index (action->msg, index);
+            self->acked = index;
+            return;
+        }
+    s_ack (self);
+}
+
+void
+gavel_core_persisted (gavel_core_t *self, uint64_t index, uint64_t term, int64_t now)
+{
+    //  The oldest save we wait for that leaves this entry last; every save
+    //  before it is done too, since the shell writes them in order
+    size_t done = 0;
+    save_t *save;
+    for (save = (save_t *) zlistx_first (self->saves); save; save = (save_t *) zlistx_next (self->saves)) {
+        done++;
+        if (save->index == index && save->term == term)
+            break;
+    }
+    if (!save)
+        return;                 //  reported before, or by a save since replaced
+    while (done--)
+        zlistx_delete (self->saves, zlistx_first (self->saves)? zlistx_cursor (self->saves): NULL);
+    //  Durable up to that entry, unless a later save, still to be carried
+    //  out, drops it again
+    uint64_t durable = index;
+    for (save = (save_t *) zlistx_first (self->saves); save; save = (save_t *) zlistx_next (self->saves))
+        if (save->prev_index < durable)
+            durable = save->prev_index;
+    if (durable <= self->durable)
+        return;
+    self->durable = durable;
+    assert (self->durable <= gavel_entrylog_last_index (self->log));
+    if (self->role == GAVEL_ROLE_PRIMARY)
+        s_advance_commit (self, now);
+    else
+    if (self->role == GAVEL_ROLE_BACKUP && self->primary)
+        s_ack_durable (self);
+}
+
+//  ---------------------------------------------------------------------------
 //  Time
 
 //  The primary closes auctions by logging CLOSE, so that every replica
@@ -1570,6 +1685,9 @@ gavel_core_new (const gavel_core_settings_t *settings)
     self->role = GAVEL_ROLE_BACKUP;
     self->backoff = 1;
     self->log = gavel_entrylog_new ();
+    self->saves = zlistx_new ();
+    assert (self->saves);
+    zlistx_set_destructor (self->saves, s_save_free);
     self->auction = gavel_auction_new ();
     self->outbox = zlistx_new ();
     assert (self->outbox);
@@ -1596,6 +1714,7 @@ gavel_core_destroy (gavel_core_t **self_p)
         zlistx_destroy (&self->outbox);
         gavel_auction_destroy (&self->auction);
         gavel_entrylog_destroy (&self->log);
+        zlistx_destroy (&self->saves);
         gavel_msg_destroy (&self->snapshot);
         free (self);
         *self_p = NULL;
@@ -1624,6 +1743,7 @@ gavel_core_restore_snapshot (gavel_core_t *self, gavel_msg_t **snapshot_p)
     uint64_t index = gavel_msg_index (snapshot);
     gavel_entrylog_compact (self->log, index, gavel_msg_last_term (snapshot));
     self->commit = self->applied = index;
+    self->durable = index;
     gavel_msg_destroy (&self->snapshot);
     self->snapshot = snapshot;
 }
@@ -1643,6 +1763,8 @@ gavel_core_restore (gavel_core_t *self, uint64_t term, uint64_t vote, zlistx_t *
         }
         zlistx_destroy (entries_p);
     }
+    //  What was loaded was on disk
+    self->durable = gavel_entrylog_last_index (self->log);
 }
 
 gavel_action_t *
@@ -1659,6 +1781,7 @@ uint64_t gavel_core_primary (gavel_core_t *self) { return self->primary; }
 uint64_t gavel_core_commit (gavel_core_t *self) { return self->commit; }
 uint64_t gavel_core_applied (gavel_core_t *self) { return self->applied; }
 uint64_t gavel_core_last_index (gavel_core_t *self) { return gavel_entrylog_last_index (self->log); }
+uint64_t gavel_core_durable (gavel_core_t *self) { return self->durable; }
 uint64_t gavel_core_base (gavel_core_t *self) { return gavel_entrylog_base (self->log); }
 gavel_msg_t *gavel_core_entry (gavel_core_t *self, uint64_t index) { return gavel_entrylog_at (self->log, index); }
 gavel_auction_t *gavel_core_auction (gavel_core_t *self) { return self->auction; }
@@ -1710,6 +1833,8 @@ static void
 s_net_deliver (s_net_t *net, size_t from, gavel_action_t *action)
 {
     s_net_store (net, from, action);
+    if (action->kind == GAVEL_ACTION_SAVE_ENTRIES)
+        gavel_core_persisted (net->cores [from], action->index, action->term, net->now);
     if (action->kind == GAVEL_ACTION_REPLY) {
         zlistx_add_end (net->replies, action->msg);
         action->msg = NULL;

@@ -2,8 +2,9 @@
 
     Everything the pure core cannot do: it reads what arrives on the four
     endpoints, gives it to the core with the time, and carries out the
-    core's actions in order (store, then send), so that an ACK never leaves
-    before what it acknowledges is written.
+    core's actions in order (store, then send). Every save is done when it
+    returns, so it reports the entries it wrote persisted at once: an ACK
+    or a reply that counts on them comes later in the outbox.
 */
 #include "gavel_node.h"
 #include "gavel_core.h"
@@ -290,6 +291,9 @@ s_carry_out (gavel_node_t *self, gavel_action_t *action)
             if (self->store && gavel_store_save_entries (self->store, gavel_msg_prev_index (action->msg),
                                                          action->msg))
                 s_store_failed (self, "the log");
+            //  Written, and with fsync always synced: durable before the
+            //  next action, as the core's acks and commits now count on
+            gavel_core_persisted (self->core, action->index, action->term, s_now (self));
             break;
     }
 }

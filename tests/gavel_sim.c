@@ -921,6 +921,8 @@ s_trace_action (sim_t *self, replica_t *replica, gavel_action_t *action)
              action->to, text);
 }
 
+static int64_t s_clock (sim_t *self, replica_t *replica);
+
 static void
 s_act (sim_t *self, replica_t *replica, gavel_action_t *action)
 {
@@ -954,7 +956,10 @@ s_act (sim_t *self, replica_t *replica, gavel_action_t *action)
                 s_send_peer (self, replica, action->to - 1, &parcel);
             break;
         case GAVEL_ACTION_SAVE_ENTRIES:
+            //  Written at once, and reported so, as gavel_node does
             s_store_entries (self, replica, action->msg);
+            gavel_core_persisted (replica->core, action->index, action->term,
+                                  s_clock (self, replica));
             break;
         case GAVEL_ACTION_SAVE_SNAPSHOT:
             s_store_snapshot (self, replica, action->msg);

@@ -1797,6 +1797,10 @@ typedef struct {
     gavel_core_t *cores [GAVEL_CORE_REPLICAS_MAX];
     bool down [GAVEL_CORE_REPLICAS_MAX];        //  receives and sends nothing
     uint64_t stored [GAVEL_CORE_REPLICAS_MAX];  //  last index "on disk"
+    //  A late disk: its writes are reported persisted only by s_net_report
+    bool late [GAVEL_CORE_REPLICAS_MAX];
+    uint64_t unreported [GAVEL_CORE_REPLICAS_MAX][64][2];   //  index, term
+    size_t unreported_count [GAVEL_CORE_REPLICAS_MAX];
     int64_t now;
     zlistx_t *replies;                          //  gavel_msg_t * for the client
     int64_t delay;                              //  one way, between replicas
@@ -1833,8 +1837,16 @@ static void
 s_net_deliver (s_net_t *net, size_t from, gavel_action_t *action)
 {
     s_net_store (net, from, action);
-    if (action->kind == GAVEL_ACTION_SAVE_ENTRIES)
-        gavel_core_persisted (net->cores [from], action->index, action->term, net->now);
+    if (action->kind == GAVEL_ACTION_SAVE_ENTRIES) {
+        if (net->late [from]) {
+            size_t count = net->unreported_count [from]++;
+            assert (count < 64);
+            net->unreported [from][count][0] = action->index;
+            net->unreported [from][count][1] = action->term;
+        }
+        else
+            gavel_core_persisted (net->cores [from], action->index, action->term, net->now);
+    }
     if (action->kind == GAVEL_ACTION_REPLY) {
         zlistx_add_end (net->replies, action->msg);
         action->msg = NULL;
@@ -1895,6 +1907,18 @@ s_net_settle (s_net_t *net)
             assert (gavel_core_last_index (net->cores [index]) <= net->stored [index]);
         }
     }
+}
+
+//  A late disk reports what it wrote, in order, and goes on reporting at once
+static void
+s_net_report (s_net_t *net, size_t index)
+{
+    net->late [index] = false;
+    for (size_t report = 0; report < net->unreported_count [index]; report++)
+        gavel_core_persisted (net->cores [index], net->unreported [index][report][0],
+                              net->unreported [index][report][1], net->now);
+    net->unreported_count [index] = 0;
+    s_net_settle (net);
 }
 
 //  Advance the clock to `until`, a millisecond at a time
@@ -2522,6 +2546,122 @@ s_test_hostile_peer (void)
     s_net_destroy (&net);
 }
 
+//  Drain the outbox; the index of the last ACK in it, or UINT64_MAX
+static uint64_t
+s_test_acked (gavel_core_t *core)
+{
+    uint64_t acked = UINT64_MAX;
+    gavel_action_t *action;
+    while ((action = gavel_core_next_action (core))) {
+        if (action->kind == GAVEL_ACTION_ACK)
+            acked = gavel_msg_index (action->msg);
+        gavel_action_destroy (&action);
+    }
+    return acked;
+}
+
+static uint64_t
+s_test_receive_acked (gavel_core_t *core, gavel_msg_t *msg, int64_t now)
+{
+    gavel_core_receive (core, &msg, now);
+    return s_test_acked (core);
+}
+
+//  The persisted event: an entry counts towards a commit only once the
+//  shell reported it durable, on the primary as on the backups
+static void
+s_test_persisted (void)
+{
+    //  Alone: the write waits for its own disk, however long
+    s_net_t *net = s_net_new (1);
+    s_net_settle (net);
+    net->late [0] = true;
+    gavel_core_t *core = net->cores [0];
+    uint64_t commit = gavel_core_commit (core);
+    gavel_msg_t *reply = s_net_call (net, 0, s_test_open (1, 600000), net->now + 200);
+    assert (!reply);
+    assert (gavel_core_commit (core) == commit);
+    assert (gavel_core_durable (core) < gavel_core_last_index (core));
+    s_net_report (net, 0);
+    reply = s_net_reply (net, 1);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    assert (gavel_core_durable (core) == gavel_core_last_index (core));
+    s_net_destroy (&net);
+
+    //  Three: backups ack only what their disk reported
+    net = s_net_new (3);
+    size_t primary = s_net_elect (net);
+    size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
+    reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    core = net->cores [primary];
+    net->late [a] = net->late [b] = true;
+    commit = gavel_core_commit (core);
+    reply = s_net_call (net, primary, s_test_bid (2, 1, 100), net->now + 200);
+    assert (!reply);
+    assert (gavel_core_commit (core) == commit);
+    assert (net->stored [a] == gavel_core_last_index (core));     //  written, not reported
+    s_net_report (net, a);
+    reply = s_net_reply (net, 2);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    assert (gavel_core_commit (core) > commit);
+    s_net_report (net, b);
+
+    //  The primary counts itself only up to its own disk's report: with
+    //  one backup's disk late too, the other backup alone is no majority
+    net->late [primary] = net->late [a] = true;
+    commit = gavel_core_commit (core);
+    reply = s_net_call (net, primary, s_test_bid (3, 1, 200), net->now + 200);
+    assert (!reply);
+    assert (gavel_core_commit (core) == commit);
+    s_net_report (net, primary);
+    reply = s_net_reply (net, 3);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    s_net_report (net, a);
+    s_net_destroy (&net);
+
+    //  A late report about entries since cut and replaced: the save that
+    //  cut them, not yet reported, keeps them from counting
+    gavel_core_settings_t settings;
+    gavel_core_settings_default (&settings, 1, 3);
+    core = gavel_core_new (&settings);
+    gavel_core_tick (core, TEST_T0);
+    gavel_msg_t *log = s_test_peer (GAVEL_MSG_LOG, 3, 1);
+    for (uint64_t index = 1; index <= 3; index++) {
+        gavel_msg_t *entry = s_test_entry (index, 1, TEST_T0);
+        gavel_msg_add_entry (log, &entry);
+    }
+    uint64_t acked = s_test_receive_acked (core, log, TEST_T0 + 1);
+    assert (acked == 0);
+    log = s_test_peer (GAVEL_MSG_LOG, 2, 2);
+    gavel_msg_set_prev_index (log, 1);
+    gavel_msg_set_prev_term (log, 1);
+    for (uint64_t index = 2; index <= 3; index++) {
+        gavel_msg_t *entry = s_test_entry (index, 2, TEST_T0);
+        gavel_msg_add_entry (log, &entry);
+    }
+    acked = s_test_receive_acked (core, log, TEST_T0 + 2);
+    assert (acked == 0);
+    assert (gavel_core_last_index (core) == 3 && gavel_core_durable (core) == 0);
+    //  Entries 1..3 of term 1 are on disk, but the cut at 1 comes next
+    gavel_core_persisted (core, 3, 1, TEST_T0 + 3);
+    assert (gavel_core_durable (core) == 1);
+    assert (s_test_acked (core) == 1);
+    //  The same report again, or one about an entry never saved: ignored
+    gavel_core_persisted (core, 3, 1, TEST_T0 + 4);
+    gavel_core_persisted (core, 2, 2, TEST_T0 + 4);
+    assert (gavel_core_durable (core) == 1);
+    assert (s_test_acked (core) == UINT64_MAX);
+    gavel_core_persisted (core, 3, 2, TEST_T0 + 5);
+    assert (gavel_core_durable (core) == 3);
+    assert (s_test_acked (core) == 3);
+    gavel_core_destroy (&core);
+}
+
 //  Finding 5: with a round trip above the election time-out (210 ms each
 //  way against E = 250 ms), a primary is still elected, stays in office and
 //  commits
@@ -2561,6 +2701,7 @@ gavel_core_test (bool verbose)
     s_test_unlogged ();
     s_test_hostile_peer ();
     s_test_alone ();
+    s_test_persisted ();
     s_test_failover ();
     s_test_snapshot (80, 20);
     //  The durability issue's case: down for 100,000 entries

@@ -96,9 +96,18 @@ gavel_msg_t *
 zmsg_t *
     gavel_msg_encode (gavel_msg_t *self);
 
+//  Each frame of the message, after the frames of route when not NULL, to
+//  put in order, without building a zmsg. Stops at the first put that does
+//  not return 0 and returns what it returned; 0 when every frame went.
+typedef int (gavel_msg_put_fn) (void *arg, const void *data, size_t size);
+int
+    gavel_msg_encode_each (gavel_msg_t *self, zmsg_t *route, gavel_msg_put_fn *put, void *arg);
+
 //  Send the message on socket (a libzmq socket: zsock_resolve), after the
 //  routing frames of route when not NULL, without building a zmsg. Never
 //  waits: 0 sent, -1 when the socket would not take it (nothing went).
+//  Part of the network library (defined in gavel_sock.c): the codec itself
+//  touches no socket, so that the replica's core can link it alone.
 int
     gavel_msg_send (gavel_msg_t *self, zmsg_t *route, void *socket);
 

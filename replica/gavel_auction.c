@@ -910,10 +910,10 @@ s_test_reply (gavel_msg_t **reply_p, uint64_t request_id,
     gavel_msg_t *reply = *reply_p;
     assert (reply);
     if (verbose)
-        zsys_debug ("%" PRIu64 " %s %s '%s' %s", gavel_msg_request_id (reply),
-                    gavel_msg_outcome_word (reply), gavel_msg_reason (reply),
-                    gavel_msg_message (reply),
-                    gavel_msg_records (reply)? gavel_msg_record (reply, 0): "");
+        printf ("\n   %" PRIu64 " %s %s '%s' %s", gavel_msg_request_id (reply),
+                gavel_msg_outcome_word (reply), gavel_msg_reason (reply),
+                gavel_msg_message (reply),
+                gavel_msg_records (reply)? gavel_msg_record (reply, 0): "");
     assert (gavel_msg_id (reply) == GAVEL_MSG_REPLY);
     assert (gavel_msg_request_id (reply) == request_id);
     assert (gavel_msg_outcome (reply) == outcome);

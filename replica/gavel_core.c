@@ -24,6 +24,13 @@ typedef struct {
     int64_t deadline;
 } waiting_t;
 
+//  A SAVE_ENTRIES the shell has not reported persisted yet
+typedef struct {
+    uint64_t prev_index;        //  it drops every stored entry after this
+    uint64_t index;             //  and leaves this one last, of term
+    uint64_t term;
+} save_t;
+
 typedef enum {
     ROUND_PROBE = 1,            //  ELECTION sent: who is alive, who outranks us?
     ROUND_DEFER,                //  someone outranks us: give it time to win
@@ -38,7 +45,10 @@ struct _gavel_core_t {
     uint64_t term;              //  durable
     uint64_t vote;              //  durable: coordinator accepted in term, or 0
     uint64_t primary;           //  the primary of our term, 0 when unknown
-    gavel_entrylog_t *log;      //  durable
+    gavel_entrylog_t *log;      //  durable up to `durable`
+    uint64_t durable;           //  entries 1..durable are stored, and no
+                                //  save not yet reported drops one of them
+    zlistx_t *saves;            //  save_t, oldest first: not yet reported
     uint64_t commit;
     uint64_t applied;
     int64_t last_stamp;         //  entries' stamps never go back
@@ -82,9 +92,12 @@ struct _gavel_core_t {
     uint64_t verified;          //  our log matches the primary's up to here
     bool diverged;              //  our tail disagreed with the primary's
     uint64_t seq_seen;          //  highest heartbeat seq from our primary
+    uint64_t acked;             //  index of our last ACK to that primary
     int64_t fetch_due;          //  no new FETCH before this
 
     uint64_t refused;           //  peer messages refused as invalid
+    gavel_core_tracer_fn *tracer;   //  who hears what we have to say, or NULL
+    void *tracer_arg;
 };
 
 static void s_apply_committed (gavel_core_t *self, int64_t now);
@@ -190,6 +203,60 @@ s_save_state (gavel_core_t *self)
     gavel_action_t *action = (gavel_action_t *) zlistx_last (self->outbox);
     action->term = self->term;
     action->vote = self->vote;
+}
+
+static void
+s_save_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
+//  Entries to store. The action carries what the shell reports once they
+//  are durable; until then nothing this save drops counts as durable
+//  (it may be on disk now, and gone once the save is carried out).
+static void
+s_save_entries (gavel_core_t *self, gavel_msg_t *save)
+{
+    save_t *pending = (save_t *) zmalloc (sizeof (save_t));
+    assert (pending);
+    pending->prev_index = gavel_msg_prev_index (save);
+    pending->index = pending->prev_index + gavel_msg_entries (save);
+    pending->term = gavel_entrylog_term_at (self->log, pending->index);
+    zlistx_add_end (self->saves, pending);
+    if (self->durable > pending->prev_index)
+        self->durable = pending->prev_index;
+    s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+    gavel_action_t *action = (gavel_action_t *) zlistx_last (self->outbox);
+    action->index = pending->index;
+    action->term = pending->term;
+}
+
+//  A snapshot is stored synchronously: what it covers is durable at once
+static void
+s_save_snapshot (gavel_core_t *self, gavel_msg_t *snapshot)
+{
+    s_emit (self, GAVEL_ACTION_SAVE_SNAPSHOT, 0, NULL, snapshot);
+    if (self->durable < gavel_msg_index (snapshot))
+        self->durable = gavel_msg_index (snapshot);
+}
+
+static void
+s_trace (gavel_core_t *self, int64_t now, gavel_trace_level_t level, const char *format, ...)
+    __attribute__ ((format (printf, 4, 5)));
+
+//  What we have to say goes to the tracer, with the time of the event
+static void
+s_trace (gavel_core_t *self, int64_t now, gavel_trace_level_t level, const char *format, ...)
+{
+    if (!self->tracer)
+        return;
+    char text [GAVEL_RECORD_MAX + 256];
+    va_list args;
+    va_start (args, format);
+    vsnprintf (text, sizeof text, format, args);
+    va_end (args);
+    self->tracer (self->tracer_arg, now, level, text);
 }
 
 //  ---------------------------------------------------------------------------
@@ -319,10 +386,10 @@ s_measure_rtt (gavel_core_t *self, int64_t sample)
 static const char *s_role_names [] = { "", "backup", "candidate", "primary" };
 
 static void
-s_log_role (gavel_core_t *self, const char *what)
+s_log_role (gavel_core_t *self, const char *what, int64_t now)
 {
-    zsys_info ("replica %" PRIu64 " %s term %" PRIu64 ": %s", self->settings.id,
-               s_role_names [self->role], self->term, what);
+    s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " %s term %" PRIu64 ": %s",
+             self->settings.id, s_role_names [self->role], self->term, what);
 }
 
 //  Requests waiting on the primary are handed on: a deposed primary cannot
@@ -344,11 +411,11 @@ s_become_backup (gavel_core_t *self, int64_t now)
             zlistx_add_end (self->held, waiting);
         while ((waiting = (waiting_t *) zlistx_detach (self->reads, NULL)))
             zlistx_add_end (self->held, waiting);
-        s_log_role (self, "stepped down");
+        s_log_role (self, "stepped down", now);
     }
     else
     if (before == GAVEL_ROLE_CANDIDATE)
-        s_log_role (self, "round over");
+        s_log_role (self, "round over", now);
 }
 
 static bool
@@ -382,8 +449,9 @@ s_follow (gavel_core_t *self, uint64_t primary, int64_t now)
         self->primary = primary;
         self->verified = 0;
         self->seq_seen = 0;
-        zsys_info ("replica %" PRIu64 " backup term %" PRIu64 ": following primary %" PRIu64,
-                   self->settings.id, self->term, primary);
+        self->acked = 0;
+        s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " backup term %" PRIu64
+                 ": following primary %" PRIu64, self->settings.id, self->term, primary);
     }
     self->heard = now;
     self->backoff = 1;
@@ -433,7 +501,7 @@ s_become_primary (gavel_core_t *self, int64_t now)
     gavel_msg_set_from (noop, self->settings.id);
     s_append (self, &noop, now);
     self->term_start = gavel_entrylog_last_index (self->log);
-    s_log_role (self, "elected primary");
+    s_log_role (self, "elected primary", now);
     waiting_t *waiting;
     while ((waiting = (waiting_t *) zlistx_detach (self->held, NULL)))
         s_request_as_primary (self, waiting, now);
@@ -642,7 +710,7 @@ s_apply_request (gavel_core_t *self, gavel_msg_t *entry)
 }
 
 static void
-s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
+s_apply_entry (gavel_core_t *self, gavel_msg_t *entry, int64_t now)
 {
     gavel_msg_id_t id = gavel_msg_id (entry);
     gavel_msg_t *reply = NULL;
@@ -659,8 +727,8 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry)
         zlist_autofree (closed);
         gavel_auction_close_due (self->auction, gavel_msg_stamp (entry), closed);
         for (char *line = (char *) zlist_first (closed); line; line = (char *) zlist_next (closed)) {
-            zsys_info ("replica %" PRIu64 " %s term %" PRIu64 ": closed %s", self->settings.id,
-                       s_role_names [self->role], self->term, line);
+            s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " %s term %" PRIu64 ": closed %s",
+                     self->settings.id, s_role_names [self->role], self->term, line);
             s_publish_event (self, entry, "event=closed %s", line);
         }
         zlist_destroy (&closed);
@@ -699,7 +767,7 @@ s_take_snapshot (gavel_core_t *self)
     gavel_msg_set_commit (snapshot, self->applied);
     zmsg_t *state = gavel_auction_save (self->auction);
     gavel_msg_set_payload (snapshot, &state);
-    s_emit (self, GAVEL_ACTION_SAVE_SNAPSHOT, 0, NULL, gavel_msg_dup (snapshot));
+    s_save_snapshot (self, gavel_msg_dup (snapshot));
     gavel_entrylog_compact (self->log, previous, gavel_entrylog_term_at (self->log, previous));
     gavel_msg_destroy (&self->snapshot);
     self->snapshot = snapshot;
@@ -709,7 +777,7 @@ static void
 s_apply_committed (gavel_core_t *self, int64_t now)
 {
     while (self->applied < self->commit)
-        s_apply_entry (self, gavel_entrylog_at (self->log, self->applied + 1));
+        s_apply_entry (self, gavel_entrylog_at (self->log, self->applied + 1), now);
     s_take_snapshot (self);
     if (self->role == GAVEL_ROLE_PRIMARY)
         s_serve_reads (self, now);
@@ -775,13 +843,16 @@ s_compare_desc (const void *a, const void *b)
 //  An entry is committed once a majority stores it, but only entries of our
 //  own term are counted: older ones commit with them (the Raft rule that
 //  stops a deposed term's entry from being committed and then overwritten).
+//  We count ourselves up to what the shell reported durable, as a backup
+//  acks only that.
 static void
 s_advance_commit (gavel_core_t *self, int64_t now)
 {
     uint64_t stored [GAVEL_CORE_REPLICAS_MAX];
     size_t replicas = self->settings.replicas;
     for (size_t slot = 0; slot < replicas; slot++)
-        stored [slot] = slot == self->slot? self->published: self->match [slot];
+        stored [slot] = slot != self->slot? self->match [slot]
+                      : self->durable < self->published? self->durable: self->published;
     qsort (stored, replicas, sizeof stored [0], s_compare_desc);
     uint64_t candidate = stored [self->majority - 1];
     if (candidate > self->commit && gavel_entrylog_term_at (self->log, candidate) == self->term) {
@@ -826,15 +897,14 @@ s_save_unpublished (gavel_core_t *self)
         gavel_msg_t *entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
         gavel_msg_add_entry (save, &entry);
     }
-    s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+    s_save_entries (self, save);
     self->published = last;
 }
 
 //  Entries appended since the last flush: one LOG message, then stored. The
 //  backups store them while we do (with fsync always, the two waits overlap
-//  instead of adding up); we count ourselves only once our save is done,
-//  and the shell carries actions out in order, so every reply this turn
-//  makes comes after it.
+//  instead of adding up); we count ourselves only once our save is
+//  reported persisted (gavel_core_persisted), so every reply comes after it.
 static void
 s_publish (gavel_core_t *self, int64_t now)
 {
@@ -935,11 +1005,20 @@ s_check_quorum (gavel_core_t *self, int64_t now)
 //  ---------------------------------------------------------------------------
 //  The backup's side: verify, store, ack, catch up
 
+//  What a backup acks: where its log matches the primary's, and no further
+//  than what is durable here
+static uint64_t
+s_ack_index (gavel_core_t *self)
+{
+    return self->verified < self->durable? self->verified: self->durable;
+}
+
 static void
 s_ack (gavel_core_t *self)
 {
     gavel_msg_t *ack = s_peer_msg (self, GAVEL_MSG_ACK);
-    gavel_msg_set_index (ack, self->verified);
+    self->acked = s_ack_index (self);
+    gavel_msg_set_index (ack, self->acked);
     gavel_msg_set_seq (ack, self->seq_seen);
     s_emit (self, GAVEL_ACTION_ACK, self->primary, NULL, ack);
 }
@@ -1022,7 +1101,7 @@ s_store (gavel_core_t *self, gavel_msg_t *msg)
             self->last_stamp = gavel_msg_stamp (entry);
     }
     if (save)
-        s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
+        s_save_entries (self, save);
     uint64_t matched = prev_index + gavel_msg_entries (msg);
     if (matched > self->verified)
         self->verified = matched;
@@ -1079,8 +1158,9 @@ s_on_snapshot (gavel_core_t *self, gavel_msg_t *snapshot, int64_t now)
         gavel_auction_t *state = gavel_msg_payload (snapshot)?
             gavel_auction_load (gavel_msg_payload (snapshot)): NULL;
         if (!state) {
-            zsys_error ("replica %" PRIu64 ": snapshot at %" PRIu64 " from replica %" PRIu64
-                        " does not load; ignored", self->settings.id, index, gavel_msg_from (snapshot));
+            s_trace (self, now, GAVEL_TRACE_ERROR, "replica %" PRIu64 ": snapshot at %" PRIu64
+                     " from replica %" PRIu64 " does not load; ignored", self->settings.id, index,
+                     gavel_msg_from (snapshot));
             return;
         }
         gavel_auction_destroy (&self->auction);
@@ -1091,19 +1171,19 @@ s_on_snapshot (gavel_core_t *self, gavel_msg_t *snapshot, int64_t now)
         gavel_entrylog_compact (self->log, index, last_term);
         gavel_msg_destroy (&self->snapshot);
         self->snapshot = gavel_msg_dup (snapshot);
-        s_emit (self, GAVEL_ACTION_SAVE_SNAPSHOT, 0, NULL, gavel_msg_dup (snapshot));
+        s_save_snapshot (self, gavel_msg_dup (snapshot));
         if (!matches) {
             //  Whatever we held after index was not the primary's
             gavel_msg_t *cut = gavel_msg_new (GAVEL_MSG_LOG);
             gavel_msg_set_prev_index (cut, index);
-            s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, cut);
+            s_save_entries (self, cut);
         }
         self->commit = self->applied = index;
         if (self->verified < index)
             self->verified = index;
         self->diverged = false;
-        zsys_info ("replica %" PRIu64 " backup term %" PRIu64 ": installed a snapshot at %" PRIu64,
-                   self->settings.id, self->term, index);
+        s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " backup term %" PRIu64
+                 ": installed a snapshot at %" PRIu64, self->settings.id, self->term, index);
         s_fetch (self, now);
     }
     s_ack (self);
@@ -1160,7 +1240,7 @@ s_coordinate (gavel_core_t *self, int64_t now)
 {
     if (self->term >= GAVEL_CORE_TERM_MAX) {
         //  Only a damaged store could bring us here: refuse to wrap
-        s_log_role (self, "term at its bound: not running for primary");
+        s_log_role (self, "term at its bound: not running for primary", now);
         s_become_backup (self, now);
         return;
     }
@@ -1172,7 +1252,7 @@ s_coordinate (gavel_core_t *self, int64_t now)
     self->round_sent = now;
     self->round_deadline = now + s_answer_time (self, self->settings.election);
     memset (self->answered, 0, sizeof self->answered);
-    s_log_role (self, "announcing itself coordinator");
+    s_log_role (self, "announcing itself coordinator", now);
     if (self->majority == 1)
         s_become_primary (self, now);
     else
@@ -1191,7 +1271,7 @@ s_start_round (gavel_core_t *self, int64_t now)
     self->round_sent = now;
     self->round_deadline = now + s_answer_time (self, 2 * self->settings.heartbeat);
     memset (self->answered, 0, sizeof self->answered);
-    s_log_role (self, "primary silent: starting a bully round");
+    s_log_role (self, "primary silent: starting a bully round", now);
     if (self->majority == 1)
         s_coordinate (self, now);
     else
@@ -1418,9 +1498,9 @@ gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
     const char *invalid = s_peer_invalid (self, msg);
     if (invalid) {
         if (self->refused++ % 1000 == 0)
-            zsys_warning ("replica %" PRIu64 ": refused %s from %" PRIu64 " (%" PRIu64 " so far): %s",
-                          self->settings.id, gavel_msg_command (msg), gavel_msg_from (msg),
-                          self->refused, invalid);
+            s_trace (self, now, GAVEL_TRACE_WARNING, "replica %" PRIu64 ": refused %s from %" PRIu64
+                     " (%" PRIu64 " so far): %s", self->settings.id, gavel_msg_command (msg),
+                     gavel_msg_from (msg), self->refused, invalid);
         gavel_msg_destroy (msg_p);
         return;
     }
@@ -1445,6 +1525,62 @@ gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
             break;                  //  not a replica's message: dropped
     }
     gavel_msg_destroy (msg_p);
+}
+
+//  ---------------------------------------------------------------------------
+//  Durability: the shell reports what it wrote
+
+//  A backup tells its primary what became durable: an ACK still in the
+//  outbox carries it (the shell that writes before it takes the next
+//  action sends no more messages than before), or else a new one
+static void
+s_ack_durable (gavel_core_t *self)
+{
+    uint64_t index = s_ack_index (self);
+    if (index <= self->acked)
+        return;
+    for (gavel_action_t *action = (gavel_action_t *) zlistx_last (self->outbox); action;
+         action = (gavel_action_t *) zlistx_prev (self->outbox))
+        if (action->kind == GAVEL_ACTION_ACK && action->to == self->primary
+        &&  gavel_msg_term (action->msg) == self->term) {
+            gavel_msg_set_index (action->msg, index);
+            self->acked = index;
+            return;
+        }
+    s_ack (self);
+}
+
+void
+gavel_core_persisted (gavel_core_t *self, uint64_t index, uint64_t term, int64_t now)
+{
+    //  The oldest save we wait for that leaves this entry last; every save
+    //  before it is done too, since the shell writes them in order
+    size_t done = 0;
+    save_t *save;
+    for (save = (save_t *) zlistx_first (self->saves); save; save = (save_t *) zlistx_next (self->saves)) {
+        done++;
+        if (save->index == index && save->term == term)
+            break;
+    }
+    if (!save)
+        return;                 //  reported before, or by a save since replaced
+    while (done--)
+        zlistx_delete (self->saves, zlistx_first (self->saves)? zlistx_cursor (self->saves): NULL);
+    //  Durable up to that entry, unless a later save, still to be carried
+    //  out, drops it again
+    uint64_t durable = index;
+    for (save = (save_t *) zlistx_first (self->saves); save; save = (save_t *) zlistx_next (self->saves))
+        if (save->prev_index < durable)
+            durable = save->prev_index;
+    if (durable <= self->durable)
+        return;
+    self->durable = durable;
+    assert (self->durable <= gavel_entrylog_last_index (self->log));
+    if (self->role == GAVEL_ROLE_PRIMARY)
+        s_advance_commit (self, now);
+    else
+    if (self->role == GAVEL_ROLE_BACKUP && self->primary)
+        s_ack_durable (self);
 }
 
 //  ---------------------------------------------------------------------------
@@ -1549,6 +1685,9 @@ gavel_core_new (const gavel_core_settings_t *settings)
     self->role = GAVEL_ROLE_BACKUP;
     self->backoff = 1;
     self->log = gavel_entrylog_new ();
+    self->saves = zlistx_new ();
+    assert (self->saves);
+    zlistx_set_destructor (self->saves, s_save_free);
     self->auction = gavel_auction_new ();
     self->outbox = zlistx_new ();
     assert (self->outbox);
@@ -1575,10 +1714,18 @@ gavel_core_destroy (gavel_core_t **self_p)
         zlistx_destroy (&self->outbox);
         gavel_auction_destroy (&self->auction);
         gavel_entrylog_destroy (&self->log);
+        zlistx_destroy (&self->saves);
         gavel_msg_destroy (&self->snapshot);
         free (self);
         *self_p = NULL;
     }
+}
+
+void
+gavel_core_set_tracer (gavel_core_t *self, gavel_core_tracer_fn *tracer, void *arg)
+{
+    self->tracer = tracer;
+    self->tracer_arg = arg;
 }
 
 void
@@ -1596,6 +1743,7 @@ gavel_core_restore_snapshot (gavel_core_t *self, gavel_msg_t **snapshot_p)
     uint64_t index = gavel_msg_index (snapshot);
     gavel_entrylog_compact (self->log, index, gavel_msg_last_term (snapshot));
     self->commit = self->applied = index;
+    self->durable = index;
     gavel_msg_destroy (&self->snapshot);
     self->snapshot = snapshot;
 }
@@ -1615,6 +1763,8 @@ gavel_core_restore (gavel_core_t *self, uint64_t term, uint64_t vote, zlistx_t *
         }
         zlistx_destroy (entries_p);
     }
+    //  What was loaded was on disk
+    self->durable = gavel_entrylog_last_index (self->log);
 }
 
 gavel_action_t *
@@ -1631,6 +1781,7 @@ uint64_t gavel_core_primary (gavel_core_t *self) { return self->primary; }
 uint64_t gavel_core_commit (gavel_core_t *self) { return self->commit; }
 uint64_t gavel_core_applied (gavel_core_t *self) { return self->applied; }
 uint64_t gavel_core_last_index (gavel_core_t *self) { return gavel_entrylog_last_index (self->log); }
+uint64_t gavel_core_durable (gavel_core_t *self) { return self->durable; }
 uint64_t gavel_core_base (gavel_core_t *self) { return gavel_entrylog_base (self->log); }
 gavel_msg_t *gavel_core_entry (gavel_core_t *self, uint64_t index) { return gavel_entrylog_at (self->log, index); }
 gavel_auction_t *gavel_core_auction (gavel_core_t *self) { return self->auction; }
@@ -1646,6 +1797,10 @@ typedef struct {
     gavel_core_t *cores [GAVEL_CORE_REPLICAS_MAX];
     bool down [GAVEL_CORE_REPLICAS_MAX];        //  receives and sends nothing
     uint64_t stored [GAVEL_CORE_REPLICAS_MAX];  //  last index "on disk"
+    //  A late disk: its writes are reported persisted only by s_net_report
+    bool late [GAVEL_CORE_REPLICAS_MAX];
+    uint64_t unreported [GAVEL_CORE_REPLICAS_MAX][64][2];   //  index, term
+    size_t unreported_count [GAVEL_CORE_REPLICAS_MAX];
     int64_t now;
     zlistx_t *replies;                          //  gavel_msg_t * for the client
     int64_t delay;                              //  one way, between replicas
@@ -1682,6 +1837,16 @@ static void
 s_net_deliver (s_net_t *net, size_t from, gavel_action_t *action)
 {
     s_net_store (net, from, action);
+    if (action->kind == GAVEL_ACTION_SAVE_ENTRIES) {
+        if (net->late [from]) {
+            size_t count = net->unreported_count [from]++;
+            assert (count < 64);
+            net->unreported [from][count][0] = action->index;
+            net->unreported [from][count][1] = action->term;
+        }
+        else
+            gavel_core_persisted (net->cores [from], action->index, action->term, net->now);
+    }
     if (action->kind == GAVEL_ACTION_REPLY) {
         zlistx_add_end (net->replies, action->msg);
         action->msg = NULL;
@@ -1742,6 +1907,18 @@ s_net_settle (s_net_t *net)
             assert (gavel_core_last_index (net->cores [index]) <= net->stored [index]);
         }
     }
+}
+
+//  A late disk reports what it wrote, in order, and goes on reporting at once
+static void
+s_net_report (s_net_t *net, size_t index)
+{
+    net->late [index] = false;
+    for (size_t report = 0; report < net->unreported_count [index]; report++)
+        gavel_core_persisted (net->cores [index], net->unreported [index][report][0],
+                              net->unreported [index][report][1], net->now);
+    net->unreported_count [index] = 0;
+    s_net_settle (net);
 }
 
 //  Advance the clock to `until`, a millisecond at a time
@@ -2369,6 +2546,122 @@ s_test_hostile_peer (void)
     s_net_destroy (&net);
 }
 
+//  Drain the outbox; the index of the last ACK in it, or UINT64_MAX
+static uint64_t
+s_test_acked (gavel_core_t *core)
+{
+    uint64_t acked = UINT64_MAX;
+    gavel_action_t *action;
+    while ((action = gavel_core_next_action (core))) {
+        if (action->kind == GAVEL_ACTION_ACK)
+            acked = gavel_msg_index (action->msg);
+        gavel_action_destroy (&action);
+    }
+    return acked;
+}
+
+static uint64_t
+s_test_receive_acked (gavel_core_t *core, gavel_msg_t *msg, int64_t now)
+{
+    gavel_core_receive (core, &msg, now);
+    return s_test_acked (core);
+}
+
+//  The persisted event: an entry counts towards a commit only once the
+//  shell reported it durable, on the primary as on the backups
+static void
+s_test_persisted (void)
+{
+    //  Alone: the write waits for its own disk, however long
+    s_net_t *net = s_net_new (1);
+    s_net_settle (net);
+    net->late [0] = true;
+    gavel_core_t *core = net->cores [0];
+    uint64_t commit = gavel_core_commit (core);
+    gavel_msg_t *reply = s_net_call (net, 0, s_test_open (1, 600000), net->now + 200);
+    assert (!reply);
+    assert (gavel_core_commit (core) == commit);
+    assert (gavel_core_durable (core) < gavel_core_last_index (core));
+    s_net_report (net, 0);
+    reply = s_net_reply (net, 1);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    assert (gavel_core_durable (core) == gavel_core_last_index (core));
+    s_net_destroy (&net);
+
+    //  Three: backups ack only what their disk reported
+    net = s_net_new (3);
+    size_t primary = s_net_elect (net);
+    size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
+    reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    core = net->cores [primary];
+    net->late [a] = net->late [b] = true;
+    commit = gavel_core_commit (core);
+    reply = s_net_call (net, primary, s_test_bid (2, 1, 100), net->now + 200);
+    assert (!reply);
+    assert (gavel_core_commit (core) == commit);
+    assert (net->stored [a] == gavel_core_last_index (core));     //  written, not reported
+    s_net_report (net, a);
+    reply = s_net_reply (net, 2);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    assert (gavel_core_commit (core) > commit);
+    s_net_report (net, b);
+
+    //  The primary counts itself only up to its own disk's report: with
+    //  one backup's disk late too, the other backup alone is no majority
+    net->late [primary] = net->late [a] = true;
+    commit = gavel_core_commit (core);
+    reply = s_net_call (net, primary, s_test_bid (3, 1, 200), net->now + 200);
+    assert (!reply);
+    assert (gavel_core_commit (core) == commit);
+    s_net_report (net, primary);
+    reply = s_net_reply (net, 3);
+    assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+    gavel_msg_destroy (&reply);
+    s_net_report (net, a);
+    s_net_destroy (&net);
+
+    //  A late report about entries since cut and replaced: the save that
+    //  cut them, not yet reported, keeps them from counting
+    gavel_core_settings_t settings;
+    gavel_core_settings_default (&settings, 1, 3);
+    core = gavel_core_new (&settings);
+    gavel_core_tick (core, TEST_T0);
+    gavel_msg_t *log = s_test_peer (GAVEL_MSG_LOG, 3, 1);
+    for (uint64_t index = 1; index <= 3; index++) {
+        gavel_msg_t *entry = s_test_entry (index, 1, TEST_T0);
+        gavel_msg_add_entry (log, &entry);
+    }
+    uint64_t acked = s_test_receive_acked (core, log, TEST_T0 + 1);
+    assert (acked == 0);
+    log = s_test_peer (GAVEL_MSG_LOG, 2, 2);
+    gavel_msg_set_prev_index (log, 1);
+    gavel_msg_set_prev_term (log, 1);
+    for (uint64_t index = 2; index <= 3; index++) {
+        gavel_msg_t *entry = s_test_entry (index, 2, TEST_T0);
+        gavel_msg_add_entry (log, &entry);
+    }
+    acked = s_test_receive_acked (core, log, TEST_T0 + 2);
+    assert (acked == 0);
+    assert (gavel_core_last_index (core) == 3 && gavel_core_durable (core) == 0);
+    //  Entries 1..3 of term 1 are on disk, but the cut at 1 comes next
+    gavel_core_persisted (core, 3, 1, TEST_T0 + 3);
+    assert (gavel_core_durable (core) == 1);
+    assert (s_test_acked (core) == 1);
+    //  The same report again, or one about an entry never saved: ignored
+    gavel_core_persisted (core, 3, 1, TEST_T0 + 4);
+    gavel_core_persisted (core, 2, 2, TEST_T0 + 4);
+    assert (gavel_core_durable (core) == 1);
+    assert (s_test_acked (core) == UINT64_MAX);
+    gavel_core_persisted (core, 3, 2, TEST_T0 + 5);
+    assert (gavel_core_durable (core) == 3);
+    assert (s_test_acked (core) == 3);
+    gavel_core_destroy (&core);
+}
+
 //  Finding 5: with a round trip above the election time-out (210 ms each
 //  way against E = 250 ms), a primary is still elected, stays in office and
 //  commits
@@ -2408,6 +2701,7 @@ gavel_core_test (bool verbose)
     s_test_unlogged ();
     s_test_hostile_peer ();
     s_test_alone ();
+    s_test_persisted ();
     s_test_failover ();
     s_test_snapshot (80, 20);
     //  The durability issue's case: down for 100,000 entries

@@ -12,11 +12,23 @@
     if a majority accepts it as coordinator of a new term, becomes primary
     (docs/CORRECTNESS.md argues why this is safe).
 
-    Durability: the core asks for its term, vote and log entries to be stored
-    (GAVEL_ACTION_SAVE_STATE, GAVEL_ACTION_SAVE_ENTRIES) and assumes they are
-    stored once the shell has carried out the action; it never sends an ACK or
-    an ACCEPT before the action that makes it true, so a shell that executes
-    the outbox in order acks only what is on disk.
+    Durability: the core asks for its term and vote, its log entries and
+    its snapshots to be stored (GAVEL_ACTION_SAVE_STATE, _SAVE_ENTRIES,
+    _SAVE_SNAPSHOT). Term, vote and snapshots are synchronous: stored, on
+    disk as the store's fsync setting says, before the shell takes the next
+    action, so that a vote is never sent before it is kept. Entries are
+    not: the core counts an entry as durable only once the shell reports it
+    with gavel_core_persisted, which it may do at once (gavel_node today) or
+    later, from a writer that works behind the loop. A backup acks, and a
+    primary counts itself towards a majority, only up to the last entry
+    reported; a crash may lose whatever was not reported. The shell must
+    write the saves of entries in the order the outbox gives them (a report
+    of a later save says every earlier one is done), and report each save,
+    or the last of several written at once, by the index and term its action
+    carries. A report may come late, after later saves and after the log
+    has been cut and refilled: the core matches it against the saves it
+    still waits for, and a save not yet reported that cuts the log below an
+    entry keeps that entry from counting until it is reported too.
 */
 #ifndef GAVEL_CORE_H_INCLUDED
 #define GAVEL_CORE_H_INCLUDED
@@ -61,7 +73,8 @@ typedef enum {
     GAVEL_ACTION_MESH,          //  msg to replica `to` over the mesh
     GAVEL_ACTION_SAVE_STATE,    //  store term and vote (no msg)
     GAVEL_ACTION_SAVE_ENTRIES,  //  store msg's entries, after dropping every
-                                //  stored entry from msg's prev_index + 1 on
+                                //  stored entry from msg's prev_index + 1 on;
+                                //  then report index and term as persisted
     GAVEL_ACTION_SAVE_SNAPSHOT  //  store msg (a SNAPSHOT) and drop every stored
                                 //  entry up to its index
 } gavel_action_kind_t;
@@ -71,8 +84,9 @@ typedef struct {
     uint64_t to;                //  ACK, MESH: replica id
     zmsg_t *route;              //  REPLY: the shell's envelope, or NULL
     gavel_msg_t *msg;
-    uint64_t term;              //  SAVE_STATE
+    uint64_t term;              //  SAVE_STATE; SAVE_ENTRIES: term of entry index
     uint64_t vote;              //  SAVE_STATE: 0 for none
+    uint64_t index;             //  SAVE_ENTRIES: the last entry it leaves stored
 } gavel_action_t;
 
 typedef enum {
@@ -83,12 +97,31 @@ typedef enum {
 
 typedef struct _gavel_core_t gavel_core_t;
 
+//  What the core has to say (role changes, refused messages, auctions
+//  closed), for the shell to log: the core has no clock and no log of its
+//  own. now is the time of the event that said it (virtual in the
+//  simulator); text is one line, borrowed for the call.
+typedef enum {
+    GAVEL_TRACE_DEBUG = 1,
+    GAVEL_TRACE_INFO,
+    GAVEL_TRACE_WARNING,
+    GAVEL_TRACE_ERROR
+} gavel_trace_level_t;
+
+typedef void (gavel_core_tracer_fn) (void *arg, int64_t now, gavel_trace_level_t level,
+                                     const char *text);
+
 //  Create a core as a backup at term 0 with an empty log. Copies settings.
 gavel_core_t *
     gavel_core_new (const gavel_core_settings_t *settings);
 
 void
     gavel_core_destroy (gavel_core_t **self_p);
+
+//  Who hears what the core has to say; arg goes back to it. Without a
+//  tracer (the default) the core says nothing.
+void
+    gavel_core_set_tracer (gavel_core_t *self, gavel_core_tracer_fn *tracer, void *arg);
 
 //  Before any event: load what was stored (term, vote, entries in index
 //  order, from 1). Takes ownership of the entries.
@@ -116,6 +149,14 @@ void
 void
     gavel_core_tick (gavel_core_t *self, int64_t now);
 
+//  Entries are durably stored up to index, the last entry written, whose
+//  term is term: what a SAVE_ENTRIES action carries in its index and term
+//  fields, reported once the shell has written (and, with fsync, synced)
+//  it and every save before it. A report of a save the core no longer
+//  waits for (reported before, or from before a restart) is ignored.
+void
+    gavel_core_persisted (gavel_core_t *self, uint64_t index, uint64_t term, int64_t now);
+
 //  The shell read everything that was ready: publish what this turn
 //  appended as one LOG message (batching), answer what it committed.
 void
@@ -140,6 +181,9 @@ uint64_t     gavel_core_primary (gavel_core_t *self);     //  0: unknown
 uint64_t     gavel_core_commit (gavel_core_t *self);
 uint64_t     gavel_core_applied (gavel_core_t *self);
 uint64_t     gavel_core_last_index (gavel_core_t *self);
+//  Entries up to here are durable and no save still to be reported drops
+//  one of them: a backup acks and a primary counts itself up to here.
+uint64_t     gavel_core_durable (gavel_core_t *self);
 //  The first index a snapshot does not cover, minus one (0: no snapshot).
 uint64_t     gavel_core_base (gavel_core_t *self);
 //  The entry at index (base+1..last_index), borrowed, or NULL.

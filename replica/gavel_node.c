@@ -2,8 +2,9 @@
 
     Everything the pure core cannot do: it reads what arrives on the four
     endpoints, gives it to the core with the time, and carries out the
-    core's actions in order (store, then send), so that an ACK never leaves
-    before what it acknowledges is written.
+    core's actions in order (store, then send). Every save is done when it
+    returns, so it reports the entries it wrote persisted at once: an ACK
+    or a reply that counts on them comes later in the outbox.
 */
 #include "gavel_node.h"
 #include "gavel_core.h"
@@ -87,6 +88,18 @@ s_open_sockets (gavel_node_t *self, gavel_config_t *config, char *error, size_t 
     return 0;
 }
 
+//  The core's tracer: its lines in the replica's log, as zsys stamps them
+static void
+s_trace (void *arg, int64_t now, gavel_trace_level_t level, const char *text)
+{
+    switch (level) {
+        case GAVEL_TRACE_DEBUG:     zsys_debug ("%s", text); break;
+        case GAVEL_TRACE_INFO:      zsys_info ("%s", text); break;
+        case GAVEL_TRACE_WARNING:   zsys_warning ("%s", text); break;
+        case GAVEL_TRACE_ERROR:     zsys_error ("%s", text); break;
+    }
+}
+
 static int
 s_open_store (gavel_node_t *self, const char *directory, bool fsync, char *error, size_t size)
 {
@@ -139,6 +152,7 @@ gavel_node_new (gavel_config_t *config, uint64_t id, bool *bad_data, char *error
     settings.request_timeout = cluster->commit_timeout;
     settings.snapshot_every = (uint64_t) cluster->snapshot_every;
     self->core = gavel_core_new (&settings);
+    gavel_core_set_tracer (self->core, s_trace, self);
     for (size_t index = 0; index < gavel_config_brokers (config); index++) {
         const char *key = gavel_config_broker (config, index)->public_key;
         if (*key)
@@ -277,6 +291,9 @@ s_carry_out (gavel_node_t *self, gavel_action_t *action)
             if (self->store && gavel_store_save_entries (self->store, gavel_msg_prev_index (action->msg),
                                                          action->msg))
                 s_store_failed (self, "the log");
+            //  Written, and with fsync always synced: durable before the
+            //  next action, as the core's acks and commits now count on
+            gavel_core_persisted (self->core, action->index, action->term, s_now (self));
             break;
     }
 }

@@ -20,7 +20,12 @@
 
     Faults. Per seed: loss 0-20% (none in a tenth of seeds), duplication 0-5%,
     delay uniform 0..X with X up to 30 ms (which reorders), clock skew between
-    hosts (none, up to 25 ms, or now and then beyond an election time-out).
+    hosts (none, up to 25 ms, or now and then beyond an election time-out),
+    and a disk that writes entries late (in four seeds of five): each write
+    takes 1..X ms with X up to 20, may take several saves at once, and is
+    reported persisted to the core at its next loop turn, after later saves
+    and cuts; a crash keeps only a prefix of the saves not yet written, the
+    last perhaps torn.
     Storms of 1-4 s alternate with calms of 1-3 s. In a storm, every 30-500 ms:
     a crash (the primary half the time; at most a minority down, in a tenth of
     storms any number), a restart from durable storage, a pause of 50-1500 ms
@@ -38,9 +43,10 @@
 
     Invariants. At every step: one primary per term; committed entries never
     change, exist on every replica from its snapshot up to its commit, and
-    were stored by a majority when they committed (storage counts, crashed or
-    not); storage follows gavel_store's rule (every entry saved right after
-    the last one stored, once what follows prev_index is dropped: the store
+    were stored by a majority when they committed (what is on disk counts,
+    crashed or not; what a late disk has not written yet does not);
+    storage follows gavel_store's rule (every entry saved right after the
+    last one stored, once what follows prev_index is dropped: the store
     aborts otherwise); stored committed entries are never dropped; votes
     never change within a term; applied <= commit; stamps never go back;
     every `success` for a write is in the committed log; every answer
@@ -128,7 +134,8 @@ typedef enum {
     EV_RESUME,          //  a paused replica runs again
     EV_CLIENT,          //  a client's think time, back-off or reply time-out
     EV_FAULT,           //  the next fault of a storm
-    EV_PHASE            //  a storm begins or ends
+    EV_PHASE,           //  a storm begins or ends
+    EV_DISK             //  a replica's disk finished writing
 } event_kind_t;
 
 typedef struct {
@@ -287,6 +294,13 @@ s_timer_init (event_t *timer, event_kind_t kind, size_t target)
 //  --------------------------------------------------------------------------
 //  The simulation
 
+//  A save of entries the disk has yet to write, and what its report says
+typedef struct {
+    gavel_msg_t *save;
+    uint64_t index;
+    uint64_t term;
+} write_t;
+
 typedef struct {
     size_t index;               //  0-based; the core's id is index + 1
     gavel_core_t *core;         //  NULL while crashed
@@ -308,6 +322,15 @@ typedef struct {
     char **lines;               //  entry base + 1 + i is lines [i]
     size_t stored;              //  lines
     size_t lines_capacity;
+    //  The disk, behind the loop: saves of entries not yet written, in
+    //  order, and reports of written ones for the core's next loop turn
+    event_t disk;
+    write_t *writes;
+    size_t writing;
+    size_t writes_capacity;
+    uint64_t (*reports) [2];    //  index, term
+    size_t reported;
+    size_t reports_capacity;
     //  Checker state for this incarnation
     uint64_t checked;           //  entries 1..checked match the global log
     uint64_t last_commit;
@@ -421,6 +444,8 @@ typedef struct {
     int64_t skew_high;
     int64_t turn_max;           //  ms a loop turn may take
     uint64_t snapshot_every;    //  the cores' setting
+    int64_t disk_max;           //  ms a write of entries may take; 0: done and
+                                //  reported at once, as gavel_node does
     //  Faults
     bool storm;
     bool settling;
@@ -802,6 +827,121 @@ s_store_snapshot (sim_t *self, replica_t *replica, gavel_msg_t *snapshot)
 
 
 //  --------------------------------------------------------------------------
+//  The disk: saves of entries written late, behind the loop, as a writer
+//  thread would. Each write takes up to disk_max ms; one write may take
+//  several saves at once and report only the last of them (a group
+//  commit), or each. Reports reach the core at its next loop turn, often
+//  after it has issued later saves, cut its log and refilled it. A crash
+//  loses what was not written: a prefix of the saves waiting survives,
+//  the last one perhaps torn (its cut done, some of its entries written).
+//  Snapshots and term/vote are written at once, as the core expects; a
+//  snapshot waits for the saves before it.
+
+static void
+s_disk_report (replica_t *replica, write_t *write)
+{
+    if (replica->reported == replica->reports_capacity) {
+        replica->reports_capacity = replica->reports_capacity? replica->reports_capacity * 2: 16;
+        replica->reports = realloc (replica->reports, replica->reports_capacity * sizeof replica->reports [0]);
+        assert (replica->reports);
+    }
+    replica->reports [replica->reported][0] = write->index;
+    replica->reports [replica->reported][1] = write->term;
+    replica->reported++;
+}
+
+//  The first count saves waiting are written; reported: each, or the last
+static void
+s_disk_write (sim_t *self, replica_t *replica, size_t count, bool each)
+{
+    for (size_t index = 0; index < count; index++) {
+        write_t *write = &replica->writes [index];
+        s_store_entries (self, replica, write->save);
+        if (each || index == count - 1)
+            s_disk_report (replica, write);
+        gavel_msg_destroy (&write->save);
+    }
+    memmove (replica->writes, replica->writes + count, (replica->writing - count) * sizeof (write_t));
+    replica->writing -= count;
+}
+
+static void
+s_disk_queue (sim_t *self, replica_t *replica, gavel_action_t *action)
+{
+    if (replica->writing == replica->writes_capacity) {
+        replica->writes_capacity = replica->writes_capacity? replica->writes_capacity * 2: 16;
+        replica->writes = (write_t *) realloc (replica->writes, replica->writes_capacity * sizeof (write_t));
+        assert (replica->writes);
+    }
+    replica->writes [replica->writing++] = (write_t) {
+        gavel_msg_share (action->msg), action->index, action->term
+    };
+    if (replica->disk.pos == NOT_QUEUED)
+        s_queue_set (&self->queue, &replica->disk, self->now + s_between (self, 1, self->disk_max));
+}
+
+static void s_schedule_tick (sim_t *self, replica_t *replica);
+static int64_t s_clock (sim_t *self, replica_t *replica);
+
+//  A write is done: some saves are on disk, their report on its way
+static void
+s_on_disk (sim_t *self, replica_t *replica)
+{
+    if (!replica->core || replica->writing == 0)
+        return;
+    size_t count = 1 + (size_t) s_below (self, replica->writing);
+    s_trace (self, "r%zu disk wrote %zu of %zu saves", replica->index + 1, count, replica->writing);
+    s_disk_write (self, replica, count, s_chance (self, 0.5));
+    if (replica->writing)
+        s_queue_set (&self->queue, &replica->disk, self->now + s_between (self, 1, self->disk_max));
+    s_schedule_tick (self, replica);
+}
+
+//  The process died: a prefix of what waited made it to disk, the rest not
+static void
+s_disk_crash (sim_t *self, replica_t *replica)
+{
+    size_t written = (size_t) s_below (self, replica->writing + 1);
+    if (written)
+        s_disk_write (self, replica, written, false);
+    if (replica->writing && s_chance (self, 0.5)) {
+        //  Torn: the cut done, and some of the entries
+        gavel_msg_t *save = replica->writes [0].save;
+        gavel_msg_t *torn = gavel_msg_new (GAVEL_MSG_LOG);
+        gavel_msg_set_prev_index (torn, gavel_msg_prev_index (save));
+        size_t keep = (size_t) s_below (self, gavel_msg_entries (save));
+        for (gavel_msg_t *entry = gavel_msg_first_entry (save); entry && keep;
+             entry = gavel_msg_next_entry (save), keep--) {
+            gavel_msg_t *copy = gavel_msg_share (entry);
+            gavel_msg_add_entry (torn, &copy);
+        }
+        s_store_entries (self, replica, torn);
+        gavel_msg_destroy (&torn);
+    }
+    s_trace (self, "  r%zu disk: %zu saves written, %zu lost", replica->index + 1, written,
+             replica->writing);
+    for (size_t index = 0; index < replica->writing; index++)
+        gavel_msg_destroy (&replica->writes [index].save);
+    replica->writing = 0;
+    replica->reported = 0;
+    s_queue_remove (&self->queue, &replica->disk);
+}
+
+//  The reports that arrived, in order, at the start of a loop turn
+static void
+s_disk_reports (sim_t *self, replica_t *replica)
+{
+    for (size_t index = 0; index < replica->reported; index++) {
+        s_trace (self, "r%zu <- disk: persisted %" PRIu64 " term %" PRIu64, replica->index + 1,
+                 replica->reports [index][0], replica->reports [index][1]);
+        gavel_core_persisted (replica->core, replica->reports [index][0], replica->reports [index][1],
+                              s_clock (self, replica));
+    }
+    replica->reported = 0;
+}
+
+
+//  --------------------------------------------------------------------------
 //  The network: every copy may be lost, delayed (which reorders) or doubled
 
 static bool
@@ -954,9 +1094,17 @@ s_act (sim_t *self, replica_t *replica, gavel_action_t *action)
                 s_send_peer (self, replica, action->to - 1, &parcel);
             break;
         case GAVEL_ACTION_SAVE_ENTRIES:
-            s_store_entries (self, replica, action->msg);
+            if (self->disk_max)
+                s_disk_queue (self, replica, action);
+            else {
+                s_store_entries (self, replica, action->msg);
+                gavel_core_persisted (replica->core, action->index, action->term,
+                                      s_clock (self, replica));
+            }
             break;
         case GAVEL_ACTION_SAVE_SNAPSHOT:
+            if (replica->writing)
+                s_disk_write (self, replica, replica->writing, false);
             s_store_snapshot (self, replica, action->msg);
             break;
         default:
@@ -1009,7 +1157,7 @@ s_schedule_tick (sim_t *self, replica_t *replica)
     int64_t deadline = gavel_core_next_deadline (replica->core);
     if (deadline != INT64_MAX)
         deadline -= replica->skew;      //  from its clock to the simulation's
-    if (replica->inboxed > 0 && deadline > self->now)
+    if ((replica->inboxed > 0 || replica->reported > 0) && deadline > self->now)
         deadline = self->now;
     if (replica->paused || deadline == INT64_MAX) {
         s_queue_remove (&self->queue, &replica->tick);
@@ -1091,6 +1239,7 @@ static void
 s_turn (sim_t *self, replica_t *replica)
 {
     replica->paused_from = 0;
+    s_disk_reports (self, replica);
     s_drain (self, replica, EV_REQUEST);
     s_drain (self, replica, EV_PEER);
     int64_t now = s_clock (self, replica);
@@ -1137,11 +1286,21 @@ s_entry_destroy (void **item_p)
     gavel_msg_destroy ((gavel_msg_t **) item_p);
 }
 
+//  A core's own lines (role changes, refusals, closings), at its virtual
+//  time: the replica's clock, skew and all
+static void
+s_core_trace (void *arg, int64_t now, gavel_trace_level_t level, const char *text)
+{
+    sim_t *self = (sim_t *) arg;
+    printf ("[%9.3f #%06" PRIu64 "] %s\n", (double) (now - SIM_T0) / 1000.0, self->steps, text);
+}
+
 static void
 s_crash (sim_t *self, replica_t *replica)
 {
     s_trace (self, "FAULT crash r%zu", replica->index + 1);
     gavel_core_destroy (&replica->core);
+    s_disk_crash (self, replica);
     replica->incarnation++;
     replica->paused = false;
     s_queue_remove (&self->queue, &replica->tick);
@@ -1158,6 +1317,8 @@ s_boot (sim_t *self, replica_t *replica)
     s_settings (self, replica->index, &settings);
     replica->core = gavel_core_new (&settings);
     assert (replica->core);
+    if (self->options->verbose)
+        gavel_core_set_tracer (replica->core, s_core_trace, self);
     if (replica->snapshot) {
         gavel_msg_t *snapshot = gavel_msg_dup (replica->snapshot);
         gavel_core_restore_snapshot (replica->core, &snapshot);
@@ -2584,6 +2745,9 @@ s_step (sim_t *self)
         case EV_PHASE:
             s_phase (self);
             break;
+        case EV_DISK:
+            s_on_disk (self, &self->replicas [event->target]);
+            break;
     }
     if (!self->failed)
         s_check (self);
@@ -2750,6 +2914,8 @@ s_sim_new (const options_t *options)
     self->turn_max = s_between (self, 0, 2);
     //  Snapshots often enough to be taken, installed and restored
     self->snapshot_every = s_chance (self, 0.2)? 10000: (uint64_t) s_between (self, 10, 200);
+    //  A disk that reports late in most seeds; in a fifth, as the node's
+    self->disk_max = s_chance (self, 0.2)? 0: s_between (self, 1, 20);
     self->reference = gavel_auction_new ();
     self->requests = zhashx_new ();
     assert (self->requests);
@@ -2762,6 +2928,7 @@ s_sim_new (const options_t *options)
         replica->index = index;
         s_timer_init (&replica->tick, EV_TICK, index);
         s_timer_init (&replica->resume, EV_RESUME, index);
+        s_timer_init (&replica->disk, EV_DISK, index);
         replica->skew = s_between (self, -self->skew_max, self->skew_max);
         if (index == 0 || replica->skew < self->skew_low)
             self->skew_low = replica->skew;
@@ -2799,6 +2966,10 @@ s_sim_destroy (sim_t **self_p)
         gavel_core_destroy (&replica->core);
         s_inbox_clear (replica);
         free (replica->inbox);
+        for (size_t write = 0; write < replica->writing; write++)
+            gavel_msg_destroy (&replica->writes [write].save);
+        free (replica->writes);
+        free (replica->reports);
         s_store_truncate (replica, 0);
         free (replica->lines);
         gavel_msg_destroy (&replica->snapshot);
@@ -2867,8 +3038,6 @@ s_report (sim_t *self)
 static void
 s_run_seed (const options_t *options, outcome_t *outcome)
 {
-    //  The cores may log through zsys: only a trace wants to see it
-    zsys_set_logstream (options->verbose? stdout: NULL);
     sim_t *sim = s_sim_new (options);
     s_sim_run (sim);
     memset (outcome, 0, sizeof *outcome);

@@ -98,6 +98,9 @@ s_drain (harness_t *self)
     gavel_action_t *action;
     while ((action = gavel_core_next_action (self->core))) {
         s_check_action (self, action);
+        //  Stored at once, as gavel_node reports it
+        if (action->kind == GAVEL_ACTION_SAVE_ENTRIES)
+            gavel_core_persisted (self->core, action->index, action->term, self->now);
         gavel_action_destroy (&action);
     }
 }

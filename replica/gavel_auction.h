@@ -44,8 +44,8 @@ gavel_msg_t *
 //  owns, or NULL when it must be applied to be answered. Only answers that
 //  every later state would give too: a replay of the session's last request
 //  (its first reply), a stale request id, a name another key holds, and for
-//  a BID an unknown auction, one closed at `now` (marked, or past its
-//  deadline), below the reserve or too low. `now` must be a time that no
+//  a BID an auction closed at `now` (marked, or past its deadline), below
+//  the reserve or too low. Not an unknown auction: it may be opened later. `now` must be a time that no
 //  entry applied after this state is stamped before.
 gavel_msg_t *
     gavel_auction_answer_unlogged (gavel_auction_t *self, gavel_msg_t *request, int64_t now);

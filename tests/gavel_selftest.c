@@ -8,6 +8,7 @@
 #include "gavel_config.h"
 #include "gavel_keys.h"
 #include "gavel_zap.h"
+#include "gavel_proc.h"
 #include "gavel_sock.h"
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
@@ -35,6 +36,7 @@ static const struct {
     { "node",    gavel_node_test },
     { "script",  gavel_script_test },
     { "broker",  gavel_broker_test },
+    { "proc",    gavel_proc_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

@@ -25,11 +25,11 @@
 #include "gavel_config.h"
 #include "gavel_keys.h"
 #include "gavel_msg.h"
+#include "gavel_proc.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
 
 #include <arpa/inet.h>
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
@@ -448,92 +448,16 @@ s_replica_path (local_t *self, uint64_t id, const char *leaf, char *path)
 //  -------------------------------------------------------------------------
 //  Processes
 
-//  The state letter of /proc/PID/stat (R, S, T, Z...), or 0 if there is no
-//  such process.
-static char
-s_pid_state (pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    char line [512];
-    size_t size = fread (line, 1, sizeof line - 1, file);
-    fclose (file);
-    line [size] = '\0';
-    //  "pid (comm) S ...": comm may itself hold ')' and spaces
-    char *close = strrchr (line, ')');
-    return close && close [1] == ' '? close [2]: 0;
-}
-
-//  Whether a thread of pid other than its leader is still there: while a
-//  multi-threaded process exits, its leader turns zombie first, and the
-//  others may still hold its sockets.
-static bool
-s_other_threads (pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
-    DIR *dir = opendir (path);
-    if (!dir)
-        return false;
-    bool others = false;
-    struct dirent *entry;
-    while (!others && (entry = readdir (dir)))
-        others = entry->d_name [0] != '.' && atoi (entry->d_name) != (int) pid;
-    closedir (dir);
-    return others;
-}
-
-//  A zombie counts as gone: its parent may never reap it (an init that
-//  does not reap, in a container), and it cannot run or answer anyway.
-static bool
-s_pid_alive (pid_t pid)
-{
-    char state = s_pid_state (pid);
-    if (state == 'Z' || state == 'X')
-        return s_other_threads (pid);
-    return state != 0;
-}
-
 //  Whether pid is replica id of this cluster: started from a program named
 //  replica with "--cluster CLUSTER --id ID". A pid file outlives its process,
 //  and the pid may since belong to anything.
 static bool
 s_owns_pid (local_t *self, uint64_t id, pid_t pid)
 {
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return false;
-    char cmdline [8192];
-    size_t size = fread (cmdline, 1, sizeof cmdline - 1, file);
-    fclose (file);
-    cmdline [size] = '\0';
-
-    const char *args [16];
-    size_t count = 0;
-    for (size_t offset = 0; offset < size && count < 16; offset += strlen (cmdline + offset) + 1)
-        args [count++] = cmdline + offset;
-    if (count == 0)
-        return false;
-    const char *program = strrchr (args [0], '/');
-    program = program? program + 1: args [0];
-    if (!streq (program, s_is_broker (id)? "broker": "replica"))
-        return false;
     char id_text [24];
     snprintf (id_text, sizeof id_text, "%" PRIu64, s_is_broker (id)? id - BROKER_SLOT: id);
-    bool cluster_matches = false;
-    bool id_matches = false;
-    for (size_t index = 1; index + 1 < count; index++) {
-        if (streq (args [index], "--cluster") && streq (args [index + 1], self->cluster))
-            cluster_matches = true;
-        if (streq (args [index], "--id") && streq (args [index + 1], id_text))
-            id_matches = true;
-    }
-    return cluster_matches && id_matches;
+    const char *const options [] = { "--cluster", self->cluster, "--id", id_text, NULL };
+    return gavel_proc_runs (pid, s_is_broker (id)? "broker": "replica", options);
 }
 
 //  The pid in DIR/rI/pid, or 0 when there is none or it is not a pid.
@@ -542,18 +466,7 @@ s_read_pid (local_t *self, uint64_t id)
 {
     char path [PATH_MAX];
     s_replica_path (self, id, "pid", path);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    char text [32] = "";
-    if (!fgets (text, sizeof text, file))
-        text [0] = '\0';
-    fclose (file);
-    text [strcspn (text, "\n")] = '\0';
-    uint64_t pid;
-    if (gavel_text_parse_uint (text, 1, INT32_MAX, &pid, NULL))
-        return 0;
-    return (pid_t) pid;
+    return gavel_proc_pid_read (path);
 }
 
 static bool
@@ -564,22 +477,13 @@ s_pid_file_exists (local_t *self, uint64_t id)
     return zsys_file_exists (path);
 }
 
-//  Written aside and renamed, so that a reader never sees half a pid.
 static int
 s_write_pid (local_t *self, uint64_t id, pid_t pid)
 {
-    char path [PATH_MAX], temp [PATH_MAX];
+    char path [PATH_MAX], error [PATH_MAX + 256];
     s_replica_path (self, id, "pid", path);
-    s_replica_path (self, id, "pid.tmp", temp);
-    FILE *file = fopen (temp, "w");
-    if (!file)
-        return s_fail ("cannot write %s: %s", temp, strerror (errno));
-    fprintf (file, "%d\n", (int) pid);
-    if (fclose (file) || rename (temp, path)) {
-        s_fail ("cannot write %s: %s", path, strerror (errno));
-        unlink (temp);
-        return -1;
-    }
+    if (gavel_proc_pid_write (path, pid, error, sizeof error))
+        return s_fail ("%s", error);
     return 0;
 }
 
@@ -596,36 +500,7 @@ static pid_t
 s_running_pid (local_t *self, uint64_t id)
 {
     pid_t pid = s_read_pid (self, id);
-    return pid && s_pid_alive (pid) && s_owns_pid (self, id, pid)? pid: 0;
-}
-
-//  Wait until pid is gone, reaping it if it is our child. True if gone.
-static bool
-s_wait_gone (pid_t pid, int64_t timeout)
-{
-    int64_t deadline = zclock_mono () + timeout;
-    while (true) {
-        if (waitpid (pid, NULL, WNOHANG) == pid || !s_pid_alive (pid))
-            return true;
-        if (zclock_mono () >= deadline)
-            return false;
-        zclock_sleep (POLL_INTERVAL);
-    }
-}
-
-//  Wait until pid is stopped (SIGSTOP) or not, as wanted. True if it is.
-static bool
-s_wait_stopped (pid_t pid, bool stopped, int64_t timeout)
-{
-    int64_t deadline = zclock_mono () + timeout;
-    while (true) {
-        char state = s_pid_state (pid);
-        if ((state == 'T') == stopped)
-            return true;
-        if (zclock_mono () >= deadline)
-            return false;
-        zclock_sleep (POLL_INTERVAL);
-    }
+    return pid && gavel_proc_alive (pid) && s_owns_pid (self, id, pid)? pid: 0;
 }
 
 //  Stop a process the caller has checked is ours: SIGTERM, SIGKILL if that
@@ -634,13 +509,7 @@ s_wait_stopped (pid_t pid, bool stopped, int64_t timeout)
 static int
 s_stop_pid (pid_t pid)
 {
-    kill (pid, SIGTERM);
-    //  A paused replica must run to act on SIGTERM
-    kill (pid, SIGCONT);
-    if (s_wait_gone (pid, TERM_TIMEOUT))
-        return 0;
-    kill (pid, SIGKILL);
-    return s_wait_gone (pid, KILL_TIMEOUT)? 1: -1;
+    return gavel_proc_stop (pid, TERM_TIMEOUT, KILL_TIMEOUT);
 }
 
 //  -------------------------------------------------------------------------
@@ -1651,7 +1520,7 @@ s_down_replica (local_t *self, uint64_t id)
     if (!pid)
         printf ("%s: removed a pid file that held no pid\n", name);
     else
-    if (!s_pid_alive (pid))
+    if (!gavel_proc_alive (pid))
         printf ("%s: pid %d had already stopped; removed its pid file\n", name, (int) pid);
     else
     if (!s_owns_pid (self, id, pid))
@@ -1717,7 +1586,7 @@ s_act_kill (local_t *self, uint64_t id, pid_t pid)
     kill (pid, SIGKILL);
     char name [32];
     s_name (id, name, sizeof name);
-    if (!s_wait_gone (pid, KILL_TIMEOUT))
+    if (!gavel_proc_wait_gone (pid, KILL_TIMEOUT))
         return s_fail ("%s (pid %d) is still there %d s after SIGKILL",
                        name, (int) pid, KILL_TIMEOUT / 1000);
     s_remove_pid (self, id);
@@ -1728,13 +1597,13 @@ s_act_kill (local_t *self, uint64_t id, pid_t pid)
 static int
 s_act_pause (local_t *self, uint64_t id, pid_t pid)
 {
-    if (s_pid_state (pid) == 'T') {
+    if (gavel_proc_state (pid) == 'T') {
         printf ("%s: pid %d was already paused\n", s_label (id), (int) pid);
         return 0;
     }
     kill (pid, SIGSTOP);
     //  So that a status right after us sees it silent
-    if (!s_wait_stopped (pid, true, SIGNAL_TIMEOUT))
+    if (!gavel_proc_wait_stopped (pid, true, SIGNAL_TIMEOUT))
         return s_fail ("%s (pid %d) did not stop on SIGSTOP", s_label (id), (int) pid);
     printf ("%s: paused pid %d\n", s_label (id), (int) pid);
     return 0;
@@ -1743,9 +1612,9 @@ s_act_pause (local_t *self, uint64_t id, pid_t pid)
 static int
 s_act_resume (local_t *self, uint64_t id, pid_t pid)
 {
-    bool was_paused = s_pid_state (pid) == 'T';
+    bool was_paused = gavel_proc_state (pid) == 'T';
     kill (pid, SIGCONT);
-    if (!s_wait_stopped (pid, false, SIGNAL_TIMEOUT))
+    if (!gavel_proc_wait_stopped (pid, false, SIGNAL_TIMEOUT))
         return s_fail ("%s (pid %d) did not resume on SIGCONT", s_label (id), (int) pid);
     if (was_paused)
         printf ("%s: resumed pid %d\n", s_label (id), (int) pid);

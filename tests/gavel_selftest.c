@@ -9,6 +9,7 @@
 #include "gavel_keys.h"
 #include "gavel_zap.h"
 #include "gavel_proc.h"
+#include "gavel_layout.h"
 #include "gavel_sock.h"
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
@@ -37,6 +38,7 @@ static const struct {
     { "script",  gavel_script_test },
     { "broker",  gavel_broker_test },
     { "proc",    gavel_proc_test },
+    { "layout",  gavel_layout_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

@@ -24,18 +24,16 @@
 #define _GNU_SOURCE             //  close_range
 #include "gavel_config.h"
 #include "gavel_keys.h"
+#include "gavel_layout.h"
 #include "gavel_msg.h"
 #include "gavel_proc.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
 
-#include <arpa/inet.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <limits.h>
-#include <netinet/in.h>
 #include <signal.h>
-#include <sys/socket.h>
 #include <sys/stat.h>
 #include <sys/types.h>
 #include <sys/wait.h>
@@ -46,17 +44,9 @@
 #define EXIT_FAIL       1
 #define EXIT_USAGE      2
 
-//  Ports we pick: below Linux's ephemeral range (32768 up), so that no
-//  outgoing connection holds a port a replica is about to bind.
-#define PORT_LOW        20000
-#define PORT_BASE_HIGH  32000
-#define PORT_HIGH       32767
-
 #define UP_TIMEOUT      10000   //  ms for every started replica to answer,
                                 //  and for up, for one of them to be primary
 #define PRIMARY_WAIT    3000    //  ms 'primary' waits out an election
-#define PORTS_PER       4       //  client, pub, ack, mesh
-#define BROKER_PORTS    2       //  client, pub
 //  Brokers share the replicas' code paths under ids above this one: broker
 //  I is process BROKER_SLOT + I (its files in DIR/bI)
 #define BROKER_SLOT     100
@@ -981,220 +971,6 @@ s_start_replicas (local_t *self, const uint64_t *ids, size_t count, bool want_pr
 //  -------------------------------------------------------------------------
 //  up
 
-//  Hold port on loopback for a replica: a socket bound to it, or -1 when
-//  the port is in use in any way. The bind has no SO_REUSEADDR, so it fails
-//  on any port already bound, also one another gavel-local holds; then
-//  SO_REUSEADDR lets the replica (libzmq sets it too) bind and listen over
-//  our socket, which never listens. So two clusters started side by side
-//  (parallel tests) cannot both pick a port between our look and the
-//  replica's bind.
-static int
-s_port_hold (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd == -1)
-        return -1;
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    int reuse = 1;
-    if (bind (fd, (struct sockaddr *) &address, sizeof address)
-    ||  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse)) {
-        close (fd);
-        return -1;
-    }
-    return fd;
-}
-
-static void
-s_ports_release (int *holds, size_t count)
-{
-    for (size_t index = 0; index < count; index++)
-        if (holds [index] != -1) {
-            close (holds [index]);
-            holds [index] = -1;
-        }
-}
-
-//  count consecutive free ports from a random base, held (s_port_hold):
-//  random, so that clusters started side by side rarely even try the same.
-static int
-s_pick_ports (size_t count, int *ports, int *holds)
-{
-    unsigned int seed = (unsigned int) time (NULL) ^ ((unsigned int) getpid () << 16)
-                      ^ (unsigned int) zclock_usecs ();
-    int port = PORT_LOW + (int) (rand_r (&seed) % (PORT_BASE_HIGH - PORT_LOW + 1));
-    size_t run = 0;
-    for (int tried = 0; tried <= PORT_HIGH - PORT_LOW; tried++, port++) {
-        if (port > PORT_HIGH) {
-            s_ports_release (holds, run);
-            port = PORT_LOW;
-            run = 0;
-        }
-        ports [run] = port;
-        holds [run] = s_port_hold (port);
-        if (holds [run] == -1) {
-            s_ports_release (holds, run);
-            run = 0;
-        }
-        else
-        if (++run == count)
-            return 0;
-    }
-    s_ports_release (holds, run);
-    return s_fail ("found no %zu free consecutive ports on 127.0.0.1 between %d and %d",
-                   count, PORT_LOW, PORT_HIGH);
-}
-
-//  What up puts in cluster/settings; 0 leaves a setting to the replicas.
-typedef struct {
-    uint64_t heartbeat;
-    uint64_t election;
-    uint64_t snapshot_every;
-    bool fsync;                 //  always written: replicas default to always
-} up_settings_t;
-
-//  The cluster file's text: replica I has ports [4(I-1)] to [4(I-1)+3].
-//  The caller frees it.
-//  Public keys for up: replicas' first, then brokers'; NULL: --insecure.
-typedef char up_key_t [GAVEL_KEY_Z85 + 1];
-
-static char *
-s_cluster_text (local_t *self, size_t count, size_t brokers, const int *ports,
-                const up_settings_t *settings, const up_key_t *keys)
-{
-    //  ZPL ends a bare value at '#', and we refused paths with '"'
-    const char *quote = strpbrk (self->dir, " #'\t")? "\"": "";
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream (&text, &size);
-    assert (file);
-    fprintf (file,
-        "#   Gavel cluster file, written by gavel-local\n"
-        "cluster\n"
-        "    name = local\n");
-    fprintf (file, "    settings\n");
-    fprintf (file, "        fsync = %s\n", settings->fsync? "always": "never");
-    if (settings->heartbeat)
-        fprintf (file, "        heartbeat = %" PRIu64 "\n", settings->heartbeat);
-    if (settings->election)
-        fprintf (file, "        election = %" PRIu64 "\n", settings->election);
-    if (settings->snapshot_every)
-        fprintf (file, "        snapshot_every = %" PRIu64 "\n", settings->snapshot_every);
-    fprintf (file, "replica\n");
-    for (size_t index = 0; index < count; index++) {
-        const int *port = ports + index * PORTS_PER;
-        fprintf (file,
-            "    %zu\n"
-            "        client = tcp://127.0.0.1:%d\n"
-            "        pub = tcp://127.0.0.1:%d\n"
-            "        ack = tcp://127.0.0.1:%d\n"
-            "        mesh = tcp://127.0.0.1:%d\n"
-            "        data = %s%s/r%zu%s\n",
-            index + 1, port [0], port [1], port [2], port [3],
-            quote, self->dir, index + 1, quote);
-        if (keys)
-            fprintf (file,
-                "        public_key = \"%s\"\n"
-                "        secret = %s%s/keys/replica%zu_secret%s\n",
-                keys [index], quote, self->dir, index + 1, quote);
-    }
-    if (brokers)
-        fprintf (file, "broker\n");
-    for (size_t index = 0; index < brokers; index++) {
-        const int *port = ports + count * PORTS_PER + index * BROKER_PORTS;
-        fprintf (file,
-            "    %zu\n"
-            "        client = tcp://127.0.0.1:%d\n"
-            "        pub = tcp://127.0.0.1:%d\n", index + 1, port [0], port [1]);
-        if (keys)
-            fprintf (file,
-                "        public_key = \"%s\"\n"
-                "        secret = %s%s/keys/broker%zu_secret%s\n",
-                keys [count + index], quote, self->dir, index + 1, quote);
-    }
-    int rc = fclose (file);
-    assert (rc == 0);
-    return text;
-}
-
-//  DIR/keys/NAME and NAME_secret: reused when the secret loads, else made
-//  afresh. The public key goes into public_key.
-static int
-s_up_key (local_t *self, const char *name, char *public_key)
-{
-    char dir [PATH_MAX], path [PATH_MAX], secret [PATH_MAX], error [PATH_MAX + 256];
-    //  s_local_open left room for these names after the directory
-    int length = snprintf (dir, sizeof dir, "%s/keys", self->dir);
-    assert (length > 0 && length < PATH_MAX);
-    if (mkdir (dir, 0700) && errno != EEXIST)
-        return s_fail ("cannot create %s: %s", dir, strerror (errno));
-    length = snprintf (path, sizeof path, "%s/%s", dir, name);
-    assert (length > 0 && length < PATH_MAX);
-    length = snprintf (secret, sizeof secret, "%s/%s_secret", dir, name);
-    assert (length > 0 && length < PATH_MAX);
-    zcert_t *cert = access (secret, F_OK) == 0?
-                    gavel_keys_load_secret (secret, NULL, error, sizeof error): NULL;
-    if (!cert) {
-        cert = zcert_new ();
-        assert (cert);
-        if (gavel_keys_save (cert, path, true, error, sizeof error)) {
-            zcert_destroy (&cert);
-            return s_fail ("%s", error);
-        }
-    }
-    snprintf (public_key, GAVEL_KEY_Z85 + 1, "%s", zcert_public_txt (cert));
-    zcert_destroy (&cert);
-    return 0;
-}
-
-static int
-s_up_keys (local_t *self, size_t count, size_t brokers, up_key_t *keys)
-{
-    for (size_t index = 0; index < count + brokers; index++) {
-        char name [32];
-        if (index < count)
-            snprintf (name, sizeof name, "replica%zu", index + 1);
-        else
-            snprintf (name, sizeof name, "broker%zu", index - count + 1);
-        if (s_up_key (self, name, keys [index]))
-            return -1;
-    }
-    return 0;
-}
-
-//  Written aside and renamed, so that no replica reads half a file.
-static int
-s_write_cluster_file (local_t *self, const char *text)
-{
-    char temp [PATH_MAX];
-    int length = snprintf (temp, sizeof temp, "%s.tmp", self->cluster);
-    assert (length > 0 && length < PATH_MAX);       //  s_local_open left room
-    FILE *file = fopen (temp, "w");
-    if (!file)
-        return s_fail ("cannot write %s: %s", temp, strerror (errno));
-    fputs (text, file);
-    if (fclose (file) || rename (temp, self->cluster)) {
-        s_fail ("cannot write %s: %s", self->cluster, strerror (errno));
-        unlink (temp);
-        return -1;
-    }
-    return 0;
-}
-
-//  Check the file's text as the replicas will read it, before writing it:
-//  settings that only clash together (election below twice the heartbeat)
-//  are a usage error, not a broken cluster file left behind.
-static int
-s_check_cluster_text (options_t *options, local_t *self, const char *text)
-{
-    char error [512];
-    gavel_config_t *config = gavel_config_parse (text, self->cluster, error, sizeof error);
-    if (!config)
-        return s_usage_error (options->command, "%s", error);
-    gavel_config_destroy (&config);
-    return 0;
-}
-
 //  The first replica of DIR that is running, 0 if none.
 static uint64_t
 s_any_running (local_t *self, pid_t *pid)
@@ -1223,7 +999,7 @@ s_parse_setting (options_t *options, const char *flag, const char *text, const c
 
 static int
 s_parse_up (options_t *options, uint64_t *count, uint64_t *brokers, uint64_t *base_port,
-            up_settings_t *settings)
+            gavel_layout_settings_t *settings)
 {
     const char *why;
     *brokers = 0;
@@ -1237,13 +1013,13 @@ s_parse_up (options_t *options, uint64_t *count, uint64_t *brokers, uint64_t *ba
         return s_usage_error (options->command, "N must be odd (1, 3, 5 or 7): "
                               "a majority must survive a split");
     *base_port = 0;
-    uint64_t last_base = 65536 - *count * PORTS_PER - *brokers * BROKER_PORTS;
+    uint64_t last_base = 65536 - *count * GAVEL_LAYOUT_REPLICA_PORTS - *brokers * GAVEL_LAYOUT_BROKER_PORTS;
     if (options->base_port
     &&  gavel_text_parse_uint (options->base_port, 1, last_base, base_port, &why))
         return s_usage_error (options->command, "--base-port '%s' %s (1 to %" PRIu64
                               ": %" PRIu64 " replicas take %" PRIu64 " ports)",
                               options->base_port, why, last_base, *count,
-                              *count * PORTS_PER + *brokers * BROKER_PORTS);
+                              *count * GAVEL_LAYOUT_REPLICA_PORTS + *brokers * GAVEL_LAYOUT_BROKER_PORTS);
     if (s_parse_setting (options, "--heartbeat", options->heartbeat, "ms", 1, 60000,
                          &settings->heartbeat)
     ||  s_parse_setting (options, "--election", options->election, "ms", 2, 600000,
@@ -1255,27 +1031,6 @@ s_parse_up (options_t *options, uint64_t *count, uint64_t *brokers, uint64_t *ba
         return s_usage_error (options->command, "--fsync '%s' is not 'always' or 'never'",
                               options->fsync);
     settings->fsync = options->fsync && streq (options->fsync, "always");
-    return 0;
-}
-
-//  Ports for count replicas, PORTS_PER each, consecutive: from base_port
-//  if given, else wherever a free run is. Each is held until the caller
-//  releases holds (once the replicas have bound them).
-static int
-s_up_ports (size_t total, uint64_t base_port, int *ports, int *holds)
-{
-    if (!base_port)
-        return s_pick_ports (total, ports, holds);
-    for (size_t index = 0; index < total; index++) {
-        ports [index] = (int) base_port + (int) index;
-        holds [index] = s_port_hold (ports [index]);
-        if (holds [index] == -1) {
-            s_ports_release (holds, index);
-            return s_fail ("port %d on 127.0.0.1 is in use (--base-port %" PRIu64
-                           " takes ports %" PRIu64 " to %" PRIu64 ")", ports [index],
-                           base_port, base_port, base_port + total - 1);
-        }
-    }
     return 0;
 }
 
@@ -1303,7 +1058,7 @@ static int
 s_cmd_up (options_t *options)
 {
     uint64_t count, brokers, base_port;
-    up_settings_t settings = { 0 };
+    gavel_layout_settings_t settings = { 0 };
     if (s_parse_up (options, &count, &brokers, &base_port, &settings))
         return EXIT_USAGE;
     local_t local;
@@ -1315,27 +1070,34 @@ s_cmd_up (options_t *options)
         return s_fail ("%s already has a running cluster (replica %" PRIu64 ", pid %d); "
                        "stop it first with: gavel-local down --dir %s",
                        local.dir, running, (int) pid, options->dir);
-    int ports [GAVEL_REPLICAS_MAX * PORTS_PER + GAVEL_BROKERS_MAX * BROKER_PORTS];
-    int holds [GAVEL_REPLICAS_MAX * PORTS_PER + GAVEL_BROKERS_MAX * BROKER_PORTS];
-    size_t total = count * PORTS_PER + brokers * BROKER_PORTS;
-    up_key_t keys [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
+    gavel_layout_t *layout = gavel_layout_new (local.dir, count, brokers);
+    gavel_layout_set_settings (layout, &settings);
+    char error [PATH_MAX + 256];
     if (options->insecure)
         s_warn_insecure ();
     else
-    if (s_up_keys (&local, count, brokers, keys))
-        return EXIT_FAIL;
-    if (s_up_ports (total, base_port, ports, holds))
-        return EXIT_FAIL;
-    char *text = s_cluster_text (&local, count, brokers, ports, &settings,
-                                 options->insecure? NULL: (const up_key_t *) keys);
-    int rc = s_check_cluster_text (options, &local, text);
-    if (rc == 0 && s_write_cluster_file (&local, text))
-        rc = EXIT_FAIL;
+    if (gavel_layout_make_keys (layout, error, sizeof error)) {
+        gavel_layout_destroy (&layout);
+        return s_fail ("%s", error);
+    }
+    if (gavel_layout_hold_ports (layout, base_port, error, sizeof error)) {
+        gavel_layout_destroy (&layout);
+        return s_fail ("%s", error);
+    }
+    //  Checked as the replicas will read it, before it is written: settings
+    //  that only clash together (election below twice the heartbeat) are a
+    //  usage error, not a broken cluster file left behind
+    char *text = gavel_layout_text (layout);
+    gavel_config_t *config = gavel_config_parse (text, local.cluster, error, sizeof error);
     free (text);
+    int rc = config? 0: s_usage_error (options->command, "%s", error);
+    gavel_config_destroy (&config);
+    if (rc == 0 && gavel_layout_save (layout, local.cluster, error, sizeof error))
+        rc = s_fail ("%s", error);
     if (rc == 0 && s_local_load (&local))
         rc = EXIT_FAIL;
     if (rc) {
-        s_ports_release (holds, total);
+        gavel_layout_destroy (&layout);
         return rc;
     }
 
@@ -1345,7 +1107,7 @@ s_cmd_up (options_t *options)
     rc = s_start_replicas (&local, ids, count, true);
     if (rc == EXIT_OK)
         rc = s_start_brokers (&local, brokers);
-    s_ports_release (holds, total);
+    gavel_layout_destroy (&layout);
     if (rc == EXIT_OK)
         printf ("cluster file: %s\n", local.cluster);
     s_local_close (&local);

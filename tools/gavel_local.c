@@ -21,17 +21,17 @@
     A pid file is only a hint: pids are reused, so before signalling a pid we
     check that it is still replica I of this cluster file (its command line).
 */
-#define _GNU_SOURCE             //  close_range
 #include "gavel_config.h"
 #include "gavel_keys.h"
 #include "gavel_layout.h"
+#include "gavel_local_status.h"
 #include "gavel_msg.h"
 #include "gavel_proc.h"
 #include "gavel_sock.h"
+#include "gavel_spawn.h"
 #include "gavel_text.h"
 
 #include <errno.h>
-#include <fcntl.h>
 #include <limits.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -505,110 +505,10 @@ s_stop_pid (pid_t pid)
 //  -------------------------------------------------------------------------
 //  Asking a replica
 
-//  Send STATUS to endpoint and return the replica's successful reply, or
-//  NULL if none came within timeout ms.
-static gavel_msg_t *
-s_ask_status (const char *endpoint, int64_t timeout)
-{
-    int64_t deadline = zclock_mono () + timeout;
-    char error [256];
-    zsock_t *sock = gavel_sock_new_client (endpoint, error, sizeof error);
-    if (!sock)
-        return NULL;
-    zsock_set_sndtimeo (sock, (int) timeout);
-
-    //  STATUS changes nothing, so any session and request id will do
-    char session [32];
-    snprintf (session, sizeof session, "gavel-local-%d", (int) getpid ());
-    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_STATUS);
-    gavel_msg_set_request_id (request, 1);
-    gavel_msg_set_session (request, session);
-    gavel_msg_set_name (request, "gavel-local");
-    zmsg_t *msg = gavel_msg_encode (request);
-    gavel_msg_destroy (&request);
-
-    gavel_msg_t *reply = NULL;
-    if (zmsg_send (&msg, sock) == 0) {
-        zpoller_t *poller = zpoller_new (sock, NULL);
-        assert (poller);
-        while (!reply) {
-            int64_t left = deadline - zclock_mono ();
-            if (left <= 0 || !zpoller_wait (poller, (int) left))
-                break;
-            zmsg_t *incoming = zmsg_recv (sock);
-            if (!incoming)
-                break;
-            gavel_msg_error_t decode_error;
-            reply = gavel_msg_decode (incoming, &decode_error);
-            zmsg_destroy (&incoming);
-            if (reply && (gavel_msg_id (reply) != GAVEL_MSG_REPLY
-                      ||  gavel_msg_request_id (reply) != 1
-                      ||  gavel_msg_outcome (reply) != GAVEL_SUCCESS
-                      ||  gavel_msg_records (reply) < 1))
-                gavel_msg_destroy (&reply);
-        }
-        zpoller_destroy (&poller);
-    }
-    zmsg_destroy (&msg);
-    zsock_destroy (&sock);
-    return reply;
-}
-
-//  What status shows for one replica; unknown numbers are -1.
-typedef struct {
-    uint64_t id;
-    char role [32];
-    int64_t term;
-    int64_t commit;
-    int64_t last;               //  last index in its log
-    int64_t primary;            //  the primary it knows, 0 for none
-    pid_t pid;                  //  0 when not running
-} replica_state_t;
-
-//  A number as text, or none for -1 (unknown).
-static void
-s_format_number (char *text, size_t size, int64_t value, const char *none)
-{
-    if (value >= 0)
-        snprintf (text, size, "%" PRId64, value);
-    else
-        snprintf (text, size, "%s", none);
-}
-
-//  A number in a record into value; -1 when absent, false when not a number.
-static bool
-s_record_number (const char *record, const char *key, int64_t *value)
-{
-    char text [24];
-    uint64_t number;
-    *value = -1;
-    if (gavel_record_get (record, key, text, sizeof text))
-        return true;
-    if (gavel_text_parse_uint (text, 0, INT64_MAX, &number, NULL))
-        return false;
-    *value = (int64_t) number;
-    return true;
-}
-
-//  Fill state from a STATUS reply's record. False if it makes no sense.
-//  last and primary are optional: a replica serving alone may not say them.
-static bool
-s_parse_status (gavel_msg_t *reply, replica_state_t *state)
-{
-    const char *record = gavel_msg_record (reply, 0);
-    return gavel_record_get (record, "role", state->role, sizeof state->role) == 0
-        && *state->role
-        && strspn (state->role, "abcdefghijklmnopqrstuvwxyz-") == strlen (state->role)
-        && s_record_number (record, "term", &state->term) && state->term >= 0
-        && s_record_number (record, "commit", &state->commit) && state->commit >= 0
-        && s_record_number (record, "last", &state->last)
-        && s_record_number (record, "primary", &state->primary);
-}
-
 //  Ask replica conf for its state; role down, no-answer or bad-answer when
 //  it cannot say.
 static void
-s_replica_state (local_t *self, const gavel_replica_conf_t *conf, replica_state_t *state)
+s_replica_state (local_t *self, const gavel_replica_conf_t *conf, gavel_local_state_t *state)
 {
     memset (state, 0, sizeof *state);
     state->id = conf->id;
@@ -618,11 +518,11 @@ s_replica_state (local_t *self, const gavel_replica_conf_t *conf, replica_state_
         snprintf (state->role, sizeof state->role, "down");
         return;
     }
-    gavel_msg_t *reply = s_ask_status (conf->client, STATUS_TIMEOUT);
+    gavel_msg_t *reply = gavel_local_status_ask (conf->client, STATUS_TIMEOUT);
     if (!reply)
         snprintf (state->role, sizeof state->role, "no-answer");
     else
-    if (!s_parse_status (reply, state)) {
+    if (!gavel_local_status_parse (reply, state)) {
         snprintf (state->role, sizeof state->role, "bad-answer");
         state->term = state->commit = state->last = state->primary = -1;
     }
@@ -639,46 +539,6 @@ typedef struct {
     off_t log_start;            //  where this run's lines begin in its log
     bool ready;                 //  has answered STATUS
 } spawned_t;
-
-//  The replica program sits next to gavel-local in the build and install.
-static int
-s_program (char *path, const char *name)
-{
-    char self [PATH_MAX];
-    ssize_t size = readlink ("/proc/self/exe", self, sizeof self - 1);
-    if (size <= 0)
-        return s_fail ("cannot find my own executable: %s", strerror (errno));
-    self [size] = '\0';
-    char *slash = strrchr (self, '/');
-    assert (slash);
-    *slash = '\0';
-    if (snprintf (path, PATH_MAX, "%s/%s", self, name) >= PATH_MAX)
-        return s_fail ("%s: the path is too long", self);
-    if (access (path, X_OK))
-        return s_fail ("cannot run the %s program %s: %s "
-                       "(gavel-local runs the %s next to itself)", name, path, strerror (errno), name);
-    return 0;
-}
-
-//  In the child between fork and exec: only async-signal-safe calls.
-static void __attribute__ ((noreturn))
-s_exec_replica (const char *program, char *const argv [], int null_fd, int log_fd)
-{
-    //  Its own session: it outlives us and our terminal's Ctrl-C
-    setsid ();
-    dup2 (null_fd, STDIN_FILENO);
-    dup2 (log_fd, STDOUT_FILENO);
-    dup2 (log_fd, STDERR_FILENO);
-    //  Leave the replica none of our descriptors (our ZeroMQ sockets)
-    if (close_range (3, ~0U, 0))
-        for (int fd = 3; fd < 1024; fd++)
-            close (fd);
-    execv (program, argv);
-    const char *message = "gavel-local: cannot exec the replica program\n";
-    ssize_t ignored = write (STDERR_FILENO, message, strlen (message));
-    (void) ignored;
-    _exit (127);
-}
 
 //  Its log's name in its directory.
 static const char *
@@ -706,16 +566,6 @@ s_spawn_replica (local_t *self, const char *program, uint64_t id, spawned_t *spa
     if (conf && *conf->data && zsys_dir_create ("%s", conf->data))
         return s_fail ("cannot create %s: %s", conf->data, strerror (errno));
 
-    int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd == -1)
-        return s_fail ("cannot open %s: %s", log, strerror (errno));
-    int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd == -1) {
-        close (log_fd);
-        return s_fail ("cannot open /dev/null: %s", strerror (errno));
-    }
-    spawned->log_start = lseek (log_fd, 0, SEEK_END);
-
     char id_text [24];
     snprintf (id_text, sizeof id_text, "%" PRIu64, s_is_broker (id)? id - BROKER_SLOT: id);
     bool insecure = !gavel_config_secure (self->config);
@@ -723,16 +573,11 @@ s_spawn_replica (local_t *self, const char *program, uint64_t id, spawned_t *spa
         (char *) program, "--cluster", self->cluster, "--id", id_text,
         insecure? "--insecure": NULL, NULL
     };
-    fflush (stdout);
-    fflush (stderr);
-    pid_t pid = fork ();
-    if (pid == 0)
-        s_exec_replica (program, argv, null_fd, log_fd);
-    int fork_errno = errno;
-    close (log_fd);
-    close (null_fd);
+    char error [PATH_MAX + 256];
+    pid_t pid = gavel_spawn_detached (program, argv, s_name (id, data, sizeof data), log,
+                                      &spawned->log_start, error, sizeof error);
     if (pid == -1)
-        return s_fail ("cannot start %s: %s", s_name (id, data, sizeof data), strerror (fork_errno));
+        return s_fail ("%s", error);
     spawned->pid = pid;
     if (s_write_pid (self, id, pid)) {
         //  Without its pid file nobody could stop it later
@@ -835,7 +680,7 @@ s_wait_ready (local_t *self, spawned_t *spawned, size_t count, int64_t deadline)
                 s_print_log_tail (log, replica->log_start);
                 return -1;
             }
-            gavel_msg_t *reply = s_ask_status (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
+            gavel_msg_t *reply = gavel_local_status_ask (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
             if (reply) {
                 replica->ready = true;
                 ready++;
@@ -850,15 +695,15 @@ s_wait_ready (local_t *self, spawned_t *spawned, size_t count, int64_t deadline)
 //  Leaves state as it was when no answer came: the last answer is what a
 //  failure report should show.
 static void
-s_spawned_state (spawned_t *replica, int64_t deadline, replica_state_t *state)
+s_spawned_state (spawned_t *replica, int64_t deadline, gavel_local_state_t *state)
 {
     int64_t left = deadline - zclock_mono ();
     if (left <= 0)
         return;
-    gavel_msg_t *reply = s_ask_status (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
+    gavel_msg_t *reply = gavel_local_status_ask (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
     if (reply) {
-        replica_state_t answer = { .id = replica->id };
-        if (s_parse_status (reply, &answer))
+        gavel_local_state_t answer = { .id = replica->id };
+        if (gavel_local_status_parse (reply, &answer))
             *state = answer;
         else
             snprintf (state->role, sizeof state->role, "bad-answer");
@@ -869,14 +714,14 @@ s_spawned_state (spawned_t *replica, int64_t deadline, replica_state_t *state)
 //  The wait for a primary ran out: what each replica said last, and why.
 static void
 s_report_no_primary (local_t *self, spawned_t *spawned, size_t count,
-                     const replica_state_t *states)
+                     const gavel_local_state_t *states)
 {
     s_fail ("no replica became primary within %d s", UP_TIMEOUT / 1000);
     for (size_t index = 0; index < count; index++) {
         char log [PATH_MAX];
         s_replica_path (self, spawned [index].id, "replica.log", log);
         char term [24];
-        s_format_number (term, sizeof term, states [index].term, "-");
+        gavel_local_status_format (term, sizeof term, states [index].term, "-");
         fprintf (stderr, "    replica %" PRIu64 " (pid %d) said last: role %s, term %s\n",
                  spawned [index].id, (int) spawned [index].pid, states [index].role, term);
         s_print_log_tail (log, spawned [index].log_start);
@@ -888,9 +733,9 @@ s_report_no_primary (local_t *self, spawned_t *spawned, size_t count,
 static int
 s_wait_primary (local_t *self, spawned_t *spawned, size_t count, int64_t deadline)
 {
-    replica_state_t states [GAVEL_REPLICAS_MAX];
+    gavel_local_state_t states [GAVEL_REPLICAS_MAX];
     for (size_t index = 0; index < count; index++) {
-        states [index] = (replica_state_t) { .id = spawned [index].id, .term = -1 };
+        states [index] = (gavel_local_state_t) { .id = spawned [index].id, .term = -1 };
         snprintf (states [index].role, sizeof states [index].role, "no-answer");
     }
     while (true) {
@@ -938,9 +783,10 @@ s_stop_spawned (local_t *self, spawned_t *spawned, size_t count)
 static int
 s_start_replicas (local_t *self, const uint64_t *ids, size_t count, bool want_primary)
 {
-    char program [PATH_MAX];
-    if (s_program (program, count && s_is_broker (ids [0])? "broker": "replica"))
-        return EXIT_FAIL;
+    char program [PATH_MAX], error [PATH_MAX + 256];
+    if (gavel_spawn_program (program, count && s_is_broker (ids [0])? "broker": "replica",
+                             error, sizeof error))
+        return s_fail ("%s", error);
     spawned_t spawned [GAVEL_REPLICAS_MAX];
     size_t started = 0;
     int rc = 0;
@@ -1139,7 +985,7 @@ s_ask_primary (local_t *self, uint64_t *id)
 {
     int64_t best_term = -1;
     for (size_t index = 0; index < gavel_config_replicas (self->config); index++) {
-        replica_state_t state;
+        gavel_local_state_t state;
         s_replica_state (self, gavel_config_replica (self->config, index), &state);
         if (streq (state.role, "primary") && state.term > best_term) {
             best_term = state.term;
@@ -1209,15 +1055,15 @@ s_targets (local_t *self, options_t *options, uint64_t *ids, size_t *count)
 
 //  Roles are lower-case words by construction, safe to print in JSON as is.
 static void
-s_print_state (replica_state_t *state, bool json)
+s_print_state (gavel_local_state_t *state, bool json)
 {
     const char *none = json? "null": "-";
     char term [24], commit [24], last [24], primary [24], pid [24];
-    s_format_number (term, sizeof term, state->term, none);
-    s_format_number (commit, sizeof commit, state->commit, none);
-    s_format_number (last, sizeof last, state->last, none);
-    s_format_number (primary, sizeof primary, state->primary, none);
-    s_format_number (pid, sizeof pid, state->pid? state->pid: -1, none);
+    gavel_local_status_format (term, sizeof term, state->term, none);
+    gavel_local_status_format (commit, sizeof commit, state->commit, none);
+    gavel_local_status_format (last, sizeof last, state->last, none);
+    gavel_local_status_format (primary, sizeof primary, state->primary, none);
+    gavel_local_status_format (pid, sizeof pid, state->pid? state->pid: -1, none);
     if (json)
         printf ("{\"id\":%" PRIu64 ",\"role\":\"%s\",\"term\":%s,\"commit\":%s,"
                 "\"last\":%s,\"primary\":%s,\"pid\":%s}\n",
@@ -1232,11 +1078,11 @@ static bool
 s_print_broker (local_t *self, const gavel_broker_conf_t *conf, bool json)
 {
     pid_t pid = s_running_pid (self, BROKER_SLOT + conf->id);
-    gavel_msg_t *reply = pid? s_ask_status (conf->client, STATUS_TIMEOUT): NULL;
+    gavel_msg_t *reply = pid? gavel_local_status_ask (conf->client, STATUS_TIMEOUT): NULL;
     const char *state = !pid? "down": reply? "up": "no-answer";
     gavel_msg_destroy (&reply);
     char pid_text [24];
-    s_format_number (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
+    gavel_local_status_format (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
     if (json)
         printf ("{\"broker\":%" PRIu64 ",\"state\":\"%s\",\"pid\":%s}\n",
                 conf->id, state, pid_text);
@@ -1253,7 +1099,7 @@ s_cmd_status (options_t *options)
         return EXIT_FAIL;
     bool all_up = true;
     for (size_t index = 0; index < gavel_config_replicas (local.config); index++) {
-        replica_state_t state;
+        gavel_local_state_t state;
         s_replica_state (&local, gavel_config_replica (local.config, index), &state);
         s_print_state (&state, options->json);
         if (state.term < 0)

@@ -175,15 +175,20 @@ gavel_proc_pid_write (const char *path, pid_t pid, char *error, size_t error_siz
 //  -------------------------------------------------------------------------
 //  Self test
 
-//  A child that looks like "replica --cluster CLUSTER --id ID" in its
-//  command line (a shell named so), and runs until we close *feed or
-//  signal it. ignore_term: it ignores SIGTERM, as a hung program would.
-//  Returns once the shell has set itself up (it says so on a pipe).
-static pid_t
-s_test_child (const char *cluster, const char *id, bool ignore_term, int *feed)
+pid_t
+gavel_proc_test_child (const char *program, const char *const *args, bool ignore_term, int *feed)
 {
     int input [2], ready [2];
     assert (pipe (input) == 0 && pipe (ready) == 0);
+    //  sh -c COMMAND NAME ARGS...: named program, with args after it
+    const char *argv [24] = { program, "-c", ignore_term? "trap '' TERM; echo; read line":
+                                                          "echo; read line", program };
+    size_t count = 4;
+    for (; *args; args++) {
+        assert (count < 23);
+        argv [count++] = *args;
+    }
+    argv [count] = NULL;
     pid_t pid = fork ();
     assert (pid >= 0);
     if (pid == 0) {
@@ -193,9 +198,7 @@ s_test_child (const char *cluster, const char *id, bool ignore_term, int *feed)
         close (input [1]);
         close (ready [0]);
         close (ready [1]);
-        execl ("/bin/sh", "/nowhere/replica", "-c",
-               ignore_term? "trap '' TERM; echo; read line": "echo; read line",
-               "replica", "--cluster", cluster, "--id", id, (char *) NULL);
+        execv ("/bin/sh", (char *const *) argv);
         _exit (127);
     }
     close (input [0]);
@@ -247,7 +250,9 @@ gavel_proc_test (bool verbose)
     //  A child that is "replica --cluster CLUSTER --id 1"
     snprintf (path, sizeof path, "%s/cluster.cfg", dir);
     int feed;
-    pid_t pid = s_test_child (path, "1", false, &feed);
+    const char *const args_1 [] = { "--cluster", path, "--id", "1", NULL };
+    const char *const args_2 [] = { "--cluster", path, "--id", "2", NULL };
+    pid_t pid = gavel_proc_test_child ("/nowhere/replica", args_1, false, &feed);
     assert (gavel_proc_alive (pid));
     const char *const ours [] = { "--cluster", path, "--id", "1", NULL };
     const char *const other_id [] = { "--cluster", path, "--id", "2", NULL };
@@ -281,7 +286,7 @@ gavel_proc_test (bool verbose)
     assert (waitpid (pid, NULL, WNOHANG) == -1);
 
     //  Stopped on SIGTERM, even while paused
-    pid = s_test_child (path, "1", false, &feed);
+    pid = gavel_proc_test_child ("replica", args_1, false, &feed);
     assert (kill (pid, SIGSTOP) == 0);
     assert (gavel_proc_wait_stopped (pid, true, 5000));
     assert (gavel_proc_stop (pid, 5000, 5000) == 0);
@@ -289,7 +294,7 @@ gavel_proc_test (bool verbose)
     close (feed);
 
     //  One that ignores SIGTERM is killed once term_timeout passes
-    pid = s_test_child (path, "2", true, &feed);
+    pid = gavel_proc_test_child ("replica", args_2, true, &feed);
     assert (gavel_proc_runs (pid, "replica", other_id));
     int64_t started = zclock_mono ();
     assert (gavel_proc_stop (pid, 200, 5000) == 1);

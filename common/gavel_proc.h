@@ -54,6 +54,14 @@ pid_t
 int
     gavel_proc_pid_write (const char *path, pid_t pid, char *error, size_t error_size);
 
+//  For self tests: a child that shows as program with args in its command
+//  line (a shell named so) and runs until *feed, its input, is closed or it
+//  is signalled. ignore_term: it ignores SIGTERM, as a hung program would.
+//  Returns once the child is set up.
+pid_t
+    gavel_proc_test_child (const char *program, const char *const *args, bool ignore_term,
+                           int *feed);
+
 void
     gavel_proc_test (bool verbose);
 

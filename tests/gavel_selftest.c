@@ -18,6 +18,10 @@
 #include "gavel_store.h"
 #include "gavel_script.h"
 #include "gavel_broker.h"
+#include "gavel_local_options.h"
+#include "gavel_clusterdir.h"
+#include "gavel_survey.h"
+#include "gavel_launch.h"
 
 static const struct {
     const char *name;
@@ -39,6 +43,10 @@ static const struct {
     { "broker",  gavel_broker_test },
     { "proc",    gavel_proc_test },
     { "layout",  gavel_layout_test },
+    { "local_options", gavel_local_options_test },
+    { "clusterdir", gavel_clusterdir_test },
+    { "survey",  gavel_survey_test },
+    { "launch",  gavel_launch_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

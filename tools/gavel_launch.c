@@ -1,0 +1,503 @@
+/*  gavel_launch: starts replicas or brokers of a cluster directory and
+    waits until they serve.
+*/
+#include "gavel_launch.h"
+#include "gavel_layout.h"
+#include "gavel_local_status.h"
+#include "gavel_proc.h"
+#include "gavel_spawn.h"
+
+#include <fcntl.h>
+#include <sys/stat.h>
+#include <sys/wait.h>
+
+#define UP_TIMEOUT      10000   //  ms for every started server to answer,
+                                //  and for up, for one of them to be primary
+#define ASK_INTERVAL    250     //  ms per STATUS attempt while waiting
+#define POLL_INTERVAL   20      //  ms between looks at a process
+#define LOG_TAIL_LINES  12
+#define LOG_TAIL_BYTES  16384
+
+struct _gavel_launch_t {
+    gavel_clusterdir_t *local;
+    int64_t timeout;
+    char *program_dir;          //  NULL: next to our own executable
+};
+
+typedef struct {
+    uint64_t id;
+    const char *client;         //  endpoint, from the cluster file
+    pid_t pid;                  //  0 once reaped: the pid is no longer ours
+    off_t log_start;            //  where this run's lines begin in its log
+    bool ready;                 //  has answered STATUS
+} spawned_t;
+
+gavel_launch_t *
+gavel_launch_new (gavel_clusterdir_t *local)
+{
+    gavel_launch_t *self = (gavel_launch_t *) zmalloc (sizeof (gavel_launch_t));
+    assert (self);
+    self->local = local;
+    self->timeout = UP_TIMEOUT;
+    return self;
+}
+
+void
+gavel_launch_destroy (gavel_launch_t **self_p)
+{
+    assert (self_p);
+    gavel_launch_t *self = *self_p;
+    if (self) {
+        free (self->program_dir);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+gavel_launch_set_timeout (gavel_launch_t *self, int64_t timeout)
+{
+    self->timeout = timeout;
+}
+
+void
+gavel_launch_set_program_dir (gavel_launch_t *self, const char *dir)
+{
+    free (self->program_dir);
+    self->program_dir = strdup (dir);
+    assert (self->program_dir);
+}
+
+//  A failure, as gavel-local reports it. Returns -1.
+static int
+s_fail (const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "gavel-local: ");
+    vfprintf (stderr, format, args);
+    va_end (args);
+    fprintf (stderr, "\n");
+    return -1;
+}
+
+//  Start process id of this cluster; fills spawned.
+static int
+s_spawn (gavel_launch_t *self, const char *program, uint64_t id, spawned_t *spawned)
+{
+    memset (spawned, 0, sizeof *spawned);
+    gavel_config_t *config = gavel_clusterdir_config (self->local);
+    bool is_broker = gavel_clusterdir_is_broker (id);
+    const gavel_replica_conf_t *conf = is_broker? NULL: gavel_config_find (config, id);
+    const gavel_broker_conf_t *broker = is_broker?
+        gavel_config_find_broker (config, id - GAVEL_CLUSTERDIR_BROKER_SLOT): NULL;
+    assert (conf || broker);
+    spawned->id = id;
+    spawned->client = conf? conf->client: broker->client;
+    char data [PATH_MAX], log [PATH_MAX];
+    gavel_clusterdir_path (self->local, id, "", data);
+    gavel_clusterdir_log_path (self->local, id, log);
+    if (zsys_dir_create ("%s", data))
+        return s_fail ("cannot create %s: %s", data, strerror (errno));
+    if (conf && *conf->data && zsys_dir_create ("%s", conf->data))
+        return s_fail ("cannot create %s: %s", conf->data, strerror (errno));
+
+    char number [24];
+    snprintf (number, sizeof number, "%" PRIu64, conf? conf->id: broker->id);
+    bool insecure = !gavel_config_secure (config);
+    char *const argv [] = {
+        (char *) program, "--cluster", (char *) gavel_clusterdir_cluster (self->local),
+        "--id", number, insecure? "--insecure": NULL, NULL
+    };
+    char error [PATH_MAX + 256];
+    pid_t pid = gavel_spawn_detached (program, argv, gavel_clusterdir_name (id, data, sizeof data),
+                                      log, &spawned->log_start, error, sizeof error);
+    if (pid == -1)
+        return s_fail ("%s", error);
+    spawned->pid = pid;
+    if (gavel_clusterdir_pid_write (self->local, id, pid, error, sizeof error)) {
+        s_fail ("%s", error);
+        //  Without its pid file nobody could stop it later
+        gavel_clusterdir_stop (self->local, id, pid);
+        spawned->pid = 0;
+        return -1;
+    }
+    return 0;
+}
+
+//  The last lines this run wrote to a replica's log, for a failure report.
+static void
+s_print_log_tail (const char *path, off_t start)
+{
+    FILE *file = fopen (path, "r");
+    if (!file) {
+        fprintf (stderr, "    (cannot read %s: %s)\n", path, strerror (errno));
+        return;
+    }
+    fseeko (file, 0, SEEK_END);
+    off_t end = ftello (file);
+    if (end - start > LOG_TAIL_BYTES)
+        start = end - LOG_TAIL_BYTES;
+    fseeko (file, start, SEEK_SET);
+    char text [LOG_TAIL_BYTES + 1];
+    size_t size = fread (text, 1, LOG_TAIL_BYTES, file);
+    fclose (file);
+    while (size > 0 && text [size - 1] == '\n')
+        size--;
+    text [size] = '\0';
+    if (size == 0) {
+        fprintf (stderr, "    (%s is empty)\n", path);
+        return;
+    }
+    char *from = text + size;
+    for (int lines = 0; from > text && lines < LOG_TAIL_LINES; ) {
+        from--;
+        if (*from == '\n' && ++lines == LOG_TAIL_LINES)
+            from++;
+    }
+    fprintf (stderr, "    --- %s ---\n", path);
+    for (char *line = strtok (from, "\n"); line; line = strtok (NULL, "\n"))
+        fprintf (stderr, "    %s\n", line);
+}
+
+static void
+s_report_exit (gavel_launch_t *self, spawned_t *spawned, int status)
+{
+    char log [PATH_MAX], name [32];
+    gavel_clusterdir_log_path (self->local, spawned->id, log);
+    gavel_clusterdir_name (spawned->id, name, sizeof name);
+    if (WIFSIGNALED (status))
+        s_fail ("%s (pid %d) was killed by signal %d (%s) before it answered",
+                name, (int) spawned->pid, WTERMSIG (status), strsignal (WTERMSIG (status)));
+    else
+        s_fail ("%s (pid %d) exited with status %d before it answered",
+                name, (int) spawned->pid, WEXITSTATUS (status));
+    s_print_log_tail (log, spawned->log_start);
+}
+
+//  Whether a spawned replica died or we were interrupted: either ends the
+//  wait, and a death is reported with its log.
+static bool
+s_wait_broken (gavel_launch_t *self, spawned_t *replica)
+{
+    int status;
+    if (waitpid (replica->pid, &status, WNOHANG) == replica->pid) {
+        s_report_exit (self, replica, status);
+        gavel_clusterdir_pid_remove (self->local, replica->id);
+        replica->pid = 0;
+        return true;
+    }
+    if (zsys_interrupted) {
+        s_fail ("interrupted");
+        return true;
+    }
+    return false;
+}
+
+//  Wait until every spawned replica answers STATUS, one dies, we are
+//  interrupted, or the deadline passes. Returns 0 when all answered.
+static int
+s_wait_ready (gavel_launch_t *self, spawned_t *spawned, size_t count, int64_t deadline)
+{
+    size_t ready = 0;
+    while (ready < count) {
+        for (size_t index = 0; index < count; index++) {
+            spawned_t *replica = &spawned [index];
+            if (replica->ready)
+                continue;
+            if (s_wait_broken (self, replica))
+                return -1;
+            int64_t left = deadline - zclock_mono ();
+            if (left <= 0) {
+                char log [PATH_MAX], name [32];
+                gavel_clusterdir_log_path (self->local, replica->id, log);
+                s_fail ("%s (pid %d) did not answer on %s within %d s",
+                        gavel_clusterdir_name (replica->id, name, sizeof name),
+                        (int) replica->pid, replica->client, (int) (self->timeout / 1000));
+                s_print_log_tail (log, replica->log_start);
+                return -1;
+            }
+            gavel_msg_t *reply = gavel_local_status_ask (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
+            if (reply) {
+                replica->ready = true;
+                ready++;
+            }
+            gavel_msg_destroy (&reply);
+        }
+    }
+    return 0;
+}
+
+//  Ask a spawned replica for its state, waiting at most until deadline.
+//  Leaves state as it was when no answer came: the last answer is what a
+//  failure report should show.
+static void
+s_spawned_state (spawned_t *replica, int64_t deadline, gavel_local_state_t *state)
+{
+    int64_t left = deadline - zclock_mono ();
+    if (left <= 0)
+        return;
+    gavel_msg_t *reply = gavel_local_status_ask (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
+    if (reply) {
+        gavel_local_state_t answer = { .id = replica->id };
+        if (gavel_local_status_parse (reply, &answer))
+            *state = answer;
+        else
+            snprintf (state->role, sizeof state->role, "bad-answer");
+    }
+    gavel_msg_destroy (&reply);
+}
+
+//  The wait for a primary ran out: what each replica said last, and why.
+static void
+s_report_no_primary (gavel_launch_t *self, spawned_t *spawned, size_t count,
+                     const gavel_local_state_t *states)
+{
+    s_fail ("no replica became primary within %d s", (int) (self->timeout / 1000));
+    for (size_t index = 0; index < count; index++) {
+        char log [PATH_MAX];
+        gavel_clusterdir_log_path (self->local, spawned [index].id, log);
+        char term [24];
+        gavel_local_status_format (term, sizeof term, states [index].term, "-");
+        fprintf (stderr, "    replica %" PRIu64 " (pid %d) said last: role %s, term %s\n",
+                 spawned [index].id, (int) spawned [index].pid, states [index].role, term);
+        s_print_log_tail (log, spawned [index].log_start);
+    }
+}
+
+//  Once all answer: wait until one of them says it is primary (the first
+//  election takes a few hundred ms). Returns its index, or -1.
+static int
+s_wait_primary (gavel_launch_t *self, spawned_t *spawned, size_t count, int64_t deadline)
+{
+    gavel_local_state_t states [GAVEL_REPLICAS_MAX];
+    for (size_t index = 0; index < count; index++) {
+        states [index] = (gavel_local_state_t) { .id = spawned [index].id, .term = -1 };
+        snprintf (states [index].role, sizeof states [index].role, "no-answer");
+    }
+    while (true) {
+        for (size_t index = 0; index < count; index++) {
+            if (s_wait_broken (self, &spawned [index]))
+                return -1;
+            s_spawned_state (&spawned [index], deadline, &states [index]);
+            if (streq (states [index].role, "primary")) {
+                printf ("replica %" PRIu64 " is primary, term %" PRId64 "\n",
+                        states [index].id, states [index].term);
+                return (int) index;
+            }
+        }
+        if (zclock_mono () >= deadline) {
+            s_report_no_primary (self, spawned, count, states);
+            return -1;
+        }
+        zclock_sleep (POLL_INTERVAL);
+    }
+}
+
+//  On a failure path: leave none of the replicas we started behind. An
+//  unreaped child's pid cannot have been reused, so these are still ours.
+static void
+s_stop_spawned (gavel_launch_t *self, spawned_t *spawned, size_t count)
+{
+    for (size_t index = 0; index < count; index++) {
+        if (spawned [index].pid == 0)
+            continue;
+        int rc = gavel_clusterdir_stop (self->local, spawned [index].id, spawned [index].pid);
+        char name [32];
+        fprintf (stderr, "gavel-local: %s %s (pid %d)\n",
+                 rc == 0? "stopped": rc == 1? "killed": "could not stop",
+                 gavel_clusterdir_name (spawned [index].id, name, sizeof name),
+                 (int) spawned [index].pid);
+        spawned [index].pid = 0;
+    }
+}
+
+//  The program for ids, into program (PATH_MAX).
+static int
+s_program (gavel_launch_t *self, const char *name, char *program)
+{
+    char error [PATH_MAX + 256];
+    if (!self->program_dir) {
+        if (gavel_spawn_program (program, name, error, sizeof error))
+            return s_fail ("%s", error);
+        return 0;
+    }
+    if (snprintf (program, PATH_MAX, "%s/%s", self->program_dir, name) >= PATH_MAX)
+        return s_fail ("%s: the path is too long", self->program_dir);
+    if (access (program, X_OK))
+        return s_fail ("cannot run the %s program %s: %s", name, program, strerror (errno));
+    return 0;
+}
+
+//  Prints one line per server once all answer, so that their pids are on
+//  record even if the wait for a primary then fails.
+int
+gavel_launch_start (gavel_launch_t *self, const uint64_t *ids, size_t count, bool want_primary)
+{
+    assert (count <= GAVEL_REPLICAS_MAX);
+    char program [PATH_MAX];
+    if (s_program (self, count && gavel_clusterdir_is_broker (ids [0])? "broker": "replica",
+                   program))
+        return -1;
+    spawned_t spawned [GAVEL_REPLICAS_MAX];
+    size_t started = 0;
+    int rc = 0;
+    for (size_t index = 0; index < count && rc == 0; index++) {
+        rc = s_spawn (self, program, ids [index], &spawned [started]);
+        if (rc == 0)
+            started++;
+    }
+    int64_t deadline = zclock_mono () + self->timeout;
+    if (rc == 0)
+        rc = s_wait_ready (self, spawned, started, deadline);
+    if (rc == 0) {
+        for (size_t index = 0; index < started; index++) {
+            char name [32];
+            printf ("%s  pid %d  client %s\n",
+                    gavel_clusterdir_name (spawned [index].id, name, sizeof name),
+                    (int) spawned [index].pid, spawned [index].client);
+        }
+        if (want_primary && s_wait_primary (self, spawned, started, deadline) < 0)
+            rc = -1;
+    }
+    if (rc) {
+        s_stop_spawned (self, spawned, started);
+        return -1;
+    }
+    return 0;
+}
+
+int
+gavel_launch_brokers (gavel_launch_t *self)
+{
+    gavel_config_t *config = gavel_clusterdir_config (self->local);
+    size_t brokers = gavel_config_brokers (config);
+    uint64_t ids [GAVEL_BROKERS_MAX];
+    for (size_t index = 0; index < brokers; index++)
+        ids [index] = GAVEL_CLUSTERDIR_BROKER_SLOT + gavel_config_broker (config, index)->id;
+    int rc = brokers? gavel_launch_start (self, ids, brokers, false): 0;
+    if (rc)
+        for (size_t index = 0; index < gavel_config_replicas (config); index++) {
+            uint64_t id = gavel_config_replica (config, index)->id;
+            pid_t pid = gavel_clusterdir_pid (self->local, id);
+            if (pid)
+                gavel_clusterdir_stop (self->local, id, pid);
+        }
+    return rc;
+}
+
+//  -------------------------------------------------------------------------
+//  Self test: fake servers, shell scripts that never answer STATUS, in a
+//  cluster file of three replicas and a broker.
+
+//  What was written to path since *offset, which moves past it; the caller
+//  frees it.
+static char *
+s_test_since (const char *path, long *offset)
+{
+    fflush (stderr);
+    FILE *file = fopen (path, "r");
+    assert (file);
+    assert (fseek (file, 0, SEEK_END) == 0);
+    long end = ftell (file);
+    assert (end >= *offset);
+    char *text = (char *) zmalloc ((size_t) (end - *offset) + 1);
+    assert (fseek (file, *offset, SEEK_SET) == 0);
+    assert (fread (text, 1, (size_t) (end - *offset), file) == (size_t) (end - *offset));
+    fclose (file);
+    *offset = end;
+    return text;
+}
+
+void
+gavel_launch_test (bool verbose)
+{
+    printf (" * gavel_launch: ");
+    fflush (stdout);
+    char error [PATH_MAX + 256], path [PATH_MAX];
+    char root [] = "/tmp/gavel-launch-test.XXXXXX";
+    assert (mkdtemp (root));
+    bool missing;
+    gavel_clusterdir_t *local = gavel_clusterdir_new (root, false, &missing, error, sizeof error);
+    assert (local);
+    gavel_layout_t *layout = gavel_layout_new (root, 3, 1);
+    assert (gavel_layout_hold_ports (layout, 0, error, sizeof error) == 0);
+    assert (gavel_layout_save (layout, gavel_clusterdir_cluster (local), error, sizeof error) == 0);
+    assert (gavel_clusterdir_load (local, error, sizeof error) == 0);
+
+    //  Replica 2 exits at once; the others say a line and sit silent
+    snprintf (path, sizeof path, "%s/bin", root);
+    assert (zsys_dir_create ("%s", path) == 0);
+    snprintf (path, sizeof path, "%s/bin/replica", root);
+    FILE *file = fopen (path, "w");
+    assert (file);
+    fprintf (file, "#!/bin/sh\n"
+                   "echo \"fake replica $4 up\"\n"
+                   "if [ \"$4\" = 2 ]; then echo 'fake replica 2 gives up'; exit 3; fi\n"
+                   "exec sleep 30\n");
+    assert (fclose (file) == 0);
+    assert (chmod (path, 0755) == 0);
+
+    //  What it reports on stderr goes to a file we read back
+    char report [PATH_MAX];
+    snprintf (report, sizeof report, "%s/stderr", root);
+    fflush (stderr);
+    int saved_err = dup (STDERR_FILENO);
+    int report_fd = open (report, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+    assert (saved_err >= 0 && report_fd >= 0);
+    dup2 (report_fd, STDERR_FILENO);
+    close (report_fd);
+    long offset = 0;
+
+    gavel_launch_t *launch = gavel_launch_new (local);
+    snprintf (path, sizeof path, "%s/bin", root);
+    gavel_launch_set_program_dir (launch, path);
+    gavel_launch_set_timeout (launch, 600);
+
+    //  Silent until the deadline: reported with its log, and stopped
+    uint64_t ids [] = { 1, 2 };
+    int64_t started = zclock_mono ();
+    assert (gavel_launch_start (launch, ids, 1, false) == -1);
+    assert (zclock_mono () - started >= 600);
+    char *said = s_test_since (report, &offset);
+    assert (strstr (said, "gavel-local: replica 1 (pid "));
+    assert (strstr (said, "did not answer on tcp://127.0.0.1:"));
+    assert (strstr (said, "fake replica 1 up"));
+    assert (strstr (said, "gavel-local: stopped replica 1 (pid "));
+    free (said);
+    gavel_clusterdir_path (local, 1, "pid", path);
+    assert (!zsys_file_exists (path));
+
+    //  One exits before it answers: all or nothing
+    assert (gavel_launch_start (launch, ids, 2, true) == -1);
+    said = s_test_since (report, &offset);
+    assert (strstr (said, "gavel-local: replica 2 (pid "));
+    assert (strstr (said, "exited with status 3 before it answered"));
+    assert (strstr (said, "fake replica 2 gives up"));
+    assert (strstr (said, "gavel-local: stopped replica 1 (pid "));
+    if (verbose)
+        printf ("\n%s", said);
+    free (said);
+    for (uint64_t id = 1; id <= 2; id++) {
+        gavel_clusterdir_path (local, id, "pid", path);
+        assert (!zsys_file_exists (path));
+        assert (gavel_clusterdir_pid (local, id) == 0);
+    }
+
+    //  No broker program: nothing starts
+    assert (gavel_launch_brokers (launch) == -1);
+    said = s_test_since (report, &offset);
+    assert (strstr (said, "cannot run the broker program"));
+    free (said);
+
+    fflush (stderr);
+    dup2 (saved_err, STDERR_FILENO);
+    close (saved_err);
+    gavel_launch_destroy (&launch);
+    gavel_layout_destroy (&layout);
+    gavel_clusterdir_destroy (&local);
+    char command [PATH_MAX + 16];
+    snprintf (command, sizeof command, "rm -rf '%s'", root);
+    assert (system (command) == 0);
+    printf ("OK\n");
+}

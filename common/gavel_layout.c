@@ -3,6 +3,7 @@
 */
 #include "gavel_layout.h"
 #include "gavel_config.h"
+#include "gavel_file.h"
 #include "gavel_keys.h"
 
 #include <arpa/inet.h>
@@ -303,25 +304,10 @@ gavel_layout_text (gavel_layout_t *self)
 int
 gavel_layout_save (gavel_layout_t *self, const char *path, char *error, size_t error_size)
 {
-    char temp [PATH_MAX];
-    if (snprintf (temp, sizeof temp, "%s.tmp", path) >= (int) sizeof temp) {
-        snprintf (error, error_size, "%s: the path is too long", path);
-        return -1;
-    }
-    FILE *file = fopen (temp, "w");
-    if (!file) {
-        snprintf (error, error_size, "cannot write %s: %s", temp, strerror (errno));
-        return -1;
-    }
     char *text = gavel_layout_text (self);
-    fputs (text, file);
+    int rc = gavel_file_save (path, text, error, error_size);
     free (text);
-    if (fclose (file) || rename (temp, path)) {
-        snprintf (error, error_size, "cannot write %s: %s", path, strerror (errno));
-        unlink (temp);
-        return -1;
-    }
-    return 0;
+    return rc;
 }
 
 //  -------------------------------------------------------------------------

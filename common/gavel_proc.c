@@ -4,6 +4,7 @@
     answers kill, and a process we are asked about may belong to anyone.
 */
 #include "gavel_proc.h"
+#include "gavel_file.h"
 #include "gavel_text.h"
 
 #include <dirent.h>
@@ -94,31 +95,43 @@ gavel_proc_runs (pid_t pid, const char *program, const char *const *options)
     return true;
 }
 
-bool
-gavel_proc_wait_gone (pid_t pid, int64_t timeout)
+//  Whether pid is gone (reaping it if it is our child), for s_wait.
+static bool
+s_gone (pid_t pid, bool unused)
+{
+    return waitpid (pid, NULL, WNOHANG) == pid || !gavel_proc_alive (pid);
+}
+
+//  Whether pid is stopped (SIGSTOP), or running when not stopped.
+static bool
+s_stopped (pid_t pid, bool stopped)
+{
+    return (gavel_proc_state (pid) == 'T') == stopped;
+}
+
+//  Look at pid every POLL_INTERVAL until done says so, or timeout ms pass.
+static bool
+s_wait (pid_t pid, bool (*done) (pid_t pid, bool arg), bool arg, int64_t timeout)
 {
     int64_t deadline = zclock_mono () + timeout;
-    while (true) {
-        if (waitpid (pid, NULL, WNOHANG) == pid || !gavel_proc_alive (pid))
-            return true;
+    while (!done (pid, arg)) {
         if (zclock_mono () >= deadline)
             return false;
         zclock_sleep (POLL_INTERVAL);
     }
+    return true;
+}
+
+bool
+gavel_proc_wait_gone (pid_t pid, int64_t timeout)
+{
+    return s_wait (pid, s_gone, false, timeout);
 }
 
 bool
 gavel_proc_wait_stopped (pid_t pid, bool stopped, int64_t timeout)
 {
-    int64_t deadline = zclock_mono () + timeout;
-    while (true) {
-        char state = gavel_proc_state (pid);
-        if ((state == 'T') == stopped)
-            return true;
-        if (zclock_mono () >= deadline)
-            return false;
-        zclock_sleep (POLL_INTERVAL);
-    }
+    return s_wait (pid, s_stopped, stopped, timeout);
 }
 
 int
@@ -153,23 +166,9 @@ gavel_proc_pid_read (const char *path)
 int
 gavel_proc_pid_write (const char *path, pid_t pid, char *error, size_t error_size)
 {
-    char temp [PATH_MAX];
-    if (snprintf (temp, sizeof temp, "%s.tmp", path) >= (int) sizeof temp) {
-        snprintf (error, error_size, "%s: the path is too long", path);
-        return -1;
-    }
-    FILE *file = fopen (temp, "w");
-    if (!file) {
-        snprintf (error, error_size, "cannot write %s: %s", temp, strerror (errno));
-        return -1;
-    }
-    fprintf (file, "%d\n", (int) pid);
-    if (fclose (file) || rename (temp, path)) {
-        snprintf (error, error_size, "cannot write %s: %s", path, strerror (errno));
-        unlink (temp);
-        return -1;
-    }
-    return 0;
+    char text [24];
+    snprintf (text, sizeof text, "%d\n", (int) pid);
+    return gavel_file_save (path, text, error, error_size);
 }
 
 //  -------------------------------------------------------------------------

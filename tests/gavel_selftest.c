@@ -8,6 +8,7 @@
 #include "gavel_config.h"
 #include "gavel_keys.h"
 #include "gavel_zap.h"
+#include "gavel_file.h"
 #include "gavel_proc.h"
 #include "gavel_layout.h"
 #include "gavel_sock.h"
@@ -41,6 +42,7 @@ static const struct {
     { "node",    gavel_node_test },
     { "script",  gavel_script_test },
     { "broker",  gavel_broker_test },
+    { "file",    gavel_file_test },
     { "proc",    gavel_proc_test },
     { "layout",  gavel_layout_test },
     { "local_options", gavel_local_options_test },

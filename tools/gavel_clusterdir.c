@@ -3,6 +3,7 @@
 */
 #include "gavel_clusterdir.h"
 #include "gavel_keys.h"
+#include "gavel_layout.h"
 #include "gavel_proc.h"
 #include "gavel_sock.h"
 
@@ -314,6 +315,32 @@ gavel_clusterdir_resume (gavel_clusterdir_t *self, uint64_t id, pid_t pid,
 
 //  -------------------------------------------------------------------------
 //  Self test
+
+gavel_clusterdir_t *
+gavel_clusterdir_test_new (size_t replicas, size_t brokers)
+{
+    char error [PATH_MAX + 256];
+    char root [] = "/tmp/gavel-cluster-test.XXXXXX";
+    assert (mkdtemp (root));
+    bool missing;
+    gavel_clusterdir_t *self = gavel_clusterdir_new (root, false, &missing, error, sizeof error);
+    assert (self);
+    gavel_layout_t *layout = gavel_layout_new (self->dir, replicas, brokers);
+    assert (gavel_layout_hold_ports (layout, 0, error, sizeof error) == 0);
+    assert (gavel_layout_save (layout, self->cluster, error, sizeof error) == 0);
+    gavel_layout_destroy (&layout);
+    assert (gavel_clusterdir_load (self, error, sizeof error) == 0);
+    return self;
+}
+
+void
+gavel_clusterdir_test_destroy (gavel_clusterdir_t **self_p)
+{
+    char command [PATH_MAX + 16];
+    snprintf (command, sizeof command, "rm -rf '%s'", (*self_p)->dir);
+    gavel_clusterdir_destroy (self_p);
+    assert (system (command) == 0);
+}
 
 //  A process that is (by its command line) process id of self's cluster,
 //  with its pid file written.

@@ -121,6 +121,15 @@ int
     gavel_clusterdir_resume (gavel_clusterdir_t *self, uint64_t id, pid_t pid,
                              char *report, size_t report_size);
 
+//  For self tests: a new temporary directory with a cluster file of
+//  replicas and brokers on loopback (insecure), loaded.
+gavel_clusterdir_t *
+    gavel_clusterdir_test_new (size_t replicas, size_t brokers);
+
+//  For self tests: destroy, and remove the directory with all it holds.
+void
+    gavel_clusterdir_test_destroy (gavel_clusterdir_t **self_p);
+
 void
     gavel_clusterdir_test (bool verbose);
 

@@ -2,7 +2,7 @@
     waits until they serve.
 */
 #include "gavel_launch.h"
-#include "gavel_layout.h"
+#include "gavel_cli.h"
 #include "gavel_local_status.h"
 #include "gavel_proc.h"
 #include "gavel_spawn.h"
@@ -68,18 +68,8 @@ gavel_launch_set_program_dir (gavel_launch_t *self, const char *dir)
     assert (self->program_dir);
 }
 
-//  A failure, as gavel-local reports it. Returns -1.
-static int
-s_fail (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "gavel-local: ");
-    vfprintf (stderr, format, args);
-    va_end (args);
-    fprintf (stderr, "\n");
-    return -1;
-}
+//  A failure, as gavel-local reports it. Returns 1.
+#define s_fail(...) gavel_cli_fail ("gavel-local", __VA_ARGS__)
 
 //  Start process id of this cluster; fills spawned.
 static int
@@ -414,16 +404,9 @@ gavel_launch_test (bool verbose)
 {
     printf (" * gavel_launch: ");
     fflush (stdout);
-    char error [PATH_MAX + 256], path [PATH_MAX];
-    char root [] = "/tmp/gavel-launch-test.XXXXXX";
-    assert (mkdtemp (root));
-    bool missing;
-    gavel_clusterdir_t *local = gavel_clusterdir_new (root, false, &missing, error, sizeof error);
-    assert (local);
-    gavel_layout_t *layout = gavel_layout_new (root, 3, 1);
-    assert (gavel_layout_hold_ports (layout, 0, error, sizeof error) == 0);
-    assert (gavel_layout_save (layout, gavel_clusterdir_cluster (local), error, sizeof error) == 0);
-    assert (gavel_clusterdir_load (local, error, sizeof error) == 0);
+    char path [PATH_MAX];
+    gavel_clusterdir_t *local = gavel_clusterdir_test_new (3, 1);
+    const char *root = gavel_clusterdir_dir (local);
 
     //  Replica 2 exits at once; the others say a line and sit silent
     snprintf (path, sizeof path, "%s/bin", root);
@@ -494,10 +477,6 @@ gavel_launch_test (bool verbose)
     dup2 (saved_err, STDERR_FILENO);
     close (saved_err);
     gavel_launch_destroy (&launch);
-    gavel_layout_destroy (&layout);
-    gavel_clusterdir_destroy (&local);
-    char command [PATH_MAX + 16];
-    snprintf (command, sizeof command, "rm -rf '%s'", root);
-    assert (system (command) == 0);
+    gavel_clusterdir_test_destroy (&local);
     printf ("OK\n");
 }

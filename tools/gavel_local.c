@@ -21,6 +21,7 @@
     A pid file is only a hint: pids are reused, so before signalling a pid we
     check that it is still replica I of this cluster file (its command line).
 */
+#include "gavel_cli.h"
 #include "gavel_clusterdir.h"
 #include "gavel_launch.h"
 #include "gavel_layout.h"
@@ -36,17 +37,7 @@
 #define PRIMARY_WAIT    3000    //  ms 'primary' waits out an election
 
 //  A failure: what went wrong. Returns EXIT_FAIL.
-static int
-s_fail (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "gavel-local: ");
-    vfprintf (stderr, format, args);
-    va_end (args);
-    fprintf (stderr, "\n");
-    return EXIT_FAIL;
-}
+#define s_fail(...) gavel_cli_fail ("gavel-local", __VA_ARGS__)
 
 //  The insecure warning, once per run.
 static void

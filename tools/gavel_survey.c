@@ -2,7 +2,6 @@
     when asked STATUS, and which of them an ID operand of gavel-local names.
 */
 #include "gavel_survey.h"
-#include "gavel_layout.h"
 #include "gavel_proc.h"
 #include "gavel_text.h"
 
@@ -155,15 +154,7 @@ gavel_survey_test (bool verbose)
 {
     printf (" * gavel_survey: ");
     char error [PATH_MAX + 256];
-    char root [] = "/tmp/gavel-survey-test.XXXXXX";
-    assert (mkdtemp (root));
-    bool missing;
-    gavel_clusterdir_t *local = gavel_clusterdir_new (root, false, &missing, error, sizeof error);
-    assert (local);
-    gavel_layout_t *layout = gavel_layout_new (gavel_clusterdir_dir (local), 3, 1);
-    assert (gavel_layout_hold_ports (layout, 0, error, sizeof error) == 0);
-    assert (gavel_layout_save (layout, gavel_clusterdir_cluster (local), error, sizeof error) == 0);
-    assert (gavel_clusterdir_load (local, error, sizeof error) == 0);
+    gavel_clusterdir_t *local = gavel_clusterdir_test_new (3, 1);
     gavel_config_t *config = gavel_clusterdir_config (local);
 
     //  Which processes an operand names
@@ -236,10 +227,6 @@ gavel_survey_test (bool verbose)
 
     assert (gavel_proc_stop (pid, 5000, 5000) == 0);
     close (feed);
-    gavel_layout_destroy (&layout);
-    gavel_clusterdir_destroy (&local);
-    char command [PATH_MAX + 16];
-    snprintf (command, sizeof command, "rm -rf '%s'", root);
-    assert (system (command) == 0);
+    gavel_clusterdir_test_destroy (&local);
     printf ("OK\n");
 }

@@ -182,8 +182,8 @@ s_pick_ports (size_t count, int *ports, int *holds, char *error, size_t error_si
             return 0;
     }
     s_ports_release (holds, run);
-    snprintf (error, error_size, "found no %zu free consecutive ports on 127.0.0.1 between %d and %d",
-              count, PORT_LOW, PORT_HIGH);
+    snprintf (error, error_size, "found no %zu free consecutive ports on 127.0.0.1 "
+              "between %d and %d", count, PORT_LOW, PORT_HIGH);
     return -1;
 }
 
@@ -348,7 +348,8 @@ s_test_config (gavel_layout_t *self, gavel_config_t *config)
         assert (streq (broker->client, expect));
         snprintf (expect, sizeof expect, "tcp://127.0.0.1:%d", port [1]);
         assert (streq (broker->pub, expect));
-        assert (streq (broker->public_key, self->has_keys? self->keys [self->replicas + index]: ""));
+        const char *key = self->has_keys? self->keys [self->replicas + index]: "";
+        assert (streq (broker->public_key, key));
     }
 }
 
@@ -397,7 +398,8 @@ gavel_layout_test (bool verbose)
 
     //  Held ports are taken: a second layout cannot have them
     gavel_layout_t *other = gavel_layout_new (dir, 1, 0);
-    assert (gavel_layout_hold_ports (other, (uint64_t) base + total - 2, error, sizeof error) == -1);
+    uint64_t overlap = (uint64_t) base + total - 2;
+    assert (gavel_layout_hold_ports (other, overlap, error, sizeof error) == -1);
     assert (strstr (error, "is in use"));
     if (verbose)
         printf ("   %s\n", error);

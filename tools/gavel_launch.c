@@ -207,7 +207,8 @@ s_wait_ready (gavel_launch_t *self, spawned_t *spawned, size_t count, int64_t de
                 s_print_log_tail (log, replica->log_start);
                 return -1;
             }
-            gavel_msg_t *reply = gavel_local_status_ask (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
+            gavel_msg_t *reply = gavel_local_status_ask (replica->client,
+                                                         left < ASK_INTERVAL? left: ASK_INTERVAL);
             if (reply) {
                 replica->ready = true;
                 ready++;
@@ -227,7 +228,8 @@ s_spawned_state (spawned_t *replica, int64_t deadline, gavel_local_state_t *stat
     int64_t left = deadline - zclock_mono ();
     if (left <= 0)
         return;
-    gavel_msg_t *reply = gavel_local_status_ask (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
+    gavel_msg_t *reply = gavel_local_status_ask (replica->client,
+                                                 left < ASK_INTERVAL? left: ASK_INTERVAL);
     if (reply) {
         gavel_local_state_t answer = { .id = replica->id };
         if (gavel_local_status_parse (reply, &answer))

@@ -115,40 +115,43 @@ s_targets (gavel_local_options_t *options, gavel_clusterdir_t *local,
 
 //  An optional setting in ms, within the range gavel_config takes.
 static int
-s_parse_setting (gavel_local_options_t *options, const char *flag, const char *text, const char *unit,
-                 uint64_t min, uint64_t max, uint64_t *value)
+s_parse_setting (gavel_local_options_t *options, const char *flag, const char *text,
+                 const char *unit, uint64_t min, uint64_t max, uint64_t *value)
 {
     const char *why;
     *value = 0;
     if (text && gavel_text_parse_uint (text, min, max, value, &why))
-        return gavel_local_options_usage_error (options, "%s '%s' %s (%s, %" PRIu64 " to %" PRIu64 ")",
-                              flag, text, why, unit, min, max);
+        return gavel_local_options_usage_error (options, "%s '%s' %s (%s, %" PRIu64 " to %"
+                                                PRIu64 ")", flag, text, why, unit, min, max);
     return 0;
 }
 
 static int
-s_parse_up (gavel_local_options_t *options, uint64_t *count, uint64_t *brokers, uint64_t *base_port,
-            gavel_layout_settings_t *settings)
+s_parse_up (gavel_local_options_t *options, uint64_t *count, uint64_t *brokers,
+            uint64_t *base_port, gavel_layout_settings_t *settings)
 {
     const char *why;
     *brokers = 0;
     if (options->brokers
     &&  gavel_text_parse_uint (options->brokers, 0, GAVEL_BROKERS_MAX, brokers, &why))
         return gavel_local_options_usage_error (options, "--brokers '%s' %s (0 to %d)",
-                              options->brokers, why, GAVEL_BROKERS_MAX);
+                                                options->brokers, why, GAVEL_BROKERS_MAX);
     if (gavel_text_parse_uint (options->operand, 1, GAVEL_REPLICAS_MAX, count, &why))
-        return gavel_local_options_usage_error (options, "N '%s' %s (1, 3, 5 or 7)", options->operand, why);
+        return gavel_local_options_usage_error (options, "N '%s' %s (1, 3, 5 or 7)",
+                                                options->operand, why);
     if (*count % 2 == 0)
         return gavel_local_options_usage_error (options, "N must be odd (1, 3, 5 or 7): "
-                              "a majority must survive a split");
+                                                "a majority must survive a split");
     *base_port = 0;
-    uint64_t last_base = 65536 - *count * GAVEL_LAYOUT_REPLICA_PORTS - *brokers * GAVEL_LAYOUT_BROKER_PORTS;
+    uint64_t last_base = 65536 - *count * GAVEL_LAYOUT_REPLICA_PORTS
+                       - *brokers * GAVEL_LAYOUT_BROKER_PORTS;
     if (options->base_port
     &&  gavel_text_parse_uint (options->base_port, 1, last_base, base_port, &why))
         return gavel_local_options_usage_error (options, "--base-port '%s' %s (1 to %" PRIu64
-                              ": %" PRIu64 " replicas take %" PRIu64 " ports)",
-                              options->base_port, why, last_base, *count,
-                              *count * GAVEL_LAYOUT_REPLICA_PORTS + *brokers * GAVEL_LAYOUT_BROKER_PORTS);
+                                                ": %" PRIu64 " replicas take %" PRIu64 " ports)",
+                                                options->base_port, why, last_base, *count,
+                                                *count * GAVEL_LAYOUT_REPLICA_PORTS
+                                                + *brokers * GAVEL_LAYOUT_BROKER_PORTS);
     if (s_parse_setting (options, "--heartbeat", options->heartbeat, "ms", 1, 60000,
                          &settings->heartbeat)
     ||  s_parse_setting (options, "--election", options->election, "ms", 2, 600000,
@@ -157,8 +160,8 @@ s_parse_up (gavel_local_options_t *options, uint64_t *count, uint64_t *brokers, 
                          1000000000, &settings->snapshot_every))
         return EXIT_USAGE;
     if (options->fsync && !streq (options->fsync, "always") && !streq (options->fsync, "never"))
-        return gavel_local_options_usage_error (options, "--fsync '%s' is not 'always' or 'never'",
-                              options->fsync);
+        return gavel_local_options_usage_error (options, "--fsync '%s' is not 'always' or "
+                                                "'never'", options->fsync);
     settings->fsync = options->fsync && streq (options->fsync, "always");
     return 0;
 }

@@ -47,8 +47,8 @@ gavel_survey_print_replica (const gavel_local_state_t *state, bool json, FILE *s
                  "\"last\":%s,\"primary\":%s,\"pid\":%s}\n",
                  state->id, state->role, term, commit, last, primary, pid);
     else
-        fprintf (stream, "replica %" PRIu64 "  %-9s  term %s  commit %s  last %s  primary %s  pid %s\n",
-                 state->id, state->role, term, commit, last, primary, pid);
+        fprintf (stream, "replica %" PRIu64 "  %-9s  term %s  commit %s  last %s  primary %s"
+                 "  pid %s\n", state->id, state->role, term, commit, last, primary, pid);
 }
 
 bool
@@ -184,7 +184,9 @@ gavel_survey_test (bool verbose)
 
     //  Replica 1 is down; replica 2 runs but never answers
     char number [] = "2";
-    const char *const args [] = { "--cluster", gavel_clusterdir_cluster (local), "--id", number, NULL };
+    const char *const args [] = {
+        "--cluster", gavel_clusterdir_cluster (local), "--id", number, NULL
+    };
     int feed;
     pid_t pid = gavel_proc_test_child ("replica", args, false, &feed);
     char path [PATH_MAX];

@@ -387,6 +387,7 @@ gavel_launch_brokers (gavel_launch_t *self)
 static char *
 s_test_since (const char *path, long *offset)
 {
+    fflush (stdout);
     fflush (stderr);
     FILE *file = fopen (path, "r");
     assert (file);
@@ -399,6 +400,36 @@ s_test_since (const char *path, long *offset)
     fclose (file);
     *offset = end;
     return text;
+}
+
+//  Answers every STATUS on endpoint as a replica in role would, until the
+//  actor is destroyed: a stand-in for a replica's client socket.
+static void
+s_test_responder (zsock_t *pipe, void *args)
+{
+    const char *const *params = (const char *const *) args;       //  endpoint, role
+    zsock_t *router = zsock_new_router (params [0]);
+    assert (router);
+    zsock_signal (pipe, 0);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    while (zpoller_wait (poller, -1) == router) {
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        gavel_msg_error_t error;
+        gavel_msg_t *request = gavel_msg_decode (msg, &error);
+        zmsg_destroy (&msg);
+        assert (request && gavel_msg_id (request) == GAVEL_MSG_STATUS);
+        gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (request),
+                                                  GAVEL_SUCCESS, NULL, NULL);
+        gavel_msg_add_record (reply, "id=1 role=%s term=3 commit=5", params [1]);
+        msg = gavel_msg_encode (reply);
+        zmsg_prepend (msg, &identity);
+        zmsg_send (&msg, router);
+        gavel_msg_destroy (&reply);
+        gavel_msg_destroy (&request);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
 }
 
 void
@@ -423,13 +454,14 @@ gavel_launch_test (bool verbose)
     assert (fclose (file) == 0);
     assert (chmod (path, 0755) == 0);
 
-    //  What it reports on stderr goes to a file we read back
+    //  What it reports on stdout and stderr goes to a file we read back
     char report [PATH_MAX];
-    snprintf (report, sizeof report, "%s/stderr", root);
+    snprintf (report, sizeof report, "%s/report", root);
     fflush (stderr);
-    int saved_err = dup (STDERR_FILENO);
+    int saved_out = dup (STDOUT_FILENO), saved_err = dup (STDERR_FILENO);
     int report_fd = open (report, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert (saved_err >= 0 && report_fd >= 0);
+    assert (saved_out >= 0 && saved_err >= 0 && report_fd >= 0);
+    dup2 (report_fd, STDOUT_FILENO);
     dup2 (report_fd, STDERR_FILENO);
     close (report_fd);
     long offset = 0;
@@ -460,14 +492,43 @@ gavel_launch_test (bool verbose)
     assert (strstr (said, "exited with status 3 before it answered"));
     assert (strstr (said, "fake replica 2 gives up"));
     assert (strstr (said, "gavel-local: stopped replica 1 (pid "));
-    if (verbose)
-        printf ("\n%s", said);
-    free (said);
+    char *shown = said;                 //  for verbose, once stdout is back
     for (uint64_t id = 1; id <= 2; id++) {
         gavel_clusterdir_path (local, id, "pid", path);
         assert (!zsys_file_exists (path));
         assert (gavel_clusterdir_pid (local, id) == 0);
     }
+
+    //  Replica 1 answers, as a backup: ready, but no primary comes
+    gavel_config_t *config = gavel_clusterdir_config (local);
+    const char *backup [] = { gavel_config_replica (config, 0)->client, "backup" };
+    zactor_t *responder = zactor_new (s_test_responder, (void *) backup);
+    assert (gavel_launch_start (launch, ids, 1, true) == -1);
+    said = s_test_since (report, &offset);
+    assert (strstr (said, "replica 1  pid "));
+    assert (strstr (said, "gavel-local: no replica became primary within 0 s"));
+    assert (strstr (said, "replica 1 (pid ") && strstr (said, "said last: role backup, term 3"));
+    assert (strstr (said, "gavel-local: stopped replica 1 (pid "));
+    free (said);
+    zactor_destroy (&responder);
+
+    //  As primary: it succeeds, and leaves the process running under its
+    //  pid file
+    const char *primary [] = { gavel_config_replica (config, 0)->client, "primary" };
+    responder = zactor_new (s_test_responder, (void *) primary);
+    assert (gavel_launch_start (launch, ids, 1, true) == 0);
+    said = s_test_since (report, &offset);
+    assert (strstr (said, "replica 1  pid ") && strstr (said, "  client tcp://127.0.0.1:"));
+    assert (strstr (said, "replica 1 is primary, term 3\n"));
+    assert (!strstr (said, "gavel-local:"));
+    free (said);
+    pid_t pid = gavel_clusterdir_pid (local, 1);
+    gavel_clusterdir_path (local, 1, "pid", path);
+    assert (pid == 0 && gavel_proc_pid_read (path) > 0);        //  sleep, not "replica"
+    pid = gavel_proc_pid_read (path);
+    assert (gavel_proc_alive (pid));
+    assert (gavel_clusterdir_stop (local, 1, pid) == 0);
+    zactor_destroy (&responder);
 
     //  No broker program: nothing starts
     assert (gavel_launch_brokers (launch) == -1);
@@ -475,9 +536,15 @@ gavel_launch_test (bool verbose)
     assert (strstr (said, "cannot run the broker program"));
     free (said);
 
+    fflush (stdout);
     fflush (stderr);
+    dup2 (saved_out, STDOUT_FILENO);
     dup2 (saved_err, STDERR_FILENO);
+    close (saved_out);
     close (saved_err);
+    if (verbose)
+        printf ("\n%s", shown);
+    free (shown);
     gavel_launch_destroy (&launch);
     gavel_clusterdir_test_destroy (&local);
     printf ("OK\n");

@@ -8,6 +8,7 @@
 #include "gavel_config.h"
 #include "gavel_keys.h"
 #include "gavel_zap.h"
+#include "gavel_capture.h"
 #include "gavel_file.h"
 #include "gavel_proc.h"
 #include "gavel_layout.h"
@@ -42,6 +43,7 @@ static const struct {
     { "node",    gavel_node_test },
     { "script",  gavel_script_test },
     { "broker",  gavel_broker_test },
+    { "capture", gavel_capture_test },
     { "file",    gavel_file_test },
     { "proc",    gavel_proc_test },
     { "layout",  gavel_layout_test },

@@ -2,12 +2,12 @@
     waits until they serve.
 */
 #include "gavel_launch.h"
+#include "gavel_capture.h"
 #include "gavel_cli.h"
 #include "gavel_local_status.h"
 #include "gavel_proc.h"
 #include "gavel_spawn.h"
 
-#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -382,26 +382,6 @@ gavel_launch_brokers (gavel_launch_t *self)
 //  Self test: fake servers, shell scripts that never answer STATUS, in a
 //  cluster file of three replicas and a broker.
 
-//  What was written to path since *offset, which moves past it; the caller
-//  frees it.
-static char *
-s_test_since (const char *path, long *offset)
-{
-    fflush (stdout);
-    fflush (stderr);
-    FILE *file = fopen (path, "r");
-    assert (file);
-    assert (fseek (file, 0, SEEK_END) == 0);
-    long end = ftell (file);
-    assert (end >= *offset);
-    char *text = (char *) zmalloc ((size_t) (end - *offset) + 1);
-    assert (fseek (file, *offset, SEEK_SET) == 0);
-    assert (fread (text, 1, (size_t) (end - *offset), file) == (size_t) (end - *offset));
-    fclose (file);
-    *offset = end;
-    return text;
-}
-
 //  Answers every STATUS on endpoint as a replica in role would, until the
 //  actor is destroyed: a stand-in for a replica's client socket.
 static void
@@ -454,17 +434,8 @@ gavel_launch_test (bool verbose)
     assert (fclose (file) == 0);
     assert (chmod (path, 0755) == 0);
 
-    //  What it reports on stdout and stderr goes to a file we read back
-    char report [PATH_MAX];
-    snprintf (report, sizeof report, "%s/report", root);
-    fflush (stderr);
-    int saved_out = dup (STDOUT_FILENO), saved_err = dup (STDERR_FILENO);
-    int report_fd = open (report, O_WRONLY | O_CREAT | O_TRUNC, 0600);
-    assert (saved_out >= 0 && saved_err >= 0 && report_fd >= 0);
-    dup2 (report_fd, STDOUT_FILENO);
-    dup2 (report_fd, STDERR_FILENO);
-    close (report_fd);
-    long offset = 0;
+    //  What it reports on stdout and stderr, read back
+    gavel_capture_t *capture = gavel_capture_new ();
 
     gavel_launch_t *launch = gavel_launch_new (local);
     snprintf (path, sizeof path, "%s/bin", root);
@@ -476,7 +447,7 @@ gavel_launch_test (bool verbose)
     int64_t started = zclock_mono ();
     assert (gavel_launch_start (launch, ids, 1, false) == -1);
     assert (zclock_mono () - started >= 600);
-    char *said = s_test_since (report, &offset);
+    char *said = gavel_capture_since (capture);
     assert (strstr (said, "gavel-local: replica 1 (pid "));
     assert (strstr (said, "did not answer on tcp://127.0.0.1:"));
     assert (strstr (said, "fake replica 1 up"));
@@ -487,7 +458,7 @@ gavel_launch_test (bool verbose)
 
     //  One exits before it answers: all or nothing
     assert (gavel_launch_start (launch, ids, 2, true) == -1);
-    said = s_test_since (report, &offset);
+    said = gavel_capture_since (capture);
     assert (strstr (said, "gavel-local: replica 2 (pid "));
     assert (strstr (said, "exited with status 3 before it answered"));
     assert (strstr (said, "fake replica 2 gives up"));
@@ -504,7 +475,7 @@ gavel_launch_test (bool verbose)
     const char *backup [] = { gavel_config_replica (config, 0)->client, "backup" };
     zactor_t *responder = zactor_new (s_test_responder, (void *) backup);
     assert (gavel_launch_start (launch, ids, 1, true) == -1);
-    said = s_test_since (report, &offset);
+    said = gavel_capture_since (capture);
     assert (strstr (said, "replica 1  pid "));
     assert (strstr (said, "gavel-local: no replica became primary within 0 s"));
     assert (strstr (said, "replica 1 (pid ") && strstr (said, "said last: role backup, term 3"));
@@ -517,7 +488,7 @@ gavel_launch_test (bool verbose)
     const char *primary [] = { gavel_config_replica (config, 0)->client, "primary" };
     responder = zactor_new (s_test_responder, (void *) primary);
     assert (gavel_launch_start (launch, ids, 1, true) == 0);
-    said = s_test_since (report, &offset);
+    said = gavel_capture_since (capture);
     assert (strstr (said, "replica 1  pid ") && strstr (said, "  client tcp://127.0.0.1:"));
     assert (strstr (said, "replica 1 is primary, term 3\n"));
     assert (!strstr (said, "gavel-local:"));
@@ -532,16 +503,11 @@ gavel_launch_test (bool verbose)
 
     //  No broker program: nothing starts
     assert (gavel_launch_brokers (launch) == -1);
-    said = s_test_since (report, &offset);
+    said = gavel_capture_since (capture);
     assert (strstr (said, "cannot run the broker program"));
     free (said);
 
-    fflush (stdout);
-    fflush (stderr);
-    dup2 (saved_out, STDOUT_FILENO);
-    dup2 (saved_err, STDERR_FILENO);
-    close (saved_out);
-    close (saved_err);
+    gavel_capture_destroy (&capture);
     if (verbose)
         printf ("\n%s", shown);
     free (shown);

@@ -2,6 +2,7 @@
     options each takes, their help, and the strict parsing of it all.
 */
 #include "gavel_local_options.h"
+#include "gavel_capture.h"
 
 #define EXIT_OK         0
 #define EXIT_USAGE      2
@@ -276,27 +277,10 @@ s_test_parse (gavel_local_options_t *options, const char *line, char **printed, 
         assert (argc < 32);
         argv [argc++] = word;
     }
-    fflush (stdout);
-    fflush (stderr);
-    FILE *capture = tmpfile ();
-    assert (capture);
-    int saved_out = dup (STDOUT_FILENO), saved_err = dup (STDERR_FILENO);
-    assert (saved_out >= 0 && saved_err >= 0);
-    dup2 (fileno (capture), STDOUT_FILENO);
-    dup2 (fileno (capture), STDERR_FILENO);
+    gavel_capture_t *capture = gavel_capture_new ();
     int rc = gavel_local_options_parse (options, argc, argv);
-    fflush (stdout);
-    fflush (stderr);
-    dup2 (saved_out, STDOUT_FILENO);
-    dup2 (saved_err, STDERR_FILENO);
-    close (saved_out);
-    close (saved_err);
-    long size = ftell (capture);
-    assert (size >= 0);
-    *printed = (char *) zmalloc ((size_t) size + 1);
-    rewind (capture);
-    assert (fread (*printed, 1, (size_t) size, capture) == (size_t) size);
-    fclose (capture);
+    *printed = gavel_capture_since (capture);
+    gavel_capture_destroy (&capture);
     return rc;
 }
 

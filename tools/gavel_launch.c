@@ -430,6 +430,7 @@ gavel_launch_test (bool verbose)
     fprintf (file, "#!/bin/sh\n"
                    "echo \"fake replica $4 up\"\n"
                    "if [ \"$4\" = 2 ]; then echo 'fake replica 2 gives up'; exit 3; fi\n"
+                   "if [ \"$4\" = 3 ]; then sleep 0.3; exit 4; fi\n"
                    "exec sleep 30\n");
     assert (fclose (file) == 0);
     assert (chmod (path, 0755) == 0);
@@ -481,7 +482,22 @@ gavel_launch_test (bool verbose)
     assert (strstr (said, "replica 1 (pid ") && strstr (said, "said last: role backup, term 3"));
     assert (strstr (said, "gavel-local: stopped replica 1 (pid "));
     free (said);
+
+    //  Both answer, then one dies while we wait for a primary
+    const char *other [] = { gavel_config_replica (config, 2)->client, "backup" };
+    zactor_t *responder_3 = zactor_new (s_test_responder, (void *) other);
+    gavel_launch_set_timeout (launch, 5000);
+    uint64_t pair [] = { 1, 3 };
+    assert (gavel_launch_start (launch, pair, 2, true) == -1);
+    said = gavel_capture_since (capture);
+    assert (strstr (said, "replica 3  pid "));
+    assert (strstr (said, "gavel-local: replica 3 (pid ") && strstr (said, "exited with status 4"));
+    assert (strstr (said, "gavel-local: stopped replica 1 (pid "));
+    assert (!strstr (said, "no replica became primary"));
+    free (said);
+    zactor_destroy (&responder_3);
     zactor_destroy (&responder);
+    gavel_launch_set_timeout (launch, 600);
 
     //  As primary: it succeeds, and leaves the process running under its
     //  pid file

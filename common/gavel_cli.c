@@ -20,6 +20,18 @@ gavel_cli_usage_error (const char *program, const char *synopsis, const char *fo
 }
 
 int
+gavel_cli_fail (const char *program, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    fprintf (stderr, "%s: ", program);
+    vfprintf (stderr, format, args);
+    fprintf (stderr, "\n");
+    va_end (args);
+    return 1;
+}
+
+int
 gavel_cli_option_int (const char *program, const char *synopsis, const char *option,
                       const char *text, int64_t min, int64_t max, int64_t *value)
 {

@@ -13,6 +13,12 @@ void
     gavel_cli_usage_error (const char *program, const char *synopsis, const char *format, ...)
     __attribute__ ((format (printf, 3, 4)));
 
+//  Print a failure of program to stderr: "PROGRAM: what went wrong". Returns
+//  1, the exit code for a failure at run time.
+int
+    gavel_cli_fail (const char *program, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+
 //  Parse an option's value as a decimal integer in [min, max]. Returns 0, or
 //  prints a usage error naming the option and the value and returns -1.
 int

@@ -9,6 +9,10 @@
 #include "gavel_config.h"
 #include "gavel_keys.h"
 #include "gavel_zap.h"
+#include "gavel_capture.h"
+#include "gavel_file.h"
+#include "gavel_proc.h"
+#include "gavel_layout.h"
 #include "gavel_sock.h"
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
@@ -25,6 +29,10 @@
 #include "gavel_load.h"
 #include "gavel_failover.h"
 #include "gavel_plot.h"
+#include "gavel_local_options.h"
+#include "gavel_clusterdir.h"
+#include "gavel_survey.h"
+#include "gavel_launch.h"
 
 static const struct {
     const char *name;
@@ -53,6 +61,14 @@ static const struct {
     { "engine",  gavel_engine_test },
     { "load",    gavel_load_test },
     { "failover", gavel_failover_test },
+    { "capture", gavel_capture_test },
+    { "file",    gavel_file_test },
+    { "proc",    gavel_proc_test },
+    { "layout",  gavel_layout_test },
+    { "local_options", gavel_local_options_test },
+    { "clusterdir", gavel_clusterdir_test },
+    { "survey",  gavel_survey_test },
+    { "launch",  gavel_launch_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

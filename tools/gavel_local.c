@@ -21,351 +21,23 @@
     A pid file is only a hint: pids are reused, so before signalling a pid we
     check that it is still replica I of this cluster file (its command line).
 */
-#define _GNU_SOURCE             //  close_range
-#include "gavel_config.h"
-#include "gavel_keys.h"
-#include "gavel_msg.h"
+#include "gavel_cli.h"
+#include "gavel_clusterdir.h"
+#include "gavel_launch.h"
+#include "gavel_layout.h"
+#include "gavel_local_options.h"
 #include "gavel_sock.h"
+#include "gavel_survey.h"
 #include "gavel_text.h"
-
-#include <arpa/inet.h>
-#include <dirent.h>
-#include <errno.h>
-#include <fcntl.h>
-#include <limits.h>
-#include <netinet/in.h>
-#include <signal.h>
-#include <sys/socket.h>
-#include <sys/stat.h>
-#include <sys/types.h>
-#include <sys/wait.h>
-#include <time.h>
-#include <unistd.h>
 
 #define EXIT_OK         0
 #define EXIT_FAIL       1
 #define EXIT_USAGE      2
 
-//  Ports we pick: below Linux's ephemeral range (32768 up), so that no
-//  outgoing connection holds a port a replica is about to bind.
-#define PORT_LOW        20000
-#define PORT_BASE_HIGH  32000
-#define PORT_HIGH       32767
-
-#define UP_TIMEOUT      10000   //  ms for every started replica to answer,
-                                //  and for up, for one of them to be primary
 #define PRIMARY_WAIT    3000    //  ms 'primary' waits out an election
-#define PORTS_PER       4       //  client, pub, ack, mesh
-#define BROKER_PORTS    2       //  client, pub
-//  Brokers share the replicas' code paths under ids above this one: broker
-//  I is process BROKER_SLOT + I (its files in DIR/bI)
-#define BROKER_SLOT     100
-#define STATUS_TIMEOUT  500     //  ms a running replica has to answer status
-#define ASK_INTERVAL    250     //  ms per STATUS attempt while waiting
-#define TERM_TIMEOUT    3000    //  ms from SIGTERM to SIGKILL
-#define KILL_TIMEOUT    3000    //  ms for a SIGKILLed process to go
-#define SIGNAL_TIMEOUT  1000    //  ms for SIGSTOP/SIGCONT to take effect
-#define POLL_INTERVAL   20      //  ms between looks at a process
-#define LOG_TAIL_LINES  12
-#define LOG_TAIL_BYTES  16384
-
-//  -------------------------------------------------------------------------
-//  The command line
-
-typedef struct _command_t command_t;
-
-typedef struct {
-    const command_t *command;
-    const char *operand;        //  N for up, ID for kill and friends
-    const char *dir;
-    const char *base_port;
-    const char *heartbeat;      //  up: cluster/settings, when given
-    const char *election;
-    const char *fsync;          //  up: always or never (the default)
-    const char *snapshot_every;
-    const char *brokers;        //  up: how many brokers
-    bool json;
-    bool insecure;              //  up: no CURVE
-} options_t;
-
-typedef int (command_fn) (options_t *options);
-
-#define OPT_BASE_PORT   1
-#define OPT_JSON        2
-#define OPT_SETTINGS    4
-#define OPT_BROKERS     8
-#define OPT_INSECURE    16
-
-struct _command_t {
-    const char *name;
-    const char *operand;        //  "N", "ID" or NULL
-    unsigned options;           //  OPT_xxx it accepts besides --dir
-    command_fn *run;
-    const char *synopsis;
-    const char *help;
-};
-
-static command_fn s_cmd_up, s_cmd_status, s_cmd_down,
-                  s_cmd_kill, s_cmd_pause, s_cmd_resume, s_cmd_restart;
-
-#define ID_HELP \
-    "ID is a replica number, 'primary' (the replica whose STATUS says\n" \
-    "role=primary, of the highest term if two do; waits up to 3 s for an\n" \
-    "election to end), 'all', or bI for broker I.\n"
-
-static const command_t s_commands [] = {
-    { "up", "N", OPT_BASE_PORT | OPT_SETTINGS | OPT_BROKERS | OPT_INSECURE, s_cmd_up,
-      "up N --dir DIR [--brokers B] [--base-port P] [--heartbeat MS]\n"
-      "              [--election MS] [--fsync WHEN] [--snapshot-every N] [--insecure]",
-      "Starts a cluster of N replicas (1, 3, 5 or 7) on 127.0.0.1, writes\n"
-      "DIR/cluster.cfg, and waits up to 10 s until every replica answers STATUS\n"
-      "and one of them says it is primary. The replicas keep running after\n"
-      "gavel-local exits; stop them with 'gavel-local down --dir DIR'.\n"
-      "\n"
-      "  --dir DIR         cluster directory, created if needed; refused if a\n"
-      "                    cluster is already running there\n"
-      "  --brokers B       also start B brokers (0 to 7), listed under 'broker'\n"
-      "                    in DIR/cluster.cfg (two ports each, after the\n"
-      "                    replicas'); up waits until each answers a STATUS,\n"
-      "                    which it forwards to the primary. A bidder given\n"
-      "                    the cluster file then talks to the brokers\n"
-      "  --base-port P     replica I gets ports P+4(I-1) to P+4(I-1)+3 for its\n"
-      "                    client, pub, ack and mesh endpoints (default: free\n"
-      "                    ports from a random base between 20000 and 32000)\n"
-      "  --heartbeat MS    cluster/settings/heartbeat: ms between the primary's\n"
-      "                    heartbeats (default: the replicas' own, 50)\n"
-      "  --election MS     cluster/settings/election: ms of silence before a\n"
-      "                    backup runs an election (default: the replicas' own,\n"
-      "                    250); at least twice the heartbeat\n"
-      "  --fsync WHEN      cluster/settings/fsync, 'always' or 'never': always\n"
-      "                    puts each save on disk before the ack (survives a\n"
-      "                    power cut); never (the default here, for speed)\n"
-      "                    leaves it to the kernel (survives kill -9 only)\n"
-      "  --snapshot-every N  cluster/settings/snapshot_every: entries applied\n"
-      "                    between snapshots (default: the replicas' own, 10000)\n"
-      "  --insecure        no CURVE: no keys in the cluster file, every replica\n"
-      "                    and broker started with --insecure (traffic in clear,\n"
-      "                    anyone may connect; for debugging). Without it, up\n"
-      "                    makes a key pair per replica and broker in DIR/keys\n"
-      "                    (reusing those already there) and lists them\n" },
-    { "status", NULL, OPT_JSON, s_cmd_status,
-      "status --dir DIR [--json]",
-      "One line per replica of DIR/cluster.cfg:\n"
-      "    replica 1  primary    term 1  commit 42  last 42  primary 1  pid 12345\n"
-      "The role is what the replica's STATUS says (primary, backup, candidate),\n"
-      "or 'down' (not running) or 'no-answer' (running, but silent for 500 ms,\n"
-      "e.g. paused). last is the last index in its log, primary the replica it\n"
-      "takes for primary (0: none known). Unknown values show as '-'. Then one\n"
-      "line per broker: 'broker 1  up  pid 12346' (up: a STATUS through it was\n"
-      "answered), or down or no-answer. Exit status 0 when every replica and\n"
-      "broker answered.\n"
-      "\n"
-      "  --json            one JSON object per line instead:\n"
-      "                    {\"id\":1,\"role\":\"primary\",\"term\":1,\"commit\":42,\n"
-      "                     \"last\":42,\"primary\":1,\"pid\":12345}\n"
-      "                    (on one line; null for unknown values);\n"
-      "                    brokers: {\"broker\":1,\"state\":\"up\",\"pid\":12346}\n" },
-    { "down", NULL, 0, s_cmd_down,
-      "down --dir DIR",
-      "Stops every replica and broker running from DIR: SIGTERM, then SIGKILL after 3 s,\n"
-      "and removes its pid file. Succeeds when nothing was running, too.\n" },
-    { "kill", "ID", 0, s_cmd_kill,
-      "kill ID --dir DIR",
-      "Kills replica ID with SIGKILL, as a crash would, and waits until it is\n"
-      "gone.\n\n" ID_HELP },
-    { "pause", "ID", 0, s_cmd_pause,
-      "pause ID --dir DIR",
-      "Freezes replica ID with SIGSTOP: it keeps its sockets but answers\n"
-      "nothing, like a hung or partitioned process.\n\n" ID_HELP },
-    { "resume", "ID", 0, s_cmd_resume,
-      "resume ID --dir DIR",
-      "Lets a paused replica ID run again (SIGCONT). A paused replica cannot\n"
-      "answer STATUS, so name it by number rather than 'primary'.\n\n" ID_HELP },
-    { "restart", "ID", 0, s_cmd_restart,
-      "restart ID --dir DIR",
-      "Stops replica ID if it is running (as down does), starts it again with\n"
-      "the same cluster file and data directory, and waits up to 10 s until it\n"
-      "answers STATUS (not until it is primary: it comes back as a backup).\n\n"
-      ID_HELP },
-};
-#define COMMANDS (sizeof s_commands / sizeof s_commands [0])
-
-static void
-s_usage (FILE *stream)
-{
-    fprintf (stream,
-        "Usage: gavel-local COMMAND [arguments]\n"
-        "\n"
-        "Runs a Gavel cluster on this machine, on 127.0.0.1 only. A cluster lives\n"
-        "in its directory DIR: DIR/cluster.cfg, and for each replica I the data\n"
-        "directory DIR/rI with its pid file and replica.log.\n"
-        "\n"
-        "Commands:\n");
-    for (size_t index = 0; index < COMMANDS; index++)
-        fprintf (stream, "  gavel-local %s\n", s_commands [index].synopsis);
-    fprintf (stream,
-        "\n"
-        ID_HELP
-        "'gavel-local COMMAND --help' tells more about a command.\n"
-        "Exit status: 0 done, 1 failed, 2 usage error.\n");
-}
-
-static void
-s_command_usage (const command_t *command, FILE *stream)
-{
-    fprintf (stream, "Usage: gavel-local %s\n\n%s", command->synopsis, command->help);
-}
-
-//  A usage error: what is wrong, and where to read more. Returns EXIT_USAGE.
-static int
-s_usage_error (const command_t *command, const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "gavel-local%s%s: ", command? " ": "", command? command->name: "");
-    vfprintf (stderr, format, args);
-    va_end (args);
-    fprintf (stderr, "\nRun 'gavel-local %s%s--help' for usage.\n",
-             command? command->name: "", command? " ": "");
-    return EXIT_USAGE;
-}
 
 //  A failure: what went wrong. Returns EXIT_FAIL.
-static int
-s_fail (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "gavel-local: ");
-    vfprintf (stderr, format, args);
-    va_end (args);
-    fprintf (stderr, "\n");
-    return EXIT_FAIL;
-}
-
-static const command_t *
-s_command_find (const char *name)
-{
-    for (size_t index = 0; index < COMMANDS; index++)
-        if (streq (s_commands [index].name, name))
-            return &s_commands [index];
-    return NULL;
-}
-
-//  Options may come before or after the operand. Returns -1 when the
-//  command line is complete, else the exit code to leave with.
-static int
-s_parse_options (options_t *options, int argc, char *argv [])
-{
-    const command_t *command = options->command;
-    for (int index = 2; index < argc; index++) {
-        const char *arg = argv [index];
-        bool has_value = index + 1 < argc;
-        const char **value = NULL;
-        if (streq (arg, "--help") || streq (arg, "-h")) {
-            s_command_usage (command, stdout);
-            return EXIT_OK;
-        }
-        else
-        if (streq (arg, "--dir"))
-            value = &options->dir;
-        else
-        if (streq (arg, "--base-port") && (command->options & OPT_BASE_PORT))
-            value = &options->base_port;
-        else
-        if (streq (arg, "--heartbeat") && (command->options & OPT_SETTINGS))
-            value = &options->heartbeat;
-        else
-        if (streq (arg, "--election") && (command->options & OPT_SETTINGS))
-            value = &options->election;
-        else
-        if (streq (arg, "--fsync") && (command->options & OPT_SETTINGS))
-            value = &options->fsync;
-        else
-        if (streq (arg, "--snapshot-every") && (command->options & OPT_SETTINGS))
-            value = &options->snapshot_every;
-        else
-        if (streq (arg, "--brokers") && (command->options & OPT_BROKERS))
-            value = &options->brokers;
-        else
-        if (streq (arg, "--json") && (command->options & OPT_JSON))
-            options->json = true;
-        else
-        if (streq (arg, "--insecure") && (command->options & OPT_INSECURE))
-            options->insecure = true;
-        else
-        if (arg [0] == '-' && arg [1] != '\0')
-            return s_usage_error (command, "unknown option '%s'", arg);
-        else
-        if (command->operand && !options->operand)
-            options->operand = arg;
-        else
-            return s_usage_error (command, "unexpected argument '%s'", arg);
-
-        if (value) {
-            if (*value)
-                return s_usage_error (command, "%s is given twice", arg);
-            //  "--dir --json" is a forgotten value, not a directory
-            if (!has_value || !*argv [index + 1] || strncmp (argv [index + 1], "--", 2) == 0)
-                return s_usage_error (command, "%s needs a value", arg);
-            *value = argv [++index];
-        }
-    }
-    if (command->operand && !options->operand)
-        return s_usage_error (command, "missing %s", command->operand);
-    if (!options->dir)
-        return s_usage_error (command, "--dir DIR is required (the cluster directory)");
-    return -1;
-}
-
-//  -------------------------------------------------------------------------
-//  The cluster directory
-
-typedef struct {
-    char dir [PATH_MAX];        //  absolute, as realpath gives it
-    char cluster [PATH_MAX];    //  dir/cluster.cfg, as replicas get it in argv
-    gavel_config_t *config;     //  loaded by s_local_load
-} local_t;
-
-//  Room left after dir for "/rI/replica.log" and temporary names.
-#define DIR_SUFFIX_MAX 32
-
-//  Resolve DIR to an absolute path, creating it first if asked. Returns 0,
-//  1 when DIR does not exist (and was not to be created), -1 on error.
-static int
-s_local_open (local_t *self, const char *dir, bool create)
-{
-    memset (self, 0, sizeof *self);
-    if (create && zsys_dir_create ("%s", dir)) {
-        s_fail ("cannot create %s: %s", dir, strerror (errno));
-        return -1;
-    }
-    char resolved [PATH_MAX];
-    if (!realpath (dir, resolved)) {
-        if (errno == ENOENT)
-            return 1;
-        s_fail ("%s: %s", dir, strerror (errno));
-        return -1;
-    }
-    struct stat info;
-    if (stat (resolved, &info) || !S_ISDIR (info.st_mode)) {
-        s_fail ("%s is not a directory", dir);
-        return -1;
-    }
-    if (strlen (resolved) + DIR_SUFFIX_MAX >= PATH_MAX) {
-        s_fail ("%s: the path is too long", dir);
-        return -1;
-    }
-    //  The path goes into the cluster file as a ZPL value
-    for (const char *c = resolved; *c; c++)
-        if (*c == '"' || (unsigned char) *c < 32 || *c == 127) {
-            s_fail ("%s: the cluster file cannot hold a path with quotes or control characters", dir);
-            return -1;
-        }
-    snprintf (self->dir, sizeof self->dir, "%s", resolved);
-    snprintf (self->cluster, sizeof self->cluster, "%s/cluster.cfg", resolved);
-    return 0;
-}
+#define s_fail(...) gavel_cli_fail ("gavel-local", __VA_ARGS__)
 
 //  The insecure warning, once per run.
 static void
@@ -377,1004 +49,109 @@ s_warn_insecure (void)
     s_warned = true;
 }
 
-//  Load the cluster file; prints gavel_config's error on failure. Our own
-//  STATUS requests use CURVE when the file lists keys: with replica 1's key
-//  pair when we can read it (the cluster's own keys pass a bidder
-//  allow-list), else with one made in memory. A file without keys (up
-//  --insecure) means an insecure cluster.
-static int
-s_local_load (local_t *self)
-{
-    char error [1024];
-    self->config = gavel_config_load (self->cluster, error, sizeof error);
-    if (!self->config)
-        return s_fail ("%s", error);
-    const gavel_replica_conf_t *first = gavel_config_replica (self->config, 0);
-    zcert_t *cert = NULL;
-    if (gavel_config_secure (self->config) && *first->secret && access (first->secret, R_OK) == 0)
-        cert = gavel_keys_load_secret (first->secret, first->public_key, error, sizeof error);
-    if (!gavel_config_secure (self->config))
-        s_warn_insecure ();
-    else
-    if (gavel_sock_curve_start (self->config, &cert, false, error, sizeof error)) {
-        gavel_config_destroy (&self->config);
-        return s_fail ("%s: %s", self->cluster, error);
-    }
-    return 0;
-}
-
-static void
-s_local_close (local_t *self)
-{
-    gavel_sock_curve_end ();
-    gavel_config_destroy (&self->config);
-}
-
-//  DIR/rI/leaf; s_local_open left room for it.
-static bool
-s_is_broker (uint64_t id)
-{
-    return id > BROKER_SLOT;
-}
-
-//  "replica 2" or "broker 1", for messages.
-static const char *
-s_name (uint64_t id, char *text, size_t size)
-{
-    snprintf (text, size, "%s %" PRIu64, s_is_broker (id)? "broker": "replica",
-              s_is_broker (id)? id - BROKER_SLOT: id);
-    return text;
-}
-
-//  The same in a buffer of its own, for one-line messages (gavel-local is
-//  single-threaded, and each message uses it once).
+//  "replica 2" or "broker 1" in a buffer of its own, for one-line messages
+//  (gavel-local is single-threaded, and each message uses it once).
 static const char *
 s_label (uint64_t id)
 {
     static char text [32];
-    return s_name (id, text, sizeof text);
+    return gavel_clusterdir_name (id, text, sizeof text);
 }
 
-//  DIR/rI/leaf, or DIR/bI/leaf for a broker.
-static void
-s_replica_path (local_t *self, uint64_t id, const char *leaf, char *path)
+//  Open the cluster directory; NULL with the failure printed, or with
+//  *missing set when it does not exist (and was not to be created).
+static gavel_clusterdir_t *
+s_open (const char *dir, bool create, bool *missing)
 {
-    int length = snprintf (path, PATH_MAX, "%s/%c%" PRIu64 "%s%s", self->dir,
-                           s_is_broker (id)? 'b': 'r', s_is_broker (id)? id - BROKER_SLOT: id,
-                           *leaf? "/": "", leaf);
-    assert (length > 0 && length < PATH_MAX);
+    char error [PATH_MAX + 256];
+    gavel_clusterdir_t *local = gavel_clusterdir_new (dir, create, missing, error, sizeof error);
+    if (!local && !*missing)
+        s_fail ("%s", error);
+    return local;
 }
 
-//  -------------------------------------------------------------------------
-//  Processes
-
-//  The state letter of /proc/PID/stat (R, S, T, Z...), or 0 if there is no
-//  such process.
-static char
-s_pid_state (pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/stat", (int) pid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    char line [512];
-    size_t size = fread (line, 1, sizeof line - 1, file);
-    fclose (file);
-    line [size] = '\0';
-    //  "pid (comm) S ...": comm may itself hold ')' and spaces
-    char *close = strrchr (line, ')');
-    return close && close [1] == ' '? close [2]: 0;
-}
-
-//  Whether a thread of pid other than its leader is still there: while a
-//  multi-threaded process exits, its leader turns zombie first, and the
-//  others may still hold its sockets.
-static bool
-s_other_threads (pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/task", (int) pid);
-    DIR *dir = opendir (path);
-    if (!dir)
-        return false;
-    bool others = false;
-    struct dirent *entry;
-    while (!others && (entry = readdir (dir)))
-        others = entry->d_name [0] != '.' && atoi (entry->d_name) != (int) pid;
-    closedir (dir);
-    return others;
-}
-
-//  A zombie counts as gone: its parent may never reap it (an init that
-//  does not reap, in a container), and it cannot run or answer anyway.
-static bool
-s_pid_alive (pid_t pid)
-{
-    char state = s_pid_state (pid);
-    if (state == 'Z' || state == 'X')
-        return s_other_threads (pid);
-    return state != 0;
-}
-
-//  Whether pid is replica id of this cluster: started from a program named
-//  replica with "--cluster CLUSTER --id ID". A pid file outlives its process,
-//  and the pid may since belong to anything.
-static bool
-s_owns_pid (local_t *self, uint64_t id, pid_t pid)
-{
-    char path [64];
-    snprintf (path, sizeof path, "/proc/%d/cmdline", (int) pid);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return false;
-    char cmdline [8192];
-    size_t size = fread (cmdline, 1, sizeof cmdline - 1, file);
-    fclose (file);
-    cmdline [size] = '\0';
-
-    const char *args [16];
-    size_t count = 0;
-    for (size_t offset = 0; offset < size && count < 16; offset += strlen (cmdline + offset) + 1)
-        args [count++] = cmdline + offset;
-    if (count == 0)
-        return false;
-    const char *program = strrchr (args [0], '/');
-    program = program? program + 1: args [0];
-    if (!streq (program, s_is_broker (id)? "broker": "replica"))
-        return false;
-    char id_text [24];
-    snprintf (id_text, sizeof id_text, "%" PRIu64, s_is_broker (id)? id - BROKER_SLOT: id);
-    bool cluster_matches = false;
-    bool id_matches = false;
-    for (size_t index = 1; index + 1 < count; index++) {
-        if (streq (args [index], "--cluster") && streq (args [index + 1], self->cluster))
-            cluster_matches = true;
-        if (streq (args [index], "--id") && streq (args [index + 1], id_text))
-            id_matches = true;
-    }
-    return cluster_matches && id_matches;
-}
-
-//  The pid in DIR/rI/pid, or 0 when there is none or it is not a pid.
-static pid_t
-s_read_pid (local_t *self, uint64_t id)
-{
-    char path [PATH_MAX];
-    s_replica_path (self, id, "pid", path);
-    FILE *file = fopen (path, "r");
-    if (!file)
-        return 0;
-    char text [32] = "";
-    if (!fgets (text, sizeof text, file))
-        text [0] = '\0';
-    fclose (file);
-    text [strcspn (text, "\n")] = '\0';
-    uint64_t pid;
-    if (gavel_text_parse_uint (text, 1, INT32_MAX, &pid, NULL))
-        return 0;
-    return (pid_t) pid;
-}
-
-static bool
-s_pid_file_exists (local_t *self, uint64_t id)
-{
-    char path [PATH_MAX];
-    s_replica_path (self, id, "pid", path);
-    return zsys_file_exists (path);
-}
-
-//  Written aside and renamed, so that a reader never sees half a pid.
+//  Load its cluster file; a file without keys (up --insecure) means an
+//  insecure cluster, which we say once.
 static int
-s_write_pid (local_t *self, uint64_t id, pid_t pid)
+s_load (gavel_clusterdir_t *local)
 {
-    char path [PATH_MAX], temp [PATH_MAX];
-    s_replica_path (self, id, "pid", path);
-    s_replica_path (self, id, "pid.tmp", temp);
-    FILE *file = fopen (temp, "w");
-    if (!file)
-        return s_fail ("cannot write %s: %s", temp, strerror (errno));
-    fprintf (file, "%d\n", (int) pid);
-    if (fclose (file) || rename (temp, path)) {
-        s_fail ("cannot write %s: %s", path, strerror (errno));
-        unlink (temp);
-        return -1;
-    }
-    return 0;
-}
-
-static void
-s_remove_pid (local_t *self, uint64_t id)
-{
-    char path [PATH_MAX];
-    s_replica_path (self, id, "pid", path);
-    unlink (path);
-}
-
-//  Replica id's pid if it is running (alive, and ours), else 0.
-static pid_t
-s_running_pid (local_t *self, uint64_t id)
-{
-    pid_t pid = s_read_pid (self, id);
-    return pid && s_pid_alive (pid) && s_owns_pid (self, id, pid)? pid: 0;
-}
-
-//  Wait until pid is gone, reaping it if it is our child. True if gone.
-static bool
-s_wait_gone (pid_t pid, int64_t timeout)
-{
-    int64_t deadline = zclock_mono () + timeout;
-    while (true) {
-        if (waitpid (pid, NULL, WNOHANG) == pid || !s_pid_alive (pid))
-            return true;
-        if (zclock_mono () >= deadline)
-            return false;
-        zclock_sleep (POLL_INTERVAL);
-    }
-}
-
-//  Wait until pid is stopped (SIGSTOP) or not, as wanted. True if it is.
-static bool
-s_wait_stopped (pid_t pid, bool stopped, int64_t timeout)
-{
-    int64_t deadline = zclock_mono () + timeout;
-    while (true) {
-        char state = s_pid_state (pid);
-        if ((state == 'T') == stopped)
-            return true;
-        if (zclock_mono () >= deadline)
-            return false;
-        zclock_sleep (POLL_INTERVAL);
-    }
-}
-
-//  Stop a process the caller has checked is ours: SIGTERM, SIGKILL if that
-//  does not do. Returns 0 if it stopped on SIGTERM, 1 if it had to be
-//  killed, -1 if it is still there.
-static int
-s_stop_pid (pid_t pid)
-{
-    kill (pid, SIGTERM);
-    //  A paused replica must run to act on SIGTERM
-    kill (pid, SIGCONT);
-    if (s_wait_gone (pid, TERM_TIMEOUT))
-        return 0;
-    kill (pid, SIGKILL);
-    return s_wait_gone (pid, KILL_TIMEOUT)? 1: -1;
-}
-
-//  -------------------------------------------------------------------------
-//  Asking a replica
-
-//  Send STATUS to endpoint and return the replica's successful reply, or
-//  NULL if none came within timeout ms.
-static gavel_msg_t *
-s_ask_status (const char *endpoint, int64_t timeout)
-{
-    int64_t deadline = zclock_mono () + timeout;
-    char error [256];
-    zsock_t *sock = gavel_sock_new_client (endpoint, error, sizeof error);
-    if (!sock)
-        return NULL;
-    zsock_set_sndtimeo (sock, (int) timeout);
-
-    //  STATUS changes nothing, so any session and request id will do
-    char session [32];
-    snprintf (session, sizeof session, "gavel-local-%d", (int) getpid ());
-    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_STATUS);
-    gavel_msg_set_request_id (request, 1);
-    gavel_msg_set_session (request, session);
-    gavel_msg_set_name (request, "gavel-local");
-    zmsg_t *msg = gavel_msg_encode (request);
-    gavel_msg_destroy (&request);
-
-    gavel_msg_t *reply = NULL;
-    if (zmsg_send (&msg, sock) == 0) {
-        zpoller_t *poller = zpoller_new (sock, NULL);
-        assert (poller);
-        while (!reply) {
-            int64_t left = deadline - zclock_mono ();
-            if (left <= 0 || !zpoller_wait (poller, (int) left))
-                break;
-            zmsg_t *incoming = zmsg_recv (sock);
-            if (!incoming)
-                break;
-            gavel_msg_error_t decode_error;
-            reply = gavel_msg_decode (incoming, &decode_error);
-            zmsg_destroy (&incoming);
-            if (reply && (gavel_msg_id (reply) != GAVEL_MSG_REPLY
-                      ||  gavel_msg_request_id (reply) != 1
-                      ||  gavel_msg_outcome (reply) != GAVEL_SUCCESS
-                      ||  gavel_msg_records (reply) < 1))
-                gavel_msg_destroy (&reply);
-        }
-        zpoller_destroy (&poller);
-    }
-    zmsg_destroy (&msg);
-    zsock_destroy (&sock);
-    return reply;
-}
-
-//  What status shows for one replica; unknown numbers are -1.
-typedef struct {
-    uint64_t id;
-    char role [32];
-    int64_t term;
-    int64_t commit;
-    int64_t last;               //  last index in its log
-    int64_t primary;            //  the primary it knows, 0 for none
-    pid_t pid;                  //  0 when not running
-} replica_state_t;
-
-//  A number as text, or none for -1 (unknown).
-static void
-s_format_number (char *text, size_t size, int64_t value, const char *none)
-{
-    if (value >= 0)
-        snprintf (text, size, "%" PRId64, value);
-    else
-        snprintf (text, size, "%s", none);
-}
-
-//  A number in a record into value; -1 when absent, false when not a number.
-static bool
-s_record_number (const char *record, const char *key, int64_t *value)
-{
-    char text [24];
-    uint64_t number;
-    *value = -1;
-    if (gavel_record_get (record, key, text, sizeof text))
-        return true;
-    if (gavel_text_parse_uint (text, 0, INT64_MAX, &number, NULL))
-        return false;
-    *value = (int64_t) number;
-    return true;
-}
-
-//  Fill state from a STATUS reply's record. False if it makes no sense.
-//  last and primary are optional: a replica serving alone may not say them.
-static bool
-s_parse_status (gavel_msg_t *reply, replica_state_t *state)
-{
-    const char *record = gavel_msg_record (reply, 0);
-    return gavel_record_get (record, "role", state->role, sizeof state->role) == 0
-        && *state->role
-        && strspn (state->role, "abcdefghijklmnopqrstuvwxyz-") == strlen (state->role)
-        && s_record_number (record, "term", &state->term) && state->term >= 0
-        && s_record_number (record, "commit", &state->commit) && state->commit >= 0
-        && s_record_number (record, "last", &state->last)
-        && s_record_number (record, "primary", &state->primary);
-}
-
-//  Ask replica conf for its state; role down, no-answer or bad-answer when
-//  it cannot say.
-static void
-s_replica_state (local_t *self, const gavel_replica_conf_t *conf, replica_state_t *state)
-{
-    memset (state, 0, sizeof *state);
-    state->id = conf->id;
-    state->term = state->commit = state->last = state->primary = -1;
-    state->pid = s_running_pid (self, conf->id);
-    if (!state->pid) {
-        snprintf (state->role, sizeof state->role, "down");
-        return;
-    }
-    gavel_msg_t *reply = s_ask_status (conf->client, STATUS_TIMEOUT);
-    if (!reply)
-        snprintf (state->role, sizeof state->role, "no-answer");
-    else
-    if (!s_parse_status (reply, state)) {
-        snprintf (state->role, sizeof state->role, "bad-answer");
-        state->term = state->commit = state->last = state->primary = -1;
-    }
-    gavel_msg_destroy (&reply);
-}
-
-//  -------------------------------------------------------------------------
-//  Starting replicas
-
-typedef struct {
-    uint64_t id;
-    const char *client;         //  endpoint, from the cluster file
-    pid_t pid;                  //  0 once reaped: the pid is no longer ours
-    off_t log_start;            //  where this run's lines begin in its log
-    bool ready;                 //  has answered STATUS
-} spawned_t;
-
-//  The replica program sits next to gavel-local in the build and install.
-static int
-s_program (char *path, const char *name)
-{
-    char self [PATH_MAX];
-    ssize_t size = readlink ("/proc/self/exe", self, sizeof self - 1);
-    if (size <= 0)
-        return s_fail ("cannot find my own executable: %s", strerror (errno));
-    self [size] = '\0';
-    char *slash = strrchr (self, '/');
-    assert (slash);
-    *slash = '\0';
-    if (snprintf (path, PATH_MAX, "%s/%s", self, name) >= PATH_MAX)
-        return s_fail ("%s: the path is too long", self);
-    if (access (path, X_OK))
-        return s_fail ("cannot run the %s program %s: %s "
-                       "(gavel-local runs the %s next to itself)", name, path, strerror (errno), name);
-    return 0;
-}
-
-//  In the child between fork and exec: only async-signal-safe calls.
-static void __attribute__ ((noreturn))
-s_exec_replica (const char *program, char *const argv [], int null_fd, int log_fd)
-{
-    //  Its own session: it outlives us and our terminal's Ctrl-C
-    setsid ();
-    dup2 (null_fd, STDIN_FILENO);
-    dup2 (log_fd, STDOUT_FILENO);
-    dup2 (log_fd, STDERR_FILENO);
-    //  Leave the replica none of our descriptors (our ZeroMQ sockets)
-    if (close_range (3, ~0U, 0))
-        for (int fd = 3; fd < 1024; fd++)
-            close (fd);
-    execv (program, argv);
-    const char *message = "gavel-local: cannot exec the replica program\n";
-    ssize_t ignored = write (STDERR_FILENO, message, strlen (message));
-    (void) ignored;
-    _exit (127);
-}
-
-//  Its log's name in its directory.
-static const char *
-s_log_leaf (uint64_t id)
-{
-    return s_is_broker (id)? "broker.log": "replica.log";
-}
-
-//  Start replica (or broker slot) id of this cluster; fills spawned.
-static int
-s_spawn_replica (local_t *self, const char *program, uint64_t id, spawned_t *spawned)
-{
-    memset (spawned, 0, sizeof *spawned);
-    const gavel_replica_conf_t *conf = s_is_broker (id)? NULL: gavel_config_find (self->config, id);
-    const gavel_broker_conf_t *broker = s_is_broker (id)?
-        gavel_config_find_broker (self->config, id - BROKER_SLOT): NULL;
-    assert (conf || broker);
-    spawned->id = id;
-    spawned->client = conf? conf->client: broker->client;
-    char data [PATH_MAX], log [PATH_MAX];
-    s_replica_path (self, id, "", data);
-    s_replica_path (self, id, s_log_leaf (id), log);
-    if (zsys_dir_create ("%s", data))
-        return s_fail ("cannot create %s: %s", data, strerror (errno));
-    if (conf && *conf->data && zsys_dir_create ("%s", conf->data))
-        return s_fail ("cannot create %s: %s", conf->data, strerror (errno));
-
-    int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
-    if (log_fd == -1)
-        return s_fail ("cannot open %s: %s", log, strerror (errno));
-    int null_fd = open ("/dev/null", O_RDONLY | O_CLOEXEC);
-    if (null_fd == -1) {
-        close (log_fd);
-        return s_fail ("cannot open /dev/null: %s", strerror (errno));
-    }
-    spawned->log_start = lseek (log_fd, 0, SEEK_END);
-
-    char id_text [24];
-    snprintf (id_text, sizeof id_text, "%" PRIu64, s_is_broker (id)? id - BROKER_SLOT: id);
-    bool insecure = !gavel_config_secure (self->config);
-    char *const argv [] = {
-        (char *) program, "--cluster", self->cluster, "--id", id_text,
-        insecure? "--insecure": NULL, NULL
-    };
-    fflush (stdout);
-    fflush (stderr);
-    pid_t pid = fork ();
-    if (pid == 0)
-        s_exec_replica (program, argv, null_fd, log_fd);
-    int fork_errno = errno;
-    close (log_fd);
-    close (null_fd);
-    if (pid == -1)
-        return s_fail ("cannot start %s: %s", s_name (id, data, sizeof data), strerror (fork_errno));
-    spawned->pid = pid;
-    if (s_write_pid (self, id, pid)) {
-        //  Without its pid file nobody could stop it later
-        s_stop_pid (pid);
-        spawned->pid = 0;
-        return -1;
-    }
-    return 0;
-}
-
-//  The last lines this run wrote to a replica's log, for a failure report.
-static void
-s_print_log_tail (const char *path, off_t start)
-{
-    FILE *file = fopen (path, "r");
-    if (!file) {
-        fprintf (stderr, "    (cannot read %s: %s)\n", path, strerror (errno));
-        return;
-    }
-    fseeko (file, 0, SEEK_END);
-    off_t end = ftello (file);
-    if (end - start > LOG_TAIL_BYTES)
-        start = end - LOG_TAIL_BYTES;
-    fseeko (file, start, SEEK_SET);
-    char text [LOG_TAIL_BYTES + 1];
-    size_t size = fread (text, 1, LOG_TAIL_BYTES, file);
-    fclose (file);
-    while (size > 0 && text [size - 1] == '\n')
-        size--;
-    text [size] = '\0';
-    if (size == 0) {
-        fprintf (stderr, "    (%s is empty)\n", path);
-        return;
-    }
-    char *from = text + size;
-    for (int lines = 0; from > text && lines < LOG_TAIL_LINES; ) {
-        from--;
-        if (*from == '\n' && ++lines == LOG_TAIL_LINES)
-            from++;
-    }
-    fprintf (stderr, "    --- %s ---\n", path);
-    for (char *line = strtok (from, "\n"); line; line = strtok (NULL, "\n"))
-        fprintf (stderr, "    %s\n", line);
-}
-
-static void
-s_report_exit (local_t *self, spawned_t *spawned, int status)
-{
-    char log [PATH_MAX], name [32];
-    s_replica_path (self, spawned->id, s_log_leaf (spawned->id), log);
-    s_name (spawned->id, name, sizeof name);
-    if (WIFSIGNALED (status))
-        s_fail ("%s (pid %d) was killed by signal %d (%s) before it answered",
-                name, (int) spawned->pid, WTERMSIG (status), strsignal (WTERMSIG (status)));
-    else
-        s_fail ("%s (pid %d) exited with status %d before it answered",
-                name, (int) spawned->pid, WEXITSTATUS (status));
-    s_print_log_tail (log, spawned->log_start);
-}
-
-//  Whether a spawned replica died or we were interrupted: either ends the
-//  wait, and a death is reported with its log.
-static bool
-s_wait_broken (local_t *self, spawned_t *replica)
-{
-    int status;
-    if (waitpid (replica->pid, &status, WNOHANG) == replica->pid) {
-        s_report_exit (self, replica, status);
-        s_remove_pid (self, replica->id);
-        replica->pid = 0;
-        return true;
-    }
-    if (zsys_interrupted) {
-        s_fail ("interrupted");
-        return true;
-    }
-    return false;
-}
-
-//  Wait until every spawned replica answers STATUS, one dies, we are
-//  interrupted, or the deadline passes. Returns 0 when all answered.
-static int
-s_wait_ready (local_t *self, spawned_t *spawned, size_t count, int64_t deadline)
-{
-    size_t ready = 0;
-    while (ready < count) {
-        for (size_t index = 0; index < count; index++) {
-            spawned_t *replica = &spawned [index];
-            if (replica->ready)
-                continue;
-            if (s_wait_broken (self, replica))
-                return -1;
-            int64_t left = deadline - zclock_mono ();
-            if (left <= 0) {
-                char log [PATH_MAX], name [32];
-                s_replica_path (self, replica->id, s_log_leaf (replica->id), log);
-                s_fail ("%s (pid %d) did not answer on %s within %d s",
-                        s_name (replica->id, name, sizeof name),
-                        (int) replica->pid, replica->client, UP_TIMEOUT / 1000);
-                s_print_log_tail (log, replica->log_start);
-                return -1;
-            }
-            gavel_msg_t *reply = s_ask_status (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
-            if (reply) {
-                replica->ready = true;
-                ready++;
-            }
-            gavel_msg_destroy (&reply);
-        }
-    }
-    return 0;
-}
-
-//  Ask a spawned replica for its state, waiting at most until deadline.
-//  Leaves state as it was when no answer came: the last answer is what a
-//  failure report should show.
-static void
-s_spawned_state (spawned_t *replica, int64_t deadline, replica_state_t *state)
-{
-    int64_t left = deadline - zclock_mono ();
-    if (left <= 0)
-        return;
-    gavel_msg_t *reply = s_ask_status (replica->client, left < ASK_INTERVAL? left: ASK_INTERVAL);
-    if (reply) {
-        replica_state_t answer = { .id = replica->id };
-        if (s_parse_status (reply, &answer))
-            *state = answer;
-        else
-            snprintf (state->role, sizeof state->role, "bad-answer");
-    }
-    gavel_msg_destroy (&reply);
-}
-
-//  The wait for a primary ran out: what each replica said last, and why.
-static void
-s_report_no_primary (local_t *self, spawned_t *spawned, size_t count,
-                     const replica_state_t *states)
-{
-    s_fail ("no replica became primary within %d s", UP_TIMEOUT / 1000);
-    for (size_t index = 0; index < count; index++) {
-        char log [PATH_MAX];
-        s_replica_path (self, spawned [index].id, "replica.log", log);
-        char term [24];
-        s_format_number (term, sizeof term, states [index].term, "-");
-        fprintf (stderr, "    replica %" PRIu64 " (pid %d) said last: role %s, term %s\n",
-                 spawned [index].id, (int) spawned [index].pid, states [index].role, term);
-        s_print_log_tail (log, spawned [index].log_start);
-    }
-}
-
-//  Once all answer: wait until one of them says it is primary (the first
-//  election takes a few hundred ms). Returns its index, or -1.
-static int
-s_wait_primary (local_t *self, spawned_t *spawned, size_t count, int64_t deadline)
-{
-    replica_state_t states [GAVEL_REPLICAS_MAX];
-    for (size_t index = 0; index < count; index++) {
-        states [index] = (replica_state_t) { .id = spawned [index].id, .term = -1 };
-        snprintf (states [index].role, sizeof states [index].role, "no-answer");
-    }
-    while (true) {
-        for (size_t index = 0; index < count; index++) {
-            if (s_wait_broken (self, &spawned [index]))
-                return -1;
-            s_spawned_state (&spawned [index], deadline, &states [index]);
-            if (streq (states [index].role, "primary")) {
-                printf ("replica %" PRIu64 " is primary, term %" PRId64 "\n",
-                        states [index].id, states [index].term);
-                return (int) index;
-            }
-        }
-        if (zclock_mono () >= deadline) {
-            s_report_no_primary (self, spawned, count, states);
-            return -1;
-        }
-        zclock_sleep (POLL_INTERVAL);
-    }
-}
-
-//  On a failure path: leave none of the replicas we started behind. An
-//  unreaped child's pid cannot have been reused, so these are still ours.
-static void
-s_stop_spawned (local_t *self, spawned_t *spawned, size_t count)
-{
-    for (size_t index = 0; index < count; index++) {
-        if (spawned [index].pid == 0)
-            continue;
-        int rc = s_stop_pid (spawned [index].pid);
-        char name [32];
-        fprintf (stderr, "gavel-local: %s %s (pid %d)\n",
-                 rc == 0? "stopped": rc == 1? "killed": "could not stop",
-                 s_name (spawned [index].id, name, sizeof name), (int) spawned [index].pid);
-        if (rc >= 0)
-            s_remove_pid (self, spawned [index].id);
-        spawned [index].pid = 0;
-    }
-}
-
-//  Start the given replicas and wait for them (and, if asked, for one of
-//  them to be primary); on any failure stop those started. Prints one line
-//  per replica once all answer, so that their pids are on record even if
-//  the wait for a primary then fails.
-static int
-s_start_replicas (local_t *self, const uint64_t *ids, size_t count, bool want_primary)
-{
-    char program [PATH_MAX];
-    if (s_program (program, count && s_is_broker (ids [0])? "broker": "replica"))
-        return EXIT_FAIL;
-    spawned_t spawned [GAVEL_REPLICAS_MAX];
-    size_t started = 0;
-    int rc = 0;
-    for (size_t index = 0; index < count && rc == 0; index++) {
-        rc = s_spawn_replica (self, program, ids [index], &spawned [started]);
-        if (rc == 0)
-            started++;
-    }
-    int64_t deadline = zclock_mono () + UP_TIMEOUT;
-    if (rc == 0)
-        rc = s_wait_ready (self, spawned, started, deadline);
-    if (rc == 0) {
-        for (size_t index = 0; index < started; index++) {
-            char name [32];
-            printf ("%s  pid %d  client %s\n", s_name (spawned [index].id, name, sizeof name),
-                    (int) spawned [index].pid, spawned [index].client);
-        }
-        if (want_primary && s_wait_primary (self, spawned, started, deadline) < 0)
-            rc = -1;
-    }
-    if (rc) {
-        s_stop_spawned (self, spawned, started);
-        return EXIT_FAIL;
-    }
+    char error [PATH_MAX + 1024];
+    if (gavel_clusterdir_load (local, error, sizeof error))
+        return s_fail ("%s", error);
+    if (!gavel_config_secure (gavel_clusterdir_config (local)))
+        s_warn_insecure ();
     return EXIT_OK;
+}
+
+//  Open DIR and load its cluster file, for every command but up and down.
+static gavel_clusterdir_t *
+s_open_cluster (const char *dir)
+{
+    bool missing;
+    gavel_clusterdir_t *local = s_open (dir, false, &missing);
+    if (missing)
+        s_fail ("no cluster in %s (no such directory)", dir);
+    if (local && s_load (local))
+        gavel_clusterdir_destroy (&local);
+    return local;
+}
+
+//  The processes the ID operand names. Returns an exit code, EXIT_OK with
+//  ids and count filled.
+static int
+s_targets (gavel_local_options_t *options, gavel_clusterdir_t *local,
+           uint64_t *ids, size_t *count)
+{
+    char error [PATH_MAX + 256];
+    int rc = gavel_survey_targets (local, options->operand, PRIMARY_WAIT, ids, count,
+                                   error, sizeof error);
+    if (rc > 0)
+        return gavel_local_options_usage_error (options, "%s", error);
+    return rc < 0? s_fail ("%s", error): EXIT_OK;
 }
 
 //  -------------------------------------------------------------------------
 //  up
 
-//  Hold port on loopback for a replica: a socket bound to it, or -1 when
-//  the port is in use in any way. The bind has no SO_REUSEADDR, so it fails
-//  on any port already bound, also one another gavel-local holds; then
-//  SO_REUSEADDR lets the replica (libzmq sets it too) bind and listen over
-//  our socket, which never listens. So two clusters started side by side
-//  (parallel tests) cannot both pick a port between our look and the
-//  replica's bind.
-static int
-s_port_hold (int port)
-{
-    int fd = socket (AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0);
-    if (fd == -1)
-        return -1;
-    struct sockaddr_in address = { .sin_family = AF_INET, .sin_port = htons ((uint16_t) port) };
-    address.sin_addr.s_addr = htonl (INADDR_LOOPBACK);
-    int reuse = 1;
-    if (bind (fd, (struct sockaddr *) &address, sizeof address)
-    ||  setsockopt (fd, SOL_SOCKET, SO_REUSEADDR, &reuse, sizeof reuse)) {
-        close (fd);
-        return -1;
-    }
-    return fd;
-}
-
-static void
-s_ports_release (int *holds, size_t count)
-{
-    for (size_t index = 0; index < count; index++)
-        if (holds [index] != -1) {
-            close (holds [index]);
-            holds [index] = -1;
-        }
-}
-
-//  count consecutive free ports from a random base, held (s_port_hold):
-//  random, so that clusters started side by side rarely even try the same.
-static int
-s_pick_ports (size_t count, int *ports, int *holds)
-{
-    unsigned int seed = (unsigned int) time (NULL) ^ ((unsigned int) getpid () << 16)
-                      ^ (unsigned int) zclock_usecs ();
-    int port = PORT_LOW + (int) (rand_r (&seed) % (PORT_BASE_HIGH - PORT_LOW + 1));
-    size_t run = 0;
-    for (int tried = 0; tried <= PORT_HIGH - PORT_LOW; tried++, port++) {
-        if (port > PORT_HIGH) {
-            s_ports_release (holds, run);
-            port = PORT_LOW;
-            run = 0;
-        }
-        ports [run] = port;
-        holds [run] = s_port_hold (port);
-        if (holds [run] == -1) {
-            s_ports_release (holds, run);
-            run = 0;
-        }
-        else
-        if (++run == count)
-            return 0;
-    }
-    s_ports_release (holds, run);
-    return s_fail ("found no %zu free consecutive ports on 127.0.0.1 between %d and %d",
-                   count, PORT_LOW, PORT_HIGH);
-}
-
-//  What up puts in cluster/settings; 0 leaves a setting to the replicas.
-typedef struct {
-    uint64_t heartbeat;
-    uint64_t election;
-    uint64_t snapshot_every;
-    bool fsync;                 //  always written: replicas default to always
-} up_settings_t;
-
-//  The cluster file's text: replica I has ports [4(I-1)] to [4(I-1)+3].
-//  The caller frees it.
-//  Public keys for up: replicas' first, then brokers'; NULL: --insecure.
-typedef char up_key_t [GAVEL_KEY_Z85 + 1];
-
-static char *
-s_cluster_text (local_t *self, size_t count, size_t brokers, const int *ports,
-                const up_settings_t *settings, const up_key_t *keys)
-{
-    //  ZPL ends a bare value at '#', and we refused paths with '"'
-    const char *quote = strpbrk (self->dir, " #'\t")? "\"": "";
-    char *text = NULL;
-    size_t size = 0;
-    FILE *file = open_memstream (&text, &size);
-    assert (file);
-    fprintf (file,
-        "#   Gavel cluster file, written by gavel-local\n"
-        "cluster\n"
-        "    name = local\n");
-    fprintf (file, "    settings\n");
-    fprintf (file, "        fsync = %s\n", settings->fsync? "always": "never");
-    if (settings->heartbeat)
-        fprintf (file, "        heartbeat = %" PRIu64 "\n", settings->heartbeat);
-    if (settings->election)
-        fprintf (file, "        election = %" PRIu64 "\n", settings->election);
-    if (settings->snapshot_every)
-        fprintf (file, "        snapshot_every = %" PRIu64 "\n", settings->snapshot_every);
-    fprintf (file, "replica\n");
-    for (size_t index = 0; index < count; index++) {
-        const int *port = ports + index * PORTS_PER;
-        fprintf (file,
-            "    %zu\n"
-            "        client = tcp://127.0.0.1:%d\n"
-            "        pub = tcp://127.0.0.1:%d\n"
-            "        ack = tcp://127.0.0.1:%d\n"
-            "        mesh = tcp://127.0.0.1:%d\n"
-            "        data = %s%s/r%zu%s\n",
-            index + 1, port [0], port [1], port [2], port [3],
-            quote, self->dir, index + 1, quote);
-        if (keys)
-            fprintf (file,
-                "        public_key = \"%s\"\n"
-                "        secret = %s%s/keys/replica%zu_secret%s\n",
-                keys [index], quote, self->dir, index + 1, quote);
-    }
-    if (brokers)
-        fprintf (file, "broker\n");
-    for (size_t index = 0; index < brokers; index++) {
-        const int *port = ports + count * PORTS_PER + index * BROKER_PORTS;
-        fprintf (file,
-            "    %zu\n"
-            "        client = tcp://127.0.0.1:%d\n"
-            "        pub = tcp://127.0.0.1:%d\n", index + 1, port [0], port [1]);
-        if (keys)
-            fprintf (file,
-                "        public_key = \"%s\"\n"
-                "        secret = %s%s/keys/broker%zu_secret%s\n",
-                keys [count + index], quote, self->dir, index + 1, quote);
-    }
-    int rc = fclose (file);
-    assert (rc == 0);
-    return text;
-}
-
-//  DIR/keys/NAME and NAME_secret: reused when the secret loads, else made
-//  afresh. The public key goes into public_key.
-static int
-s_up_key (local_t *self, const char *name, char *public_key)
-{
-    char dir [PATH_MAX], path [PATH_MAX], secret [PATH_MAX], error [PATH_MAX + 256];
-    //  s_local_open left room for these names after the directory
-    int length = snprintf (dir, sizeof dir, "%s/keys", self->dir);
-    assert (length > 0 && length < PATH_MAX);
-    if (mkdir (dir, 0700) && errno != EEXIST)
-        return s_fail ("cannot create %s: %s", dir, strerror (errno));
-    length = snprintf (path, sizeof path, "%s/%s", dir, name);
-    assert (length > 0 && length < PATH_MAX);
-    length = snprintf (secret, sizeof secret, "%s/%s_secret", dir, name);
-    assert (length > 0 && length < PATH_MAX);
-    zcert_t *cert = access (secret, F_OK) == 0?
-                    gavel_keys_load_secret (secret, NULL, error, sizeof error): NULL;
-    if (!cert) {
-        cert = zcert_new ();
-        assert (cert);
-        if (gavel_keys_save (cert, path, true, error, sizeof error)) {
-            zcert_destroy (&cert);
-            return s_fail ("%s", error);
-        }
-    }
-    snprintf (public_key, GAVEL_KEY_Z85 + 1, "%s", zcert_public_txt (cert));
-    zcert_destroy (&cert);
-    return 0;
-}
-
-static int
-s_up_keys (local_t *self, size_t count, size_t brokers, up_key_t *keys)
-{
-    for (size_t index = 0; index < count + brokers; index++) {
-        char name [32];
-        if (index < count)
-            snprintf (name, sizeof name, "replica%zu", index + 1);
-        else
-            snprintf (name, sizeof name, "broker%zu", index - count + 1);
-        if (s_up_key (self, name, keys [index]))
-            return -1;
-    }
-    return 0;
-}
-
-//  Written aside and renamed, so that no replica reads half a file.
-static int
-s_write_cluster_file (local_t *self, const char *text)
-{
-    char temp [PATH_MAX];
-    int length = snprintf (temp, sizeof temp, "%s.tmp", self->cluster);
-    assert (length > 0 && length < PATH_MAX);       //  s_local_open left room
-    FILE *file = fopen (temp, "w");
-    if (!file)
-        return s_fail ("cannot write %s: %s", temp, strerror (errno));
-    fputs (text, file);
-    if (fclose (file) || rename (temp, self->cluster)) {
-        s_fail ("cannot write %s: %s", self->cluster, strerror (errno));
-        unlink (temp);
-        return -1;
-    }
-    return 0;
-}
-
-//  Check the file's text as the replicas will read it, before writing it:
-//  settings that only clash together (election below twice the heartbeat)
-//  are a usage error, not a broken cluster file left behind.
-static int
-s_check_cluster_text (options_t *options, local_t *self, const char *text)
-{
-    char error [512];
-    gavel_config_t *config = gavel_config_parse (text, self->cluster, error, sizeof error);
-    if (!config)
-        return s_usage_error (options->command, "%s", error);
-    gavel_config_destroy (&config);
-    return 0;
-}
-
-//  The first replica of DIR that is running, 0 if none.
-static uint64_t
-s_any_running (local_t *self, pid_t *pid)
-{
-    for (uint64_t id = 1; id <= GAVEL_REPLICAS_MAX; id++)
-        if ((*pid = s_running_pid (self, id)))
-            return id;
-    for (uint64_t id = BROKER_SLOT + 1; id <= BROKER_SLOT + GAVEL_BROKERS_MAX; id++)
-        if ((*pid = s_running_pid (self, id)))
-            return id;
-    return 0;
-}
-
 //  An optional setting in ms, within the range gavel_config takes.
 static int
-s_parse_setting (options_t *options, const char *flag, const char *text, const char *unit,
-                 uint64_t min, uint64_t max, uint64_t *value)
+s_parse_setting (gavel_local_options_t *options, const char *flag, const char *text,
+                 const char *unit, uint64_t min, uint64_t max, uint64_t *value)
 {
     const char *why;
     *value = 0;
     if (text && gavel_text_parse_uint (text, min, max, value, &why))
-        return s_usage_error (options->command, "%s '%s' %s (%s, %" PRIu64 " to %" PRIu64 ")",
-                              flag, text, why, unit, min, max);
+        return gavel_local_options_usage_error (options, "%s '%s' %s (%s, %" PRIu64 " to %"
+                                                PRIu64 ")", flag, text, why, unit, min, max);
     return 0;
 }
 
 static int
-s_parse_up (options_t *options, uint64_t *count, uint64_t *brokers, uint64_t *base_port,
-            up_settings_t *settings)
+s_parse_up (gavel_local_options_t *options, uint64_t *count, uint64_t *brokers,
+            uint64_t *base_port, gavel_layout_settings_t *settings)
 {
     const char *why;
     *brokers = 0;
     if (options->brokers
     &&  gavel_text_parse_uint (options->brokers, 0, GAVEL_BROKERS_MAX, brokers, &why))
-        return s_usage_error (options->command, "--brokers '%s' %s (0 to %d)",
-                              options->brokers, why, GAVEL_BROKERS_MAX);
+        return gavel_local_options_usage_error (options, "--brokers '%s' %s (0 to %d)",
+                                                options->brokers, why, GAVEL_BROKERS_MAX);
     if (gavel_text_parse_uint (options->operand, 1, GAVEL_REPLICAS_MAX, count, &why))
-        return s_usage_error (options->command, "N '%s' %s (1, 3, 5 or 7)", options->operand, why);
+        return gavel_local_options_usage_error (options, "N '%s' %s (1, 3, 5 or 7)",
+                                                options->operand, why);
     if (*count % 2 == 0)
-        return s_usage_error (options->command, "N must be odd (1, 3, 5 or 7): "
-                              "a majority must survive a split");
+        return gavel_local_options_usage_error (options, "N must be odd (1, 3, 5 or 7): "
+                                                "a majority must survive a split");
     *base_port = 0;
-    uint64_t last_base = 65536 - *count * PORTS_PER - *brokers * BROKER_PORTS;
+    uint64_t last_base = 65536 - *count * GAVEL_LAYOUT_REPLICA_PORTS
+                       - *brokers * GAVEL_LAYOUT_BROKER_PORTS;
     if (options->base_port
     &&  gavel_text_parse_uint (options->base_port, 1, last_base, base_port, &why))
-        return s_usage_error (options->command, "--base-port '%s' %s (1 to %" PRIu64
-                              ": %" PRIu64 " replicas take %" PRIu64 " ports)",
-                              options->base_port, why, last_base, *count,
-                              *count * PORTS_PER + *brokers * BROKER_PORTS);
+        return gavel_local_options_usage_error (options, "--base-port '%s' %s (1 to %" PRIu64
+                                                ": %" PRIu64 " replicas take %" PRIu64 " ports)",
+                                                options->base_port, why, last_base, *count,
+                                                *count * GAVEL_LAYOUT_REPLICA_PORTS
+                                                + *brokers * GAVEL_LAYOUT_BROKER_PORTS);
     if (s_parse_setting (options, "--heartbeat", options->heartbeat, "ms", 1, 60000,
                          &settings->heartbeat)
     ||  s_parse_setting (options, "--election", options->election, "ms", 2, 600000,
@@ -1383,394 +160,175 @@ s_parse_up (options_t *options, uint64_t *count, uint64_t *brokers, uint64_t *ba
                          1000000000, &settings->snapshot_every))
         return EXIT_USAGE;
     if (options->fsync && !streq (options->fsync, "always") && !streq (options->fsync, "never"))
-        return s_usage_error (options->command, "--fsync '%s' is not 'always' or 'never'",
-                              options->fsync);
+        return gavel_local_options_usage_error (options, "--fsync '%s' is not 'always' or "
+                                                "'never'", options->fsync);
     settings->fsync = options->fsync && streq (options->fsync, "always");
     return 0;
 }
 
-//  Ports for count replicas, PORTS_PER each, consecutive: from base_port
-//  if given, else wherever a free run is. Each is held until the caller
-//  releases holds (once the replicas have bound them).
-static int
-s_up_ports (size_t total, uint64_t base_port, int *ports, int *holds)
+//  Lay the cluster out in local: keys unless insecure, ports (held until
+//  the caller destroys the layout), the cluster file. NULL with the
+//  failure printed and *rc set.
+static gavel_layout_t *
+s_lay_out (gavel_local_options_t *options, gavel_clusterdir_t *local, size_t count,
+           size_t brokers, uint64_t base_port, gavel_layout_settings_t *settings, int *rc)
 {
-    if (!base_port)
-        return s_pick_ports (total, ports, holds);
-    for (size_t index = 0; index < total; index++) {
-        ports [index] = (int) base_port + (int) index;
-        holds [index] = s_port_hold (ports [index]);
-        if (holds [index] == -1) {
-            s_ports_release (holds, index);
-            return s_fail ("port %d on 127.0.0.1 is in use (--base-port %" PRIu64
-                           " takes ports %" PRIu64 " to %" PRIu64 ")", ports [index],
-                           base_port, base_port, base_port + total - 1);
-        }
-    }
-    return 0;
-}
-
-//  Once the replicas serve: start the brokers, and wait until a STATUS
-//  through each is answered (they forward it to the primary). On failure
-//  the replicas are stopped too: up starts all or nothing.
-static int
-s_start_brokers (local_t *self, size_t brokers)
-{
-    uint64_t ids [GAVEL_BROKERS_MAX];
-    for (size_t index = 0; index < brokers; index++)
-        ids [index] = BROKER_SLOT + gavel_config_broker (self->config, index)->id;
-    int rc = brokers? s_start_replicas (self, ids, brokers, false): EXIT_OK;
-    if (rc != EXIT_OK)
-        for (size_t index = 0; index < gavel_config_replicas (self->config); index++) {
-            uint64_t id = gavel_config_replica (self->config, index)->id;
-            pid_t pid = s_running_pid (self, id);
-            if (pid && s_stop_pid (pid) >= 0)
-                s_remove_pid (self, id);
-        }
-    return rc;
-}
-
-static int
-s_cmd_up (options_t *options)
-{
-    uint64_t count, brokers, base_port;
-    up_settings_t settings = { 0 };
-    if (s_parse_up (options, &count, &brokers, &base_port, &settings))
-        return EXIT_USAGE;
-    local_t local;
-    if (s_local_open (&local, options->dir, true))
-        return EXIT_FAIL;
-    pid_t pid;
-    uint64_t running = s_any_running (&local, &pid);
-    if (running)
-        return s_fail ("%s already has a running cluster (replica %" PRIu64 ", pid %d); "
-                       "stop it first with: gavel-local down --dir %s",
-                       local.dir, running, (int) pid, options->dir);
-    int ports [GAVEL_REPLICAS_MAX * PORTS_PER + GAVEL_BROKERS_MAX * BROKER_PORTS];
-    int holds [GAVEL_REPLICAS_MAX * PORTS_PER + GAVEL_BROKERS_MAX * BROKER_PORTS];
-    size_t total = count * PORTS_PER + brokers * BROKER_PORTS;
-    up_key_t keys [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
+    gavel_layout_t *layout = gavel_layout_new (gavel_clusterdir_dir (local), count, brokers);
+    gavel_layout_set_settings (layout, settings);
+    char error [PATH_MAX + 256];
+    *rc = EXIT_OK;
     if (options->insecure)
         s_warn_insecure ();
     else
-    if (s_up_keys (&local, count, brokers, keys))
-        return EXIT_FAIL;
-    if (s_up_ports (total, base_port, ports, holds))
-        return EXIT_FAIL;
-    char *text = s_cluster_text (&local, count, brokers, ports, &settings,
-                                 options->insecure? NULL: (const up_key_t *) keys);
-    int rc = s_check_cluster_text (options, &local, text);
-    if (rc == 0 && s_write_cluster_file (&local, text))
-        rc = EXIT_FAIL;
-    free (text);
-    if (rc == 0 && s_local_load (&local))
-        rc = EXIT_FAIL;
-    if (rc) {
-        s_ports_release (holds, total);
-        return rc;
+    if (gavel_layout_make_keys (layout, error, sizeof error))
+        *rc = s_fail ("%s", error);
+    if (*rc == EXIT_OK && gavel_layout_hold_ports (layout, base_port, error, sizeof error))
+        *rc = s_fail ("%s", error);
+    if (*rc == EXIT_OK) {
+        //  Checked as the replicas will read it before it is written:
+        //  settings that only clash together (election below twice the
+        //  heartbeat) are a usage error, not a broken cluster file left
+        char *text = gavel_layout_text (layout);
+        gavel_config_t *config = gavel_config_parse (text, gavel_clusterdir_cluster (local),
+                                                     error, sizeof error);
+        free (text);
+        if (!config)
+            *rc = gavel_local_options_usage_error (options, "%s", error);
+        gavel_config_destroy (&config);
     }
+    if (*rc == EXIT_OK
+    &&  gavel_layout_save (layout, gavel_clusterdir_cluster (local), error, sizeof error))
+        *rc = s_fail ("%s", error);
+    if (*rc == EXIT_OK)
+        *rc = s_load (local);
+    if (*rc)
+        gavel_layout_destroy (&layout);
+    return layout;
+}
 
-    uint64_t ids [GAVEL_REPLICAS_MAX];
-    for (size_t index = 0; index < count; index++)
-        ids [index] = gavel_config_replica (local.config, index)->id;
-    rc = s_start_replicas (&local, ids, count, true);
+static int
+s_cmd_up (gavel_local_options_t *options)
+{
+    uint64_t count, brokers, base_port;
+    gavel_layout_settings_t settings = { 0 };
+    if (s_parse_up (options, &count, &brokers, &base_port, &settings))
+        return EXIT_USAGE;
+    bool missing;
+    gavel_clusterdir_t *local = s_open (options->dir, true, &missing);
+    if (!local)
+        return EXIT_FAIL;
+    pid_t pid;
+    uint64_t running = gavel_clusterdir_any_running (local, &pid);
+    int rc = EXIT_OK;
+    if (running)
+        rc = s_fail ("%s already has a running cluster (replica %" PRIu64 ", pid %d); "
+                     "stop it first with: gavel-local down --dir %s",
+                     gavel_clusterdir_dir (local), running, (int) pid, options->dir);
+    gavel_layout_t *layout = rc? NULL:
+        s_lay_out (options, local, count, brokers, base_port, &settings, &rc);
+    if (layout) {
+        uint64_t ids [GAVEL_REPLICAS_MAX];
+        for (size_t index = 0; index < count; index++)
+            ids [index] = gavel_config_replica (gavel_clusterdir_config (local), index)->id;
+        gavel_launch_t *launch = gavel_launch_new (local);
+        if (gavel_launch_start (launch, ids, count, true) || gavel_launch_brokers (launch))
+            rc = EXIT_FAIL;
+        gavel_launch_destroy (&launch);
+        gavel_layout_destroy (&layout);
+    }
     if (rc == EXIT_OK)
-        rc = s_start_brokers (&local, brokers);
-    s_ports_release (holds, total);
-    if (rc == EXIT_OK)
-        printf ("cluster file: %s\n", local.cluster);
-    s_local_close (&local);
+        printf ("cluster file: %s\n", gavel_clusterdir_cluster (local));
+    gavel_clusterdir_destroy (&local);
     return rc;
 }
 
 //  -------------------------------------------------------------------------
-//  Opening an existing cluster
+//  status, down
 
-//  Open DIR and load its cluster file, for every command but up and down.
 static int
-s_local_open_cluster (local_t *self, const char *dir)
+s_cmd_status (gavel_local_options_t *options)
 {
-    int rc = s_local_open (self, dir, false);
-    if (rc == 1)
-        return s_fail ("no cluster in %s (no such directory)", dir);
-    if (rc || s_local_load (self)) {
-        s_local_close (self);
+    gavel_clusterdir_t *local = s_open_cluster (options->dir);
+    if (!local)
         return EXIT_FAIL;
-    }
-    return EXIT_OK;
-}
-
-//  The replica that says it is primary. Two may claim it for a while after
-//  a failover (the old one has not heard of the new term yet): the newer
-//  term wins. Returns false when none does.
-static bool
-s_ask_primary (local_t *self, uint64_t *id)
-{
-    int64_t best_term = -1;
-    for (size_t index = 0; index < gavel_config_replicas (self->config); index++) {
-        replica_state_t state;
-        s_replica_state (self, gavel_config_replica (self->config, index), &state);
-        if (streq (state.role, "primary") && state.term > best_term) {
-            best_term = state.term;
-            *id = state.id;
-        }
-    }
-    return best_term >= 0;
-}
-
-//  Right after a failover nobody is primary until the election ends: ask
-//  again for a while rather than fail a script that is a moment early.
-static bool
-s_find_primary (local_t *self, uint64_t *id)
-{
-    int64_t deadline = zclock_mono () + PRIMARY_WAIT;
-    while (!s_ask_primary (self, id)) {
-        if (zclock_mono () >= deadline || zsys_interrupted)
-            return false;
-        zclock_sleep (POLL_INTERVAL * 2);
-    }
-    return true;
-}
-
-//  The replicas an ID operand names: a number, primary or all. Returns an
-//  exit code, EXIT_OK with ids and count filled.
-static int
-s_targets (local_t *self, options_t *options, uint64_t *ids, size_t *count)
-{
-    const char *operand = options->operand;
-    *count = 0;
-    if (streq (operand, "all")) {
-        for (size_t index = 0; index < gavel_config_replicas (self->config); index++)
-            ids [(*count)++] = gavel_config_replica (self->config, index)->id;
-        return EXIT_OK;
-    }
-    if (streq (operand, "primary")) {
-        if (!s_find_primary (self, &ids [0]))
-            return s_fail ("no replica of %s answered as primary within %d s "
-                           "(a paused replica cannot answer: name it by number)",
-                           self->dir, PRIMARY_WAIT / 1000);
-        *count = 1;
-        return EXIT_OK;
-    }
-    uint64_t id;
-    if (operand [0] == 'b') {
-        if (gavel_text_parse_uint (operand + 1, 1, GAVEL_BROKERS_MAX, &id, NULL)
-        ||  !gavel_config_find_broker (self->config, id))
-            return s_usage_error (options->command, "%s lists no broker '%s'",
-                                  self->cluster, operand + 1);
-        ids [0] = BROKER_SLOT + id;
-        *count = 1;
-        return EXIT_OK;
-    }
-    if (gavel_text_parse_uint (operand, 1, GAVEL_REPLICAS_MAX, &id, NULL))
-        return s_usage_error (options->command, "ID '%s' is not a replica number (1 to %d), "
-                              "'primary' or 'all'", operand, GAVEL_REPLICAS_MAX);
-    if (!gavel_config_find (self->config, id))
-        return s_usage_error (options->command, "%s lists no replica %" PRIu64,
-                              self->cluster, id);
-    ids [0] = id;
-    *count = 1;
-    return EXIT_OK;
-}
-
-//  -------------------------------------------------------------------------
-//  status
-
-//  Roles are lower-case words by construction, safe to print in JSON as is.
-static void
-s_print_state (replica_state_t *state, bool json)
-{
-    const char *none = json? "null": "-";
-    char term [24], commit [24], last [24], primary [24], pid [24];
-    s_format_number (term, sizeof term, state->term, none);
-    s_format_number (commit, sizeof commit, state->commit, none);
-    s_format_number (last, sizeof last, state->last, none);
-    s_format_number (primary, sizeof primary, state->primary, none);
-    s_format_number (pid, sizeof pid, state->pid? state->pid: -1, none);
-    if (json)
-        printf ("{\"id\":%" PRIu64 ",\"role\":\"%s\",\"term\":%s,\"commit\":%s,"
-                "\"last\":%s,\"primary\":%s,\"pid\":%s}\n",
-                state->id, state->role, term, commit, last, primary, pid);
-    else
-        printf ("replica %" PRIu64 "  %-9s  term %s  commit %s  last %s  primary %s  pid %s\n",
-                state->id, state->role, term, commit, last, primary, pid);
-}
-
-//  A broker is up when a STATUS through it is answered.
-static bool
-s_print_broker (local_t *self, const gavel_broker_conf_t *conf, bool json)
-{
-    pid_t pid = s_running_pid (self, BROKER_SLOT + conf->id);
-    gavel_msg_t *reply = pid? s_ask_status (conf->client, STATUS_TIMEOUT): NULL;
-    const char *state = !pid? "down": reply? "up": "no-answer";
-    gavel_msg_destroy (&reply);
-    char pid_text [24];
-    s_format_number (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
-    if (json)
-        printf ("{\"broker\":%" PRIu64 ",\"state\":\"%s\",\"pid\":%s}\n",
-                conf->id, state, pid_text);
-    else
-        printf ("broker %" PRIu64 "   %-9s  pid %s\n", conf->id, state, pid_text);
-    return streq (state, "up");
-}
-
-static int
-s_cmd_status (options_t *options)
-{
-    local_t local;
-    if (s_local_open_cluster (&local, options->dir))
-        return EXIT_FAIL;
+    gavel_config_t *config = gavel_clusterdir_config (local);
     bool all_up = true;
-    for (size_t index = 0; index < gavel_config_replicas (local.config); index++) {
-        replica_state_t state;
-        s_replica_state (&local, gavel_config_replica (local.config, index), &state);
-        s_print_state (&state, options->json);
+    for (size_t index = 0; index < gavel_config_replicas (config); index++) {
+        gavel_local_state_t state;
+        gavel_survey_replica (local, gavel_config_replica (config, index), &state);
+        gavel_survey_print_replica (&state, options->json, stdout);
         if (state.term < 0)
             all_up = false;
     }
-    for (size_t index = 0; index < gavel_config_brokers (local.config); index++)
-        if (!s_print_broker (&local, gavel_config_broker (local.config, index), options->json))
+    for (size_t index = 0; index < gavel_config_brokers (config); index++)
+        if (!gavel_survey_print_broker (local, gavel_config_broker (config, index),
+                                        options->json, stdout))
             all_up = false;
-    s_local_close (&local);
+    gavel_clusterdir_destroy (&local);
     return all_up? EXIT_OK: EXIT_FAIL;
-}
-
-//  -------------------------------------------------------------------------
-//  down
-
-//  Stop replica id if its pid file names our running replica; tidy the pid
-//  file either way. Returns 1 if it stopped one, 0 if none ran, -1 on error.
-static int
-s_down_replica (local_t *self, uint64_t id)
-{
-    if (!s_pid_file_exists (self, id))
-        return 0;
-    pid_t pid = s_read_pid (self, id);
-    char name [32];
-    s_name (id, name, sizeof name);
-    if (!pid)
-        printf ("%s: removed a pid file that held no pid\n", name);
-    else
-    if (!s_pid_alive (pid))
-        printf ("%s: pid %d had already stopped; removed its pid file\n", name, (int) pid);
-    else
-    if (!s_owns_pid (self, id, pid))
-        printf ("%s: pid %d is no longer this cluster's process "
-                "(pid reused); left it alone, removed the stale pid file\n", name, (int) pid);
-    else {
-        int rc = s_stop_pid (pid);
-        if (rc < 0) {
-            s_fail ("%s (pid %d) is still there after SIGKILL; kept its pid file", name, (int) pid);
-            return -1;
-        }
-        printf ("%s: %s pid %d%s\n", name, rc == 0? "stopped": "killed",
-                (int) pid, rc == 0? "": " (still running 3 s after SIGTERM)");
-        s_remove_pid (self, id);
-        return 1;
-    }
-    s_remove_pid (self, id);
-    return 0;
 }
 
 //  Needs only the pid files, not the cluster file: down must work on a
 //  directory whose cluster file was removed or broken.
 static int
-s_cmd_down (options_t *options)
+s_cmd_down (gavel_local_options_t *options)
 {
-    local_t local;
-    int rc = s_local_open (&local, options->dir, false);
-    if (rc == 1) {
+    bool missing;
+    gavel_clusterdir_t *local = s_open (options->dir, false, &missing);
+    if (missing) {
         printf ("nothing running in %s (no such directory)\n", options->dir);
         return EXIT_OK;
     }
-    if (rc)
+    if (!local)
         return EXIT_FAIL;
     size_t stopped = 0;
     int exit_code = EXIT_OK;
     //  Brokers first: they would only log the replicas going away
-    uint64_t ids [GAVEL_BROKERS_MAX + GAVEL_REPLICAS_MAX];
-    size_t count = 0;
-    for (uint64_t id = 1; id <= GAVEL_BROKERS_MAX; id++)
-        ids [count++] = BROKER_SLOT + id;
-    for (uint64_t id = 1; id <= GAVEL_REPLICAS_MAX; id++)
-        ids [count++] = id;
-    for (size_t index = 0; index < count; index++) {
-        rc = s_down_replica (&local, ids [index]);
+    for (uint64_t slot = 1; slot <= GAVEL_BROKERS_MAX + GAVEL_REPLICAS_MAX; slot++) {
+        uint64_t id = slot <= GAVEL_BROKERS_MAX? GAVEL_CLUSTERDIR_BROKER_SLOT + slot:
+                                                 slot - GAVEL_BROKERS_MAX;
+        char report [PATH_MAX + 256];
+        int rc = gavel_clusterdir_down (local, id, report, sizeof report);
         if (rc < 0)
-            exit_code = EXIT_FAIL;
-        else
+            exit_code = s_fail ("%s", report);
+        else {
             stopped += (size_t) rc;
+            if (*report)
+                printf ("%s\n", report);
+        }
     }
     if (stopped == 0 && exit_code == EXIT_OK)
-        printf ("nothing running in %s\n", local.dir);
+        printf ("nothing running in %s\n", gavel_clusterdir_dir (local));
+    gavel_clusterdir_destroy (&local);
     return exit_code;
 }
 
 //  -------------------------------------------------------------------------
-//  kill, pause, resume
+//  kill, pause, resume, restart
 
-typedef int (s_act_fn) (local_t *self, uint64_t id, pid_t pid);
+typedef int (s_act_fn) (gavel_clusterdir_t *self, uint64_t id, pid_t pid,
+                        char *report, size_t report_size);
 
-static int
-s_act_kill (local_t *self, uint64_t id, pid_t pid)
-{
-    kill (pid, SIGKILL);
-    char name [32];
-    s_name (id, name, sizeof name);
-    if (!s_wait_gone (pid, KILL_TIMEOUT))
-        return s_fail ("%s (pid %d) is still there %d s after SIGKILL",
-                       name, (int) pid, KILL_TIMEOUT / 1000);
-    s_remove_pid (self, id);
-    printf ("%s: killed pid %d\n", name, (int) pid);
-    return 0;
-}
-
-static int
-s_act_pause (local_t *self, uint64_t id, pid_t pid)
-{
-    if (s_pid_state (pid) == 'T') {
-        printf ("%s: pid %d was already paused\n", s_label (id), (int) pid);
-        return 0;
-    }
-    kill (pid, SIGSTOP);
-    //  So that a status right after us sees it silent
-    if (!s_wait_stopped (pid, true, SIGNAL_TIMEOUT))
-        return s_fail ("%s (pid %d) did not stop on SIGSTOP", s_label (id), (int) pid);
-    printf ("%s: paused pid %d\n", s_label (id), (int) pid);
-    return 0;
-}
-
-static int
-s_act_resume (local_t *self, uint64_t id, pid_t pid)
-{
-    bool was_paused = s_pid_state (pid) == 'T';
-    kill (pid, SIGCONT);
-    if (!s_wait_stopped (pid, false, SIGNAL_TIMEOUT))
-        return s_fail ("%s (pid %d) did not resume on SIGCONT", s_label (id), (int) pid);
-    if (was_paused)
-        printf ("%s: resumed pid %d\n", s_label (id), (int) pid);
-    else
-        printf ("%s: pid %d was not paused\n", s_label (id), (int) pid);
-    return 0;
-}
-
-//  Apply act to each running replica ID names. With 'all', replicas that
+//  Apply act to each running process ID names. With 'all', replicas that
 //  are not running are passed over; a named one that is not is an error.
 static int
-s_for_targets (options_t *options, s_act_fn *act)
+s_for_targets (gavel_local_options_t *options, s_act_fn *act)
 {
-    local_t local;
-    if (s_local_open_cluster (&local, options->dir))
+    gavel_clusterdir_t *local = s_open_cluster (options->dir);
+    if (!local)
         return EXIT_FAIL;
     uint64_t ids [GAVEL_REPLICAS_MAX];
     size_t count;
-    int exit_code = s_targets (&local, options, ids, &count);
+    int exit_code = s_targets (options, local, ids, &count);
     bool all = streq (options->operand, "all");
     for (size_t index = 0; index < count && exit_code != EXIT_USAGE; index++) {
-        pid_t pid = s_running_pid (&local, ids [index]);
+        pid_t pid = gavel_clusterdir_pid (local, ids [index]);
+        char report [PATH_MAX + 256];
         if (pid) {
-            if (act (&local, ids [index], pid))
-                exit_code = EXIT_FAIL;
+            if (act (local, ids [index], pid, report, sizeof report))
+                exit_code = s_fail ("%s", report);
+            else
+                printf ("%s\n", report);
         }
         else
         if (all)
@@ -1778,57 +336,55 @@ s_for_targets (options_t *options, s_act_fn *act)
         else
             exit_code = s_fail ("%s is not running", s_label (ids [index]));
     }
-    s_local_close (&local);
+    gavel_clusterdir_destroy (&local);
     return exit_code;
 }
 
 static int
-s_cmd_kill (options_t *options)
+s_cmd_kill (gavel_local_options_t *options)
 {
-    return s_for_targets (options, s_act_kill);
+    return s_for_targets (options, gavel_clusterdir_kill);
 }
 
 static int
-s_cmd_pause (options_t *options)
+s_cmd_pause (gavel_local_options_t *options)
 {
-    return s_for_targets (options, s_act_pause);
+    return s_for_targets (options, gavel_clusterdir_pause);
 }
 
 static int
-s_cmd_resume (options_t *options)
+s_cmd_resume (gavel_local_options_t *options)
 {
-    return s_for_targets (options, s_act_resume);
+    return s_for_targets (options, gavel_clusterdir_resume);
 }
 
-//  -------------------------------------------------------------------------
-//  restart
-
 static int
-s_cmd_restart (options_t *options)
+s_cmd_restart (gavel_local_options_t *options)
 {
-    local_t local;
-    if (s_local_open_cluster (&local, options->dir))
+    gavel_clusterdir_t *local = s_open_cluster (options->dir);
+    if (!local)
         return EXIT_FAIL;
     uint64_t ids [GAVEL_REPLICAS_MAX];
     size_t count;
-    int exit_code = s_targets (&local, options, ids, &count);
+    int exit_code = s_targets (options, local, ids, &count);
     for (size_t index = 0; index < count && exit_code == EXIT_OK; index++) {
-        pid_t pid = s_running_pid (&local, ids [index]);
-        if (!pid)
-            continue;
-        int rc = s_stop_pid (pid);
-        if (rc < 0)
+        pid_t pid = gavel_clusterdir_pid (local, ids [index]);
+        int rc = pid? gavel_clusterdir_stop (local, ids [index], pid): -2;
+        if (rc == -1)
             exit_code = s_fail ("%s (pid %d) is still there after SIGKILL",
                                 s_label (ids [index]), (int) pid);
-        else {
+        else
+        if (rc >= 0)
             printf ("%s: %s pid %d\n", s_label (ids [index]),
                     rc == 0? "stopped": "killed", (int) pid);
-            s_remove_pid (&local, ids [index]);
-        }
     }
-    if (exit_code == EXIT_OK)
-        exit_code = s_start_replicas (&local, ids, count, false);
-    s_local_close (&local);
+    if (exit_code == EXIT_OK) {
+        gavel_launch_t *launch = gavel_launch_new (local);
+        if (gavel_launch_start (launch, ids, count, false))
+            exit_code = EXIT_FAIL;
+        gavel_launch_destroy (&launch);
+    }
+    gavel_clusterdir_destroy (&local);
     return exit_code;
 }
 
@@ -1837,22 +393,24 @@ s_cmd_restart (options_t *options)
 int
 main (int argc, char *argv [])
 {
-    if (argc < 2)
-        return s_usage_error (NULL, "missing command");
-    const char *name = argv [1];
-    if (streq (name, "--help") || streq (name, "-h") || streq (name, "help")) {
-        s_usage (stdout);
-        return EXIT_OK;
-    }
-    options_t options = { .command = s_command_find (name) };
-    if (!options.command)
-        return s_usage_error (NULL, "unknown command '%s' (commands: up, status, down, "
-                              "kill, pause, resume, restart)", name);
-    int rc = s_parse_options (&options, argc, argv);
+    gavel_local_options_t options;
+    int rc = gavel_local_options_parse (&options, argc, argv);
     if (rc >= 0)
         return rc;
+    static const struct {
+        const char *name;
+        int (*run) (gavel_local_options_t *options);
+    } s_runs [] = {
+        { "up", s_cmd_up }, { "status", s_cmd_status }, { "down", s_cmd_down },
+        { "kill", s_cmd_kill }, { "pause", s_cmd_pause }, { "resume", s_cmd_resume },
+        { "restart", s_cmd_restart },
+    };
     //  Ctrl-C now sets zsys_interrupted instead of killing us, so that a
     //  failing up can still stop what it started
     zsys_init ();
-    return options.command->run (&options);
+    for (size_t index = 0; index < sizeof s_runs / sizeof s_runs [0]; index++)
+        if (streq (s_runs [index].name, gavel_local_options_command (&options)))
+            return s_runs [index].run (&options);
+    assert (false);             //  the parser knows no other command
+    return EXIT_FAIL;
 }

@@ -1,0 +1,47 @@
+/*  gavel_survey: what the servers of a local cluster say of themselves
+    when asked STATUS, and which of them an ID operand of gavel-local names.
+
+    A server that is not running (gavel_clusterdir_pid) is "down" without
+    being asked; one that runs but stays silent 500 ms is "no-answer".
+*/
+#ifndef GAVEL_SURVEY_H_INCLUDED
+#define GAVEL_SURVEY_H_INCLUDED
+
+#include "gavel_clusterdir.h"
+#include "gavel_local_status.h"
+
+//  Ask replica conf of local for its state; role down, no-answer or
+//  bad-answer when it cannot say.
+void
+    gavel_survey_replica (gavel_clusterdir_t *local, const gavel_replica_conf_t *conf,
+                          gavel_local_state_t *state);
+
+//  One line for state, as gavel-local status prints it (JSON if asked).
+void
+    gavel_survey_print_replica (const gavel_local_state_t *state, bool json, FILE *stream);
+
+//  Ask broker conf of local (it forwards STATUS to the primary) and print
+//  its line. True when it is up: the STATUS through it was answered.
+bool
+    gavel_survey_print_broker (gavel_clusterdir_t *local, const gavel_broker_conf_t *conf,
+                               bool json, FILE *stream);
+
+//  The replica that says it is primary; two may claim it for a while after
+//  a failover, and then the newer term wins. Right after a failover nobody
+//  is, so ask again for up to wait ms. False when none did.
+bool
+    gavel_survey_primary (gavel_clusterdir_t *local, int64_t wait, uint64_t *id);
+
+//  The processes an ID operand names: a replica number, 'primary' (waiting
+//  up to primary_wait ms for one), 'all' (the replicas) or bI for broker
+//  I, into ids (GAVEL_REPLICAS_MAX) and count. Returns 0; 1 when operand
+//  names nothing in the cluster file (a usage error); -1 when no replica
+//  answered as primary. error says why.
+int
+    gavel_survey_targets (gavel_clusterdir_t *local, const char *operand, int64_t primary_wait,
+                          uint64_t *ids, size_t *count, char *error, size_t error_size);
+
+void
+    gavel_survey_test (bool verbose);
+
+#endif

@@ -11,7 +11,10 @@
 #include "gavel_sock.h"
 #include "gavel_text.h"
 
-#define EXIT_USAGE 2
+//  The replica's rule (docs/OPERATIONS.md): 2 when what it was given does
+//  not do (a flag, the cluster file, a key), 1 when the run fails
+#define EXIT_FAILED 1
+#define EXIT_USAGE  2
 
 static const char *s_usage =
     "usage: broker --cluster FILE --id B [--hold MS] [--insecure] [--verbose]\n"
@@ -78,25 +81,25 @@ main (int argc, char *argv [])
     gavel_config_t *config = gavel_config_load (cluster, error, sizeof error);
     if (!config) {
         fprintf (stderr, "broker: %s\n", error);
-        return 1;
+        return EXIT_USAGE;
     }
     const gavel_broker_conf_t *me = gavel_config_find_broker (config, id);
     if (!me) {
         fprintf (stderr, "broker: %s lists no broker %" PRIu64 "\n", cluster, id);
         gavel_config_destroy (&config);
-        return 1;
+        return EXIT_USAGE;
     }
     if (gavel_sock_curve_setup_server (config, cluster, "broker", id, me->secret,
                                        me->public_key, insecure)) {
         gavel_config_destroy (&config);
-        return 1;
+        return EXIT_USAGE;
     }
     gavel_broker_t *broker = gavel_broker_new (config, id, error, sizeof error);
     if (!broker) {
         fprintf (stderr, "broker: %s: %s\n", cluster, error);
         gavel_sock_curve_end ();
         gavel_config_destroy (&config);
-        return 1;
+        return EXIT_FAILED;
     }
     if (hold)
         gavel_broker_set_hold (broker, hold);

@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-#   The replica program as an operator meets it: help, bad flags, bad
+#   The replica program (and the broker's exit status) as an operator meets it: help, bad flags, bad
 #   cluster files named precisely, a clean stop on SIGTERM and SIGINT.
 source "$(dirname "$0")/lib.sh"
 
@@ -14,6 +14,10 @@ expect_contains "$WORK/err.txt" "frobnicate"
 printf 'replica\n    1\n        client = tcp://127.0.0.1:1\n        colour = red\n' >"$WORK/bad.cfg"
 rc=0; "$BIN/replica" --cluster "$WORK/bad.cfg" --id 1 2>"$WORK/err.txt" || rc=$?
 [ $rc -eq 2 ] || fail "bad cluster file exited $rc, expected 2"
+expect_contains "$WORK/err.txt" "bad.cfg: unknown key 'replica/1/colour'"
+#   The broker keeps the same rule: a cluster file that does not do is 2
+rc=0; "$BIN/broker" --cluster "$WORK/bad.cfg" --id 1 2>"$WORK/err.txt" || rc=$?
+[ $rc -eq 2 ] || fail "broker: bad cluster file exited $rc, expected 2"
 expect_contains "$WORK/err.txt" "bad.cfg: unknown key 'replica/1/colour'"
 
 rc=0; "$BIN/replica" --insecure --client tcp://127.0.0.1:notaport >/dev/null 2>"$WORK/err.txt" || rc=$?

@@ -18,12 +18,14 @@
     once the replicas are stopped, to check that each holds every bid a
     client was told succeeded: a replica alone in a cluster of three cannot
     be primary, so it cannot be asked. Nothing in DIR is written: the store
-    is opened on a copy. Exit 0, or 1 when DIR does not load.
+    is opened on a copy. Exit 0; 1 when DIR does not load; 2 when DIR is
+    not a directory or the command line is wrong.
 */
 #include "gavel_auction.h"
 #include "gavel_store.h"
 
 #include <limits.h>
+#include <sys/stat.h>
 
 static void
 s_print_state (gavel_auction_t *state, const char *label)
@@ -92,6 +94,17 @@ main (int argc, char *argv [])
                  "Prints the term, the snapshot's auctions, every bid and open in the\n"
                  "log, and every auction's highest bid, of a replica's data directory.\n");
         return argc == 2? 0: 2;
+    }
+    //  A flag we do not know, or a directory that is not there, would
+    //  otherwise read as an empty replica: say so instead
+    if (argv [1][0] == '-') {
+        fprintf (stderr, "gavel-dump: unknown option '%s'\nusage: gavel-dump DIR\n", argv [1]);
+        return 2;
+    }
+    struct stat info;
+    if (stat (argv [1], &info) || !S_ISDIR (info.st_mode)) {
+        fprintf (stderr, "gavel-dump: %s: not a directory\n", argv [1]);
+        return 2;
     }
     char copy [] = "/tmp/gavel-dump.XXXXXX";
     if (!mkdtemp (copy)) {

@@ -15,6 +15,10 @@ printf 'replica\n    1\n        client = tcp://127.0.0.1:1\n        colour = red
 rc=0; "$BIN/replica" --cluster "$WORK/bad.cfg" --id 1 2>"$WORK/err.txt" || rc=$?
 [ $rc -eq 2 ] || fail "bad cluster file exited $rc, expected 2"
 expect_contains "$WORK/err.txt" "bad.cfg: unknown key 'replica/1/colour'"
+#   gavel-dump on a directory that is not there is a mistake, not an empty replica
+rc=0; "$BIN/gavel-dump" "$WORK/no-such-dir" >"$WORK/out.txt" 2>"$WORK/err.txt" || rc=$?
+[ $rc -eq 2 ] || fail "gavel-dump on a missing directory exited $rc, expected 2: $(cat "$WORK/out.txt")"
+expect_contains "$WORK/err.txt" "not a directory"
 #   The broker keeps the same rule: a cluster file that does not do is 2
 rc=0; "$BIN/broker" --cluster "$WORK/bad.cfg" --id 1 2>"$WORK/err.txt" || rc=$?
 [ $rc -eq 2 ] || fail "broker: bad cluster file exited $rc, expected 2"

@@ -1,15 +1,19 @@
-/*  gavel_engine: many bidders in one thread, each a small state machine
-    driven by one poll loop (gavel-bench's load and failover modes).
+/*  gavel_engine: many bidders in one thread, driven by one poll loop
+    (gavel-bench's load and failover modes).
 
     Each bidder (a gavel_engine_client_t) has its own session, name, CURVE
     key pair and DEALERs (one per replica it has talked to), and keeps one
-    request outstanding. It acts as docs/PROTOCOL.md asks of a client:
-    after a time-out the same request id goes to the next replica,
-    redirects are followed, `exception reason=no-quorum` is retried.
-    gavel_client does the same for one blocking request at a time; here
-    many are outstanding, so a turn of the loop serves every bidder.
+    request outstanding. One gavel_attempt holds every bidder's request,
+    keyed by bidder and request id, and says where each goes and when: the
+    engine sends what it says to send, gives it every reply, and ticks it
+    when its next deadline comes. One object rather than one per bidder,
+    because what a bidder learns about a replica is true for all of them:
+    a replica that let one bidder's hop time out is passed over by the
+    others too (a failover costs one time-out, not one per bidder), and
+    the loop asks one object for its next deadline, not K.
 */
 #include "gavel_engine.h"
+#include "gavel_attempt.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
 
@@ -17,17 +21,19 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#define REDIRECTS_MAX       5       //  followed per attempt: more is a loop,
-                                    //  i.e. an election under way
-#define REDIRECT_PAUSE      5       //  ms before asking again after a
-                                    //  redirect we do not follow
+#define PAUSE               5       //  ms before asking again after a
+                                    //  redirect we do not follow, or a
+                                    //  no-quorum: a failover timer sees the
+                                    //  end of an election within this
 #define WAKE_MAX            1000    //  ms: the loop looks at the clock at least this often
+#define KEY_ID_BITS         40      //  a request's key: bidder index above,
+                                    //  request id below
 
 struct _gavel_engine_t {
     gavel_config_t *config;     //  borrowed
     size_t replicas;
-    int64_t timeout;            //  us per hop
-    int64_t silence;            //  us a silent replica is passed over
+    gavel_attempt_t *attempts;  //  every bidder's request; its targets are
+                                //  the replicas, in the cluster file's order
     gavel_engine_client_t *clients;
     size_t count;
     gavel_engine_answer_fn *on_answer;
@@ -35,10 +41,6 @@ struct _gavel_engine_t {
     void *arg;                  //  the mode's state
     bool verbose;
     int64_t started;            //  us, for traces
-    //  Since the start
-    uint64_t timeouts;          //  hops that got no answer in time
-    uint64_t redirects;
-    uint64_t no_quorum;
     //  Load mode waits with epoll on the sockets' ZMQ_FDs and looks only at
     //  those that signalled: polling all K x R sockets each turn costs two
     //  syscalls a socket, most of them idle (a fifth of all the CPU a bid
@@ -72,6 +74,27 @@ s_trace (gavel_engine_t *self, gavel_engine_client_t *client, const char *format
     va_end (args);
 }
 
+//  The attempts' clock, in ms. Deadlines are set from the ms rounded up
+//  and found due by the ms rounded down, so that no hop is cut short by
+//  the rounding: a hop waits its whole time-out, and up to a ms more.
+static int64_t
+s_now_up (void)
+{
+    return (zclock_usecs () + 999) / 1000;
+}
+
+static int64_t
+s_now_down (void)
+{
+    return zclock_usecs () / 1000;
+}
+
+static uint64_t
+s_key (gavel_engine_client_t *client)
+{
+    return (uint64_t) client->index << KEY_ID_BITS | client->last_id;
+}
+
 static uint64_t
 s_replica_id (gavel_engine_t *self, size_t replica)
 {
@@ -95,11 +118,25 @@ gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const c
 {
     gavel_engine_t *self = (gavel_engine_t *) zmalloc (sizeof (gavel_engine_t));
     assert (self);
+    assert (count > 0 && count < ((size_t) 1 << (64 - KEY_ID_BITS)));
     self->config = config;
     self->replicas = gavel_config_replicas (config);
-    self->timeout = timeout * 1000;
-    const gavel_settings_t *settings = gavel_config_settings (config);
-    self->silence = (settings->election + settings->election_spread) * 1000;
+    //  A load generator never gives up (no budget): it measures how long
+    //  answers take, however long that is. Redirects name replicas of the
+    //  cluster file only, so targets are the replicas, index for index
+    const gavel_settings_t *cluster = gavel_config_settings (config);
+    gavel_attempt_settings_t settings;
+    gavel_attempt_settings_default (&settings);
+    settings.timeout = timeout;
+    settings.budget = 0;
+    settings.pause = PAUSE;
+    settings.silence = cluster->election + cluster->election_spread;
+    self->attempts = gavel_attempt_new (&settings);
+    for (size_t replica = 0; replica < self->replicas; replica++) {
+        const gavel_replica_conf_t *entry = gavel_config_replica (config, replica);
+        int target = gavel_attempt_add_target (self->attempts, entry->id, entry->client);
+        assert (target == (int) replica);
+    }
     self->count = count;
     self->on_answer = on_answer;
     self->on_late = on_late;
@@ -142,6 +179,7 @@ gavel_engine_destroy (gavel_engine_t **self_p)
         gavel_msg_destroy (&client->request);
         zcert_destroy (&client->cert);
     }
+    gavel_attempt_destroy (&self->attempts);
     free (self->clients);
     close (self->epoll);
     free (self->dirty);
@@ -170,16 +208,15 @@ s_client_transmit (gavel_engine_client_t *self)
         = s_sock_key (self, self->target);
 }
 
-//  Send the outstanding request to replica, with a fresh deadline. A socket
-//  that cannot take it yet (not connected: the replica may be down) is
-//  polled for POLLOUT until the deadline.
-static void
+//  Send the outstanding request to replica. A socket that cannot take it
+//  yet (not connected: the replica may be down, or the connection is
+//  still being made) is polled for POLLOUT until the hop ends. Returns
+//  false when there is no socket to be had.
+static bool
 s_client_hop (gavel_engine_client_t *self, size_t replica)
 {
     gavel_engine_t *engine = self->engine;
     self->target = replica;
-    self->deadline = zclock_usecs () + engine->timeout;
-    self->parked = false;
     self->unsent = false;
     if (!self->socks [replica]) {
         char error [256];
@@ -188,8 +225,7 @@ s_client_hop (gavel_engine_client_t *self, size_t replica)
                                                       self->cert, error, sizeof error);
         if (!self->socks [replica]) {
             s_trace (engine, self, "%s", error);
-            self->parked = true;
-            return;
+            return false;
         }
         zsock_set_rcvtimeo (self->socks [replica], 0);
         struct epoll_event event = { .events = EPOLLIN, .data.u64 = s_sock_key (self, replica) };
@@ -197,28 +233,49 @@ s_client_hop (gavel_engine_client_t *self, size_t replica)
         assert (rc == 0);
     }
     s_client_transmit (self);
+    return true;
 }
 
 static void
-s_client_attempt (gavel_engine_client_t *self, size_t replica)
+s_client_answered (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
 {
-    self->origin = replica;
-    self->hops = 0;
-    s_client_hop (self, replica);
+    gavel_engine_t *engine = self->engine;
+    int64_t latency = zclock_usecs () - self->sent_at;
+    gavel_msg_t *request = self->request;
+    self->request = NULL;
+    self->unsent = false;
+    engine->on_answer (self, request, reply, replica, latency);
+    gavel_msg_destroy (&request);
 }
 
-//  The replica after `after` in turn that is not presumed down; if all
-//  are, simply the next one.
-static size_t
-s_client_next (gavel_engine_client_t *self, size_t after, int64_t now)
+//  Carry out what the attempts said, in order. An answer handler that
+//  sends the bidder's next request comes back here for its first send.
+static void
+s_engine_act (gavel_engine_t *self)
 {
-    size_t replicas = self->engine->replicas;
-    for (size_t step = 1; step <= replicas; step++) {
-        size_t replica = (after + step) % replicas;
-        if (self->silent_until [replica] <= now)
-            return replica;
+    gavel_attempt_action_t *action;
+    while ((action = gavel_attempt_next_action (self->attempts))) {
+        gavel_engine_client_t *client = &self->clients [action->key >> KEY_ID_BITS];
+        assert (client->request);
+        uint64_t id = gavel_msg_request_id (client->request);
+        if (action->kind == GAVEL_ATTEMPT_SEND) {
+            if (*action->note)
+                s_trace (self, client, "#%" PRIu64 ": %s", id, action->note);
+            if (!s_client_hop (client, action->target))
+                gavel_attempt_unreachable (self->attempts, action->key, action->target, s_now_up ());
+        }
+        else
+        if (action->kind == GAVEL_ATTEMPT_TIMED_OUT) {
+            s_trace (self, client, "#%" PRIu64 ": %s", id, action->note);
+            client->unsent = false;
+        }
+        else {
+            //  Without a budget nothing is given up
+            assert (action->kind == GAVEL_ATTEMPT_DONE);
+            s_client_answered (client, action->target, action->reply);
+        }
+        gavel_attempt_action_destroy (&action);
     }
-    return (after + 1) % replicas;
 }
 
 //  Send a request (takes ownership): stamped with the next request id, the
@@ -227,100 +284,35 @@ void
 gavel_engine_send (gavel_engine_client_t *self, gavel_msg_t **request_p)
 {
     assert (!self->request);
+    assert (self->last_id + 1 < ((uint64_t) 1 << KEY_ID_BITS));
     self->request = *request_p;
     *request_p = NULL;
     gavel_msg_set_request_id (self->request, ++self->last_id);
     gavel_msg_set_session (self->request, self->session);
     gavel_msg_set_name (self->request, self->name);
     self->sent_at = zclock_usecs ();
-    s_client_attempt (self, self->current);
+    gavel_attempt_start (self->engine->attempts, s_key (self), s_now_up ());
+    s_engine_act (self->engine);
 }
 
-//  Where a redirect points: the replica whose client endpoint it names (or,
-//  failing that, whose id), or -1 when it names none we know.
-static int
-s_redirect_target (gavel_engine_t *self, gavel_msg_t *reply)
-{
-    if (gavel_msg_records (reply) == 0)
-        return -1;
-    const char *record = gavel_msg_record (reply, 0);
-    char endpoint [256];
-    if (gavel_record_get (record, "client", endpoint, sizeof endpoint) == 0)
-        for (size_t replica = 0; replica < self->replicas; replica++)
-            if (streq (gavel_config_replica (self->config, replica)->client, endpoint))
-                return (int) replica;
-    int64_t primary = gavel_engine_record_number (record, "primary");
-    for (size_t replica = 0; replica < self->replicas; replica++)
-        if ((int64_t) s_replica_id (self, replica) == primary)
-            return (int) replica;
-    return -1;
-}
-
+//  One reply from replica: to the outstanding request, for the attempts
+//  to weigh (an answer, a redirect, a retry); else late.
 static void
-s_client_redirected (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
+s_client_dispatch (gavel_engine_client_t *self, size_t replica, gavel_msg_t **reply_p)
 {
     gavel_engine_t *engine = self->engine;
-    engine->redirects++;
-    int target = s_redirect_target (engine, reply);
-    bool silent = target >= 0 && self->silent_until [target] > zclock_usecs ();
-    if (target >= 0 && !silent && self->hops < REDIRECTS_MAX) {
-        s_trace (engine, self, "#%" PRIu64 ": replica %" PRIu64 " redirects to %" PRIu64,
-                 self->last_id, s_replica_id (engine, replica), s_replica_id (engine, (size_t) target));
-        self->hops++;
-        s_client_hop (self, (size_t) target);
+    gavel_msg_t *reply = *reply_p;
+    if (gavel_msg_id (reply) == GAVEL_MSG_REPLY && self->request
+    &&  gavel_msg_request_id (reply) == self->last_id) {
+        bool taken = gavel_attempt_reply (engine->attempts, s_key (self), replica, reply_p, s_now_up ());
+        assert (taken);
+        s_engine_act (engine);
     }
     else {
-        //  Mid-election: going round at once would only spin, but waiting
-        //  a whole time-out would see the new primary up to a time-out
-        //  late, and a failover timer would measure itself
-        s_trace (engine, self, "#%" PRIu64 ": replica %" PRIu64 " redirects %s; waiting",
-                 self->last_id, s_replica_id (engine, replica),
-                 target < 0? "nowhere we know": silent? "to a silent replica": "again");
-        int64_t pause = zclock_usecs () + (int64_t) REDIRECT_PAUSE * 1000;
-        if (pause < self->deadline)
-            self->deadline = pause;
-        self->parked = true;
-        self->unsent = false;
-    }
-}
-
-static void
-s_client_answered (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
-{
-    gavel_engine_t *engine = self->engine;
-    int64_t latency = zclock_usecs () - self->sent_at;
-    self->current = replica;
-    gavel_msg_t *request = self->request;
-    self->request = NULL;
-    engine->on_answer (self, request, reply, replica, latency);
-    gavel_msg_destroy (&request);
-}
-
-//  One reply from replica: the answer, a redirect, a retry, or a late one.
-static void
-s_client_dispatch (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
-{
-    gavel_engine_t *engine = self->engine;
-    self->silent_until [replica] = 0;
-    if (gavel_msg_id (reply) != GAVEL_MSG_REPLY || !self->request
-    ||  gavel_msg_request_id (reply) != gavel_msg_request_id (self->request)) {
+        gavel_attempt_alive (engine->attempts, replica);
         if (engine->on_late)
             engine->on_late (self, reply, replica);
     }
-    else
-    if (gavel_msg_outcome (reply) == GAVEL_REDIRECT)
-        s_client_redirected (self, replica, reply);
-    else
-    if (gavel_msg_outcome (reply) == GAVEL_EXCEPTION && streq (gavel_msg_reason (reply), "no-quorum")) {
-        //  Not an answer: the request may still take effect, and a retry
-        //  with the same id learns how it ended
-        engine->no_quorum++;
-        s_trace (engine, self, "#%" PRIu64 ": no-quorum from replica %" PRIu64,
-                 self->last_id, s_replica_id (engine, replica));
-        s_client_attempt (self, s_client_next (self, replica, zclock_usecs ()));
-    }
-    else
-        s_client_answered (self, replica, reply);
 }
 
 static void
@@ -332,26 +324,30 @@ s_client_receive (gavel_engine_client_t *self, size_t replica)
         gavel_msg_t *reply = gavel_msg_decode (msg, &error);
         zmsg_destroy (&msg);
         if (reply)
-            s_client_dispatch (self, replica, reply);
+            s_client_dispatch (self, replica, &reply);
         else
             s_trace (self->engine, self, "dropped an undecodable reply: %s", error.message);
         gavel_msg_destroy (&reply);
     }
 }
 
-static void
-s_client_expire (gavel_engine_client_t *self, int64_t now)
+//  The first deadline of the attempts, in us; INT64_MAX when none.
+static int64_t
+s_engine_deadline (gavel_engine_t *self)
 {
-    if (!self->request || now < self->deadline)
-        return;
-    gavel_engine_t *engine = self->engine;
-    if (!self->parked) {
-        engine->timeouts++;
-        self->silent_until [self->target] = now + engine->silence;
-        s_trace (engine, self, "#%" PRIu64 ": no answer from replica %" PRIu64 " within %" PRId64 " ms",
-                 self->last_id, s_replica_id (engine, self->target), engine->timeout / 1000);
+    int64_t deadline = gavel_attempt_next_deadline (self->attempts);
+    return deadline == INT64_MAX? INT64_MAX: deadline * 1000;
+}
+
+//  Hops that timed out, pauses that ended
+static void
+s_engine_expire (gavel_engine_t *self)
+{
+    int64_t now = s_now_down ();
+    if (gavel_attempt_next_deadline (self->attempts) <= now) {
+        gavel_attempt_tick (self->attempts, now);
+        s_engine_act (self);
     }
-    s_client_attempt (self, s_client_next (self, self->origin, now));
 }
 
 static void
@@ -367,10 +363,9 @@ s_engine_reserve (gavel_engine_t *self, size_t count)
     assert (self->items && self->item_client && self->item_replica);
 }
 
-//  The client sockets to poll this turn; returns how many, and lowers
-//  wake_at to the first deadline.
+//  The client sockets to poll this turn; returns how many.
 static size_t
-s_engine_items (gavel_engine_t *self, int64_t *wake_at)
+s_engine_items (gavel_engine_t *self)
 {
     size_t count = 0;
     for (size_t index = 0; index < self->count; index++) {
@@ -386,8 +381,6 @@ s_engine_items (gavel_engine_t *self, int64_t *wake_at)
             self->item_replica [count] = replica;
             count++;
         }
-        if (client->request && client->deadline < *wake_at)
-            *wake_at = client->deadline;
     }
     return count;
 }
@@ -418,11 +411,9 @@ static void
 s_engine_turn_epoll (gavel_engine_t *self, int64_t wake_at)
 {
     int64_t now = zclock_usecs ();
-    for (size_t index = 0; index < self->count; index++) {
-        gavel_engine_client_t *client = &self->clients [index];
-        if (client->request && client->deadline < wake_at)
-            wake_at = client->deadline;
-    }
+    int64_t deadline = s_engine_deadline (self);
+    if (deadline < wake_at)
+        wake_at = deadline;
     int wait = self->dirty_count? 0: wake_at <= now? 0: (int) ((wake_at - now + 999) / 1000);
     if (wait > WAKE_MAX)
         wait = WAKE_MAX;
@@ -442,9 +433,7 @@ s_engine_turn_epoll (gavel_engine_t *self, int64_t wake_at)
             s_engine_service (self, keys [index]);
         free (keys);
     }
-    now = zclock_usecs ();
-    for (size_t index = 0; index < self->count; index++)
-        s_client_expire (&self->clients [index], now);
+    s_engine_expire (self);
 }
 
 //  One turn: wait until a socket (a bidder's or one of extras) is ready, a
@@ -459,7 +448,10 @@ gavel_engine_turn (gavel_engine_t *self, zmq_pollitem_t *extras, size_t extra_co
     }
     self->dirty_count = 0;      //  zmq_poll looks at every socket anyway
     s_engine_reserve (self, self->count * self->replicas + extra_count);
-    size_t client_items = s_engine_items (self, &wake_at);
+    size_t client_items = s_engine_items (self);
+    int64_t deadline = s_engine_deadline (self);
+    if (deadline < wake_at)
+        wake_at = deadline;
     if (extra_count)
         memcpy (self->items + client_items, extras, extra_count * sizeof (zmq_pollitem_t));
     int64_t now = zclock_usecs ();
@@ -478,9 +470,7 @@ gavel_engine_turn (gavel_engine_t *self, zmq_pollitem_t *extras, size_t extra_co
         if (revents & ZMQ_POLLIN)
             s_client_receive (client, replica);
     }
-    now = zclock_usecs ();
-    for (size_t index = 0; index < self->count; index++)
-        s_client_expire (&self->clients [index], now);
+    s_engine_expire (self);
 }
 
 gavel_engine_client_t *
@@ -488,6 +478,13 @@ gavel_engine_client (gavel_engine_t *self, size_t index)
 {
     assert (index < self->count);
     return &self->clients [index];
+}
+
+void
+gavel_engine_prefer (gavel_engine_t *self, size_t replica)
+{
+    assert (replica < self->replicas);
+    gavel_attempt_prefer (self->attempts, (int) replica);
 }
 
 size_t
@@ -511,19 +508,19 @@ gavel_engine_arg (gavel_engine_t *self)
 uint64_t
 gavel_engine_timeouts (gavel_engine_t *self)
 {
-    return self->timeouts;
+    return gavel_attempt_timeouts (self->attempts);
 }
 
 uint64_t
 gavel_engine_redirects (gavel_engine_t *self)
 {
-    return self->redirects;
+    return gavel_attempt_redirects (self->attempts);
 }
 
 uint64_t
 gavel_engine_no_quorum (gavel_engine_t *self)
 {
-    return self->no_quorum;
+    return gavel_attempt_no_quorums (self->attempts);
 }
 
 uint64_t

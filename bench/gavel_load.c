@@ -120,7 +120,6 @@ s_load_opened (gavel_load_t *self, gavel_engine_client_t *client, gavel_msg_t *r
     if (self->options->shared)
         for (size_t index = 0; index < gavel_engine_size (engine); index++) {
             gavel_engine_client (engine, index)->auction = (uint64_t) auction;
-            gavel_engine_client (engine, index)->current = client->current;
             s_load_bid (self, gavel_engine_client (engine, index));
         }
     else {
@@ -507,8 +506,8 @@ gavel_load_run (gavel_load_t *self)
                                      s_load_answer, NULL, self, options->verbose);
     //  Start at the primary rather than be redirected to it
     int primary = gavel_status_primary (self->start);
-    for (size_t index = 0; primary >= 0 && index < options->clients; index++)
-        gavel_engine_client (self->engine, index)->current = (size_t) primary;
+    if (primary >= 0)
+        gavel_engine_prefer (self->engine, (size_t) primary);
     self->started = zclock_usecs ();
     s_load_start (self);
     s_load_run (self);

@@ -599,7 +599,9 @@ gavel_engine_record_number (const char *record, const char *key)
 //  Self test: one bidder against three stand-in replicas (ROUTERs on
 //  loopback) that answer as each step scripts: a redirect is followed, a
 //  no-quorum retried at the next replica, a silent replica timed out and
-//  passed over, each time with the same request id; a late answer is late
+//  passed over, each time with the same request id; a late answer is late.
+//  Then two bidders: what one learns of a silent replica the other knows,
+//  and their requests, with the same ids, are each their own
 
 typedef enum { STAND_SILENT, STAND_SUCCESS, STAND_REDIRECT, STAND_NO_QUORUM } stand_t;
 
@@ -784,9 +786,38 @@ gavel_engine_test (bool verbose)
     gavel_engine_bid (client, 13);
     s_test_run (engine, &test, 4, 1, false);
     assert (test.answered_by == 0 && test.answered_id == 4);
-
     gavel_engine_destroy (&engine);
     assert (engine == NULL);
+
+    //  Two bidders, starting at replica 2, which stays silent: the first
+    //  times out there and is answered by replica 3
+    engine = gavel_engine_new (config, 2, 1000, "engine-test", s_test_answer, s_test_late,
+                               &test, verbose);
+    gavel_engine_client (engine, 0)->auction = 1;
+    gavel_engine_client (engine, 1)->auction = 1;
+    gavel_engine_prefer (engine, 1);
+    test.stands [0] = STAND_SUCCESS;
+    test.stands [1] = STAND_SILENT;
+    test.stands [2] = STAND_SUCCESS;
+    gavel_engine_bid (gavel_engine_client (engine, 0), 20);
+    s_test_run (engine, &test, 5, 1, true);
+    assert (test.answered_by == 2 && test.answered_id == 1);
+    assert (gavel_engine_timeouts (engine) == 1);
+    //  The second starts at replica 3, which now redirects to replica 2:
+    //  the second bidder knows it silent, does not follow, and is answered
+    //  by replica 1 without a time-out of its own
+    test.stands [2] = STAND_REDIRECT;
+    gavel_engine_bid (gavel_engine_client (engine, 1), 21);
+    s_test_run (engine, &test, 6, 1, true);
+    assert (test.answered_by == 0 && test.answered_id == 1);
+    assert (gavel_engine_timeouts (engine) == 1 && gavel_engine_redirects (engine) == 0);
+    assert (test.latency < 1000 * 1000);
+    //  Both outstanding at once, with the same request id
+    gavel_engine_bid (gavel_engine_client (engine, 0), 22);
+    gavel_engine_bid (gavel_engine_client (engine, 1), 23);
+    s_test_run (engine, &test, 8, 1, false);
+    assert (test.answered_by == 0 && test.answered_id == 2);
+    gavel_engine_destroy (&engine);
     gavel_msg_destroy (&test.held);
     zframe_destroy (&test.held_route);
     for (size_t server = 0; server < 3; server++)

@@ -3,17 +3,14 @@
 
     Each bidder (a gavel_engine_client_t) has its own session, name, CURVE
     key pair and DEALERs (one per replica it has talked to), and keeps one
-    request outstanding. One gavel_attempt holds every bidder's request,
-    keyed by bidder and request id, and says where each goes and when: the
-    engine sends what it says to send, gives it every reply, and ticks it
-    when its next deadline comes. One object rather than one per bidder,
-    because what a bidder learns about a replica is true for all of them:
-    a replica that let one bidder's hop time out is passed over by the
-    others too (a failover costs one time-out, not one per bidder), and
-    the loop asks one object for its next deadline, not K.
+    request outstanding. Each has its own gavel_attempt, which says where
+    its request goes and when: the engine sends what it says to send,
+    gives it every reply, and ticks it when its deadline comes. One per
+    bidder, not one for all, because the bench stands in for K bidder
+    processes, each with its own view of the replicas: shared, one slow
+    hop on a loaded machine would send every bidder round the backups.
 */
 #include "gavel_engine.h"
-#include "gavel_attempt.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
 
@@ -26,14 +23,10 @@
                                     //  no-quorum: a failover timer sees the
                                     //  end of an election within this
 #define WAKE_MAX            1000    //  ms: the loop looks at the clock at least this often
-#define KEY_ID_BITS         40      //  a request's key: bidder index above,
-                                    //  request id below
 
 struct _gavel_engine_t {
     gavel_config_t *config;     //  borrowed
     size_t replicas;
-    gavel_attempt_t *attempts;  //  every bidder's request; its targets are
-                                //  the replicas, in the cluster file's order
     gavel_engine_client_t *clients;
     size_t count;
     gavel_engine_answer_fn *on_answer;
@@ -90,12 +83,6 @@ s_now_down (void)
 }
 
 static uint64_t
-s_key (gavel_engine_client_t *client)
-{
-    return (uint64_t) client->index << KEY_ID_BITS | client->last_id;
-}
-
-static uint64_t
 s_replica_id (gavel_engine_t *self, size_t replica)
 {
     return gavel_config_replica (self->config, replica)->id;
@@ -118,12 +105,10 @@ gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const c
 {
     gavel_engine_t *self = (gavel_engine_t *) zmalloc (sizeof (gavel_engine_t));
     assert (self);
-    assert (count > 0 && count < ((size_t) 1 << (64 - KEY_ID_BITS)));
     self->config = config;
     self->replicas = gavel_config_replicas (config);
     //  A load generator never gives up (no budget): it measures how long
-    //  answers take, however long that is. Redirects name replicas of the
-    //  cluster file only, so targets are the replicas, index for index
+    //  answers take, however long that is
     const gavel_settings_t *cluster = gavel_config_settings (config);
     gavel_attempt_settings_t settings;
     gavel_attempt_settings_default (&settings);
@@ -131,12 +116,6 @@ gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const c
     settings.budget = 0;
     settings.pause = PAUSE;
     settings.silence = cluster->election + cluster->election_spread;
-    self->attempts = gavel_attempt_new (&settings);
-    for (size_t replica = 0; replica < self->replicas; replica++) {
-        const gavel_replica_conf_t *entry = gavel_config_replica (config, replica);
-        int target = gavel_attempt_add_target (self->attempts, entry->id, entry->client);
-        assert (target == (int) replica);
-    }
     self->count = count;
     self->on_answer = on_answer;
     self->on_late = on_late;
@@ -158,6 +137,15 @@ gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const c
         client->index = index;
         s_random_hex (client->session, GAVEL_ENGINE_SESSION_BYTES);
         client->cert = gavel_sock_curve_on ()? zcert_new (): NULL;
+        //  Redirects name replicas of the cluster file only, so the targets
+        //  are the replicas, index for index
+        client->attempts = gavel_attempt_new (&settings);
+        for (size_t replica = 0; replica < self->replicas; replica++) {
+            const gavel_replica_conf_t *entry = gavel_config_replica (config, replica);
+            int target = gavel_attempt_add_target (client->attempts, entry->id, entry->client);
+            assert (target == (int) replica);
+        }
+        client->deadline = INT64_MAX;
         if (count == 1)
             snprintf (client->name, sizeof client->name, "%s-%s", prefix, tag);
         else
@@ -178,8 +166,8 @@ gavel_engine_destroy (gavel_engine_t **self_p)
             zsock_destroy (&client->socks [replica]);
         gavel_msg_destroy (&client->request);
         zcert_destroy (&client->cert);
+        gavel_attempt_destroy (&client->attempts);
     }
-    gavel_attempt_destroy (&self->attempts);
     free (self->clients);
     close (self->epoll);
     free (self->dirty);
@@ -248,34 +236,34 @@ s_client_answered (gavel_engine_client_t *self, size_t replica, gavel_msg_t *rep
     gavel_msg_destroy (&request);
 }
 
-//  Carry out what the attempts said, in order. An answer handler that
-//  sends the bidder's next request comes back here for its first send.
+//  Carry out what the bidder's attempts said, in order. An answer handler
+//  that sends the bidder's next request comes back here for its first send.
 static void
-s_engine_act (gavel_engine_t *self)
+s_client_act (gavel_engine_client_t *self)
 {
+    gavel_engine_t *engine = self->engine;
     gavel_attempt_action_t *action;
     while ((action = gavel_attempt_next_action (self->attempts))) {
-        gavel_engine_client_t *client = &self->clients [action->key >> KEY_ID_BITS];
-        assert (client->request);
-        uint64_t id = gavel_msg_request_id (client->request);
         if (action->kind == GAVEL_ATTEMPT_SEND) {
             if (*action->note)
-                s_trace (self, client, "#%" PRIu64 ": %s", id, action->note);
-            if (!s_client_hop (client, action->target))
+                s_trace (engine, self, "#%" PRIu64 ": %s", action->key, action->note);
+            if (!s_client_hop (self, action->target))
                 gavel_attempt_unreachable (self->attempts, action->key, action->target, s_now_up ());
         }
         else
         if (action->kind == GAVEL_ATTEMPT_TIMED_OUT) {
-            s_trace (self, client, "#%" PRIu64 ": %s", id, action->note);
-            client->unsent = false;
+            s_trace (engine, self, "#%" PRIu64 ": %s", action->key, action->note);
+            self->unsent = false;
         }
         else {
             //  Without a budget nothing is given up
             assert (action->kind == GAVEL_ATTEMPT_DONE);
-            s_client_answered (client, action->target, action->reply);
+            s_client_answered (self, action->target, action->reply);
         }
         gavel_attempt_action_destroy (&action);
     }
+    int64_t deadline = gavel_attempt_next_deadline (self->attempts);
+    self->deadline = deadline == INT64_MAX? INT64_MAX: deadline * 1000;
 }
 
 //  Send a request (takes ownership): stamped with the next request id, the
@@ -284,15 +272,14 @@ void
 gavel_engine_send (gavel_engine_client_t *self, gavel_msg_t **request_p)
 {
     assert (!self->request);
-    assert (self->last_id + 1 < ((uint64_t) 1 << KEY_ID_BITS));
     self->request = *request_p;
     *request_p = NULL;
     gavel_msg_set_request_id (self->request, ++self->last_id);
     gavel_msg_set_session (self->request, self->session);
     gavel_msg_set_name (self->request, self->name);
     self->sent_at = zclock_usecs ();
-    gavel_attempt_start (self->engine->attempts, s_key (self), s_now_up ());
-    s_engine_act (self->engine);
+    gavel_attempt_start (self->attempts, self->last_id, s_now_up ());
+    s_client_act (self);
 }
 
 //  One reply from replica: to the outstanding request, for the attempts
@@ -304,12 +291,12 @@ s_client_dispatch (gavel_engine_client_t *self, size_t replica, gavel_msg_t **re
     gavel_msg_t *reply = *reply_p;
     if (gavel_msg_id (reply) == GAVEL_MSG_REPLY && self->request
     &&  gavel_msg_request_id (reply) == self->last_id) {
-        bool taken = gavel_attempt_reply (engine->attempts, s_key (self), replica, reply_p, s_now_up ());
+        bool taken = gavel_attempt_reply (self->attempts, self->last_id, replica, reply_p, s_now_up ());
         assert (taken);
-        s_engine_act (engine);
+        s_client_act (self);
     }
     else {
-        gavel_attempt_alive (engine->attempts, replica);
+        gavel_attempt_alive (self->attempts, replica);
         if (engine->on_late)
             engine->on_late (self, reply, replica);
     }
@@ -331,22 +318,28 @@ s_client_receive (gavel_engine_client_t *self, size_t replica)
     }
 }
 
-//  The first deadline of the attempts, in us; INT64_MAX when none.
+//  The first of the bidders' deadlines, in us; INT64_MAX when none.
 static int64_t
 s_engine_deadline (gavel_engine_t *self)
 {
-    int64_t deadline = gavel_attempt_next_deadline (self->attempts);
-    return deadline == INT64_MAX? INT64_MAX: deadline * 1000;
+    int64_t deadline = INT64_MAX;
+    for (size_t index = 0; index < self->count; index++)
+        if (self->clients [index].deadline < deadline)
+            deadline = self->clients [index].deadline;
+    return deadline;
 }
 
 //  Hops that timed out, pauses that ended
 static void
 s_engine_expire (gavel_engine_t *self)
 {
-    int64_t now = s_now_down ();
-    if (gavel_attempt_next_deadline (self->attempts) <= now) {
-        gavel_attempt_tick (self->attempts, now);
-        s_engine_act (self);
+    int64_t now = zclock_usecs ();
+    for (size_t index = 0; index < self->count; index++) {
+        gavel_engine_client_t *client = &self->clients [index];
+        if (client->deadline <= now) {
+            gavel_attempt_tick (client->attempts, s_now_down ());
+            s_client_act (client);
+        }
     }
 }
 
@@ -484,7 +477,8 @@ void
 gavel_engine_prefer (gavel_engine_t *self, size_t replica)
 {
     assert (replica < self->replicas);
-    gavel_attempt_prefer (self->attempts, (int) replica);
+    for (size_t index = 0; index < self->count; index++)
+        gavel_attempt_prefer (self->clients [index].attempts, (int) replica);
 }
 
 size_t
@@ -508,19 +502,28 @@ gavel_engine_arg (gavel_engine_t *self)
 uint64_t
 gavel_engine_timeouts (gavel_engine_t *self)
 {
-    return gavel_attempt_timeouts (self->attempts);
+    uint64_t sum = 0;
+    for (size_t index = 0; index < self->count; index++)
+        sum += gavel_attempt_timeouts (self->clients [index].attempts);
+    return sum;
 }
 
 uint64_t
 gavel_engine_redirects (gavel_engine_t *self)
 {
-    return gavel_attempt_redirects (self->attempts);
+    uint64_t sum = 0;
+    for (size_t index = 0; index < self->count; index++)
+        sum += gavel_attempt_redirects (self->clients [index].attempts);
+    return sum;
 }
 
 uint64_t
 gavel_engine_no_quorum (gavel_engine_t *self)
 {
-    return gavel_attempt_no_quorums (self->attempts);
+    uint64_t sum = 0;
+    for (size_t index = 0; index < self->count; index++)
+        sum += gavel_attempt_no_quorums (self->clients [index].attempts);
+    return sum;
 }
 
 uint64_t
@@ -600,8 +603,8 @@ gavel_engine_record_number (const char *record, const char *key)
 //  loopback) that answer as each step scripts: a redirect is followed, a
 //  no-quorum retried at the next replica, a silent replica timed out and
 //  passed over, each time with the same request id; a late answer is late.
-//  Then two bidders: what one learns of a silent replica the other knows,
-//  and their requests, with the same ids, are each their own
+//  Then two bidders: each has its own view of the replicas, and their
+//  requests, with the same ids, are each their own
 
 typedef enum { STAND_SILENT, STAND_SUCCESS, STAND_REDIRECT, STAND_NO_QUORUM } stand_t;
 
@@ -789,9 +792,10 @@ gavel_engine_test (bool verbose)
     gavel_engine_destroy (&engine);
     assert (engine == NULL);
 
-    //  Two bidders, starting at replica 2, which stays silent: the first
-    //  times out there and is answered by replica 3
-    engine = gavel_engine_new (config, 2, 1000, "engine-test", s_test_answer, s_test_late,
+    //  Two bidders, each with its own view, as two processes would have:
+    //  starting at replica 2, which stays silent, the first times out
+    //  there and is answered by replica 3; the second does too
+    engine = gavel_engine_new (config, 2, 300, "engine-test", s_test_answer, s_test_late,
                                &test, verbose);
     gavel_engine_client (engine, 0)->auction = 1;
     gavel_engine_client (engine, 1)->auction = 1;
@@ -803,20 +807,17 @@ gavel_engine_test (bool verbose)
     s_test_run (engine, &test, 5, 1, true);
     assert (test.answered_by == 2 && test.answered_id == 1);
     assert (gavel_engine_timeouts (engine) == 1);
-    //  The second starts at replica 3, which now redirects to replica 2:
-    //  the second bidder knows it silent, does not follow, and is answered
-    //  by replica 1 without a time-out of its own
-    test.stands [2] = STAND_REDIRECT;
     gavel_engine_bid (gavel_engine_client (engine, 1), 21);
     s_test_run (engine, &test, 6, 1, true);
-    assert (test.answered_by == 0 && test.answered_id == 1);
-    assert (gavel_engine_timeouts (engine) == 1 && gavel_engine_redirects (engine) == 0);
-    assert (test.latency < 1000 * 1000);
-    //  Both outstanding at once, with the same request id
+    assert (test.answered_by == 2 && test.answered_id == 1);
+    assert (gavel_engine_timeouts (engine) == 2);
+    assert (test.latency >= 300 * 1000);
+    //  Both outstanding at once, with the same request id, each answered
     gavel_engine_bid (gavel_engine_client (engine, 0), 22);
     gavel_engine_bid (gavel_engine_client (engine, 1), 23);
     s_test_run (engine, &test, 8, 1, false);
-    assert (test.answered_by == 0 && test.answered_id == 2);
+    assert (test.answered_by == 2 && test.answered_id == 2);
+    assert (gavel_engine_timeouts (engine) == 2);
     gavel_engine_destroy (&engine);
     gavel_msg_destroy (&test.held);
     zframe_destroy (&test.held_route);

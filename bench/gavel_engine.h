@@ -11,6 +11,7 @@
 #ifndef GAVEL_ENGINE_H_INCLUDED
 #define GAVEL_ENGINE_H_INCLUDED
 
+#include "gavel_attempt.h"
 #include "gavel_config.h"
 #include "gavel_msg.h"
 
@@ -44,6 +45,10 @@ struct _gavel_engine_client_t {
     //  as any (the replica applies a request id at most once), and takes
     //  a hop off a failover
     zsock_t *socks [GAVEL_REPLICAS_MAX];
+    //  Where its request goes and when: its own view of the replicas, as
+    //  each of K bidder processes would have
+    gavel_attempt_t *attempts;
+    int64_t deadline;           //  us, its attempts' next; INT64_MAX: none
     gavel_msg_t *request;       //  outstanding, or NULL
     int64_t sent_at;            //  us, first send of the request
     size_t target;              //  the replica it was last sent to
@@ -89,8 +94,8 @@ void
 gavel_engine_client_t *
     gavel_engine_client (gavel_engine_t *self, size_t index);
 
-//  Where the next request starts, until a replica answers: the primary,
-//  when the mode knows it.
+//  Where every bidder's next request starts, until a replica answers it:
+//  the primary, when the mode knows it.
 void
     gavel_engine_prefer (gavel_engine_t *self, size_t replica);
 

@@ -1,13 +1,14 @@
-/*  gavel_engine: many bidders in one thread, each a small state machine
-    driven by one poll loop (gavel-bench's load and failover modes).
+/*  gavel_engine: many bidders in one thread, driven by one poll loop
+    (gavel-bench's load and failover modes).
 
     Each bidder (a gavel_engine_client_t) has its own session, name, CURVE
     key pair and DEALERs (one per replica it has talked to), and keeps one
-    request outstanding. It acts as docs/PROTOCOL.md asks of a client:
-    after a time-out the same request id goes to the next replica,
-    redirects are followed, `exception reason=no-quorum` is retried.
-    gavel_client does the same for one blocking request at a time; here
-    many are outstanding, so a turn of the loop serves every bidder.
+    request outstanding. Each has its own gavel_attempt, which says where
+    its request goes and when: the engine sends what it says to send,
+    gives it every reply, and ticks it when its deadline comes. One per
+    bidder, not one for all, because the bench stands in for K bidder
+    processes, each with its own view of the replicas: shared, one slow
+    hop on a loaded machine would send every bidder round the backups.
 */
 #include "gavel_engine.h"
 #include "gavel_sock.h"
@@ -17,17 +18,15 @@
 #include <sys/epoll.h>
 #include <unistd.h>
 
-#define REDIRECTS_MAX       5       //  followed per attempt: more is a loop,
-                                    //  i.e. an election under way
-#define REDIRECT_PAUSE      5       //  ms before asking again after a
-                                    //  redirect we do not follow
+#define PAUSE               5       //  ms before asking again after a
+                                    //  redirect we do not follow, or a
+                                    //  no-quorum: a failover timer sees the
+                                    //  end of an election within this
 #define WAKE_MAX            1000    //  ms: the loop looks at the clock at least this often
 
 struct _gavel_engine_t {
     gavel_config_t *config;     //  borrowed
     size_t replicas;
-    int64_t timeout;            //  us per hop
-    int64_t silence;            //  us a silent replica is passed over
     gavel_engine_client_t *clients;
     size_t count;
     gavel_engine_answer_fn *on_answer;
@@ -35,10 +34,6 @@ struct _gavel_engine_t {
     void *arg;                  //  the mode's state
     bool verbose;
     int64_t started;            //  us, for traces
-    //  Since the start
-    uint64_t timeouts;          //  hops that got no answer in time
-    uint64_t redirects;
-    uint64_t no_quorum;
     //  Load mode waits with epoll on the sockets' ZMQ_FDs and looks only at
     //  those that signalled: polling all K x R sockets each turn costs two
     //  syscalls a socket, most of them idle (a fifth of all the CPU a bid
@@ -72,6 +67,21 @@ s_trace (gavel_engine_t *self, gavel_engine_client_t *client, const char *format
     va_end (args);
 }
 
+//  The attempts' clock, in ms. Deadlines are set from the ms rounded up
+//  and found due by the ms rounded down, so that no hop is cut short by
+//  the rounding: a hop waits its whole time-out, and up to a ms more.
+static int64_t
+s_now_up (void)
+{
+    return (zclock_usecs () + 999) / 1000;
+}
+
+static int64_t
+s_now_down (void)
+{
+    return zclock_usecs () / 1000;
+}
+
 static uint64_t
 s_replica_id (gavel_engine_t *self, size_t replica)
 {
@@ -97,9 +107,15 @@ gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const c
     assert (self);
     self->config = config;
     self->replicas = gavel_config_replicas (config);
-    self->timeout = timeout * 1000;
-    const gavel_settings_t *settings = gavel_config_settings (config);
-    self->silence = (settings->election + settings->election_spread) * 1000;
+    //  A load generator never gives up (no budget): it measures how long
+    //  answers take, however long that is
+    const gavel_settings_t *cluster = gavel_config_settings (config);
+    gavel_attempt_settings_t settings;
+    gavel_attempt_settings_default (&settings);
+    settings.timeout = timeout;
+    settings.budget = 0;
+    settings.pause = PAUSE;
+    settings.silence = cluster->election + cluster->election_spread;
     self->count = count;
     self->on_answer = on_answer;
     self->on_late = on_late;
@@ -121,6 +137,15 @@ gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const c
         client->index = index;
         s_random_hex (client->session, GAVEL_ENGINE_SESSION_BYTES);
         client->cert = gavel_sock_curve_on ()? zcert_new (): NULL;
+        //  Redirects name replicas of the cluster file only, so the targets
+        //  are the replicas, index for index
+        client->attempts = gavel_attempt_new (&settings);
+        for (size_t replica = 0; replica < self->replicas; replica++) {
+            const gavel_replica_conf_t *entry = gavel_config_replica (config, replica);
+            int target = gavel_attempt_add_target (client->attempts, entry->id, entry->client);
+            assert (target == (int) replica);
+        }
+        client->deadline = INT64_MAX;
         if (count == 1)
             snprintf (client->name, sizeof client->name, "%s-%s", prefix, tag);
         else
@@ -141,6 +166,7 @@ gavel_engine_destroy (gavel_engine_t **self_p)
             zsock_destroy (&client->socks [replica]);
         gavel_msg_destroy (&client->request);
         zcert_destroy (&client->cert);
+        gavel_attempt_destroy (&client->attempts);
     }
     free (self->clients);
     close (self->epoll);
@@ -170,16 +196,15 @@ s_client_transmit (gavel_engine_client_t *self)
         = s_sock_key (self, self->target);
 }
 
-//  Send the outstanding request to replica, with a fresh deadline. A socket
-//  that cannot take it yet (not connected: the replica may be down) is
-//  polled for POLLOUT until the deadline.
-static void
+//  Send the outstanding request to replica. A socket that cannot take it
+//  yet (not connected: the replica may be down, or the connection is
+//  still being made) is polled for POLLOUT until the hop ends. Returns
+//  false when there is no socket to be had.
+static bool
 s_client_hop (gavel_engine_client_t *self, size_t replica)
 {
     gavel_engine_t *engine = self->engine;
     self->target = replica;
-    self->deadline = zclock_usecs () + engine->timeout;
-    self->parked = false;
     self->unsent = false;
     if (!self->socks [replica]) {
         char error [256];
@@ -188,8 +213,7 @@ s_client_hop (gavel_engine_client_t *self, size_t replica)
                                                       self->cert, error, sizeof error);
         if (!self->socks [replica]) {
             s_trace (engine, self, "%s", error);
-            self->parked = true;
-            return;
+            return false;
         }
         zsock_set_rcvtimeo (self->socks [replica], 0);
         struct epoll_event event = { .events = EPOLLIN, .data.u64 = s_sock_key (self, replica) };
@@ -197,28 +221,49 @@ s_client_hop (gavel_engine_client_t *self, size_t replica)
         assert (rc == 0);
     }
     s_client_transmit (self);
+    return true;
 }
 
 static void
-s_client_attempt (gavel_engine_client_t *self, size_t replica)
+s_client_answered (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
 {
-    self->origin = replica;
-    self->hops = 0;
-    s_client_hop (self, replica);
+    gavel_engine_t *engine = self->engine;
+    int64_t latency = zclock_usecs () - self->sent_at;
+    gavel_msg_t *request = self->request;
+    self->request = NULL;
+    self->unsent = false;
+    engine->on_answer (self, request, reply, replica, latency);
+    gavel_msg_destroy (&request);
 }
 
-//  The replica after `after` in turn that is not presumed down; if all
-//  are, simply the next one.
-static size_t
-s_client_next (gavel_engine_client_t *self, size_t after, int64_t now)
+//  Carry out what the bidder's attempts said, in order. An answer handler
+//  that sends the bidder's next request comes back here for its first send.
+static void
+s_client_act (gavel_engine_client_t *self)
 {
-    size_t replicas = self->engine->replicas;
-    for (size_t step = 1; step <= replicas; step++) {
-        size_t replica = (after + step) % replicas;
-        if (self->silent_until [replica] <= now)
-            return replica;
+    gavel_engine_t *engine = self->engine;
+    gavel_attempt_action_t *action;
+    while ((action = gavel_attempt_next_action (self->attempts))) {
+        if (action->kind == GAVEL_ATTEMPT_SEND) {
+            if (*action->note)
+                s_trace (engine, self, "#%" PRIu64 ": %s", action->key, action->note);
+            if (!s_client_hop (self, action->target))
+                gavel_attempt_unreachable (self->attempts, action->key, action->target, s_now_up ());
+        }
+        else
+        if (action->kind == GAVEL_ATTEMPT_TIMED_OUT) {
+            s_trace (engine, self, "#%" PRIu64 ": %s", action->key, action->note);
+            self->unsent = false;
+        }
+        else {
+            //  Without a budget nothing is given up
+            assert (action->kind == GAVEL_ATTEMPT_DONE);
+            s_client_answered (self, action->target, action->reply);
+        }
+        gavel_attempt_action_destroy (&action);
     }
-    return (after + 1) % replicas;
+    int64_t deadline = gavel_attempt_next_deadline (self->attempts);
+    self->deadline = deadline == INT64_MAX? INT64_MAX: deadline * 1000;
 }
 
 //  Send a request (takes ownership): stamped with the next request id, the
@@ -233,94 +278,28 @@ gavel_engine_send (gavel_engine_client_t *self, gavel_msg_t **request_p)
     gavel_msg_set_session (self->request, self->session);
     gavel_msg_set_name (self->request, self->name);
     self->sent_at = zclock_usecs ();
-    s_client_attempt (self, self->current);
+    gavel_attempt_start (self->attempts, self->last_id, s_now_up ());
+    s_client_act (self);
 }
 
-//  Where a redirect points: the replica whose client endpoint it names (or,
-//  failing that, whose id), or -1 when it names none we know.
-static int
-s_redirect_target (gavel_engine_t *self, gavel_msg_t *reply)
-{
-    if (gavel_msg_records (reply) == 0)
-        return -1;
-    const char *record = gavel_msg_record (reply, 0);
-    char endpoint [256];
-    if (gavel_record_get (record, "client", endpoint, sizeof endpoint) == 0)
-        for (size_t replica = 0; replica < self->replicas; replica++)
-            if (streq (gavel_config_replica (self->config, replica)->client, endpoint))
-                return (int) replica;
-    int64_t primary = gavel_engine_record_number (record, "primary");
-    for (size_t replica = 0; replica < self->replicas; replica++)
-        if ((int64_t) s_replica_id (self, replica) == primary)
-            return (int) replica;
-    return -1;
-}
-
+//  One reply from replica: to the outstanding request, for the attempts
+//  to weigh (an answer, a redirect, a retry); else late.
 static void
-s_client_redirected (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
+s_client_dispatch (gavel_engine_client_t *self, size_t replica, gavel_msg_t **reply_p)
 {
     gavel_engine_t *engine = self->engine;
-    engine->redirects++;
-    int target = s_redirect_target (engine, reply);
-    bool silent = target >= 0 && self->silent_until [target] > zclock_usecs ();
-    if (target >= 0 && !silent && self->hops < REDIRECTS_MAX) {
-        s_trace (engine, self, "#%" PRIu64 ": replica %" PRIu64 " redirects to %" PRIu64,
-                 self->last_id, s_replica_id (engine, replica), s_replica_id (engine, (size_t) target));
-        self->hops++;
-        s_client_hop (self, (size_t) target);
+    gavel_msg_t *reply = *reply_p;
+    if (gavel_msg_id (reply) == GAVEL_MSG_REPLY && self->request
+    &&  gavel_msg_request_id (reply) == self->last_id) {
+        bool taken = gavel_attempt_reply (self->attempts, self->last_id, replica, reply_p, s_now_up ());
+        assert (taken);
+        s_client_act (self);
     }
     else {
-        //  Mid-election: going round at once would only spin, but waiting
-        //  a whole time-out would see the new primary up to a time-out
-        //  late, and a failover timer would measure itself
-        s_trace (engine, self, "#%" PRIu64 ": replica %" PRIu64 " redirects %s; waiting",
-                 self->last_id, s_replica_id (engine, replica),
-                 target < 0? "nowhere we know": silent? "to a silent replica": "again");
-        int64_t pause = zclock_usecs () + (int64_t) REDIRECT_PAUSE * 1000;
-        if (pause < self->deadline)
-            self->deadline = pause;
-        self->parked = true;
-        self->unsent = false;
-    }
-}
-
-static void
-s_client_answered (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
-{
-    gavel_engine_t *engine = self->engine;
-    int64_t latency = zclock_usecs () - self->sent_at;
-    self->current = replica;
-    gavel_msg_t *request = self->request;
-    self->request = NULL;
-    engine->on_answer (self, request, reply, replica, latency);
-    gavel_msg_destroy (&request);
-}
-
-//  One reply from replica: the answer, a redirect, a retry, or a late one.
-static void
-s_client_dispatch (gavel_engine_client_t *self, size_t replica, gavel_msg_t *reply)
-{
-    gavel_engine_t *engine = self->engine;
-    self->silent_until [replica] = 0;
-    if (gavel_msg_id (reply) != GAVEL_MSG_REPLY || !self->request
-    ||  gavel_msg_request_id (reply) != gavel_msg_request_id (self->request)) {
+        gavel_attempt_alive (self->attempts, replica);
         if (engine->on_late)
             engine->on_late (self, reply, replica);
     }
-    else
-    if (gavel_msg_outcome (reply) == GAVEL_REDIRECT)
-        s_client_redirected (self, replica, reply);
-    else
-    if (gavel_msg_outcome (reply) == GAVEL_EXCEPTION && streq (gavel_msg_reason (reply), "no-quorum")) {
-        //  Not an answer: the request may still take effect, and a retry
-        //  with the same id learns how it ended
-        engine->no_quorum++;
-        s_trace (engine, self, "#%" PRIu64 ": no-quorum from replica %" PRIu64,
-                 self->last_id, s_replica_id (engine, replica));
-        s_client_attempt (self, s_client_next (self, replica, zclock_usecs ()));
-    }
-    else
-        s_client_answered (self, replica, reply);
 }
 
 static void
@@ -332,26 +311,36 @@ s_client_receive (gavel_engine_client_t *self, size_t replica)
         gavel_msg_t *reply = gavel_msg_decode (msg, &error);
         zmsg_destroy (&msg);
         if (reply)
-            s_client_dispatch (self, replica, reply);
+            s_client_dispatch (self, replica, &reply);
         else
             s_trace (self->engine, self, "dropped an undecodable reply: %s", error.message);
         gavel_msg_destroy (&reply);
     }
 }
 
-static void
-s_client_expire (gavel_engine_client_t *self, int64_t now)
+//  The first of the bidders' deadlines, in us; INT64_MAX when none.
+static int64_t
+s_engine_deadline (gavel_engine_t *self)
 {
-    if (!self->request || now < self->deadline)
-        return;
-    gavel_engine_t *engine = self->engine;
-    if (!self->parked) {
-        engine->timeouts++;
-        self->silent_until [self->target] = now + engine->silence;
-        s_trace (engine, self, "#%" PRIu64 ": no answer from replica %" PRIu64 " within %" PRId64 " ms",
-                 self->last_id, s_replica_id (engine, self->target), engine->timeout / 1000);
+    int64_t deadline = INT64_MAX;
+    for (size_t index = 0; index < self->count; index++)
+        if (self->clients [index].deadline < deadline)
+            deadline = self->clients [index].deadline;
+    return deadline;
+}
+
+//  Hops that timed out, pauses that ended
+static void
+s_engine_expire (gavel_engine_t *self)
+{
+    int64_t now = zclock_usecs ();
+    for (size_t index = 0; index < self->count; index++) {
+        gavel_engine_client_t *client = &self->clients [index];
+        if (client->deadline <= now) {
+            gavel_attempt_tick (client->attempts, s_now_down ());
+            s_client_act (client);
+        }
     }
-    s_client_attempt (self, s_client_next (self, self->origin, now));
 }
 
 static void
@@ -367,10 +356,9 @@ s_engine_reserve (gavel_engine_t *self, size_t count)
     assert (self->items && self->item_client && self->item_replica);
 }
 
-//  The client sockets to poll this turn; returns how many, and lowers
-//  wake_at to the first deadline.
+//  The client sockets to poll this turn; returns how many.
 static size_t
-s_engine_items (gavel_engine_t *self, int64_t *wake_at)
+s_engine_items (gavel_engine_t *self)
 {
     size_t count = 0;
     for (size_t index = 0; index < self->count; index++) {
@@ -386,8 +374,6 @@ s_engine_items (gavel_engine_t *self, int64_t *wake_at)
             self->item_replica [count] = replica;
             count++;
         }
-        if (client->request && client->deadline < *wake_at)
-            *wake_at = client->deadline;
     }
     return count;
 }
@@ -418,11 +404,9 @@ static void
 s_engine_turn_epoll (gavel_engine_t *self, int64_t wake_at)
 {
     int64_t now = zclock_usecs ();
-    for (size_t index = 0; index < self->count; index++) {
-        gavel_engine_client_t *client = &self->clients [index];
-        if (client->request && client->deadline < wake_at)
-            wake_at = client->deadline;
-    }
+    int64_t deadline = s_engine_deadline (self);
+    if (deadline < wake_at)
+        wake_at = deadline;
     int wait = self->dirty_count? 0: wake_at <= now? 0: (int) ((wake_at - now + 999) / 1000);
     if (wait > WAKE_MAX)
         wait = WAKE_MAX;
@@ -442,9 +426,7 @@ s_engine_turn_epoll (gavel_engine_t *self, int64_t wake_at)
             s_engine_service (self, keys [index]);
         free (keys);
     }
-    now = zclock_usecs ();
-    for (size_t index = 0; index < self->count; index++)
-        s_client_expire (&self->clients [index], now);
+    s_engine_expire (self);
 }
 
 //  One turn: wait until a socket (a bidder's or one of extras) is ready, a
@@ -459,7 +441,10 @@ gavel_engine_turn (gavel_engine_t *self, zmq_pollitem_t *extras, size_t extra_co
     }
     self->dirty_count = 0;      //  zmq_poll looks at every socket anyway
     s_engine_reserve (self, self->count * self->replicas + extra_count);
-    size_t client_items = s_engine_items (self, &wake_at);
+    size_t client_items = s_engine_items (self);
+    int64_t deadline = s_engine_deadline (self);
+    if (deadline < wake_at)
+        wake_at = deadline;
     if (extra_count)
         memcpy (self->items + client_items, extras, extra_count * sizeof (zmq_pollitem_t));
     int64_t now = zclock_usecs ();
@@ -478,9 +463,7 @@ gavel_engine_turn (gavel_engine_t *self, zmq_pollitem_t *extras, size_t extra_co
         if (revents & ZMQ_POLLIN)
             s_client_receive (client, replica);
     }
-    now = zclock_usecs ();
-    for (size_t index = 0; index < self->count; index++)
-        s_client_expire (&self->clients [index], now);
+    s_engine_expire (self);
 }
 
 gavel_engine_client_t *
@@ -488,6 +471,14 @@ gavel_engine_client (gavel_engine_t *self, size_t index)
 {
     assert (index < self->count);
     return &self->clients [index];
+}
+
+void
+gavel_engine_prefer (gavel_engine_t *self, size_t replica)
+{
+    assert (replica < self->replicas);
+    for (size_t index = 0; index < self->count; index++)
+        gavel_attempt_prefer (self->clients [index].attempts, (int) replica);
 }
 
 size_t
@@ -511,19 +502,28 @@ gavel_engine_arg (gavel_engine_t *self)
 uint64_t
 gavel_engine_timeouts (gavel_engine_t *self)
 {
-    return self->timeouts;
+    uint64_t sum = 0;
+    for (size_t index = 0; index < self->count; index++)
+        sum += gavel_attempt_timeouts (self->clients [index].attempts);
+    return sum;
 }
 
 uint64_t
 gavel_engine_redirects (gavel_engine_t *self)
 {
-    return self->redirects;
+    uint64_t sum = 0;
+    for (size_t index = 0; index < self->count; index++)
+        sum += gavel_attempt_redirects (self->clients [index].attempts);
+    return sum;
 }
 
 uint64_t
 gavel_engine_no_quorum (gavel_engine_t *self)
 {
-    return self->no_quorum;
+    uint64_t sum = 0;
+    for (size_t index = 0; index < self->count; index++)
+        sum += gavel_attempt_no_quorums (self->clients [index].attempts);
+    return sum;
 }
 
 uint64_t
@@ -602,7 +602,9 @@ gavel_engine_record_number (const char *record, const char *key)
 //  Self test: one bidder against three stand-in replicas (ROUTERs on
 //  loopback) that answer as each step scripts: a redirect is followed, a
 //  no-quorum retried at the next replica, a silent replica timed out and
-//  passed over, each time with the same request id; a late answer is late
+//  passed over, each time with the same request id; a late answer is late.
+//  Then two bidders: each has its own view of the replicas, and their
+//  requests, with the same ids, are each their own
 
 typedef enum { STAND_SILENT, STAND_SUCCESS, STAND_REDIRECT, STAND_NO_QUORUM } stand_t;
 
@@ -787,9 +789,36 @@ gavel_engine_test (bool verbose)
     gavel_engine_bid (client, 13);
     s_test_run (engine, &test, 4, 1, false);
     assert (test.answered_by == 0 && test.answered_id == 4);
-
     gavel_engine_destroy (&engine);
     assert (engine == NULL);
+
+    //  Two bidders, each with its own view, as two processes would have:
+    //  starting at replica 2, which stays silent, the first times out
+    //  there and is answered by replica 3; the second does too
+    engine = gavel_engine_new (config, 2, 300, "engine-test", s_test_answer, s_test_late,
+                               &test, verbose);
+    gavel_engine_client (engine, 0)->auction = 1;
+    gavel_engine_client (engine, 1)->auction = 1;
+    gavel_engine_prefer (engine, 1);
+    test.stands [0] = STAND_SUCCESS;
+    test.stands [1] = STAND_SILENT;
+    test.stands [2] = STAND_SUCCESS;
+    gavel_engine_bid (gavel_engine_client (engine, 0), 20);
+    s_test_run (engine, &test, 5, 1, true);
+    assert (test.answered_by == 2 && test.answered_id == 1);
+    assert (gavel_engine_timeouts (engine) == 1);
+    gavel_engine_bid (gavel_engine_client (engine, 1), 21);
+    s_test_run (engine, &test, 6, 1, true);
+    assert (test.answered_by == 2 && test.answered_id == 1);
+    assert (gavel_engine_timeouts (engine) == 2);
+    assert (test.latency >= 300 * 1000);
+    //  Both outstanding at once, with the same request id, each answered
+    gavel_engine_bid (gavel_engine_client (engine, 0), 22);
+    gavel_engine_bid (gavel_engine_client (engine, 1), 23);
+    s_test_run (engine, &test, 8, 1, false);
+    assert (test.answered_by == 2 && test.answered_id == 2);
+    assert (gavel_engine_timeouts (engine) == 2);
+    gavel_engine_destroy (&engine);
     gavel_msg_destroy (&test.held);
     zframe_destroy (&test.held_route);
     for (size_t server = 0; server < 3; server++)

@@ -1,15 +1,17 @@
-/*  gavel_engine: many bidders in one thread, each a small state machine
-    driven by one poll loop (gavel-bench's load and failover modes).
+/*  gavel_engine: many bidders in one thread, driven by one poll loop
+    (gavel-bench's load and failover modes).
 
-    A bidder keeps one request outstanding; the engine sends it, follows
-    redirects, retries it with the same request id after a time-out or a
-    `no-quorum`, and hands the final answer to the mode's answer handler,
-    which may send the bidder's next request. docs/PROTOCOL.md says what a
-    client must do; the engine's choices are in gavel_engine.c.
+    A bidder keeps one request outstanding. What to send where, and when
+    to retry (redirects followed, the same request id resent after a
+    time-out or a `no-quorum`, silent replicas passed over) is
+    gavel_attempt's policy (docs/PROTOCOL.md, "Retrying"); the engine owns
+    the sockets and the clock, and hands the final answer to the mode's
+    answer handler, which may send the bidder's next request.
 */
 #ifndef GAVEL_ENGINE_H_INCLUDED
 #define GAVEL_ENGINE_H_INCLUDED
 
+#include "gavel_attempt.h"
 #include "gavel_config.h"
 #include "gavel_msg.h"
 
@@ -29,9 +31,8 @@ typedef void (gavel_engine_answer_fn) (gavel_engine_client_t *client, gavel_msg_
 typedef void (gavel_engine_late_fn) (gavel_engine_client_t *client, gavel_msg_t *reply,
                                      size_t replica);
 
-//  A bidder. The modes read index and name, set current before a first
-//  request, and keep their own state in auction and round; the rest is
-//  the engine's.
+//  A bidder. The modes read index and name and keep their own state in
+//  auction and round; the rest is the engine's.
 struct _gavel_engine_client_t {
     gavel_engine_t *engine;
     size_t index;
@@ -44,24 +45,14 @@ struct _gavel_engine_client_t {
     //  as any (the replica applies a request id at most once), and takes
     //  a hop off a failover
     zsock_t *socks [GAVEL_REPLICAS_MAX];
-    size_t current;             //  the replica a new request starts at: the
-                                //  last one that answered
-    //  A replica that let a hop time out is presumed down for as long as
-    //  its peers take to notice (the election time-out): meanwhile their
-    //  redirects to it are stale, and following them would only time out
-    //  again
-    int64_t silent_until [GAVEL_REPLICAS_MAX];
+    //  Where its request goes and when: its own view of the replicas, as
+    //  each of K bidder processes would have
+    gavel_attempt_t *attempts;
+    int64_t deadline;           //  us, its attempts' next; INT64_MAX: none
     gavel_msg_t *request;       //  outstanding, or NULL
     int64_t sent_at;            //  us, first send of the request
-    int64_t deadline;           //  us, end of this hop
-    size_t origin;              //  where this attempt started; the next
-                                //  attempt starts after it, whatever
-                                //  replicas redirects named meanwhile
-    size_t target;              //  the replica of this hop
+    size_t target;              //  the replica it was last sent to
     bool unsent;                //  waiting for target's socket to take it
-    bool parked;                //  nowhere to send it: waits for the deadline
-                                //  (a short pause) before the next replica
-    unsigned hops;              //  redirects followed in this attempt
     //  The mode's own
     uint64_t auction;
     int64_t round;              //  bids made, load mode
@@ -87,7 +78,8 @@ void
                        int64_t wake_at);
 
 //  Send a request (takes ownership): stamped with the next request id, the
-//  session and the name, to the replica that answered last.
+//  session and the name, to the replica that answered last (or the one
+//  gavel_engine_prefer named).
 void
     gavel_engine_send (gavel_engine_client_t *client, gavel_msg_t **request_p);
 
@@ -102,6 +94,11 @@ void
 gavel_engine_client_t *
     gavel_engine_client (gavel_engine_t *self, size_t index);
 
+//  Where every bidder's next request starts, until a replica answers it:
+//  the primary, when the mode knows it.
+void
+    gavel_engine_prefer (gavel_engine_t *self, size_t replica);
+
 //  How many bidders.
 size_t
     gavel_engine_size (gavel_engine_t *self);
@@ -113,8 +110,8 @@ size_t
 void *
     gavel_engine_arg (gavel_engine_t *self);
 
-//  Since the start: hops that got no answer in time, redirects, no-quorum
-//  exceptions.
+//  Since the start: hops that got no answer in time, redirects followed,
+//  no-quorum exceptions.
 uint64_t
     gavel_engine_timeouts (gavel_engine_t *self);
 uint64_t

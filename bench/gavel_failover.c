@@ -906,7 +906,7 @@ s_failover_prepare (gavel_failover_t *self)
                                      s_failover_answer, s_failover_late, self,
                                      self->options->verbose);
     self->bidder = gavel_engine_client (self->engine, 0);
-    self->bidder->current = (size_t) primary;
+    gavel_engine_prefer (self->engine, (size_t) primary);
     return 0;
 }
 

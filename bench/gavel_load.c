@@ -107,7 +107,8 @@ s_load_bid (gavel_load_t *self, gavel_engine_client_t *client)
 }
 
 static void
-s_load_opened (gavel_load_t *self, gavel_engine_client_t *client, gavel_msg_t *reply)
+s_load_opened (gavel_load_t *self, gavel_engine_client_t *client, gavel_msg_t *reply,
+               size_t replica)
 {
     int64_t auction = gavel_engine_reply_number (reply, "auction");
     if (gavel_msg_outcome (reply) != GAVEL_SUCCESS || auction < 1) {
@@ -117,12 +118,14 @@ s_load_opened (gavel_load_t *self, gavel_engine_client_t *client, gavel_msg_t *r
         return;
     }
     gavel_engine_t *engine = self->engine;
-    if (self->options->shared)
+    if (self->options->shared) {
+        //  The others start where the opener was answered
+        gavel_engine_prefer (engine, replica);
         for (size_t index = 0; index < gavel_engine_size (engine); index++) {
             gavel_engine_client (engine, index)->auction = (uint64_t) auction;
-            gavel_engine_client (engine, index)->current = client->current;
             s_load_bid (self, gavel_engine_client (engine, index));
         }
+    }
     else {
         client->auction = (uint64_t) auction;
         s_load_bid (self, client);
@@ -141,7 +144,7 @@ s_load_answer (gavel_engine_client_t *client, gavel_msg_t *request, gavel_msg_t 
 {
     gavel_load_t *self = (gavel_load_t *) gavel_engine_arg (client->engine);
     if (gavel_msg_id (request) == GAVEL_MSG_OPEN) {
-        s_load_opened (self, client, reply);
+        s_load_opened (self, client, reply, replica);
         return;
     }
     s_load_count (self, reply, latency, zclock_usecs ());
@@ -507,8 +510,8 @@ gavel_load_run (gavel_load_t *self)
                                      s_load_answer, NULL, self, options->verbose);
     //  Start at the primary rather than be redirected to it
     int primary = gavel_status_primary (self->start);
-    for (size_t index = 0; primary >= 0 && index < options->clients; index++)
-        gavel_engine_client (self->engine, index)->current = (size_t) primary;
+    if (primary >= 0)
+        gavel_engine_prefer (self->engine, (size_t) primary);
     self->started = zclock_usecs ();
     s_load_start (self);
     s_load_run (self);

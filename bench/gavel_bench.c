@@ -86,7 +86,8 @@ s_usage (FILE *stream)
         "gavel-local must be in the same directory as gavel-bench.\n"
         "Exit status: 0 done; 1 failed (no bid succeeded, a command or a trial\n"
         "failed, an acknowledged bid was lost or a bid applied twice); 2 usage\n"
-        "error; 130 interrupted (Ctrl-C: a cluster gavel-bench started is stopped).\n",
+        "error, or a cluster file or key that does not load; 130 interrupted\n"
+        "(Ctrl-C: a cluster gavel-bench started is stopped).\n",
         CLIENTS_MAX, LOAD_TIMEOUT, TRIALS_MAX, FAILOVER_TIMEOUT);
 }
 

@@ -881,7 +881,8 @@ s_no_primary (gavel_failover_t *self, gavel_status_t *status)
                  dir, self->options->replicas, dir);
 }
 
-//  Everything up to bidding: the cluster, its primary, our bidder.
+//  Everything up to bidding: the cluster, its primary, our bidder. 0, -1
+//  when it cannot be had, -2 when the cluster file or key does not load.
 static int
 s_failover_prepare (gavel_failover_t *self)
 {
@@ -889,7 +890,7 @@ s_failover_prepare (gavel_failover_t *self)
         return -1;
     self->config = gavel_engine_config_load (self->cluster, self->options->insecure);
     if (!self->config)
-        return -1;
+        return -2;      //  bad input: the exit status says so
     size_t replicas = gavel_config_replicas (self->config);
     if (replicas < 3) {
         fprintf (stderr, "gavel-bench: %s has %zu replica%s: a failover needs at least 3\n",
@@ -943,7 +944,10 @@ int
 gavel_failover_run (gavel_failover_t *self)
 {
     int rc = GAVEL_BENCH_EXIT_FAIL;
-    if (s_failover_prepare (self) == 0 && !zsys_interrupted) {
+    int prepared = s_failover_prepare (self);
+    if (prepared == -2)
+        return GAVEL_BENCH_EXIT_USAGE;
+    if (prepared == 0 && !zsys_interrupted) {
         //  Each trial takes about 2 s: the auction outlives them all
         int64_t duration = ((int64_t) self->options->trials * 30 + 300) * 1000;
         gavel_engine_open (self->bidder, "gavel-failover", duration);

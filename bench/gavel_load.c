@@ -497,9 +497,11 @@ int
 gavel_load_run (gavel_load_t *self)
 {
     const gavel_bench_options_t *options = self->options;
+    //  A cluster file or key that does not load is bad input (2), as in
+    //  every other program
     self->config = gavel_engine_config_load (options->cluster, options->insecure);
     if (!self->config)
-        return GAVEL_BENCH_EXIT_FAIL;
+        return GAVEL_BENCH_EXIT_USAGE;
     size_t replicas = gavel_config_replicas (self->config);
     if (!s_enough_descriptors (options->clients * replicas + replicas))
         return GAVEL_BENCH_EXIT_FAIL;

@@ -2,8 +2,14 @@
 #   gavel-bench's smoke run: four bidders for two seconds on three replicas
 #   print sane figures (a committed rate and a median latency above zero),
 #   --json prints the same as one line of JSON with every key, and --plot
-#   draws an SVG (or says gnuplot is missing).
+#   draws an SVG (or says gnuplot is missing); a bad cluster file exits 2.
 source "$(dirname "$0")/lib.sh"
+
+#   A cluster file that does not load is bad input: 2, as in every program
+printf 'replica\n    1\n        colour = red\n' >"$WORK/bad.cfg"
+rc=0; "$BIN/gavel-bench" --cluster "$WORK/bad.cfg" --seconds 1 2>"$WORK/bad.err" || rc=$?
+[ $rc -eq 2 ] || fail "a bad cluster file exited $rc, expected 2: $(cat "$WORK/bad.err")"
+
 up 3
 
 #   positive NUMBER: true when NUMBER (a decimal, maybe with a fraction) > 0

@@ -348,6 +348,7 @@ s_take_record (gavel_feed_t *self, const char *record, uint64_t from)
     if (problem) {
         gavel_feed_action_t *bad = s_push (self, GAVEL_FEED_BAD_RECORD, 0, 0);
         snprintf (bad->why, sizeof bad->why, "%s", problem);
+        bad->endpoint = self->endpoint;
         bad->record = strdup (record);
         assert (bad->record);
         gavel_msg_destroy (&event);
@@ -628,7 +629,7 @@ gavel_feed_test (bool verbose)
     s_test_delivers (feed, 18, 19);
     action = s_test_next (feed, GAVEL_FEED_BAD_RECORD);
     assert (streq (action->record, "seq=20 index=30 term=1 event=bid"));
-    assert (streq (action->why, "not a history record"));
+    assert (streq (action->why, "not a history record") && action->endpoint == 2);
     gavel_feed_action_destroy (&action);
     //  It moved on: ask again for the rest, from the one that answered
     request = s_test_fetch (feed, 2, 20, 2);

@@ -78,7 +78,7 @@ typedef enum {
 typedef struct {
     gavel_feed_action_kind_t kind;
     gavel_msg_t *event;         //  DELIVER: the EVENT
-    size_t endpoint;            //  FETCH: history endpoint index
+    size_t endpoint;            //  FETCH, BAD_RECORD: history endpoint index
     uint64_t request_id;        //  FETCH
     unsigned attempt;           //  FETCH: 1 for a gap's first request
     uint64_t from;              //  FETCH, GAP, FILLED, LOST, RESTART

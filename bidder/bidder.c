@@ -29,6 +29,7 @@
 #include "gavel_msg.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
+#include "gavel_feed.h"
 #include "gavel_keys.h"
 #include "gavel_sock.h"
 #include "gavel_client.h"
@@ -100,8 +101,8 @@ typedef struct {
     zsock_t **feeds;                //  SUB sockets while watching, else NULL
     size_t feed_count;
     uint64_t watched;               //  0: every auction
-    uint64_t last_seq;              //  highest event number shown: repeats
-                                    //  (old and new primary) come at or below
+    gavel_feed_t *feed;             //  events in order, repeats (old and new
+                                    //  primary) dropped; from the first watch
     zhashx_t *leaders;              //  auction id -> last bidder seen
     bool prompt;                    //  the prompt is on screen, waiting
 } s_bidder_t;
@@ -487,6 +488,13 @@ s_do_watch (s_bidder_t *self)
         s_emit (self, "exception", "no-feed", NULL, error);
         return;
     }
+    if (!self->feed) {
+        //  No history to fetch a hole from: it is passed over
+        gavel_feed_settings_t settings = {
+            .feed_endpoints = self->feed_count, .backlog_max = 1
+        };
+        self->feed = gavel_feed_new (&settings);
+    }
     self->watched = gavel_script_auction (self->script);
     char record [48];
     if (self->watched)
@@ -584,8 +592,9 @@ s_wanted (s_bidder_t *self, const char *record)
     return auction == self->watched;
 }
 
+//  A message off feed number source; the follower says what to show
 static void
-s_on_event (s_bidder_t *self, zsock_t *sub)
+s_on_event (s_bidder_t *self, zsock_t *sub, size_t source)
 {
     zmsg_t *msg = zmsg_recv (sub);
     if (!msg)
@@ -595,17 +604,20 @@ s_on_event (s_bidder_t *self, zsock_t *sub)
     zmsg_destroy (&msg);
     //  A malformed event is the publisher's problem, not the user's
     if (event && gavel_msg_id (event) == GAVEL_MSG_EVENT
-    &&  gavel_msg_records (event) == 1) {
-        const char *record = gavel_msg_record (event, 0);
-        if (gavel_msg_seq (event) > self->last_seq) {
-            self->last_seq = gavel_msg_seq (event);
+    &&  gavel_msg_records (event) == 1)
+        gavel_feed_event (self->feed, &event, source, zclock_mono ());
+    gavel_msg_destroy (&event);
+    gavel_feed_action_t *action;
+    while ((action = gavel_feed_next_action (self->feed))) {
+        if (action->kind == GAVEL_FEED_DELIVER) {
+            const char *record = gavel_msg_record (action->event, 0);
             char text [GAVEL_ITEM_MAX + 2 * GAVEL_NAME_MAX + 256];
             s_event_text (self, record, text, sizeof (text));
             if (s_wanted (self, record))
-                s_show_event (self, gavel_msg_seq (event), record, text);
+                s_show_event (self, gavel_msg_seq (action->event), record, text);
         }
+        gavel_feed_action_destroy (&action);
     }
-    gavel_msg_destroy (&event);
 }
 
 //  Waits up to timeout ms (-1: for ever) for input on stdin, when asked,
@@ -625,7 +637,7 @@ s_wait (s_bidder_t *self, int64_t timeout, bool with_stdin)
     size_t first = with_stdin? 1: 0;
     for (size_t index = first; index < count && self->feeds; index++)
         if (items [index].revents & ZMQ_POLLIN)
-            s_on_event (self, self->feeds [index - first]);
+            s_on_event (self, self->feeds [index - first], index - first);
     return with_stdin && (items [0].revents & ZMQ_POLLIN);
 }
 
@@ -1200,6 +1212,7 @@ main (int argc, char *argv [])
     int status = rc > 0? EXIT_SUCCESS: rc < 0? EXIT_USAGE: s_run (&bidder, &options);
 
     s_unwatch (&bidder);
+    gavel_feed_destroy (&bidder.feed);
     zhashx_destroy (&bidder.leaders);
     gavel_client_destroy (&bidder.client);
     gavel_script_destroy (&bidder.script);

@@ -6,6 +6,7 @@
 #include "gavel_msg.h"
 #include "gavel_attempt.h"
 #include "gavel_feed.h"
+#include "gavel_record.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
 #include "gavel_keys.h"
@@ -43,6 +44,7 @@ static const struct {
     { "msg",     gavel_msg_test },
     { "attempt", gavel_attempt_test },
     { "feed",    gavel_feed_test },
+    { "record",  gavel_record_test },
     { "config",  gavel_config_test },
     { "keys",    gavel_keys_test },
     { "zap",     gavel_zap_test },

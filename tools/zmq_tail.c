@@ -25,9 +25,7 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <time.h>
 #include "gavel_cli.h"
-#include "gavel_json.h"
 #include "gavel_msg.h"
 #include "gavel_config.h"
 #include "gavel_feed.h"
@@ -37,7 +35,6 @@
 #define EXIT_FAIL       1
 #define EXIT_USAGE      2
 #define FRAME_SHOWN     1024        //  bytes of one frame shown, at most
-#define PAIRS_MAX       32          //  key=value pairs of one record
 #define POLL_INTERVAL   1000        //  ms: a signal ends the wait anyway
 #define COUNT_MAX       INT64_MAX
 #define LINES_MAX       1000000     //  -n
@@ -232,207 +229,8 @@ s_put_frames (FILE *stream, zmsg_t *msg)
     }
 }
 
-//  Text from a record, with anything unprintable as \xNN
-static void
-s_put_safe (const char *text)
-{
-    for (const unsigned char *c = (const unsigned char *) text; *c; c++)
-        if (*c >= 0x20 && *c < 0x7f && *c != '\\')
-            putchar (*c);
-        else
-            printf ("\\x%02x", *c);
-}
-
 //  --------------------------------------------------------------------------
-//  Records: "key=value key=value", split into pairs pointing into the text
-
-typedef struct {
-    const char *key;
-    size_t key_length;
-    const char *value;
-    size_t value_length;
-} s_pair_t;
-
-static size_t
-s_split_record (const char *record, s_pair_t *pairs, size_t max)
-{
-    size_t count = 0;
-    while (*record && count < max) {
-        size_t length = strcspn (record, " ");
-        const char *equals = memchr (record, '=', length);
-        if (length > 0) {
-            s_pair_t *pair = &pairs [count++];
-            pair->key = record;
-            pair->key_length = equals? (size_t) (equals - record): length;
-            pair->value = equals? equals + 1: record + length;
-            pair->value_length = length - (pair->value - record);
-        }
-        record += length;
-        if (*record == ' ')
-            record++;
-    }
-    return count;
-}
-
-static bool
-s_has_key (const s_pair_t *pairs, size_t count, const char *key)
-{
-    for (size_t index = 0; index < count; index++)
-        if (pairs [index].key_length == strlen (key)
-        &&  memcmp (pairs [index].key, key, pairs [index].key_length) == 0)
-            return true;
-    return false;
-}
-
-
-//  --------------------------------------------------------------------------
-//  Events: checked, filtered, de-duplicated, printed
-
-//  What each kind of event must carry for its pretty line; a kind not
-//  listed here (a newer replica's) is printed as its record
-static const struct {
-    const char *kind;
-    const char *keys [6];
-} s_kinds [] = {
-    { "opened",  { "auction", "item", "by", "closes_at", "reserve", NULL } },
-    { "bid",     { "auction", "bidder", "amount", NULL } },
-    { "closed",  { "auction", "item", "winner", "amount", NULL } },
-    { "primary", { "primary", "term", NULL } },
-};
-#define KINDS (sizeof s_kinds / sizeof s_kinds [0])
-
-//  Values read for the pretty line, each cut to fit
-typedef struct {
-    char kind [16];
-    char auction [24];
-    char item [GAVEL_ITEM_MAX + 1];
-    char name [GAVEL_NAME_MAX + 1];     //  by, bidder or winner
-    char amount [24];                   //  amount or reserve
-    char primary [24];
-    char term [24];
-    int64_t closes_at;
-} s_fields_t;
-
-static void
-s_get (const char *record, const char *key, char *value, size_t size)
-{
-    if (gavel_record_get (record, key, value, size))
-        *value = '\0';
-}
-
-//  NULL when the record has what its kind needs, else what is wrong
-static const char *
-s_check_record (const char *record, s_fields_t *fields, char *why, size_t size)
-{
-    memset (fields, 0, sizeof *fields);
-    if (gavel_record_get (record, "event", fields->kind, sizeof fields->kind))
-        return "the record has no event=";
-    for (size_t row = 0; row < KINDS; row++) {
-        if (!streq (fields->kind, s_kinds [row].kind))
-            continue;
-        char value [32];
-        for (const char *const *key = s_kinds [row].keys; *key; key++)
-            if (gavel_record_get (record, *key, value, sizeof value)) {
-                snprintf (why, size, "event=%s without %s", fields->kind, *key);
-                return why;
-            }
-    }
-    s_get (record, "auction", fields->auction, sizeof fields->auction);
-    s_get (record, "item", fields->item, sizeof fields->item);
-    s_get (record, streq (fields->kind, "opened")? "by":
-                   streq (fields->kind, "bid")? "bidder": "winner",
-           fields->name, sizeof fields->name);
-    s_get (record, streq (fields->kind, "opened")? "reserve": "amount",
-           fields->amount, sizeof fields->amount);
-    s_get (record, "primary", fields->primary, sizeof fields->primary);
-    s_get (record, "term", fields->term, sizeof fields->term);
-    if (streq (fields->kind, "opened")) {
-        char text [24];
-        s_get (record, "closes_at", text, sizeof text);
-        if (gavel_text_parse_int (text, 0, INT64_MAX, &fields->closes_at, NULL))
-            return "closes_at is not a time";
-    }
-    return NULL;
-}
-
-//  Local wall-clock time of a stamp in ms; the date too when it is not
-//  the day of since (an auction may run for 30 days)
-static void
-s_put_time (int64_t stamp, bool millis, int64_t since)
-{
-    time_t seconds = (time_t) (stamp / 1000);
-    time_t reference = (time_t) (since / 1000);
-    struct tm when, then;
-    if (!localtime_r (&seconds, &when) || !localtime_r (&reference, &then)) {
-        printf ("%" PRId64 "ms", stamp);       //  no calendar has that day
-        return;
-    }
-    char text [32];
-    const char *format = when.tm_yday == then.tm_yday && when.tm_year == then.tm_year
-                       ? "%H:%M:%S": "%Y-%m-%d %H:%M:%S";
-    strftime (text, sizeof text, format, &when);
-    fputs (text, stdout);
-    if (millis)
-        printf (".%03d", (int) (stamp % 1000));
-}
-
-static void
-s_print_pretty (gavel_msg_t *event, const char *record, const s_fields_t *fields)
-{
-    int64_t stamp = gavel_msg_stamp (event);
-    s_put_time (stamp, true, stamp);
-    printf ("  #%" PRIu64 "  ", gavel_msg_seq (event));
-    if (*fields->auction) {
-        printf ("auction ");
-        s_put_safe (fields->auction);
-        printf ("  ");
-    }
-    if (streq (fields->kind, "bid")) {
-        s_put_safe (fields->name);
-        printf (" bids ");
-        s_put_safe (fields->amount);
-    }
-    else
-    if (streq (fields->kind, "opened")) {
-        printf ("opened: ");
-        s_put_safe (fields->item);
-        printf (" by ");
-        s_put_safe (fields->name);
-        printf (", closes ");
-        s_put_time (fields->closes_at, false, stamp);
-        if (!streq (fields->amount, "0")) {
-            printf (" (reserve ");
-            s_put_safe (fields->amount);
-            printf (")");
-        }
-    }
-    else
-    if (streq (fields->kind, "closed") && streq (fields->name, "none")) {
-        printf ("closed: ");
-        s_put_safe (fields->item);
-        printf (", no bids");
-    }
-    else
-    if (streq (fields->kind, "closed")) {
-        printf ("closed: ");
-        s_put_safe (fields->name);
-        printf (" wins ");
-        s_put_safe (fields->item);
-        printf (" at ");
-        s_put_safe (fields->amount);
-    }
-    else
-    if (streq (fields->kind, "primary")) {
-        printf ("primary is now replica ");
-        s_put_safe (fields->primary);
-        printf (" (term ");
-        s_put_safe (fields->term);
-        printf (")");
-    }
-    else
-        s_put_safe (record);
-    printf ("\n");
-}
+//  Events: checked, filtered, printed (gavel_record reads and prints them)
 
 //  The record's keys win over the envelope's ("primary" events carry a
 //  term of their own), and a key said twice is printed once: JSON objects
@@ -440,8 +238,6 @@ s_print_pretty (gavel_msg_t *event, const char *record, const s_fields_t *fields
 static void
 s_print_json (gavel_msg_t *event, const char *record)
 {
-    s_pair_t pairs [PAIRS_MAX];
-    size_t count = s_split_record (record, pairs, PAIRS_MAX);
     const char *keys [] = { "seq", "index", "term", "from", "stamp" };
     char values [5][24];
     snprintf (values [0], sizeof values [0], "%" PRIu64, gavel_msg_seq (event));
@@ -452,27 +248,10 @@ s_print_json (gavel_msg_t *event, const char *record)
     putchar ('{');
     const char *separator = "";
     for (size_t index = 0; index < 5; index++)
-        if (!s_has_key (pairs, count, keys [index])) {
-            printf ("%s\"%s\":%s", separator, keys [index], values [index]);
-            separator = ",";
-        }
-    for (size_t index = 0; index < count; index++) {
-        const s_pair_t *pair = &pairs [index];
-        bool repeat = false;
-        for (size_t before = 0; before < index && !repeat; before++)
-            repeat = pairs [before].key_length == pair->key_length
-                  && memcmp (pairs [before].key, pair->key, pair->key_length) == 0;
-        if (repeat)
-            continue;
-        fputs (separator, stdout);
-        separator = ",";
-        gavel_json_put_string (pair->key, pair->key_length);
-        putchar (':');
-        if (gavel_json_is_number (pair->value, pair->value_length))
-            fwrite (pair->value, 1, pair->value_length, stdout);
-        else
-            gavel_json_put_string (pair->value, pair->value_length);
-    }
+        if (!gavel_record_has (record, keys [index]))
+            gavel_record_put_json_pair (stdout, keys [index], strlen (keys [index]),
+                                        values [index], strlen (values [index]), &separator);
+    gavel_record_put_json (stdout, record, true, &separator);
     printf ("}\n");
 }
 
@@ -498,7 +277,7 @@ static void s_fetch (s_tail_t *self, gavel_feed_action_t *fetch);
 
 //  An event, checked; NULL with why filled in when it is not one
 static const char *
-s_check_event (gavel_msg_t *event, s_fields_t *fields, char *why, size_t size)
+s_check_event (gavel_msg_t *event, gavel_record_event_t *fields, char *why, size_t size)
 {
     if (gavel_msg_id (event) != GAVEL_MSG_EVENT) {
         snprintf (why, size, "%s, not an event", gavel_msg_command (event));
@@ -506,14 +285,14 @@ s_check_event (gavel_msg_t *event, s_fields_t *fields, char *why, size_t size)
     }
     if (gavel_msg_records (event) != 1)
         return "an event carries one record";
-    return s_check_record (gavel_msg_record (event, 0), fields, why, size);
+    return gavel_record_event (gavel_msg_record (event, 0), fields, why, size);
 }
 
 //  A checked event, next in the numbering: printed unless filtered out.
 static void
 s_print_event (s_tail_t *self, gavel_msg_t *event)
 {
-    s_fields_t fields;
+    gavel_record_event_t fields;
     char why [GAVEL_MESSAGE_MAX + 64];
     char wanted [24];
     snprintf (wanted, sizeof wanted, "%" PRIu64, self->options->auction);
@@ -523,7 +302,8 @@ s_print_event (s_tail_t *self, gavel_msg_t *event)
     if (self->options->json)
         s_print_json (event, gavel_msg_record (event, 0));
     else
-        s_print_pretty (event, gavel_msg_record (event, 0), &fields);
+        gavel_record_put_event (stdout, gavel_msg_record (event, 0), &fields,
+                                gavel_msg_seq (event), gavel_msg_stamp (event));
     self->printed++;
 }
 
@@ -582,7 +362,7 @@ s_on_event (s_tail_t *self, zmsg_t *msg, size_t source)
     gavel_msg_error_t error;
     gavel_msg_t *event = gavel_msg_decode (msg, &error);
     char why [GAVEL_MESSAGE_MAX + 64];
-    s_fields_t fields;
+    gavel_record_event_t fields;
     if (event && gavel_msg_id (event) == GAVEL_MSG_LAST) {
         //  A broker's word on how far the feed has gone: events up to it
         //  that never came are a hole, even if no event follows them
@@ -886,7 +666,7 @@ s_fetch (s_tail_t *self, gavel_feed_action_t *fetch)
 static const char *
 s_check_history (gavel_msg_t *event, char *why, size_t size)
 {
-    s_fields_t fields;
+    gavel_record_event_t fields;
     return s_check_event (event, &fields, why, size);
 }
 

@@ -129,37 +129,6 @@ s_put_quoted (const char *text)
     putchar ('"');
 }
 
-static void
-s_put_json_pair (const char *key, size_t key_length,
-                 const char *value, size_t value_length)
-{
-    printf (",");
-    gavel_json_put_string (key, key_length);
-    printf (":");
-    if (gavel_json_is_number (value, value_length))
-        fwrite (value, 1, value_length, stdout);
-    else
-        gavel_json_put_string (value, value_length);
-}
-
-static void
-s_put_json_record (const char *record)
-{
-    while (*record) {
-        size_t length = strcspn (record, " ");
-        const char *equals = memchr (record, '=', length);
-        if (length > 0) {
-            size_t key_length = equals? (size_t) (equals - record): length;
-            const char *value = equals? equals + 1: record + length;
-            s_put_json_pair (record, key_length, value,
-                             length - (value - record));
-        }
-        record += length;
-        if (*record == ' ')
-            record++;
-    }
-}
-
 //  Prints one answer line. record and message may be NULL; the message is
 //  shown for exceptions only, as the brief for people it is.
 static void
@@ -174,10 +143,11 @@ s_emit (s_bidder_t *self, const char *outcome, const char *reason,
     if (self->json) {
         printf ("{\"outcome\":");
         gavel_json_put_string (outcome, strlen (outcome));
+        const char *separator = ",";
         if (has_reason)
-            s_put_json_pair ("reason", 6, reason, strlen (reason));
+            gavel_record_put_json_pair (stdout, "reason", 6, reason, strlen (reason), &separator);
         if (record)
-            s_put_json_record (record);
+            gavel_record_put_json (stdout, record, false, &separator);
         if (has_message) {
             printf (",\"message\":");
             gavel_json_put_string (message, strlen (message));
@@ -235,13 +205,8 @@ s_emit_reply (s_bidder_t *self, gavel_msg_t *reply)
 static uint64_t
 s_record_auction (const char *record)
 {
-    char value [24];
     uint64_t auction;
-    const char *why;
-    if (gavel_record_get (record, "auction", value, sizeof (value)) == 0
-    &&  gavel_text_parse_uint (value, 1, UINT64_MAX, &auction, &why) == 0)
-        return auction;
-    return 0;
+    return gavel_record_get_unsigned (record, "auction", 1, UINT64_MAX, &auction) == 0? auction: 0;
 }
 
 //  A faulty replica could send text that breaks the one-line, space
@@ -514,53 +479,44 @@ s_do_unwatch (s_bidder_t *self)
 //  "outbid" needs to know who led before this bid, so every bid seen is
 //  kept, shown or not.
 static void
-s_bid_text (s_bidder_t *self, const char *auction, const char *record,
-            char *text, size_t size)
+s_bid_text (s_bidder_t *self, const gavel_record_event_t *event, char *text, size_t size)
 {
-    char bidder [GAVEL_NAME_MAX + 1] = "", amount [24] = "";
-    gavel_record_get (record, "bidder", bidder, sizeof (bidder));
-    gavel_record_get (record, "amount", amount, sizeof (amount));
-    const char *leader = (const char *) zhashx_lookup (self->leaders, auction);
-    if (leader && streq (leader, self->name) && !streq (bidder, self->name))
-        snprintf (text, size, "* outbid by %s: %s", bidder, amount);
+    const char *leader = (const char *) zhashx_lookup (self->leaders, event->auction);
+    if (leader && streq (leader, self->name) && !streq (event->name, self->name))
+        snprintf (text, size, "* outbid by %s: %s", event->name, event->amount);
     else
-        snprintf (text, size, "* %s bids %s on auction %s", bidder, amount, auction);
-    zhashx_update (self->leaders, auction, bidder);
+        snprintf (text, size, "* %s bids %s on auction %s", event->name, event->amount,
+                  event->auction);
+    zhashx_update (self->leaders, event->auction, (void *) event->name);
 }
 
 //  The line for a record, in words; a kind this bidder does not know is
-//  shown as it came.
+//  shown as it came, and what a record lacks shows empty.
 static void
 s_event_text (s_bidder_t *self, const char *record, char *text, size_t size)
 {
-    char kind [16] = "", auction [24] = "", item [GAVEL_ITEM_MAX + 1] = "";
-    char who [GAVEL_NAME_MAX + 1] = "", amount [24] = "", term [24] = "";
-    gavel_record_get (record, "event", kind, sizeof (kind));
-    gavel_record_get (record, "auction", auction, sizeof (auction));
-    gavel_record_get (record, "item", item, sizeof (item));
-    if (streq (kind, "bid"))
-        s_bid_text (self, auction, record, text, size);
+    gavel_record_event_t event;
+    char why [64];
+    gavel_record_event (record, &event, why, sizeof (why));
+    if (streq (event.kind, "bid"))
+        s_bid_text (self, &event, text, size);
     else
-    if (streq (kind, "closed")) {
-        gavel_record_get (record, "winner", who, sizeof (who));
-        gavel_record_get (record, "amount", amount, sizeof (amount));
-        if (*who && !streq (who, "none"))
-            snprintf (text, size, "* closed: %s wins %s at %s", who, item, amount);
+    if (streq (event.kind, "closed")) {
+        if (*event.name && !streq (event.name, "none"))
+            snprintf (text, size, "* closed: %s wins %s at %s", event.name, event.item,
+                      event.amount);
         else
-            snprintf (text, size, "* closed: %s, no bids", item);
-        zhashx_delete (self->leaders, auction);
+            snprintf (text, size, "* closed: %s, no bids", event.item);
+        zhashx_delete (self->leaders, event.auction);
     }
     else
-    if (streq (kind, "opened")) {
-        gavel_record_get (record, "by", who, sizeof (who));
-        snprintf (text, size, "* opened: %s by %s (auction %s)", item, who, auction);
-    }
+    if (streq (event.kind, "opened"))
+        snprintf (text, size, "* opened: %s by %s (auction %s)", event.item, event.name,
+                  event.auction);
     else
-    if (streq (kind, "primary")) {
-        gavel_record_get (record, "primary", who, sizeof (who));
-        gavel_record_get (record, "term", term, sizeof (term));
-        snprintf (text, size, "* primary is now replica %s (term %s)", who, term);
-    }
+    if (streq (event.kind, "primary"))
+        snprintf (text, size, "* primary is now replica %s (term %s)", event.primary,
+                  event.term);
     else
         snprintf (text, size, "* %s", record);
 }
@@ -574,7 +530,8 @@ s_show_event (s_bidder_t *self, uint64_t seq, const char *record, const char *te
         printf ("\r\033[K");
     if (self->json) {
         printf ("{\"seq\":%" PRIu64, seq);
-        s_put_json_record (record);
+        const char *separator = ",";
+        gavel_record_put_json (stdout, record, false, &separator);
         printf ("}\n");
     }
     else

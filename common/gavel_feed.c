@@ -511,6 +511,18 @@ s_test_answered (gavel_feed_t *feed, uint64_t request_id, uint64_t first, uint64
     gavel_msg_destroy (&reply);
 }
 
+//  The next actions: the gap from..to, its fetch from endpoint; answered
+//  in full, its events go out and it is filled
+static void
+s_test_fill (gavel_feed_t *feed, uint64_t from, uint64_t to, size_t endpoint, int64_t now)
+{
+    s_test_range (feed, GAVEL_FEED_GAP, from, to);
+    uint64_t request = s_test_fetch (feed, endpoint, from, to - from + 1);
+    s_test_answered (feed, request, from, to, endpoint, now);
+    s_test_delivers (feed, from, to);
+    s_test_range (feed, GAVEL_FEED_FILLED, from, to);
+}
+
 static void
 s_test_quiet (gavel_feed_t *feed)
 {
@@ -666,22 +678,14 @@ gavel_feed_test (bool verbose)
     s_test_delivers (feed, 30, 33);
     s_test_quiet (feed);
     s_test_live (feed, 37, 1, now);
-    s_test_range (feed, GAVEL_FEED_GAP, 34, 36);
-    request = s_test_fetch (feed, 1, 34, 3);
-    s_test_answered (feed, request, 34, 36, 1, now);
-    s_test_delivers (feed, 34, 36);
-    s_test_range (feed, GAVEL_FEED_FILLED, 34, 36);
+    s_test_fill (feed, 34, 36, 1, now);
     s_test_delivers (feed, 37, 37);
 
     //  A LAST beyond what we have is a hole up to it
     gavel_feed_last (feed, 37, 0, now);
     s_test_quiet (feed);
     gavel_feed_last (feed, 39, 2, now);
-    s_test_range (feed, GAVEL_FEED_GAP, 38, 39);
-    request = s_test_fetch (feed, 2, 38, 2);
-    s_test_answered (feed, request, 38, 39, 2, now);
-    s_test_delivers (feed, 38, 39);
-    s_test_range (feed, GAVEL_FEED_FILLED, 38, 39);
+    s_test_fill (feed, 38, 39, 2, now);
 
     //  A heartbeat after a silence: what came meanwhile, to the end
     gavel_feed_heartbeat (feed, 1, now);

@@ -534,6 +534,7 @@ s_feed_new (gavel_broker_t *self)
     gavel_feed_settings_t settings = {
         .feed_endpoints = self->replica_count,
         .history_endpoints = self->replica_count,
+        .history_at_source = true,
         .fetch_timeout = self->attempt,
         .fetch_tries = S_SYNC_TRIES,
         .backlog_max = GAVEL_BROKER_BACKLOG,

@@ -54,6 +54,9 @@ gavel_feed_new (const gavel_feed_settings_t *settings)
 {
     assert (settings);
     assert (settings->history_endpoints == 0 || settings->fetch_tries > 0);
+    assert (settings->backlog_max > 0);
+    assert (!settings->history_at_source
+         || settings->feed_endpoints == settings->history_endpoints);
     gavel_feed_t *self = (gavel_feed_t *) zmalloc (sizeof (gavel_feed_t));
     assert (self);
     self->settings = *settings;
@@ -200,7 +203,7 @@ s_fetch_start (gavel_feed_t *self, uint64_t from, uint64_t to, size_t endpoint,
 static size_t
 s_history_for (gavel_feed_t *self, size_t source)
 {
-    return self->settings.feed_endpoints == self->settings.history_endpoints? source: 0;
+    return self->settings.history_at_source? source: 0;
 }
 
 //  Deliver what is held in order; with pass_holes, holes before held
@@ -543,7 +546,8 @@ gavel_feed_test (bool verbose)
 {
     printf (" * gavel_feed: ");
     gavel_feed_settings_t settings = {
-        .feed_endpoints = 3, .history_endpoints = 3, .fetch_timeout = 300,
+        .feed_endpoints = 3, .history_endpoints = 3, .history_at_source = true,
+        .fetch_timeout = 300,
         .fetch_tries = 3, .backlog_max = 4, .reconnect = 1000
     };
     int64_t now = 1000;
@@ -720,8 +724,9 @@ gavel_feed_test (bool verbose)
     gavel_feed_destroy (&feed);
 
     //  Catch-up first: the last events of the history, then live ones
-    settings.feed_endpoints = 1;
-    settings.history_endpoints = 2;
+    settings.feed_endpoints = 2;
+    settings.history_endpoints = 3;
+    settings.history_at_source = false;
     feed = gavel_feed_new (&settings);
     gavel_feed_catch_up (feed, 3, now);
     request = s_test_fetch (feed, 0, 0, 3);
@@ -730,6 +735,10 @@ gavel_feed_test (bool verbose)
     s_test_answered (feed, request, 6, 8, 0, now);
     s_test_delivers (feed, 6, 9);
     s_test_quiet (feed);
+    //  The history endpoints are not the feed's: the first is asked first
+    s_test_live (feed, 11, 1, now);
+    s_test_fill (feed, 10, 10, 0, now);
+    s_test_delivers (feed, 11, 11);
     gavel_feed_destroy (&feed);
     //  Nobody answers it: said, and live events go on
     feed = gavel_feed_new (&settings);
@@ -739,7 +748,7 @@ gavel_feed_test (bool verbose)
     gavel_feed_history_failed (feed, now);
     s_test_fetch (feed, 1, 0, 3);
     gavel_feed_history_failed (feed, now);
-    s_test_fetch (feed, 0, 0, 3);
+    s_test_fetch (feed, 2, 0, 3);
     gavel_feed_history_failed (feed, now);
     s_test_range (feed, GAVEL_FEED_LOST, 0, UINT64_MAX);
     s_test_delivers (feed, 9, 9);

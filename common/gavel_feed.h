@@ -23,7 +23,7 @@
       before it is fetched: HISTORY from the first number missing, to the
       endpoint the event came from first, then to each next endpoint after
       every answer that does not come within fetch_timeout, fetch_tries
-      times at most. Live events keep coming meanwhile; what the answers
+      times at most (history_at_source; else the first endpoint first). Live events keep coming meanwhile; what the answers
       bring is delivered in its place, then what was held.
     - An answer that jumps over numbers, or stops short of the hole's end,
       means the history keeps them no more: they are reported lost and
@@ -44,6 +44,9 @@
 typedef struct {
     size_t feed_endpoints;      //  where live events and heartbeats come from
     size_t history_endpoints;   //  where HISTORY can go; 0: nowhere
+    bool history_at_source;     //  feed endpoint i answers HISTORY as history
+                                //  endpoint i (a replica): ask it first about
+                                //  what it missed; else ask endpoint 0 first
     int64_t fetch_timeout;      //  ms to wait for one HISTORY answer
     unsigned fetch_tries;       //  HISTORY requests without an answer
                                 //  before a hole is given up

@@ -29,6 +29,7 @@
 #include "gavel_msg.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
+#include "gavel_feed.h"
 #include "gavel_keys.h"
 #include "gavel_sock.h"
 #include "gavel_client.h"
@@ -100,8 +101,8 @@ typedef struct {
     zsock_t **feeds;                //  SUB sockets while watching, else NULL
     size_t feed_count;
     uint64_t watched;               //  0: every auction
-    uint64_t last_seq;              //  highest event number shown: repeats
-                                    //  (old and new primary) come at or below
+    gavel_feed_t *feed;             //  events in order, repeats (old and new
+                                    //  primary) dropped; from the first watch
     zhashx_t *leaders;              //  auction id -> last bidder seen
     bool prompt;                    //  the prompt is on screen, waiting
 } s_bidder_t;
@@ -128,37 +129,6 @@ s_put_quoted (const char *text)
     putchar ('"');
 }
 
-static void
-s_put_json_pair (const char *key, size_t key_length,
-                 const char *value, size_t value_length)
-{
-    printf (",");
-    gavel_json_put_string (key, key_length);
-    printf (":");
-    if (gavel_json_is_number (value, value_length))
-        fwrite (value, 1, value_length, stdout);
-    else
-        gavel_json_put_string (value, value_length);
-}
-
-static void
-s_put_json_record (const char *record)
-{
-    while (*record) {
-        size_t length = strcspn (record, " ");
-        const char *equals = memchr (record, '=', length);
-        if (length > 0) {
-            size_t key_length = equals? (size_t) (equals - record): length;
-            const char *value = equals? equals + 1: record + length;
-            s_put_json_pair (record, key_length, value,
-                             length - (value - record));
-        }
-        record += length;
-        if (*record == ' ')
-            record++;
-    }
-}
-
 //  Prints one answer line. record and message may be NULL; the message is
 //  shown for exceptions only, as the brief for people it is.
 static void
@@ -173,10 +143,11 @@ s_emit (s_bidder_t *self, const char *outcome, const char *reason,
     if (self->json) {
         printf ("{\"outcome\":");
         gavel_json_put_string (outcome, strlen (outcome));
+        const char *separator = ",";
         if (has_reason)
-            s_put_json_pair ("reason", 6, reason, strlen (reason));
+            gavel_record_put_json_pair (stdout, "reason", 6, reason, strlen (reason), &separator);
         if (record)
-            s_put_json_record (record);
+            gavel_record_put_json (stdout, record, false, &separator);
         if (has_message) {
             printf (",\"message\":");
             gavel_json_put_string (message, strlen (message));
@@ -234,13 +205,8 @@ s_emit_reply (s_bidder_t *self, gavel_msg_t *reply)
 static uint64_t
 s_record_auction (const char *record)
 {
-    char value [24];
     uint64_t auction;
-    const char *why;
-    if (gavel_record_get (record, "auction", value, sizeof (value)) == 0
-    &&  gavel_text_parse_uint (value, 1, UINT64_MAX, &auction, &why) == 0)
-        return auction;
-    return 0;
+    return gavel_record_get_unsigned (record, "auction", 1, UINT64_MAX, &auction) == 0? auction: 0;
 }
 
 //  A faulty replica could send text that breaks the one-line, space
@@ -487,6 +453,13 @@ s_do_watch (s_bidder_t *self)
         s_emit (self, "exception", "no-feed", NULL, error);
         return;
     }
+    if (!self->feed) {
+        //  No history to fetch a hole from: it is passed over
+        gavel_feed_settings_t settings = {
+            .feed_endpoints = self->feed_count, .backlog_max = 1
+        };
+        self->feed = gavel_feed_new (&settings);
+    }
     self->watched = gavel_script_auction (self->script);
     char record [48];
     if (self->watched)
@@ -506,53 +479,44 @@ s_do_unwatch (s_bidder_t *self)
 //  "outbid" needs to know who led before this bid, so every bid seen is
 //  kept, shown or not.
 static void
-s_bid_text (s_bidder_t *self, const char *auction, const char *record,
-            char *text, size_t size)
+s_bid_text (s_bidder_t *self, const gavel_record_event_t *event, char *text, size_t size)
 {
-    char bidder [GAVEL_NAME_MAX + 1] = "", amount [24] = "";
-    gavel_record_get (record, "bidder", bidder, sizeof (bidder));
-    gavel_record_get (record, "amount", amount, sizeof (amount));
-    const char *leader = (const char *) zhashx_lookup (self->leaders, auction);
-    if (leader && streq (leader, self->name) && !streq (bidder, self->name))
-        snprintf (text, size, "* outbid by %s: %s", bidder, amount);
+    const char *leader = (const char *) zhashx_lookup (self->leaders, event->auction);
+    if (leader && streq (leader, self->name) && !streq (event->name, self->name))
+        snprintf (text, size, "* outbid by %s: %s", event->name, event->amount);
     else
-        snprintf (text, size, "* %s bids %s on auction %s", bidder, amount, auction);
-    zhashx_update (self->leaders, auction, bidder);
+        snprintf (text, size, "* %s bids %s on auction %s", event->name, event->amount,
+                  event->auction);
+    zhashx_update (self->leaders, event->auction, (void *) event->name);
 }
 
 //  The line for a record, in words; a kind this bidder does not know is
-//  shown as it came.
+//  shown as it came, and what a record lacks shows empty.
 static void
 s_event_text (s_bidder_t *self, const char *record, char *text, size_t size)
 {
-    char kind [16] = "", auction [24] = "", item [GAVEL_ITEM_MAX + 1] = "";
-    char who [GAVEL_NAME_MAX + 1] = "", amount [24] = "", term [24] = "";
-    gavel_record_get (record, "event", kind, sizeof (kind));
-    gavel_record_get (record, "auction", auction, sizeof (auction));
-    gavel_record_get (record, "item", item, sizeof (item));
-    if (streq (kind, "bid"))
-        s_bid_text (self, auction, record, text, size);
+    gavel_record_event_t event;
+    char why [64];
+    gavel_record_event (record, &event, why, sizeof (why));
+    if (streq (event.kind, "bid"))
+        s_bid_text (self, &event, text, size);
     else
-    if (streq (kind, "closed")) {
-        gavel_record_get (record, "winner", who, sizeof (who));
-        gavel_record_get (record, "amount", amount, sizeof (amount));
-        if (*who && !streq (who, "none"))
-            snprintf (text, size, "* closed: %s wins %s at %s", who, item, amount);
+    if (streq (event.kind, "closed")) {
+        if (*event.name && !streq (event.name, "none"))
+            snprintf (text, size, "* closed: %s wins %s at %s", event.name, event.item,
+                      event.amount);
         else
-            snprintf (text, size, "* closed: %s, no bids", item);
-        zhashx_delete (self->leaders, auction);
+            snprintf (text, size, "* closed: %s, no bids", event.item);
+        zhashx_delete (self->leaders, event.auction);
     }
     else
-    if (streq (kind, "opened")) {
-        gavel_record_get (record, "by", who, sizeof (who));
-        snprintf (text, size, "* opened: %s by %s (auction %s)", item, who, auction);
-    }
+    if (streq (event.kind, "opened"))
+        snprintf (text, size, "* opened: %s by %s (auction %s)", event.item, event.name,
+                  event.auction);
     else
-    if (streq (kind, "primary")) {
-        gavel_record_get (record, "primary", who, sizeof (who));
-        gavel_record_get (record, "term", term, sizeof (term));
-        snprintf (text, size, "* primary is now replica %s (term %s)", who, term);
-    }
+    if (streq (event.kind, "primary"))
+        snprintf (text, size, "* primary is now replica %s (term %s)", event.primary,
+                  event.term);
     else
         snprintf (text, size, "* %s", record);
 }
@@ -566,7 +530,8 @@ s_show_event (s_bidder_t *self, uint64_t seq, const char *record, const char *te
         printf ("\r\033[K");
     if (self->json) {
         printf ("{\"seq\":%" PRIu64, seq);
-        s_put_json_record (record);
+        const char *separator = ",";
+        gavel_record_put_json (stdout, record, false, &separator);
         printf ("}\n");
     }
     else
@@ -584,8 +549,9 @@ s_wanted (s_bidder_t *self, const char *record)
     return auction == self->watched;
 }
 
+//  A message off feed number source; the follower says what to show
 static void
-s_on_event (s_bidder_t *self, zsock_t *sub)
+s_on_event (s_bidder_t *self, zsock_t *sub, size_t source)
 {
     zmsg_t *msg = zmsg_recv (sub);
     if (!msg)
@@ -595,17 +561,20 @@ s_on_event (s_bidder_t *self, zsock_t *sub)
     zmsg_destroy (&msg);
     //  A malformed event is the publisher's problem, not the user's
     if (event && gavel_msg_id (event) == GAVEL_MSG_EVENT
-    &&  gavel_msg_records (event) == 1) {
-        const char *record = gavel_msg_record (event, 0);
-        if (gavel_msg_seq (event) > self->last_seq) {
-            self->last_seq = gavel_msg_seq (event);
+    &&  gavel_msg_records (event) == 1)
+        gavel_feed_event (self->feed, &event, source, zclock_mono ());
+    gavel_msg_destroy (&event);
+    gavel_feed_action_t *action;
+    while ((action = gavel_feed_next_action (self->feed))) {
+        if (action->kind == GAVEL_FEED_DELIVER) {
+            const char *record = gavel_msg_record (action->event, 0);
             char text [GAVEL_ITEM_MAX + 2 * GAVEL_NAME_MAX + 256];
             s_event_text (self, record, text, sizeof (text));
             if (s_wanted (self, record))
-                s_show_event (self, gavel_msg_seq (event), record, text);
+                s_show_event (self, gavel_msg_seq (action->event), record, text);
         }
+        gavel_feed_action_destroy (&action);
     }
-    gavel_msg_destroy (&event);
 }
 
 //  Waits up to timeout ms (-1: for ever) for input on stdin, when asked,
@@ -625,7 +594,7 @@ s_wait (s_bidder_t *self, int64_t timeout, bool with_stdin)
     size_t first = with_stdin? 1: 0;
     for (size_t index = first; index < count && self->feeds; index++)
         if (items [index].revents & ZMQ_POLLIN)
-            s_on_event (self, self->feeds [index - first]);
+            s_on_event (self, self->feeds [index - first], index - first);
     return with_stdin && (items [0].revents & ZMQ_POLLIN);
 }
 
@@ -1200,6 +1169,7 @@ main (int argc, char *argv [])
     int status = rc > 0? EXIT_SUCCESS: rc < 0? EXIT_USAGE: s_run (&bidder, &options);
 
     s_unwatch (&bidder);
+    gavel_feed_destroy (&bidder.feed);
     zhashx_destroy (&bidder.leaders);
     gavel_client_destroy (&bidder.client);
     gavel_script_destroy (&bidder.script);

@@ -15,6 +15,7 @@
 */
 #include "gavel_broker.h"
 #include "gavel_attempt.h"
+#include "gavel_feed.h"
 #include "gavel_msg.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
@@ -68,16 +69,8 @@ struct _gavel_broker_t {
                                 //  resend replaces what is held
     uint64_t serial;            //  the last token's
     size_t dropped;
-    //  The feed
-    uint64_t last_seq;          //  highest event seq re-published, 0: none
-    bool skip_gap;              //  history lacks what is missing: go on
-    bool syncing;               //  a HISTORY request is out
-    uint64_t sync_id;           //  its request id
-    int64_t sync_deadline;
-    unsigned sync_tries;
-    zlistx_t *backlog;          //  live events (gavel_msg_t) held meanwhile
-    bool backlog_overflow;      //  some were dropped: fetch again after
-    uint64_t own_id;            //  our HISTORY request ids
+    //  The feed: each replica's pub in, ours out
+    gavel_feed_t *feed;
     int64_t published;
     int64_t last_due;           //  mono ms: next LAST on the feed
 };
@@ -105,6 +98,8 @@ s_log (gavel_broker_t *self, const char *format, ...)
     zsys_info ("broker %" PRIu64 ": %s", self->id, text);
     zstr_free (&text);
 }
+
+static void s_feed_new (gavel_broker_t *self);
 
 static int
 s_replica_index (gavel_broker_t *self, uint64_t id)
@@ -177,8 +172,6 @@ gavel_broker_new (gavel_config_t *config, uint64_t id, char *error, size_t error
     self->pending = zhashx_new ();
     zhashx_set_destructor (self->pending, (zhashx_destructor_fn *) s_pending_destroy);
     self->routes = zhashx_new ();
-    self->backlog = zlistx_new ();
-    zlistx_set_destructor (self->backlog, (zlistx_destructor_fn *) gavel_msg_destroy);
     self->poller = zpoller_new (NULL);
     self->router = gavel_sock_new_server (conf->client, error, error_size);
     if (self->router)
@@ -192,6 +185,8 @@ gavel_broker_new (gavel_config_t *config, uint64_t id, char *error, size_t error
         const gavel_replica_conf_t *replica = gavel_config_replica (config, index);
         gavel_attempt_add_target (self->forwarding, replica->id, replica->client);
     }
+    if (rc == 0)
+        s_feed_new (self);
     if (rc)
         gavel_broker_destroy (&self);
     return self;
@@ -213,7 +208,7 @@ gavel_broker_destroy (gavel_broker_t **self_p)
         zhashx_destroy (&self->pending);
         zhashx_destroy (&self->routes);
         gavel_attempt_destroy (&self->forwarding);
-        zlistx_destroy (&self->backlog);
+        gavel_feed_destroy (&self->feed);
         free (self);
         *self_p = NULL;
     }
@@ -231,6 +226,7 @@ gavel_broker_set_attempt (gavel_broker_t *self, int64_t attempt)
 {
     self->attempt = attempt;
     s_forwarding_settings (self);
+    s_feed_new (self);          //  its HISTORY requests wait as long
 }
 
 void
@@ -298,19 +294,6 @@ s_forwarding_hints (gavel_broker_t *self, int64_t now)
         if (self->replicas [index].last_hb
         &&  now - self->replicas [index].last_hb < self->attempt / 2)
             gavel_attempt_alive (self->forwarding, index);
-}
-
-//  The replica to ask outside a bidder's request (HISTORY): where a new
-//  request would go, or the next one when that is the one to avoid.
-static size_t
-s_choose (gavel_broker_t *self, int avoid)
-{
-    int64_t now = zclock_mono ();
-    s_forwarding_hints (self, now);
-    size_t index = gavel_attempt_choose (self->forwarding, now);
-    if ((int) index == avoid && self->replica_count > 1)
-        index = (index + 1) % self->replica_count;
-    return index;
 }
 
 //  Send [token, "K:" key, "", body...] to replica index (no key frame
@@ -542,96 +525,102 @@ s_check_pending (gavel_broker_t *self)
 //  -------------------------------------------------------------------------
 //  The feed
 
-static void s_sync_start (gavel_broker_t *self, size_t index);
+//  The feed follower: events in order and once, holes fetched with HISTORY
+//  from the replica that published after them, then from each next one
+//  (gavel_feed). Replica index i is both its feed and its history endpoint.
+static void
+s_feed_new (gavel_broker_t *self)
+{
+    gavel_feed_settings_t settings = {
+        .feed_endpoints = self->replica_count,
+        .history_endpoints = self->replica_count,
+        .history_at_source = true,
+        .fetch_timeout = self->attempt,
+        .fetch_tries = S_SYNC_TRIES,
+        .backlog_max = GAVEL_BROKER_BACKLOG,
+        .reconnect = S_RECONNECT
+    };
+    gavel_feed_destroy (&self->feed);
+    self->feed = gavel_feed_new (&settings);
+}
 
-//  Events are numbered without holes (seq), so each is re-published once,
-//  in order, and a hole means something was missed and must be fetched.
 static void
 s_publish (gavel_broker_t *self, gavel_msg_t *event)
 {
-    if (gavel_msg_seq (event) <= self->last_seq)
-        return;                 //  seen: from the other primary, or history
-    self->last_seq = gavel_msg_seq (event);
     zmsg_t *msg = gavel_msg_encode (event);
     if (zmsg_send (&msg, self->pub))
         zmsg_destroy (&msg);
     self->published++;
 }
 
-//  A live event: held while history loads, else re-published. One that
-//  leaves a hole behind it starts a fetch of the hole from its sender.
+//  HISTORY to a replica, behind our one-byte routing frame "\0". One that
+//  cannot be sent waits for the follower's deadline, as an unanswered one.
 static void
-s_on_event (gavel_broker_t *self, gavel_msg_t **event_p)
+s_sync_send (gavel_broker_t *self, gavel_feed_action_t *fetch)
 {
-    gavel_msg_t *event = *event_p;
-    uint64_t seq = gavel_msg_seq (event);
-    bool hole = self->last_seq > 0 && seq > self->last_seq + 1;
-    int from = s_replica_index (self, gavel_msg_from (event));
-    if (hole && self->skip_gap) {
-        s_log (self, "events %" PRIu64 " to %" PRIu64 " are in no replica's history any "
-               "more: the feed goes on without them", self->last_seq + 1, seq - 1);
-        hole = false;
-    }
-    if (!self->syncing && hole && from >= 0)
-        s_sync_start (self, (size_t) from);
-    if (self->syncing) {
-        if (zlistx_size (self->backlog) >= GAVEL_BROKER_BACKLOG) {
-            self->backlog_overflow = true;
-            gavel_msg_destroy (event_p);
-        }
-        else
-            zlistx_add_end (self->backlog, *event_p);
-        *event_p = NULL;
-        return;
-    }
-    s_publish (self, event);
-    gavel_msg_destroy (event_p);
-}
-
-static void
-s_sync_send (gavel_broker_t *self, size_t index)
-{
+    s_replica_t *replica = &self->replicas [fetch->endpoint];
+    if (fetch->attempt == 1)
+        s_log (self, "fetching events from %" PRIu64 " from replica %" PRIu64,
+               fetch->from, replica->id);
     gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_HISTORY);
     char session [32];
     snprintf (session, sizeof session, "broker-%" PRIu64 "-%d", self->id, (int) getpid ());
-    self->sync_id = ++self->own_id;
-    gavel_msg_set_request_id (request, self->sync_id);
+    gavel_msg_set_request_id (request, fetch->request_id);
     gavel_msg_set_session (request, session);
     gavel_msg_set_name (request, "broker");
-    gavel_msg_set_seq (request, self->last_seq + 1);
-    gavel_msg_set_count (request, GAVEL_HISTORY_MAX);
+    gavel_msg_set_seq (request, fetch->from);
+    gavel_msg_set_count (request, fetch->count);
     zmsg_t *msg = gavel_msg_encode (request);
     gavel_msg_destroy (&request);
     zmsg_pushmem (msg, "", 0);
     zmsg_pushmem (msg, "", 1);      //  our routing frame: one zero byte
-    if (zmsg_send (&msg, self->replicas [index].dealer))
+    if (zmsg_send (&msg, replica->dealer))
         zmsg_destroy (&msg);
-    self->sync_deadline = zclock_mono () + self->attempt;
 }
 
+//  What the follower asks for: re-publish, fetch, or say what is lost
 static void
-s_sync_start (gavel_broker_t *self, size_t index)
+s_sync_actions (gavel_broker_t *self)
 {
-    self->syncing = true;
-    self->sync_tries = 1;
-    self->backlog_overflow = false;
-    s_log (self, "fetching events from %" PRIu64 " from replica %" PRIu64,
-           self->last_seq + 1, self->replicas [index].id);
-    s_sync_send (self, index);
-}
-
-//  History is in: what it had, then what was held, in order. A hole still
-//  left is one no replica keeps any more: it is said and passed over.
-static void
-s_sync_done (gavel_broker_t *self)
-{
-    self->syncing = false;
-    self->skip_gap = true;
-    while (!self->syncing && zlistx_size (self->backlog)) {
-        gavel_msg_t *event = (gavel_msg_t *) zlistx_detach (self->backlog, NULL);
-        s_on_event (self, &event);
+    gavel_feed_action_t *action;
+    while ((action = gavel_feed_next_action (self->feed))) {
+        if (action->kind == GAVEL_FEED_DELIVER)
+            s_publish (self, action->event);
+        else
+        if (action->kind == GAVEL_FEED_FETCH)
+            s_sync_send (self, action);
+        else
+        if (action->kind == GAVEL_FEED_LOST && action->to == UINT64_MAX)
+            s_log (self, "no replica answered HISTORY from event %" PRIu64 ": the feed may "
+                   "have a hole there", action->from);
+        else
+        if (action->kind == GAVEL_FEED_LOST)
+            s_log (self, "events %" PRIu64 " to %" PRIu64 " are in no replica's history %s: "
+                   "the feed goes on without them", action->from, action->to,
+                   action->cause == GAVEL_FEED_LOST_UNANSWERED? "that answered": "any more");
+        else
+        if (action->kind == GAVEL_FEED_RESTART)
+            s_log (self, "event numbers went back from %" PRIu64 " to %" PRIu64 ": the "
+                   "replicas' feed started again; following it", action->from, action->to);
+        else
+        if (action->kind == GAVEL_FEED_BAD_RECORD) {
+            //  Passed over: re-published, it would be an event that our
+            //  subscribers cannot decode, or one with the wrong number
+            char quoted [128];
+            gavel_text_quote (action->record, strlen (action->record), quoted, sizeof quoted);
+            s_log (self, "replica %" PRIu64 " answered HISTORY with a record that is not "
+                   "an event, dropped: '%s'", self->replicas [action->endpoint].id, quoted);
+            self->dropped++;
+        }
+        gavel_feed_action_destroy (&action);
     }
-    self->skip_gap = false;
+}
+
+static void
+s_on_event (gavel_broker_t *self, size_t index, gavel_msg_t **event_p)
+{
+    gavel_feed_event (self->feed, event_p, index, zclock_mono ());
+    s_sync_actions (self);
 }
 
 static void
@@ -639,36 +628,9 @@ s_on_history (gavel_broker_t *self, size_t from, zmsg_t *body)
 {
     gavel_msg_error_t error;
     gavel_msg_t *reply = gavel_msg_decode (body, &error);
-    if (!reply || !self->syncing || gavel_msg_request_id (reply) != self->sync_id
-    ||  gavel_msg_outcome (reply) != GAVEL_SUCCESS) {
-        gavel_msg_destroy (&reply);
-        return;                 //  stale, or failed: the deadline retries
-    }
-    size_t records = gavel_msg_records (reply);
-    for (size_t index = 0; index < records; index++) {
-        gavel_msg_t *event = gavel_msg_new_history_event (gavel_msg_record (reply, index),
-                                                          self->replicas [from].id);
-        if (event)
-            s_publish (self, event);
-        else {
-            //  Passed over: re-published, it would be an event that our
-            //  subscribers cannot decode, or one with the wrong number
-            char quoted [128];
-            const char *record = gavel_msg_record (reply, index);
-            gavel_text_quote (record, strlen (record), quoted, sizeof quoted);
-            s_log (self, "replica %" PRIu64 " answered HISTORY with a record that is not "
-                   "an event, dropped: '%s'", self->replicas [from].id, quoted);
-            self->dropped++;
-        }
-        gavel_msg_destroy (&event);
-    }
+    gavel_feed_history (self->feed, reply, from, self->replicas [from].id, zclock_mono ());
     gavel_msg_destroy (&reply);
-    if (records >= GAVEL_HISTORY_MAX || self->backlog_overflow) {
-        self->backlog_overflow = false;
-        s_sync_send (self, from);       //  more to fetch
-    }
-    else
-        s_sync_done (self);
+    s_sync_actions (self);
 }
 
 //  Every second, the number of the last event re-published (0 before the
@@ -684,7 +646,7 @@ s_check_last (gavel_broker_t *self)
         return;
     self->last_due = now + S_LAST_EVERY;
     gavel_msg_t *last = gavel_msg_new (GAVEL_MSG_LAST);
-    gavel_msg_set_seq (last, self->last_seq);
+    gavel_msg_set_seq (last, gavel_feed_last_seq (self->feed));
     gavel_msg_send (last, NULL, zsock_resolve (self->pub));
     gavel_msg_destroy (&last);
 }
@@ -692,15 +654,8 @@ s_check_last (gavel_broker_t *self)
 static void
 s_check_sync (gavel_broker_t *self)
 {
-    if (!self->syncing || zclock_mono () < self->sync_deadline)
-        return;
-    if (self->sync_tries++ >= S_SYNC_TRIES) {
-        s_log (self, "no replica answered HISTORY from event %" PRIu64 ": the feed may "
-               "have a hole there", self->last_seq + 1);
-        s_sync_done (self);
-        return;
-    }
-    s_sync_send (self, s_choose (self, -1));
+    gavel_feed_tick (self->feed, zclock_mono ());
+    s_sync_actions (self);
 }
 
 //  A heartbeat names the primary of its term; the highest term wins. One
@@ -713,15 +668,14 @@ s_on_heartbeat (gavel_broker_t *self, gavel_msg_t *hb)
         return;
     int64_t now = zclock_mono ();
     s_replica_t *replica = &self->replicas [index];
-    bool silent = replica->last_hb == 0 || now - replica->last_hb > S_RECONNECT;
     replica->last_hb = now;
     if (self->primary != replica->id || self->primary_term != gavel_msg_term (hb))
         s_log (self, "primary is replica %" PRIu64 ", term %" PRIu64,
                replica->id, gavel_msg_term (hb));
     self->primary = replica->id;
     self->primary_term = gavel_msg_term (hb);
-    if (silent && self->last_seq > 0 && !self->syncing)
-        s_sync_start (self, (size_t) index);
+    gavel_feed_heartbeat (self->feed, (size_t) index, now);
+    s_sync_actions (self);
 }
 
 static void
@@ -740,7 +694,7 @@ s_on_sub (gavel_broker_t *self, size_t index)
         s_on_heartbeat (self, decoded);
     else
     if (gavel_msg_id (decoded) == GAVEL_MSG_EVENT)
-        s_on_event (self, &decoded);
+        s_on_event (self, index, &decoded);
     gavel_msg_destroy (&decoded);
 }
 

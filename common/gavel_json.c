@@ -8,18 +8,24 @@
 void
 gavel_json_put_string (const char *text, size_t length)
 {
-    putchar ('"');
+    gavel_json_fput_string (stdout, text, length);
+}
+
+void
+gavel_json_fput_string (FILE *stream, const char *text, size_t length)
+{
+    fputc ('"', stream);
     for (size_t index = 0; index < length; index++) {
         unsigned char c = (unsigned char) text [index];
         if (c == '"' || c == '\\')
-            printf ("\\%c", c);
+            fprintf (stream, "\\%c", c);
         else
         if (c < 0x20 || c >= 0x7f)
-            printf ("\\u%04x", c);
+            fprintf (stream, "\\u%04x", c);
         else
-            putchar (c);
+            fputc (c, stream);
     }
-    putchar ('"');
+    fputc ('"', stream);
 }
 
 bool

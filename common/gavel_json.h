@@ -5,10 +5,14 @@
 
 #include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 //  Print text (length bytes) on stdout as a JSON string, escaped.
 void
     gavel_json_put_string (const char *text, size_t length);
+//  The same on stream.
+void
+    gavel_json_fput_string (FILE *stream, const char *text, size_t length);
 
 //  Whether text can stand as a JSON number: decimal digits with an optional
 //  '-', no leading zero ("007" stays a string), at most 20 digits.

@@ -931,28 +931,6 @@ gavel_msg_new_history_event (const char *record, uint64_t from)
     return event;
 }
 
-int
-gavel_record_get (const char *record, const char *key, char *value, size_t size)
-{
-    size_t key_length = strlen (key);
-    const char *pair = record;
-    while (pair && *pair) {
-        const char *end = strchr (pair, ' ');
-        size_t pair_length = end? (size_t) (end - pair): strlen (pair);
-        if (pair_length > key_length && pair [key_length] == '='
-        &&  memcmp (pair, key, key_length) == 0) {
-            size_t value_length = pair_length - key_length - 1;
-            if (value_length >= size)
-                value_length = size - 1;
-            memcpy (value, pair + key_length + 1, value_length);
-            value [value_length] = '\0';
-            return 0;
-        }
-        pair = end? end + 1: NULL;
-    }
-    return -1;
-}
-
 static const char *s_outcome_words [] = { "", "success", "fail", "exception", "redirect" };
 
 const char *

@@ -224,10 +224,8 @@ const char *gavel_msg_record (gavel_msg_t *self, size_t index);
 gavel_msg_t *
     gavel_msg_new_history_event (const char *record, uint64_t from);
 
-//  Look up key in a record ("a=1 b=x"); copies its value into value and
-//  returns 0, or returns -1 when the key is absent.
-int
-    gavel_record_get (const char *record, const char *key, char *value, size_t size);
+//  Reading records: gavel_record (gavel_record_get and the rest)
+#include "gavel_record.h"
 
 //  Word for an outcome, and back (-1 when unknown).
 const char *

@@ -5,6 +5,8 @@
 */
 #include "gavel_msg.h"
 #include "gavel_attempt.h"
+#include "gavel_feed.h"
+#include "gavel_record.h"
 #include "gavel_text.h"
 #include "gavel_config.h"
 #include "gavel_keys.h"
@@ -41,6 +43,8 @@ static const struct {
     { "text",    gavel_text_test },
     { "msg",     gavel_msg_test },
     { "attempt", gavel_attempt_test },
+    { "feed",    gavel_feed_test },
+    { "record",  gavel_record_test },
     { "config",  gavel_config_test },
     { "keys",    gavel_keys_test },
     { "zap",     gavel_zap_test },

@@ -25,18 +25,16 @@
 #include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
-#include <time.h>
 #include "gavel_cli.h"
-#include "gavel_json.h"
 #include "gavel_msg.h"
 #include "gavel_config.h"
+#include "gavel_feed.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
 
 #define EXIT_FAIL       1
 #define EXIT_USAGE      2
 #define FRAME_SHOWN     1024        //  bytes of one frame shown, at most
-#define PAIRS_MAX       32          //  key=value pairs of one record
 #define POLL_INTERVAL   1000        //  ms: a signal ends the wait anyway
 #define COUNT_MAX       INT64_MAX
 #define LINES_MAX       1000000     //  -n
@@ -111,7 +109,8 @@ typedef struct {
     s_feed_t **feeds;
     size_t feed_count;
     zpoller_t *poller;
-    uint64_t last_seq;              //  highest event number taken, 0: none
+    zlistx_t *history;              //  where HISTORY can go (--cluster)
+    gavel_feed_t *feed;             //  the events' order, holes, repeats
     int64_t printed;
 } s_tail_t;
 
@@ -230,207 +229,8 @@ s_put_frames (FILE *stream, zmsg_t *msg)
     }
 }
 
-//  Text from a record, with anything unprintable as \xNN
-static void
-s_put_safe (const char *text)
-{
-    for (const unsigned char *c = (const unsigned char *) text; *c; c++)
-        if (*c >= 0x20 && *c < 0x7f && *c != '\\')
-            putchar (*c);
-        else
-            printf ("\\x%02x", *c);
-}
-
 //  --------------------------------------------------------------------------
-//  Records: "key=value key=value", split into pairs pointing into the text
-
-typedef struct {
-    const char *key;
-    size_t key_length;
-    const char *value;
-    size_t value_length;
-} s_pair_t;
-
-static size_t
-s_split_record (const char *record, s_pair_t *pairs, size_t max)
-{
-    size_t count = 0;
-    while (*record && count < max) {
-        size_t length = strcspn (record, " ");
-        const char *equals = memchr (record, '=', length);
-        if (length > 0) {
-            s_pair_t *pair = &pairs [count++];
-            pair->key = record;
-            pair->key_length = equals? (size_t) (equals - record): length;
-            pair->value = equals? equals + 1: record + length;
-            pair->value_length = length - (pair->value - record);
-        }
-        record += length;
-        if (*record == ' ')
-            record++;
-    }
-    return count;
-}
-
-static bool
-s_has_key (const s_pair_t *pairs, size_t count, const char *key)
-{
-    for (size_t index = 0; index < count; index++)
-        if (pairs [index].key_length == strlen (key)
-        &&  memcmp (pairs [index].key, key, pairs [index].key_length) == 0)
-            return true;
-    return false;
-}
-
-
-//  --------------------------------------------------------------------------
-//  Events: checked, filtered, de-duplicated, printed
-
-//  What each kind of event must carry for its pretty line; a kind not
-//  listed here (a newer replica's) is printed as its record
-static const struct {
-    const char *kind;
-    const char *keys [6];
-} s_kinds [] = {
-    { "opened",  { "auction", "item", "by", "closes_at", "reserve", NULL } },
-    { "bid",     { "auction", "bidder", "amount", NULL } },
-    { "closed",  { "auction", "item", "winner", "amount", NULL } },
-    { "primary", { "primary", "term", NULL } },
-};
-#define KINDS (sizeof s_kinds / sizeof s_kinds [0])
-
-//  Values read for the pretty line, each cut to fit
-typedef struct {
-    char kind [16];
-    char auction [24];
-    char item [GAVEL_ITEM_MAX + 1];
-    char name [GAVEL_NAME_MAX + 1];     //  by, bidder or winner
-    char amount [24];                   //  amount or reserve
-    char primary [24];
-    char term [24];
-    int64_t closes_at;
-} s_fields_t;
-
-static void
-s_get (const char *record, const char *key, char *value, size_t size)
-{
-    if (gavel_record_get (record, key, value, size))
-        *value = '\0';
-}
-
-//  NULL when the record has what its kind needs, else what is wrong
-static const char *
-s_check_record (const char *record, s_fields_t *fields, char *why, size_t size)
-{
-    memset (fields, 0, sizeof *fields);
-    if (gavel_record_get (record, "event", fields->kind, sizeof fields->kind))
-        return "the record has no event=";
-    for (size_t row = 0; row < KINDS; row++) {
-        if (!streq (fields->kind, s_kinds [row].kind))
-            continue;
-        char value [32];
-        for (const char *const *key = s_kinds [row].keys; *key; key++)
-            if (gavel_record_get (record, *key, value, sizeof value)) {
-                snprintf (why, size, "event=%s without %s", fields->kind, *key);
-                return why;
-            }
-    }
-    s_get (record, "auction", fields->auction, sizeof fields->auction);
-    s_get (record, "item", fields->item, sizeof fields->item);
-    s_get (record, streq (fields->kind, "opened")? "by":
-                   streq (fields->kind, "bid")? "bidder": "winner",
-           fields->name, sizeof fields->name);
-    s_get (record, streq (fields->kind, "opened")? "reserve": "amount",
-           fields->amount, sizeof fields->amount);
-    s_get (record, "primary", fields->primary, sizeof fields->primary);
-    s_get (record, "term", fields->term, sizeof fields->term);
-    if (streq (fields->kind, "opened")) {
-        char text [24];
-        s_get (record, "closes_at", text, sizeof text);
-        if (gavel_text_parse_int (text, 0, INT64_MAX, &fields->closes_at, NULL))
-            return "closes_at is not a time";
-    }
-    return NULL;
-}
-
-//  Local wall-clock time of a stamp in ms; the date too when it is not
-//  the day of since (an auction may run for 30 days)
-static void
-s_put_time (int64_t stamp, bool millis, int64_t since)
-{
-    time_t seconds = (time_t) (stamp / 1000);
-    time_t reference = (time_t) (since / 1000);
-    struct tm when, then;
-    if (!localtime_r (&seconds, &when) || !localtime_r (&reference, &then)) {
-        printf ("%" PRId64 "ms", stamp);       //  no calendar has that day
-        return;
-    }
-    char text [32];
-    const char *format = when.tm_yday == then.tm_yday && when.tm_year == then.tm_year
-                       ? "%H:%M:%S": "%Y-%m-%d %H:%M:%S";
-    strftime (text, sizeof text, format, &when);
-    fputs (text, stdout);
-    if (millis)
-        printf (".%03d", (int) (stamp % 1000));
-}
-
-static void
-s_print_pretty (gavel_msg_t *event, const char *record, const s_fields_t *fields)
-{
-    int64_t stamp = gavel_msg_stamp (event);
-    s_put_time (stamp, true, stamp);
-    printf ("  #%" PRIu64 "  ", gavel_msg_seq (event));
-    if (*fields->auction) {
-        printf ("auction ");
-        s_put_safe (fields->auction);
-        printf ("  ");
-    }
-    if (streq (fields->kind, "bid")) {
-        s_put_safe (fields->name);
-        printf (" bids ");
-        s_put_safe (fields->amount);
-    }
-    else
-    if (streq (fields->kind, "opened")) {
-        printf ("opened: ");
-        s_put_safe (fields->item);
-        printf (" by ");
-        s_put_safe (fields->name);
-        printf (", closes ");
-        s_put_time (fields->closes_at, false, stamp);
-        if (!streq (fields->amount, "0")) {
-            printf (" (reserve ");
-            s_put_safe (fields->amount);
-            printf (")");
-        }
-    }
-    else
-    if (streq (fields->kind, "closed") && streq (fields->name, "none")) {
-        printf ("closed: ");
-        s_put_safe (fields->item);
-        printf (", no bids");
-    }
-    else
-    if (streq (fields->kind, "closed")) {
-        printf ("closed: ");
-        s_put_safe (fields->name);
-        printf (" wins ");
-        s_put_safe (fields->item);
-        printf (" at ");
-        s_put_safe (fields->amount);
-    }
-    else
-    if (streq (fields->kind, "primary")) {
-        printf ("primary is now replica ");
-        s_put_safe (fields->primary);
-        printf (" (term ");
-        s_put_safe (fields->term);
-        printf (")");
-    }
-    else
-        s_put_safe (record);
-    printf ("\n");
-}
+//  Events: checked, filtered, printed (gavel_record reads and prints them)
 
 //  The record's keys win over the envelope's ("primary" events carry a
 //  term of their own), and a key said twice is printed once: JSON objects
@@ -438,8 +238,6 @@ s_print_pretty (gavel_msg_t *event, const char *record, const s_fields_t *fields
 static void
 s_print_json (gavel_msg_t *event, const char *record)
 {
-    s_pair_t pairs [PAIRS_MAX];
-    size_t count = s_split_record (record, pairs, PAIRS_MAX);
     const char *keys [] = { "seq", "index", "term", "from", "stamp" };
     char values [5][24];
     snprintf (values [0], sizeof values [0], "%" PRIu64, gavel_msg_seq (event));
@@ -450,27 +248,10 @@ s_print_json (gavel_msg_t *event, const char *record)
     putchar ('{');
     const char *separator = "";
     for (size_t index = 0; index < 5; index++)
-        if (!s_has_key (pairs, count, keys [index])) {
-            printf ("%s\"%s\":%s", separator, keys [index], values [index]);
-            separator = ",";
-        }
-    for (size_t index = 0; index < count; index++) {
-        const s_pair_t *pair = &pairs [index];
-        bool repeat = false;
-        for (size_t before = 0; before < index && !repeat; before++)
-            repeat = pairs [before].key_length == pair->key_length
-                  && memcmp (pairs [before].key, pair->key, pair->key_length) == 0;
-        if (repeat)
-            continue;
-        fputs (separator, stdout);
-        separator = ",";
-        gavel_json_put_string (pair->key, pair->key_length);
-        putchar (':');
-        if (gavel_json_is_number (pair->value, pair->value_length))
-            fwrite (pair->value, 1, pair->value_length, stdout);
-        else
-            gavel_json_put_string (pair->value, pair->value_length);
-    }
+        if (!gavel_record_has (record, keys [index]))
+            gavel_record_put_json_pair (stdout, keys [index], strlen (keys [index]),
+                                        values [index], strlen (values [index]), &separator);
+    gavel_record_put_json (stdout, record, true, &separator);
     printf ("}\n");
 }
 
@@ -492,11 +273,11 @@ s_print_malformed (s_tail_t *self, zmsg_t *msg, const char *why)
 
 static void s_note (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 static bool s_done (s_tail_t *self);
-static void s_recover (s_tail_t *self, uint64_t from, uint64_t to);
+static void s_fetch (s_tail_t *self, gavel_feed_action_t *fetch);
 
 //  An event, checked; NULL with why filled in when it is not one
 static const char *
-s_check_event (gavel_msg_t *event, s_fields_t *fields, char *why, size_t size)
+s_check_event (gavel_msg_t *event, gavel_record_event_t *fields, char *why, size_t size)
 {
     if (gavel_msg_id (event) != GAVEL_MSG_EVENT) {
         snprintf (why, size, "%s, not an event", gavel_msg_command (event));
@@ -504,62 +285,99 @@ s_check_event (gavel_msg_t *event, s_fields_t *fields, char *why, size_t size)
     }
     if (gavel_msg_records (event) != 1)
         return "an event carries one record";
-    return s_check_record (gavel_msg_record (event, 0), fields, why, size);
+    return gavel_record_event (gavel_msg_record (event, 0), fields, why, size);
 }
 
-//  A checked event in its place in the numbering: a repeat is dropped, a
-//  hole before it is filled from history first (unless this event comes
-//  from history itself). Returns true when it was printed.
-static bool
-s_take (s_tail_t *self, gavel_msg_t *event, const s_fields_t *fields, bool from_history)
+//  A checked event, next in the numbering: printed unless filtered out.
+static void
+s_print_event (s_tail_t *self, gavel_msg_t *event)
 {
-    uint64_t seq = gavel_msg_seq (event);
-    if (seq <= self->last_seq) {
-        if (self->last_seq - seq < GAVEL_HISTORY_MAX)
-            return false;       //  a repeat: from a second primary, or history
-        s_note ("event numbers went back from %" PRIu64 " to %" PRIu64 ": a new feed; "
-                "following it", self->last_seq, seq);
-    }
-    else
-    if (self->last_seq && seq > self->last_seq + 1 && !from_history)
-        s_recover (self, self->last_seq + 1, seq - 1);
-    self->last_seq = seq;
+    gavel_record_event_t fields;
+    char why [GAVEL_MESSAGE_MAX + 64];
     char wanted [24];
     snprintf (wanted, sizeof wanted, "%" PRIu64, self->options->auction);
-    if (s_done (self)
-    || (self->options->auction && !streq (fields->auction, wanted)))
-        return false;
+    if (s_check_event (event, &fields, why, sizeof why)
+    || (self->options->auction && !streq (fields.auction, wanted)))
+        return;
     if (self->options->json)
         s_print_json (event, gavel_msg_record (event, 0));
     else
-        s_print_pretty (event, gavel_msg_record (event, 0), fields);
+        gavel_record_put_event (stdout, gavel_msg_record (event, 0), &fields,
+                                gavel_msg_seq (event), gavel_msg_stamp (event));
     self->printed++;
-    return true;
 }
 
-//  A message off a feed
+//  What the feed follower asks for, until --count is reached: print,
+//  fetch from the history (waiting for the answer here), or say what is
+//  missed, fetched or lost
 static void
-s_on_event (s_tail_t *self, zmsg_t *msg)
+s_feed_actions (s_tail_t *self)
+{
+    gavel_feed_action_t *action;
+    while ((action = gavel_feed_next_action (self->feed))) {
+        if (s_done (self) || zsys_interrupted)
+            ;                   //  nothing more to print: leaving
+        else
+        if (action->kind == GAVEL_FEED_DELIVER)
+            s_print_event (self, action->event);
+        else
+        if (action->kind == GAVEL_FEED_FETCH)
+            s_fetch (self, action);
+        else
+        if (action->kind == GAVEL_FEED_GAP)
+            s_note ("gap: events %" PRIu64 " to %" PRIu64 " were missed (this subscriber fell "
+                    "behind, or its connection dropped); %s", action->from, action->to,
+                    self->options->cluster? "fetching them from the history"
+                                          : "--cluster FILE would fetch them");
+        else
+        if (action->kind == GAVEL_FEED_FILLED)
+            s_note ("gap: events %" PRIu64 " to %" PRIu64 " fetched", action->from, action->to);
+        else
+        if (action->kind == GAVEL_FEED_LOST && action->from == 0)
+            s_note ("-n %" PRId64 ": nobody answered the history request; following live "
+                    "events only", self->options->lines);
+        else
+        if (action->kind == GAVEL_FEED_LOST)
+            s_note ("events %" PRIu64 " to %" PRIu64 " %s: lost to this subscriber",
+                    action->from, action->to, action->cause == GAVEL_FEED_LOST_NOT_KEPT?
+                    "are no longer in the history": "could not be fetched");
+        else
+        if (action->kind == GAVEL_FEED_RESTART)
+            s_note ("event numbers went back from %" PRIu64 " to %" PRIu64 ": a new feed; "
+                    "following it", action->from, action->to);
+        else
+        if (action->kind == GAVEL_FEED_BAD_RECORD) {
+            char quoted [128];
+            gavel_text_quote (action->record, strlen (action->record), quoted, sizeof quoted);
+            s_note ("history answer: %s, dropped: '%s'", action->why, quoted);
+        }
+        gavel_feed_action_destroy (&action);
+    }
+}
+
+//  A message off feed number source
+static void
+s_on_event (s_tail_t *self, zmsg_t *msg, size_t source)
 {
     gavel_msg_error_t error;
     gavel_msg_t *event = gavel_msg_decode (msg, &error);
     char why [GAVEL_MESSAGE_MAX + 64];
-    s_fields_t fields;
+    gavel_record_event_t fields;
     if (event && gavel_msg_id (event) == GAVEL_MSG_LAST) {
         //  A broker's word on how far the feed has gone: events up to it
         //  that never came are a hole, even if no event follows them
-        uint64_t seq = gavel_msg_seq (event);
-        if (self->last_seq && seq > self->last_seq)
-            s_recover (self, self->last_seq + 1, seq);
+        gavel_feed_last (self->feed, gavel_msg_seq (event), source, zclock_mono ());
         gavel_msg_destroy (&event);
+        s_feed_actions (self);
         return;
     }
     const char *problem = event? s_check_event (event, &fields, why, sizeof why): error.message;
     if (problem)
         s_print_malformed (self, msg, problem);
     else
-        s_take (self, event, &fields, false);
+        gavel_feed_event (self->feed, &event, source, zclock_mono ());
     gavel_msg_destroy (&event);
+    s_feed_actions (self);
 }
 
 static void
@@ -794,14 +612,14 @@ s_history_endpoints (const char *path, zlistx_t *endpoints)
 //  Ask one endpoint for `count` events from event `from` on (0: the last
 //  count); the reply, or NULL
 static gavel_msg_t *
-s_ask_history (const char *endpoint, uint64_t from, uint64_t count)
+s_ask_history (const char *endpoint, uint64_t request_id, uint64_t from, uint64_t count)
 {
     char error [256];
     zsock_t *sock = gavel_sock_new_client (endpoint, error, sizeof error);
     if (!sock)
         return NULL;
     gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_HISTORY);
-    gavel_msg_set_request_id (request, 1);
+    gavel_msg_set_request_id (request, request_id);
     char session [32];
     snprintf (session, sizeof session, "zmq-tail-%d", (int) getpid ());
     gavel_msg_set_session (request, session);
@@ -819,9 +637,6 @@ s_ask_history (const char *endpoint, uint64_t from, uint64_t count)
             gavel_msg_error_t decode_error;
             reply = gavel_msg_decode (frames, &decode_error);
             zmsg_destroy (&frames);
-            if (reply && (gavel_msg_id (reply) != GAVEL_MSG_REPLY
-                          || gavel_msg_outcome (reply) != GAVEL_SUCCESS))
-                gavel_msg_destroy (&reply);
         }
     }
     gavel_msg_destroy (&request);
@@ -829,80 +644,51 @@ s_ask_history (const char *endpoint, uint64_t from, uint64_t count)
     return reply;
 }
 
-//  The first endpoint of the cluster that answers
-static gavel_msg_t *
-s_history (s_tail_t *self, uint64_t from, uint64_t count)
-{
-    zlistx_t *endpoints = zlistx_new ();
-    zlistx_set_duplicator (endpoints, (zlistx_duplicator_fn *) strdup);
-    zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
-    s_history_endpoints (self->options->cluster, endpoints);
-    gavel_msg_t *reply = NULL;
-    for (const char *endpoint = (const char *) zlistx_first (endpoints); endpoint && !reply;
-         endpoint = (const char *) zlistx_next (endpoints))
-        reply = s_ask_history (endpoint, from, count);
-    zlistx_destroy (&endpoints);
-    return reply;
-}
-
-//  Takes a history reply's events up to `to`, in their place
+//  The follower's HISTORY request, answered or not before we go on: the
+//  feed waits meanwhile, its sockets holding what comes
 static void
-s_take_history (s_tail_t *self, gavel_msg_t *reply, uint64_t to)
+s_fetch (s_tail_t *self, gavel_feed_action_t *fetch)
 {
-    for (size_t index = 0; index < gavel_msg_records (reply); index++) {
-        const char *record = gavel_msg_record (reply, index);
-        gavel_msg_t *event = gavel_msg_new_history_event (record, 1);
-        s_fields_t fields;
-        char why [GAVEL_MESSAGE_MAX + 64];
-        const char *problem = event? s_check_event (event, &fields, why, sizeof why)
-                                   : "not a history record";
-        if (problem) {
-            char quoted [128];
-            gavel_text_quote (record, strlen (record), quoted, sizeof quoted);
-            s_note ("history answer: %s, dropped: '%s'", problem, quoted);
-        }
-        else
-        if (gavel_msg_seq (event) <= to) {
-            if (self->last_seq && gavel_msg_seq (event) > self->last_seq + 1)
-                s_note ("events %" PRIu64 " to %" PRIu64 " are no longer in the history: "
-                        "lost to this subscriber", self->last_seq + 1, gavel_msg_seq (event) - 1);
-            s_take (self, event, &fields, true);
-        }
-        gavel_msg_destroy (&event);
-    }
-}
-
-//  Events from..to never reached us: fetch them from the history and print
-//  them in their place, or say which are lost
-static void
-s_recover (s_tail_t *self, uint64_t from, uint64_t to)
-{
-    if (!self->options->cluster) {
-        s_note ("gap: events %" PRIu64 " to %" PRIu64 " were missed (this subscriber fell "
-                "behind, or its connection dropped); --cluster FILE would fetch them", from, to);
-        return;
-    }
-    s_note ("gap: events %" PRIu64 " to %" PRIu64 " were missed (this subscriber fell "
-            "behind, or its connection dropped); fetching them from the history", from, to);
-    //  Each answer must move us on, or we stop asking: a history that ends
-    //  early (a lagging replica) or holds nothing new would loop for ever
-    while (self->last_seq < to && !s_done (self) && !zsys_interrupted) {
-        uint64_t before = self->last_seq;
-        gavel_msg_t *reply = s_history (self, self->last_seq + 1, to - self->last_seq);
-        if (reply)
-            s_take_history (self, reply, to);
-        gavel_msg_destroy (&reply);
-        if (self->last_seq == before)
-            break;
-    }
-    if (self->last_seq < to && !s_done (self)) {
-        s_note ("events %" PRIu64 " to %" PRIu64 " could not be fetched: lost to this "
-                "subscriber", self->last_seq + 1, to);
-        self->last_seq = to;
-    }
+    const char *endpoint = NULL;
+    size_t index = 0;
+    for (endpoint = (const char *) zlistx_first (self->history); endpoint && index < fetch->endpoint;
+         endpoint = (const char *) zlistx_next (self->history))
+        index++;
+    assert (endpoint);
+    gavel_msg_t *reply = s_ask_history (endpoint, fetch->request_id, fetch->from, fetch->count);
+    if (reply)
+        gavel_feed_history (self->feed, reply, fetch->endpoint, 1, zclock_mono ());
     else
-    if (!s_done (self))
-        s_note ("gap: events %" PRIu64 " to %" PRIu64 " fetched", from, to);
+        gavel_feed_history_failed (self->feed, zclock_mono ());
+    gavel_msg_destroy (&reply);
+}
+
+static const char *
+s_check_history (gavel_msg_t *event, char *why, size_t size)
+{
+    gavel_record_event_t fields;
+    return s_check_event (event, &fields, why, size);
+}
+
+//  The follower, with the cluster's client endpoints to ask for history
+static void
+s_follower_new (s_tail_t *self)
+{
+    self->history = zlistx_new ();
+    assert (self->history);
+    zlistx_set_duplicator (self->history, (zlistx_duplicator_fn *) strdup);
+    zlistx_set_destructor (self->history, (zlistx_destructor_fn *) zstr_free);
+    if (self->options->cluster)
+        s_history_endpoints (self->options->cluster, self->history);
+    gavel_feed_settings_t settings = {
+        .feed_endpoints = self->feed_count,
+        .history_endpoints = zlistx_size (self->history),
+        .fetch_timeout = 1500,          //  s_ask_history waits itself
+        .fetch_tries = (unsigned) zlistx_size (self->history),
+        .backlog_max = GAVEL_HISTORY_MAX
+    };
+    self->feed = gavel_feed_new (&settings);
+    gavel_feed_set_check (self->feed, s_check_history);
 }
 
 //  -n N: the last N events, from a HISTORY request to a broker or replica,
@@ -917,14 +703,11 @@ s_print_history (s_tail_t *self)
                 "(--cluster FILE); following live events only", self->options->lines);
         return;
     }
-    gavel_msg_t *reply = s_history (self, 0, (uint64_t) self->options->lines);
-    if (!reply) {
+    if (zlistx_size (self->history) == 0)
         s_note ("-n %" PRId64 ": nobody answered the history request; following live events only",
                 self->options->lines);
-        return;
-    }
-    s_take_history (self, reply, UINT64_MAX);
-    gavel_msg_destroy (&reply);
+    gavel_feed_catch_up (self->feed, (uint64_t) self->options->lines, zclock_mono ());
+    s_feed_actions (self);
 }
 
 static bool
@@ -934,7 +717,7 @@ s_done (s_tail_t *self)
 }
 
 static int
-s_receive (s_tail_t *self, zsock_t *sub)
+s_receive (s_tail_t *self, zsock_t *sub, size_t source)
 {
     zmsg_t *msg = zmsg_recv (sub);
     if (!msg)
@@ -942,7 +725,7 @@ s_receive (s_tail_t *self, zsock_t *sub)
     if (self->options->raw)
         s_on_raw (self, msg);
     else
-        s_on_event (self, msg);
+        s_on_event (self, msg, source);
     zmsg_destroy (&msg);
     return 0;
 }
@@ -950,6 +733,7 @@ s_receive (s_tail_t *self, zsock_t *sub)
 static int
 s_run (s_tail_t *self)
 {
+    s_follower_new (self);
     s_print_history (self);
     while (!zsys_interrupted && !s_done (self)) {
         void *which = zpoller_wait (self->poller, POLL_INTERVAL);
@@ -965,7 +749,7 @@ s_run (s_tail_t *self)
             if (which == feed->monitor)
                 s_on_monitor (self, feed);
             else
-            if (which == feed->sub && s_receive (self, feed->sub)) {
+            if (which == feed->sub && s_receive (self, feed->sub, index)) {
                 s_note ("cannot read %s: %s", feed->endpoint, zmq_strerror (zmq_errno ()));
                 return EXIT_FAIL;
             }
@@ -978,6 +762,8 @@ static void
 s_tail_destroy (s_tail_t *self)
 {
     zpoller_destroy (&self->poller);
+    gavel_feed_destroy (&self->feed);
+    zlistx_destroy (&self->history);
     for (size_t index = 0; index < self->feed_count; index++)
         s_feed_destroy (&self->feeds [index]);
     free (self->feeds);

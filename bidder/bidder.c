@@ -11,7 +11,7 @@
 
     watch subscribes to the cluster file's event feed and prints events as
     lines starting with "* " (with --json: the event's index and record as
-    one object), each (index, record) once; the prompt reads a key at a time
+    one object), each event number once (gavel_feed); the prompt reads a key at a time
     so that they can appear while the user types; a script sees them during
     sleep.
 

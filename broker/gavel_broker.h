@@ -5,13 +5,15 @@
     routing, forwards the request, frames unchanged, to the primary it learnt
     from the replicas' heartbeats, behind a routing frame of its own that
     names the request (the replicas send routing back with the reply), and
-    passes the answer back behind the bidder's routing. It follows redirects itself, and while no replica answers it holds
-    the request, sending it again with the same request id, until the hold
-    bound runs out; only then does the bidder hear `exception no-quorum`.
+    passes the answer back behind the bidder's routing. It follows redirects
+    itself (gavel_attempt), and while no replica answers it holds the
+    request, sending it again with the same request id, until the hold bound
+    runs out; only then does the bidder hear `exception no-quorum`.
 
-    It also re-publishes the replicas' committed event feed on its own PUB:
-    duplicates dropped by (index, record), in index order, and what a
-    failover lost fetched with a HISTORY request to the new primary.
+    It also re-publishes the replicas' committed event feed on its own PUB,
+    each event number once and in order, what a failover lost fetched with
+    HISTORY from the replicas in turn (gavel_feed decides; the broker wires
+    its sockets to it).
 
     The broker keeps no state worth saving: kill it and start another.
 */

@@ -228,9 +228,20 @@ gavel_survey_test (bool verbose)
     gavel_survey_replica (local, gavel_config_replica (config, 1), &state);
     assert (streq (state.role, "no-answer") && state.pid == pid);
     gavel_survey_print_replica (&state, false, stream);
-    state = (gavel_survey_state_t) {
-        .id = 3, .role = "primary", .term = 2, .commit = 40, .last = 42, .primary = 3, .pid = 77
-    };
+    //  What a server answered, into its state: its words, or why none
+    gavel_status_answer_t answer;
+    gavel_status_answer_reset (&answer);
+    answer.outcome = GAVEL_STATUS_ANSWERED;
+    snprintf (answer.role, sizeof answer.role, "primary");
+    answer.term = 2, answer.commit = 40, answer.last = 42, answer.primary = 3;
+    gavel_survey_state_t said = { .id = 3, .pid = 77 };
+    gavel_survey_state_set (&said, GAVEL_STATUS_BAD_ANSWER, &answer);
+    assert (streq (said.role, "bad-answer") && said.term == -1 && said.last == -1);
+    gavel_survey_state_set (&said, GAVEL_STATUS_NO_ANSWER, &answer);
+    assert (streq (said.role, "no-answer") && said.commit == -1 && said.primary == -1);
+    gavel_survey_state_set (&said, GAVEL_STATUS_ANSWERED, &answer);
+    assert (said.id == 3 && said.pid == 77);
+    state = said;
     gavel_survey_print_replica (&state, true, stream);
     assert (!gavel_survey_print_broker (local, gavel_config_broker (config, 0), false, stream));
     assert (!gavel_survey_print_broker (local, gavel_config_broker (config, 0), true, stream));

@@ -296,23 +296,10 @@ s_failover_answer (gavel_engine_client_t *client, gavel_msg_t *request, gavel_ms
 static int
 s_local_program (char *path)
 {
-    char self [PATH_MAX];
-    ssize_t size = readlink ("/proc/self/exe", self, sizeof self - 1);
-    if (size <= 0) {
-        fprintf (stderr, "gavel-bench: cannot find my own executable: %s\n", strerror (errno));
-        return -1;
-    }
-    self [size] = '\0';
-    char *slash = strrchr (self, '/');
-    assert (slash);
-    *slash = '\0';
-    if (snprintf (path, PATH_MAX, "%s/gavel-local", self) >= PATH_MAX) {
-        fprintf (stderr, "gavel-bench: %s: the path is too long\n", self);
-        return -1;
-    }
-    if (access (path, X_OK)) {
-        fprintf (stderr, "gavel-bench: cannot run %s: %s (gavel-bench runs the "
-                 "gavel-local next to it)\n", path, strerror (errno));
+    char error [PATH_MAX + 256];
+    if (gavel_child_beside_us ("gavel-local", NULL, "gavel-bench runs the gavel-local next to it",
+                               path, error, sizeof error)) {
+        fprintf (stderr, "gavel-bench: %s\n", error);
         return -1;
     }
     return 0;

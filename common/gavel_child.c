@@ -494,6 +494,32 @@ gavel_child_command (gavel_child_t *self)
     return self->command;
 }
 
+int
+gavel_child_beside_us (const char *name, const char *label, const char *hint,
+                       char *path, char *error, size_t error_size)
+{
+    char self [PATH_MAX];
+    ssize_t size = readlink ("/proc/self/exe", self, sizeof self - 1);
+    if (size <= 0) {
+        snprintf (error, error_size, "cannot find my own executable: %s", strerror (errno));
+        return -1;
+    }
+    self [size] = '\0';
+    char *slash = strrchr (self, '/');
+    assert (slash);
+    *slash = '\0';
+    if (snprintf (path, PATH_MAX, "%s/%s", self, name) >= PATH_MAX) {
+        snprintf (error, error_size, "%s: the path is too long", self);
+        return -1;
+    }
+    if (access (path, X_OK)) {
+        snprintf (error, error_size, "cannot run %s%s%s: %s (%s)", label? label: "",
+                  label? " ": "", path, strerror (errno), hint);
+        return -1;
+    }
+    return 0;
+}
+
 //  -------------------------------------------------------------------------
 //  Self test
 
@@ -659,6 +685,25 @@ gavel_child_test (bool verbose)
     int status;
     assert (waitpid (pid, &status, 0) == pid);
     assert (WIFEXITED (status) && WEXITSTATUS (status) == 7);
+
+    //  A program beside us: the self test's own executable is; a missing
+    //  one is named with the caller's words
+    char path [PATH_MAX], error [PATH_MAX + 256];
+    char self_path [PATH_MAX];
+    ssize_t length = readlink ("/proc/self/exe", self_path, sizeof self_path - 1);
+    assert (length > 0);
+    self_path [length] = '\0';
+    const char *own_name = strrchr (self_path, '/') + 1;
+    assert (gavel_child_beside_us (own_name, NULL, "hint", path, error, sizeof error) == 0);
+    assert (streq (path, self_path));
+    assert (gavel_child_beside_us ("gavel-none", "the none program", "we run it beside us",
+                                   path, error, sizeof error) == -1);
+    assert (strncmp (error, "cannot run the none program /", 29) == 0);
+    assert (strstr (error, "/gavel-none: No such file or directory (we run it beside us)"));
+    assert (gavel_child_beside_us ("gavel-none", NULL, "hint", path, error, sizeof error) == -1);
+    assert (strncmp (error, "cannot run /", 12) == 0);
+    if (verbose)
+        printf ("   %s\n", error);
 
     printf ("OK\n");
 }

@@ -144,6 +144,15 @@ size_t
 const char *
     gavel_child_command (gavel_child_t *self);
 
+//  The program name in the directory of our own executable, into path
+//  (PATH_MAX), if we may run it: gavel-local runs the replica beside it,
+//  gavel-bench the gavel-local beside it. Returns 0, or -1 with the reason
+//  in error: "cannot run LABEL PATH: REASON (HINT)" when it is not there,
+//  LABEL omitted when NULL.
+int
+    gavel_child_beside_us (const char *name, const char *label, const char *hint,
+                           char *path, char *error, size_t error_size);
+
 void
     gavel_child_test (bool verbose);
 

@@ -10,7 +10,6 @@
 #include <signal.h>
 #include <sys/stat.h>
 
-#define TERM_TIMEOUT    3000    //  ms from SIGTERM to SIGKILL
 #define SIGNAL_TIMEOUT  1000    //  ms for SIGSTOP/SIGCONT to take effect
 //  Room left after dir for "/rI/replica.log" and temporary names
 #define DIR_SUFFIX_MAX  32
@@ -216,7 +215,7 @@ gavel_clusterdir_pid_remove (gavel_clusterdir_t *self, uint64_t id)
 int
 gavel_clusterdir_stop (gavel_clusterdir_t *self, uint64_t id, pid_t pid)
 {
-    int rc = gavel_proc_stop (pid, TERM_TIMEOUT, GAVEL_CLUSTERDIR_KILL_TIMEOUT);
+    int rc = gavel_proc_stop (pid, GAVEL_CLUSTERDIR_TERM_TIMEOUT, GAVEL_CLUSTERDIR_KILL_TIMEOUT);
     if (rc >= 0)
         gavel_clusterdir_pid_remove (self, id);
     return rc;

@@ -21,6 +21,7 @@
 #include "gavel_config.h"
 
 #define GAVEL_CLUSTERDIR_BROKER_SLOT 100
+#define GAVEL_CLUSTERDIR_TERM_TIMEOUT 3000  //  ms from SIGTERM to SIGKILL
 #define GAVEL_CLUSTERDIR_KILL_TIMEOUT 3000  //  ms for a SIGKILLed process to go
 
 typedef struct _gavel_clusterdir_t gavel_clusterdir_t;

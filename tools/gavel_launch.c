@@ -3,11 +3,12 @@
 */
 #include "gavel_launch.h"
 #include "gavel_capture.h"
+#include "gavel_child.h"
 #include "gavel_cli.h"
-#include "gavel_local_status.h"
 #include "gavel_proc.h"
-#include "gavel_spawn.h"
+#include "gavel_survey.h"
 
+#include <fcntl.h>
 #include <sys/stat.h>
 #include <sys/wait.h>
 
@@ -27,7 +28,8 @@ struct _gavel_launch_t {
 typedef struct {
     uint64_t id;
     const char *client;         //  endpoint, from the cluster file
-    pid_t pid;                  //  0 once reaped: the pid is no longer ours
+    gavel_child_t *child;       //  NULL once reaped or stopped: no longer ours
+    pid_t pid;                  //  for messages
     off_t log_start;            //  where this run's lines begin in its log
     bool ready;                 //  has answered STATUS
 } spawned_t;
@@ -99,17 +101,34 @@ s_spawn (gavel_launch_t *self, const char *program, uint64_t id, spawned_t *spaw
         (char *) program, "--cluster", (char *) gavel_clusterdir_cluster (self->local),
         "--id", number, insecure? "--insecure": NULL, NULL
     };
+    int log_fd = open (log, O_WRONLY | O_CREAT | O_APPEND | O_CLOEXEC, 0644);
+    if (log_fd == -1)
+        return s_fail ("cannot open %s: %s", log, strerror (errno));
+    spawned->log_start = lseek (log_fd, 0, SEEK_END);
+    //  Its own session: it outlives us and our terminal's Ctrl-C
+    gavel_child_t *child = gavel_child_new (argv);
+    gavel_child_set_session (child, true);
+    gavel_child_set_stdin (child, GAVEL_CHILD_NULL);
+    gavel_child_set_stdout (child, log_fd);
+    gavel_child_set_stderr (child, log_fd);
+    gavel_child_set_exec_failure (child, "gavel-local: cannot exec the replica program");
+    int rc = gavel_child_start (child);
+    close (log_fd);
+    if (rc) {
+        s_fail ("cannot start %s: %s", gavel_clusterdir_name (id, data, sizeof data),
+                gavel_child_output (child));
+        gavel_child_destroy (&child);
+        return -1;
+    }
+    spawned->child = child;
+    spawned->pid = gavel_child_pid (child);
     char error [PATH_MAX + 256];
-    pid_t pid = gavel_spawn_detached (program, argv, gavel_clusterdir_name (id, data, sizeof data),
-                                      log, &spawned->log_start, error, sizeof error);
-    if (pid == -1)
-        return s_fail ("%s", error);
-    spawned->pid = pid;
-    if (gavel_clusterdir_pid_write (self->local, id, pid, error, sizeof error)) {
+    if (gavel_clusterdir_pid_write (self->local, id, spawned->pid, error, sizeof error)) {
         s_fail ("%s", error);
         //  Without its pid file nobody could stop it later
-        gavel_clusterdir_stop (self->local, id, pid);
-        spawned->pid = 0;
+        if (gavel_child_stop (child, GAVEL_CLUSTERDIR_TERM_TIMEOUT) >= 0)
+            gavel_clusterdir_pid_remove (self->local, id);
+        gavel_child_destroy (&spawned->child);
         return -1;
     }
     return 0;
@@ -170,11 +189,11 @@ s_report_exit (gavel_launch_t *self, spawned_t *spawned, int status)
 static bool
 s_wait_broken (gavel_launch_t *self, spawned_t *replica)
 {
-    int status;
-    if (waitpid (replica->pid, &status, WNOHANG) == replica->pid) {
-        s_report_exit (self, replica, status);
+    gavel_child_update (replica->child, zclock_usecs ());
+    if (!gavel_child_running (replica->child)) {
+        s_report_exit (self, replica, gavel_child_status (replica->child));
         gavel_clusterdir_pid_remove (self->local, replica->id);
-        replica->pid = 0;
+        gavel_child_destroy (&replica->child);
         return true;
     }
     if (zsys_interrupted) {
@@ -207,13 +226,14 @@ s_wait_ready (gavel_launch_t *self, spawned_t *spawned, size_t count, int64_t de
                 s_print_log_tail (log, replica->log_start);
                 return -1;
             }
-            gavel_msg_t *reply = gavel_local_status_ask (replica->client,
-                                                         left < ASK_INTERVAL? left: ASK_INTERVAL);
-            if (reply) {
+            //  Any successful reply: a broker forwards, it has no state of its own
+            gavel_status_answer_t answer;
+            if (gavel_status_ask ("gavel-local", replica->client,
+                                  left < ASK_INTERVAL? left: ASK_INTERVAL,
+                                  &answer) != GAVEL_STATUS_NO_ANSWER) {
                 replica->ready = true;
                 ready++;
             }
-            gavel_msg_destroy (&reply);
         }
     }
     return 0;
@@ -223,34 +243,33 @@ s_wait_ready (gavel_launch_t *self, spawned_t *spawned, size_t count, int64_t de
 //  Leaves state as it was when no answer came: the last answer is what a
 //  failure report should show.
 static void
-s_spawned_state (spawned_t *replica, int64_t deadline, gavel_local_state_t *state)
+s_spawned_state (spawned_t *replica, int64_t deadline, gavel_survey_state_t *state)
 {
     int64_t left = deadline - zclock_mono ();
     if (left <= 0)
         return;
-    gavel_msg_t *reply = gavel_local_status_ask (replica->client,
-                                                 left < ASK_INTERVAL? left: ASK_INTERVAL);
-    if (reply) {
-        gavel_local_state_t answer = { .id = replica->id };
-        if (gavel_local_status_parse (reply, &answer))
-            *state = answer;
-        else
-            snprintf (state->role, sizeof state->role, "bad-answer");
-    }
-    gavel_msg_destroy (&reply);
+    gavel_status_answer_t answer;
+    gavel_status_outcome_t outcome = gavel_status_ask ("gavel-local", replica->client,
+                                                       left < ASK_INTERVAL? left: ASK_INTERVAL,
+                                                       &answer);
+    if (outcome == GAVEL_STATUS_ANSWERED)
+        gavel_survey_state_set (state, outcome, &answer);
+    else
+    if (outcome == GAVEL_STATUS_BAD_ANSWER)
+        snprintf (state->role, sizeof state->role, "bad-answer");
 }
 
 //  The wait for a primary ran out: what each replica said last, and why.
 static void
 s_report_no_primary (gavel_launch_t *self, spawned_t *spawned, size_t count,
-                     const gavel_local_state_t *states)
+                     const gavel_survey_state_t *states)
 {
     s_fail ("no replica became primary within %d s", (int) (self->timeout / 1000));
     for (size_t index = 0; index < count; index++) {
         char log [PATH_MAX];
         gavel_clusterdir_log_path (self->local, spawned [index].id, log);
         char term [24];
-        gavel_local_status_format (term, sizeof term, states [index].term, "-");
+        gavel_survey_number (term, sizeof term, states [index].term, "-");
         fprintf (stderr, "    replica %" PRIu64 " (pid %d) said last: role %s, term %s\n",
                  spawned [index].id, (int) spawned [index].pid, states [index].role, term);
         s_print_log_tail (log, spawned [index].log_start);
@@ -262,9 +281,9 @@ s_report_no_primary (gavel_launch_t *self, spawned_t *spawned, size_t count,
 static int
 s_wait_primary (gavel_launch_t *self, spawned_t *spawned, size_t count, int64_t deadline)
 {
-    gavel_local_state_t states [GAVEL_REPLICAS_MAX];
+    gavel_survey_state_t states [GAVEL_REPLICAS_MAX];
     for (size_t index = 0; index < count; index++) {
-        states [index] = (gavel_local_state_t) { .id = spawned [index].id, .term = -1 };
+        states [index] = (gavel_survey_state_t) { .id = spawned [index].id, .term = -1 };
         snprintf (states [index].role, sizeof states [index].role, "no-answer");
     }
     while (true) {
@@ -292,15 +311,27 @@ static void
 s_stop_spawned (gavel_launch_t *self, spawned_t *spawned, size_t count)
 {
     for (size_t index = 0; index < count; index++) {
-        if (spawned [index].pid == 0)
+        if (!spawned [index].child)
             continue;
-        int rc = gavel_clusterdir_stop (self->local, spawned [index].id, spawned [index].pid);
+        int rc = gavel_child_stop (spawned [index].child, GAVEL_CLUSTERDIR_TERM_TIMEOUT);
+        if (rc >= 0)
+            gavel_clusterdir_pid_remove (self->local, spawned [index].id);
         char name [32];
         fprintf (stderr, "gavel-local: %s %s (pid %d)\n",
                  rc == 0? "stopped": rc == 1? "killed": "could not stop",
                  gavel_clusterdir_name (spawned [index].id, name, sizeof name),
                  (int) spawned [index].pid);
-        spawned [index].pid = 0;
+        gavel_child_destroy (&spawned [index].child);
+    }
+}
+
+//  Once they serve: theirs to run, under their pid files, after we exit.
+static void
+s_release_spawned (spawned_t *spawned, size_t count)
+{
+    for (size_t index = 0; index < count; index++) {
+        gavel_child_release (spawned [index].child);
+        gavel_child_destroy (&spawned [index].child);
     }
 }
 
@@ -308,9 +339,11 @@ s_stop_spawned (gavel_launch_t *self, spawned_t *spawned, size_t count)
 static int
 s_program (gavel_launch_t *self, const char *name, char *program)
 {
-    char error [PATH_MAX + 256];
     if (!self->program_dir) {
-        if (gavel_spawn_program (program, name, error, sizeof error))
+        char error [PATH_MAX + 256], label [32], hint [64];
+        snprintf (label, sizeof label, "the %s program", name);
+        snprintf (hint, sizeof hint, "gavel-local runs the %s next to itself", name);
+        if (gavel_child_beside_us (name, label, hint, program, error, sizeof error))
             return s_fail ("%s", error);
         return 0;
     }
@@ -356,6 +389,7 @@ gavel_launch_start (gavel_launch_t *self, const uint64_t *ids, size_t count, boo
         s_stop_spawned (self, spawned, started);
         return -1;
     }
+    s_release_spawned (spawned, started);
     return 0;
 }
 

@@ -254,7 +254,7 @@ s_cmd_status (gavel_local_options_t *options)
     gavel_config_t *config = gavel_clusterdir_config (local);
     bool all_up = true;
     for (size_t index = 0; index < gavel_config_replicas (config); index++) {
-        gavel_local_state_t state;
+        gavel_survey_state_t state;
         gavel_survey_replica (local, gavel_config_replica (config, index), &state);
         gavel_survey_print_replica (&state, options->json, stdout);
         if (state.term < 0)

@@ -9,8 +9,34 @@
 #define PRIMARY_POLL    40      //  ms between rounds of asking for a primary
 
 void
+gavel_survey_number (char *text, size_t size, int64_t value, const char *none)
+{
+    if (value >= 0)
+        snprintf (text, size, "%" PRId64, value);
+    else
+        snprintf (text, size, "%s", none);
+}
+
+void
+gavel_survey_state_set (gavel_survey_state_t *state, gavel_status_outcome_t outcome,
+                        const gavel_status_answer_t *answer)
+{
+    state->term = state->commit = state->last = state->primary = -1;
+    if (outcome == GAVEL_STATUS_ANSWERED) {
+        snprintf (state->role, sizeof state->role, "%s", answer->role);
+        state->term = answer->term;
+        state->commit = answer->commit;
+        state->last = answer->last;
+        state->primary = answer->primary;
+    }
+    else
+        snprintf (state->role, sizeof state->role, "%s",
+                  outcome == GAVEL_STATUS_BAD_ANSWER? "bad-answer": "no-answer");
+}
+
+void
 gavel_survey_replica (gavel_clusterdir_t *local, const gavel_replica_conf_t *conf,
-                      gavel_local_state_t *state)
+                      gavel_survey_state_t *state)
 {
     memset (state, 0, sizeof *state);
     state->id = conf->id;
@@ -20,28 +46,22 @@ gavel_survey_replica (gavel_clusterdir_t *local, const gavel_replica_conf_t *con
         snprintf (state->role, sizeof state->role, "down");
         return;
     }
-    gavel_msg_t *reply = gavel_local_status_ask (conf->client, STATUS_TIMEOUT);
-    if (!reply)
-        snprintf (state->role, sizeof state->role, "no-answer");
-    else
-    if (!gavel_local_status_parse (reply, state)) {
-        snprintf (state->role, sizeof state->role, "bad-answer");
-        state->term = state->commit = state->last = state->primary = -1;
-    }
-    gavel_msg_destroy (&reply);
+    gavel_status_answer_t answer;
+    gavel_survey_state_set (state, gavel_status_ask ("gavel-local", conf->client, STATUS_TIMEOUT,
+                                                     &answer), &answer);
 }
 
 //  Roles are lower-case words by construction, safe to print in JSON as is.
 void
-gavel_survey_print_replica (const gavel_local_state_t *state, bool json, FILE *stream)
+gavel_survey_print_replica (const gavel_survey_state_t *state, bool json, FILE *stream)
 {
     const char *none = json? "null": "-";
     char term [24], commit [24], last [24], primary [24], pid [24];
-    gavel_local_status_format (term, sizeof term, state->term, none);
-    gavel_local_status_format (commit, sizeof commit, state->commit, none);
-    gavel_local_status_format (last, sizeof last, state->last, none);
-    gavel_local_status_format (primary, sizeof primary, state->primary, none);
-    gavel_local_status_format (pid, sizeof pid, state->pid? state->pid: -1, none);
+    gavel_survey_number (term, sizeof term, state->term, none);
+    gavel_survey_number (commit, sizeof commit, state->commit, none);
+    gavel_survey_number (last, sizeof last, state->last, none);
+    gavel_survey_number (primary, sizeof primary, state->primary, none);
+    gavel_survey_number (pid, sizeof pid, state->pid? state->pid: -1, none);
     if (json)
         fprintf (stream, "{\"id\":%" PRIu64 ",\"role\":\"%s\",\"term\":%s,\"commit\":%s,"
                  "\"last\":%s,\"primary\":%s,\"pid\":%s}\n",
@@ -56,11 +76,14 @@ gavel_survey_print_broker (gavel_clusterdir_t *local, const gavel_broker_conf_t 
                            bool json, FILE *stream)
 {
     pid_t pid = gavel_clusterdir_pid (local, GAVEL_CLUSTERDIR_BROKER_SLOT + conf->id);
-    gavel_msg_t *reply = pid? gavel_local_status_ask (conf->client, STATUS_TIMEOUT): NULL;
-    const char *state = !pid? "down": reply? "up": "no-answer";
-    gavel_msg_destroy (&reply);
+    //  Any successful reply will do: it forwards, it does not answer for itself
+    gavel_status_answer_t answer;
+    gavel_status_outcome_t outcome = pid? gavel_status_ask ("gavel-local", conf->client,
+                                                            STATUS_TIMEOUT, &answer)
+                                        : GAVEL_STATUS_NO_ANSWER;
+    const char *state = !pid? "down": outcome == GAVEL_STATUS_NO_ANSWER? "no-answer": "up";
     char pid_text [24];
-    gavel_local_status_format (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
+    gavel_survey_number (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
     if (json)
         fprintf (stream, "{\"broker\":%" PRIu64 ",\"state\":\"%s\",\"pid\":%s}\n",
                  conf->id, state, pid_text);
@@ -76,7 +99,7 @@ s_ask_primary (gavel_clusterdir_t *local, uint64_t *id)
     gavel_config_t *config = gavel_clusterdir_config (local);
     int64_t best_term = -1;
     for (size_t index = 0; index < gavel_config_replicas (config); index++) {
-        gavel_local_state_t state;
+        gavel_survey_state_t state;
         gavel_survey_replica (local, gavel_config_replica (config, index), &state);
         if (streq (state.role, "primary") && state.term > best_term) {
             best_term = state.term;
@@ -193,7 +216,7 @@ gavel_survey_test (bool verbose)
     gavel_clusterdir_path (local, 2, "", path);
     assert (zsys_dir_create ("%s", path) == 0);
     assert (gavel_clusterdir_pid_write (local, 2, pid, error, sizeof error) == 0);
-    gavel_local_state_t state;
+    gavel_survey_state_t state;
     gavel_survey_replica (local, gavel_config_replica (config, 0), &state);
     assert (streq (state.role, "down") && state.pid == 0 && state.term == -1);
     char *text = NULL;
@@ -205,9 +228,20 @@ gavel_survey_test (bool verbose)
     gavel_survey_replica (local, gavel_config_replica (config, 1), &state);
     assert (streq (state.role, "no-answer") && state.pid == pid);
     gavel_survey_print_replica (&state, false, stream);
-    state = (gavel_local_state_t) {
-        .id = 3, .role = "primary", .term = 2, .commit = 40, .last = 42, .primary = 3, .pid = 77
-    };
+    //  What a server answered, into its state: its words, or why none
+    gavel_status_answer_t answer;
+    gavel_status_answer_reset (&answer);
+    answer.outcome = GAVEL_STATUS_ANSWERED;
+    snprintf (answer.role, sizeof answer.role, "primary");
+    answer.term = 2, answer.commit = 40, answer.last = 42, answer.primary = 3;
+    gavel_survey_state_t said = { .id = 3, .pid = 77 };
+    gavel_survey_state_set (&said, GAVEL_STATUS_BAD_ANSWER, &answer);
+    assert (streq (said.role, "bad-answer") && said.term == -1 && said.last == -1);
+    gavel_survey_state_set (&said, GAVEL_STATUS_NO_ANSWER, &answer);
+    assert (streq (said.role, "no-answer") && said.commit == -1 && said.primary == -1);
+    gavel_survey_state_set (&said, GAVEL_STATUS_ANSWERED, &answer);
+    assert (said.id == 3 && said.pid == 77);
+    state = said;
     gavel_survey_print_replica (&state, true, stream);
     assert (!gavel_survey_print_broker (local, gavel_config_broker (config, 0), false, stream));
     assert (!gavel_survey_print_broker (local, gavel_config_broker (config, 0), true, stream));

@@ -8,17 +8,28 @@
 #define GAVEL_SURVEY_H_INCLUDED
 
 #include "gavel_clusterdir.h"
-#include "gavel_local_status.h"
+#include "gavel_status.h"
+
+//  What status shows for one server; unknown numbers are -1.
+typedef struct {
+    uint64_t id;
+    char role [GAVEL_STATUS_ROLE_MAX + 1];  //  as it said, or down, no-answer, bad-answer
+    int64_t term;
+    int64_t commit;
+    int64_t last;               //  last index in its log
+    int64_t primary;            //  the primary it knows, 0 for none
+    pid_t pid;                  //  0 when not running
+} gavel_survey_state_t;
 
 //  Ask replica conf of local for its state; role down, no-answer or
 //  bad-answer when it cannot say.
 void
     gavel_survey_replica (gavel_clusterdir_t *local, const gavel_replica_conf_t *conf,
-                          gavel_local_state_t *state);
+                          gavel_survey_state_t *state);
 
 //  One line for state, as gavel-local status prints it (JSON if asked).
 void
-    gavel_survey_print_replica (const gavel_local_state_t *state, bool json, FILE *stream);
+    gavel_survey_print_replica (const gavel_survey_state_t *state, bool json, FILE *stream);
 
 //  Ask broker conf of local (it forwards STATUS to the primary) and print
 //  its line. True when it is up: the STATUS through it was answered.
@@ -40,6 +51,16 @@ bool
 int
     gavel_survey_targets (gavel_clusterdir_t *local, const char *operand, int64_t primary_wait,
                           uint64_t *ids, size_t *count, char *error, size_t error_size);
+
+//  Fill state (id and pid left as they are) from what a server answered:
+//  its own words, or bad-answer and no-answer with every number -1.
+void
+    gavel_survey_state_set (gavel_survey_state_t *state, gavel_status_outcome_t outcome,
+                            const gavel_status_answer_t *answer);
+
+//  A number as text, or none for -1 (unknown).
+void
+    gavel_survey_number (char *text, size_t size, int64_t value, const char *none);
 
 void
     gavel_survey_test (bool verbose);

@@ -6,6 +6,7 @@
 #ifndef GAVEL_CLI_H_INCLUDED
 #define GAVEL_CLI_H_INCLUDED
 
+#include <stdbool.h>
 #include <stdint.h>
 
 //  Print a usage error for program to stderr, followed by its synopsis.
@@ -24,5 +25,8 @@ int
 int
     gavel_cli_option_int (const char *program, const char *synopsis, const char *option,
                           const char *text, int64_t min, int64_t max, int64_t *value);
+
+void
+    gavel_cli_test (bool verbose);
 
 #endif

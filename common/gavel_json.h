@@ -19,4 +19,7 @@ void
 bool
     gavel_json_is_number (const char *text, size_t length);
 
+void
+    gavel_json_test (bool verbose);
+
 #endif

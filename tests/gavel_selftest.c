@@ -8,6 +8,8 @@
 #include "gavel_feed.h"
 #include "gavel_record.h"
 #include "gavel_text.h"
+#include "gavel_json.h"
+#include "gavel_cli.h"
 #include "gavel_config.h"
 #include "gavel_keys.h"
 #include "gavel_zap.h"
@@ -42,6 +44,8 @@ static const struct {
 } s_tests [] = {
     { "text",    gavel_text_test },
     { "msg",     gavel_msg_test },
+    { "json",    gavel_json_test },
+    { "cli",     gavel_cli_test },
     { "attempt", gavel_attempt_test },
     { "feed",    gavel_feed_test },
     { "record",  gavel_record_test },

@@ -17,6 +17,10 @@
 
     Exit status: 0 when every command got an answer (success or fail), 1 when
     any got an exception or no answer, or a line was bad, 2 for usage errors.
+
+    This file parses the options, connects, and runs the prompt; the
+    commands are gavel_session's, their lines gavel_answer's, the history
+    gavel_history's and the feed gavel_watch's.
 */
 #include <czmq.h>
 #include <getopt.h>

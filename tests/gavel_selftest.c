@@ -25,6 +25,10 @@
 #include "gavel_store.h"
 #include "gavel_client.h"
 #include "gavel_script.h"
+#include "gavel_answer.h"
+#include "gavel_history.h"
+#include "gavel_watch.h"
+#include "gavel_session.h"
 #include "gavel_broker.h"
 #include "gavel_status.h"
 #include "gavel_child.h"
@@ -61,6 +65,10 @@ static const struct {
     { "node",    gavel_node_test },
     { "client",  gavel_client_test },
     { "script",  gavel_script_test },
+    { "answer",  gavel_answer_test },
+    { "history", gavel_history_test },
+    { "watch",   gavel_watch_test },
+    { "session", gavel_session_test },
     { "broker",  gavel_broker_test },
     { "status",  gavel_status_test },
     { "child",   gavel_child_test },

@@ -4,7 +4,9 @@
 #include "gavel_capture.h"
 #include "gavel_text.h"
 
+#include <czmq.h>
 #include <inttypes.h>
+#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
@@ -50,6 +52,24 @@ gavel_cli_option_int (const char *program, const char *synopsis, const char *opt
 //  Self test: the words a user reads, caught as printed
 
 void
+gavel_cli_catch_stop (void (*on_stop) (int))
+{
+    zsys_handler_set (NULL);
+    struct sigaction action = { .sa_handler = on_stop };
+    sigemptyset (&action.sa_mask);
+    sigaction (SIGINT, &action, NULL);
+    sigaction (SIGTERM, &action, NULL);
+}
+
+static volatile sig_atomic_t s_stops_caught;
+
+static void
+s_count_stop (int signal)
+{
+    s_stops_caught++;
+}
+
+void
 gavel_cli_test (bool verbose)
 {
     printf (" * gavel_cli: ");
@@ -88,5 +108,16 @@ gavel_cli_test (bool verbose)
     assert (streq (said, "prog: cannot bind tcp://x:1\n"));
     zstr_free (&said);
     gavel_capture_destroy (&capture);
+    //  Both stop signals reach the handler, and neither ends the process
+    struct sigaction saved_int, saved_term;
+    sigaction (SIGINT, NULL, &saved_int);
+    sigaction (SIGTERM, NULL, &saved_term);
+    gavel_cli_catch_stop (s_count_stop);
+    raise (SIGINT);
+    raise (SIGTERM);
+    assert (s_stops_caught == 2);
+    sigaction (SIGINT, &saved_int, NULL);
+    sigaction (SIGTERM, &saved_term, NULL);
+
     printf ("OK\n");
 }

@@ -26,6 +26,12 @@ int
     gavel_cli_option_int (const char *program, const char *synopsis, const char *option,
                           const char *text, int64_t min, int64_t max, int64_t *value);
 
+//  SIGINT and SIGTERM call on_stop, however the program was started: czmq's
+//  own handler is taken out first, because it leaves a SIGINT that the
+//  shell ignored for a background job ignored.
+void
+    gavel_cli_catch_stop (void (*on_stop) (int));
+
 void
     gavel_cli_test (bool verbose);
 

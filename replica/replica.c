@@ -3,7 +3,7 @@
     Today a cluster of one: it serves the auction house alone on its client
     endpoint. Settings come from the cluster file, flags override them.
 */
-#include <signal.h>
+#include "gavel_cli.h"
 #include "gavel_node.h"
 #include "gavel_config.h"
 #include "gavel_keys.h"
@@ -42,14 +42,8 @@ s_usage (FILE *stream)
 int
 main (int argc, char *argv [])
 {
-    //  Our own handler, installed first: czmq's leaves a SIGINT that the
-    //  parent shell ignored (a background job) ignored, and we want SIGINT
-    //  and SIGTERM to stop a replica cleanly however it was started
-    zsys_handler_set (NULL);
-    struct sigaction action = { .sa_handler = s_on_signal };
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
+    //  SIGINT and SIGTERM stop a replica cleanly however it was started
+    gavel_cli_catch_stop (s_on_signal);
     const char *cluster_file = NULL;
     const char *id_text = NULL;
     const char *client = NULL;

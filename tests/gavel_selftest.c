@@ -41,6 +41,11 @@
 #include "gavel_clusterdir.h"
 #include "gavel_survey.h"
 #include "gavel_launch.h"
+#include "gavel_frames.h"
+#include "gavel_history.h"
+#include "gavel_subscription.h"
+#include "gavel_eventline.h"
+#include "gavel_tail_options.h"
 
 static const struct {
     const char *name;
@@ -85,6 +90,11 @@ static const struct {
     { "clusterdir", gavel_clusterdir_test },
     { "survey",  gavel_survey_test },
     { "launch",  gavel_launch_test },
+    { "frames",  gavel_frames_test },
+    { "history", gavel_history_test },
+    { "subscription", gavel_subscription_test },
+    { "eventline", gavel_eventline_test },
+    { "tail_options", gavel_tail_options_test },
 };
 #define TESTS (sizeof s_tests / sizeof s_tests [0])
 

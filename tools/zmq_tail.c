@@ -22,10 +22,14 @@
     the cluster file).
 */
 #include <czmq.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <signal.h>
 #include "gavel_cli.h"
+#include "gavel_eventline.h"
+#include "gavel_frames.h"
+#include "gavel_history.h"
+#include "gavel_subscription.h"
+#include "gavel_tail_options.h"
 #include "gavel_msg.h"
 #include "gavel_config.h"
 #include "gavel_feed.h"
@@ -34,82 +38,14 @@
 
 #define EXIT_FAIL       1
 #define EXIT_USAGE      2
-#define FRAME_SHOWN     1024        //  bytes of one frame shown, at most
 #define POLL_INTERVAL   1000        //  ms: a signal ends the wait anyway
-#define COUNT_MAX       INT64_MAX
-#define LINES_MAX       1000000     //  -n
-
-static const char *s_usage =
-    "usage: zmq-tail [ENDPOINT...] [--cluster FILE] [--json | --raw]\n"
-    "                [--auction ID] [--topic PREFIX]... [--count N] [-n N]\n"
-    "                [--hwm N] [--insecure]\n"
-    "                [--help]\n";
-
-static const char *s_options_help =
-    "Follows ZeroMQ PUB sockets like tail -f: Gavel's event feed, one line per\n"
-    "event, or with --raw the frames of any PUB socket.\n"
-    "\n"
-    "  ENDPOINT             connect to this PUB socket (tcp://HOST:PORT, ipc://PATH)\n"
-    "  --cluster FILE       connect to every broker's pub endpoint in FILE, or\n"
-    "                       every replica's when it lists no broker\n"
-    "  --json               one JSON object per event: index, term, from, stamp\n"
-    "                       and the record's keys (numbers as numbers)\n"
-    "  --raw                decode nothing: print each message's frames, as text\n"
-    "                       when printable UTF-8, else as 0x hex\n"
-    "  --auction ID         only the events of auction ID\n"
-    "  --topic PREFIX       subscribe to PREFIX (repeat for several); default\n"
-    "                       'event', or everything with --raw\n"
-    "  --count N            exit after printing N events (messages with --raw)\n"
-    "  -n, --lines N        print the last N events first (a history request\n"
-    "                       to the cluster's brokers or replicas: needs --cluster)\n"
-    "  --hwm N              queue about N events per feed at most (ZMQ_RCVHWM and\n"
-    "                       a kernel buffer to match; default: libzmq's 1000 and\n"
-    "                       the kernel's); a subscriber that falls further behind\n"
-    "                       misses events and fetches them back from the history\n"
-    "  --insecure           CURVE off: follow a plain PUB socket (any ZeroMQ\n"
-    "                       publisher, or a cluster run with --insecure). With\n"
-    "                       CURVE (the default) the servers' keys come from\n"
-    "                       --cluster FILE, which must name every ENDPOINT, and\n"
-    "                       the cluster's feed is its brokers' (the replicas'\n"
-    "                       pub admits only the cluster's own keys)\n"
-    "  -h, --help           print this and exit\n"
-    "\n"
-    "Notes on stderr: connected, lost and reconnected endpoints, and holes in\n"
-    "the feed's numbering (events missed: fetched back when --cluster is given).\n"
-    "Exits 0 on SIGINT or SIGTERM and after --count; 2 for usage errors.\n";
 
 typedef struct {
-    const char **endpoints;         //  in the order given
-    size_t endpoint_count;
-    const char *cluster;
-    const char **topics;
-    size_t topic_count;
-    bool json;
-    bool raw;
-    uint64_t auction;               //  0: every auction
-    int64_t count;                  //  0: for ever
-    int64_t lines;                  //  -n; 0: none
-    int64_t hwm;                    //  --hwm; 0: libzmq's default
-    bool insecure;                  //  --insecure: no CURVE
-} s_options_t;
-
-//  One PUB we follow: a SUB of its own, so that its monitor tells us when
-//  that endpoint comes and goes
-typedef struct {
-    char *endpoint;
-    zsock_t *sub;
-    zactor_t *monitor;
-    bool connected;
-    bool lost;                      //  was connected, then dropped
-    bool refused;                   //  a handshake failed: said once
-} s_feed_t;
-
-typedef struct {
-    const s_options_t *options;
-    s_feed_t **feeds;
+    const gavel_tail_options_t *options;
+    gavel_subscription_t **feeds;
     size_t feed_count;
     zpoller_t *poller;
-    zlistx_t *history;              //  where HISTORY can go (--cluster)
+    gavel_history_t *history;       //  where HISTORY can go (--cluster)
     gavel_feed_t *feed;             //  the events' order, holes, repeats
     int64_t printed;
 } s_tail_t;
@@ -139,172 +75,29 @@ s_on_signal (int signal)
 
 
 //  --------------------------------------------------------------------------
-//  Showing text that came off the wire: nothing it holds may reach the
-//  terminal as a control sequence, nor break the one-line-per-message rule
-
-//  Length of the UTF-8 sequence at text that encodes a printable character
-//  (no C0 or C1 control, no DEL, no overlong form, no surrogate, none of
-//  the marks that reorder or break a line), or 0.
-static size_t
-s_printable_char (const unsigned char *text, size_t left)
-{
-    unsigned char c = text [0];
-    if (c >= 0x20 && c < 0x7f)
-        return 1;
-    size_t length = c >= 0xc2 && c <= 0xdf? 2: c >= 0xe0 && c <= 0xef? 3:
-                    c >= 0xf0 && c <= 0xf4? 4: 0;
-    if (length == 0 || length > left)
-        return 0;
-    uint32_t code = c & (0x7f >> length);
-    for (size_t index = 1; index < length; index++) {
-        if ((text [index] & 0xc0) != 0x80)
-            return 0;
-        code = (code << 6) | (text [index] & 0x3f);
-    }
-    static const uint32_t lowest [] = { 0, 0, 0x80, 0x800, 0x10000 };
-    if (code < lowest [length] || code > 0x10ffff
-    ||  (code >= 0xd800 && code <= 0xdfff) || code <= 0x9f
-    ||  (code >= 0x200e && code <= 0x200f) || (code >= 0x2028 && code <= 0x202e)
-    ||  (code >= 0x2066 && code <= 0x2069))
-        return 0;
-    return length;
-}
-
-static bool
-s_printable (const unsigned char *data, size_t size)
-{
-    for (size_t index = 0; index < size; ) {
-        size_t length = s_printable_char (data + index, size - index);
-        if (length == 0)
-            return false;
-        index += length;
-    }
-    return true;
-}
-
-//  One frame: text as is, anything else as 0x hex; cut after FRAME_SHOWN
-//  bytes with the full size said, so a huge frame cannot flood the screen.
-static void
-s_put_frame (FILE *stream, zframe_t *frame)
-{
-    const unsigned char *data = zframe_data (frame);
-    size_t size = zframe_size (frame);
-    if (size == 0) {
-        fputs ("\"\"", stream);
-        return;
-    }
-    bool text = s_printable (data, size);
-    size_t shown = size;
-    if (shown > FRAME_SHOWN) {
-        shown = text? 0: FRAME_SHOWN;
-        //  Cut text on a character boundary
-        while (text) {
-            size_t length = s_printable_char (data + shown, size - shown);
-            if (shown + length > FRAME_SHOWN)
-                break;
-            shown += length;
-        }
-    }
-    if (text)
-        fwrite (data, 1, shown, stream);
-    else {
-        fputs ("0x", stream);
-        for (size_t index = 0; index < shown; index++)
-            fprintf (stream, "%02x", data [index]);
-    }
-    if (shown < size)
-        fprintf (stream, "...(%zu bytes)", size);
-}
-
-//  One message on one line: "[COUNT] frame | frame | ...", no newline
-static void
-s_put_frames (FILE *stream, zmsg_t *msg)
-{
-    fprintf (stream, "[%zu]", zmsg_size (msg));
-    const char *separator = " ";
-    for (zframe_t *frame = zmsg_first (msg); frame; frame = zmsg_next (msg)) {
-        fputs (separator, stream);
-        s_put_frame (stream, frame);
-        separator = " | ";
-    }
-}
-
-//  --------------------------------------------------------------------------
 //  Events: checked, filtered, printed (gavel_record reads and prints them)
-
-//  The record's keys win over the envelope's ("primary" events carry a
-//  term of their own), and a key said twice is printed once: JSON objects
-//  must not repeat a key
-static void
-s_print_json (gavel_msg_t *event, const char *record)
-{
-    const char *keys [] = { "seq", "index", "term", "from", "stamp" };
-    char values [5][24];
-    snprintf (values [0], sizeof values [0], "%" PRIu64, gavel_msg_seq (event));
-    snprintf (values [1], sizeof values [1], "%" PRIu64, gavel_msg_index (event));
-    snprintf (values [2], sizeof values [2], "%" PRIu64, gavel_msg_term (event));
-    snprintf (values [3], sizeof values [3], "%" PRIu64, gavel_msg_from (event));
-    snprintf (values [4], sizeof values [4], "%" PRId64, gavel_msg_stamp (event));
-    putchar ('{');
-    const char *separator = "";
-    for (size_t index = 0; index < 5; index++)
-        if (!gavel_record_has (record, keys [index]))
-            gavel_record_put_json_pair (stdout, keys [index], strlen (keys [index]),
-                                        values [index], strlen (values [index]), &separator);
-    gavel_record_put_json (stdout, record, true, &separator);
-    printf ("}\n");
-}
 
 //  A message that is not the event it should be: in pretty mode a line of
 //  the feed like any other, in JSON mode on stderr so stdout stays JSON
 static void
 s_print_malformed (s_tail_t *self, zmsg_t *msg, const char *why)
 {
-    FILE *stream = self->options->json? stderr: stdout;
     if (self->options->json)
-        fprintf (stream, "zmq-tail: ");
-    fprintf (stream, "malformed (");
-    for (const unsigned char *c = (const unsigned char *) why; *c; c++)
-        fputc (*c >= 0x20 && *c < 0x7f? *c: '?', stream);
-    fprintf (stream, "): ");
-    s_put_frames (stream, msg);
-    fputc ('\n', stream);
+        gavel_eventline_put_malformed (stderr, "zmq-tail", msg, why);
+    else
+        gavel_eventline_put_malformed (stdout, NULL, msg, why);
 }
 
 static void s_note (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 static bool s_done (s_tail_t *self);
 static void s_fetch (s_tail_t *self, gavel_feed_action_t *fetch);
 
-//  An event, checked; NULL with why filled in when it is not one
-static const char *
-s_check_event (gavel_msg_t *event, gavel_record_event_t *fields, char *why, size_t size)
-{
-    if (gavel_msg_id (event) != GAVEL_MSG_EVENT) {
-        snprintf (why, size, "%s, not an event", gavel_msg_command (event));
-        return why;
-    }
-    if (gavel_msg_records (event) != 1)
-        return "an event carries one record";
-    return gavel_record_event (gavel_msg_record (event, 0), fields, why, size);
-}
-
 //  A checked event, next in the numbering: printed unless filtered out.
 static void
 s_print_event (s_tail_t *self, gavel_msg_t *event)
 {
-    gavel_record_event_t fields;
-    char why [GAVEL_MESSAGE_MAX + 64];
-    char wanted [24];
-    snprintf (wanted, sizeof wanted, "%" PRIu64, self->options->auction);
-    if (s_check_event (event, &fields, why, sizeof why)
-    || (self->options->auction && !streq (fields.auction, wanted)))
-        return;
-    if (self->options->json)
-        s_print_json (event, gavel_msg_record (event, 0));
-    else
-        gavel_record_put_event (stdout, gavel_msg_record (event, 0), &fields,
-                                gavel_msg_seq (event), gavel_msg_stamp (event));
-    self->printed++;
+    if (gavel_eventline_put (stdout, event, self->options->json, self->options->auction))
+        self->printed++;
 }
 
 //  What the feed follower asks for, until --count is reached: print,
@@ -371,7 +164,7 @@ s_on_event (s_tail_t *self, zmsg_t *msg, size_t source)
         s_feed_actions (self);
         return;
     }
-    const char *problem = event? s_check_event (event, &fields, why, sizeof why): error.message;
+    const char *problem = event? gavel_eventline_check (event, &fields, why, sizeof why): error.message;
     if (problem)
         s_print_malformed (self, msg, problem);
     else
@@ -383,7 +176,7 @@ s_on_event (s_tail_t *self, zmsg_t *msg, size_t source)
 static void
 s_on_raw (s_tail_t *self, zmsg_t *msg)
 {
-    s_put_frames (stdout, msg);
+    gavel_frames_put (stdout, msg);
     putchar ('\n');
     self->printed++;
 }
@@ -403,110 +196,13 @@ s_note (const char *format, ...)
     va_end (args);
 }
 
+//  What a feed's monitor says, on stderr
 static void
-s_feed_destroy (s_feed_t **self_p)
+s_on_monitor (s_tail_t *self, gavel_subscription_t *feed)
 {
-    s_feed_t *self = *self_p;
-    if (!self)
-        return;
-    zactor_destroy (&self->monitor);
-    zsock_destroy (&self->sub);
-    zstr_free (&self->endpoint);
-    free (self);
-    *self_p = NULL;
-}
-
-//  Feed number id of this process follows endpoint
-static s_feed_t *
-s_feed_new (const char *endpoint, size_t id, const s_options_t *options,
-            char *error, size_t size)
-{
-    if (strncmp (endpoint, "inproc://", 9) == 0) {
-        snprintf (error, size, "cannot follow %s: inproc endpoints exist only inside "
-                  "their own process", endpoint);
-        return NULL;
-    }
-    //  gavel_sock_new binds or connects at once, but the monitor must be
-    //  listening before the first handshake, or "connected" would be a
-    //  guess: so the socket starts on an endpoint of its own that nobody
-    //  uses, and connects to the feed once the monitor listens
-    char private [64];
-    snprintf (private, sizeof private, "inproc://zmq-tail-feed-%zu", id);
-    zsock_t *sub = gavel_sock_new (ZMQ_SUB, private, true, NULL, error, size);
-    if (!sub)
-        return NULL;
-    //  The kernel's receive buffer would otherwise hold megabytes of events
-    //  behind the high-water mark: size it to match, at about 256 bytes an
-    //  event (the kernel doubles it and keeps a floor of its own)
-    if (options->hwm) {
-        zsock_set_rcvhwm (sub, (int) options->hwm);
-        zsock_set_rcvbuf (sub, (int) (options->hwm < INT32_MAX / 256? options->hwm * 256: INT32_MAX));
-    }
-    for (size_t index = 0; index < options->topic_count; index++)
-        zsock_set_subscribe (sub, options->topics [index]);
-    zactor_t *monitor = zactor_new (zmonitor, sub);
-    assert (monitor);
-    zstr_sendx (monitor, "LISTEN", "HANDSHAKE_SUCCEEDED", "DISCONNECTED",
-                "HANDSHAKE_FAILED_PROTOCOL", "HANDSHAKE_FAILED_NO_DETAIL", NULL);
-    zstr_sendx (monitor, "START", NULL);
-    zsock_wait (monitor);
-    //  CURVE options go on before the connect: the server's key from the
-    //  cluster file, our key pair
-    if (gavel_sock_curve_apply (sub, endpoint, false, error, size)) {
-        zactor_destroy (&monitor);
-        zsock_destroy (&sub);
-        return NULL;
-    }
-    if (zsock_connect (sub, "%s", endpoint)) {
-        snprintf (error, size, "cannot connect to %s: %s%s", endpoint, zmq_strerror (zmq_errno ()),
-                  strstr (endpoint, "://")? "": " (endpoints look like tcp://HOST:PORT)");
-        zactor_destroy (&monitor);
-        zsock_destroy (&sub);
-        return NULL;
-    }
-    s_feed_t *self = (s_feed_t *) zmalloc (sizeof (s_feed_t));
-    assert (self);
-    self->endpoint = strdup (endpoint);
-    self->sub = sub;
-    self->monitor = monitor;
-    return self;
-}
-
-//  zmonitor says "EVENT VALUE ENDPOINT"; each feed has one endpoint, so
-//  the event's name is all we need
-static void
-s_on_monitor (s_tail_t *self, s_feed_t *feed)
-{
-    char *event = zstr_recv (feed->monitor);
-    zsock_flush (feed->monitor);
-    if (!event)
-        return;
-    if (streq (event, "HANDSHAKE_SUCCEEDED") && !feed->connected) {
-        if (feed->lost && self->options->raw)
-            s_note ("reconnected to %s; messages published meanwhile may be missing",
-                    feed->endpoint);
-        else
-        if (feed->lost)
-            s_note ("reconnected to %s; the next event shows whether any were missed",
-                    feed->endpoint);
-        else
-            s_note ("connected to %s", feed->endpoint);
-        feed->connected = true;
-        feed->refused = false;
-    }
-    else
-    if (streq (event, "DISCONNECTED") && feed->connected) {
-        s_note ("lost %s; reconnecting", feed->endpoint);
-        feed->connected = false;
-        feed->lost = true;
-    }
-    else
-    if (strncmp (event, "HANDSHAKE_FAILED", 16) == 0 && !feed->refused) {
-        s_note ("%s: handshake failed: is it a ZeroMQ PUB socket%s? retrying", feed->endpoint,
-                gavel_sock_curve_on ()? " with CURVE, one that admits our key": "");
-        feed->refused = true;
-    }
-    zstr_free (&event);
+    char note [GAVEL_SUBSCRIPTION_NOTE_MAX];
+    if (gavel_subscription_on_monitor (feed, self->options->raw, note, sizeof note))
+        s_note ("%s", note);
 }
 
 //  The endpoints of the cluster file's feeds, appended to endpoints.
@@ -562,7 +258,8 @@ s_open_feeds (s_tail_t *self)
     for (size_t index = 0; index < self->options->endpoint_count; index++)
         zlistx_add_end (endpoints, (void *) self->options->endpoints [index]);
     int rc = self->options->cluster? s_cluster_endpoints (self->options->cluster, endpoints): 0;
-    self->feeds = (s_feed_t **) zmalloc ((zlistx_size (endpoints) + 1) * sizeof (s_feed_t *));
+    self->feeds = (gavel_subscription_t **) zmalloc ((zlistx_size (endpoints) + 1)
+                                                     * sizeof (gavel_subscription_t *));
     assert (self->feeds);
     self->poller = zpoller_new (NULL);
     assert (self->poller);
@@ -570,20 +267,21 @@ s_open_feeds (s_tail_t *self)
          endpoint && rc == 0; endpoint = (const char *) zlistx_next (endpoints)) {
         bool repeat = false;
         for (size_t index = 0; index < self->feed_count; index++)
-            repeat |= streq (self->feeds [index]->endpoint, endpoint);
+            repeat |= streq (gavel_subscription_endpoint (self->feeds [index]), endpoint);
         if (repeat)
             continue;
         char error [512];
-        s_feed_t *feed = s_feed_new (endpoint, self->feed_count, self->options,
-                                     error, sizeof error);
+        gavel_subscription_t *feed = gavel_subscription_new (
+            endpoint, self->feed_count, self->options->topics, self->options->topic_count,
+            self->options->hwm, error, sizeof error);
         if (!feed) {
             s_note ("%s", error);
             rc = -1;
             break;
         }
         self->feeds [self->feed_count++] = feed;
-        zpoller_add (self->poller, feed->sub);
-        zpoller_add (self->poller, feed->monitor);
+        zpoller_add (self->poller, gavel_subscription_sub (feed));
+        zpoller_add (self->poller, gavel_subscription_monitor (feed));
     }
     zlistx_destroy (&endpoints);
     return rc;
@@ -593,69 +291,13 @@ s_open_feeds (s_tail_t *self)
 //  --------------------------------------------------------------------------
 //  Running
 
-//  Where a history request can go: the brokers' client endpoints, else the
-//  replicas' (any replica answers HISTORY from the events it applied)
-static void
-s_history_endpoints (const char *path, zlistx_t *endpoints)
-{
-    char error [512];
-    gavel_config_t *config = gavel_config_load (path, error, sizeof error);
-    if (!config)
-        return;
-    for (size_t index = 0; index < gavel_config_brokers (config); index++)
-        zlistx_add_end (endpoints, gavel_config_broker (config, index)->client);
-    for (size_t index = 0; index < gavel_config_replicas (config); index++)
-        zlistx_add_end (endpoints, gavel_config_replica (config, index)->client);
-    gavel_config_destroy (&config);
-}
-
-//  Ask one endpoint for `count` events from event `from` on (0: the last
-//  count); the reply, or NULL
-static gavel_msg_t *
-s_ask_history (const char *endpoint, uint64_t request_id, uint64_t from, uint64_t count)
-{
-    char error [256];
-    zsock_t *sock = gavel_sock_new_client (endpoint, error, sizeof error);
-    if (!sock)
-        return NULL;
-    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_HISTORY);
-    gavel_msg_set_request_id (request, request_id);
-    char session [32];
-    snprintf (session, sizeof session, "zmq-tail-%d", (int) getpid ());
-    gavel_msg_set_session (request, session);
-    gavel_msg_set_name (request, "zmq-tail");
-    gavel_msg_set_seq (request, from);
-    gavel_msg_set_count (request, count < GAVEL_HISTORY_MAX? count: GAVEL_HISTORY_MAX);
-    gavel_msg_t *reply = NULL;
-    zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLOUT, 0 };
-    if (zmq_poll (&item, 1, 500) == 1) {
-        zmsg_t *frames = gavel_msg_encode (request);
-        zmsg_send (&frames, sock);
-        zmsg_destroy (&frames);
-        item.events = ZMQ_POLLIN;
-        if (zmq_poll (&item, 1, 1000) == 1 && (frames = zmsg_recv (sock))) {
-            gavel_msg_error_t decode_error;
-            reply = gavel_msg_decode (frames, &decode_error);
-            zmsg_destroy (&frames);
-        }
-    }
-    gavel_msg_destroy (&request);
-    zsock_destroy (&sock);
-    return reply;
-}
-
 //  The follower's HISTORY request, answered or not before we go on: the
 //  feed waits meanwhile, its sockets holding what comes
 static void
 s_fetch (s_tail_t *self, gavel_feed_action_t *fetch)
 {
-    const char *endpoint = NULL;
-    size_t index = 0;
-    for (endpoint = (const char *) zlistx_first (self->history); endpoint && index < fetch->endpoint;
-         endpoint = (const char *) zlistx_next (self->history))
-        index++;
-    assert (endpoint);
-    gavel_msg_t *reply = s_ask_history (endpoint, fetch->request_id, fetch->from, fetch->count);
+    gavel_msg_t *reply = gavel_history_ask (self->history, fetch->endpoint, fetch->request_id,
+                                            fetch->from, fetch->count);
     if (reply)
         gavel_feed_history (self->feed, reply, fetch->endpoint, 1, zclock_mono ());
     else
@@ -667,24 +309,24 @@ static const char *
 s_check_history (gavel_msg_t *event, char *why, size_t size)
 {
     gavel_record_event_t fields;
-    return s_check_event (event, &fields, why, size);
+    return gavel_eventline_check (event, &fields, why, size);
 }
 
 //  The follower, with the cluster's client endpoints to ask for history
 static void
 s_follower_new (s_tail_t *self)
 {
-    self->history = zlistx_new ();
-    assert (self->history);
-    zlistx_set_duplicator (self->history, (zlistx_duplicator_fn *) strdup);
-    zlistx_set_destructor (self->history, (zlistx_destructor_fn *) zstr_free);
-    if (self->options->cluster)
-        s_history_endpoints (self->options->cluster, self->history);
+    //  A cluster file that cannot be read leaves nobody to ask
+    char error [512];
+    gavel_config_t *config = self->options->cluster?
+        gavel_config_load (self->options->cluster, error, sizeof error): NULL;
+    self->history = gavel_history_new ("zmq-tail", config);
+    gavel_config_destroy (&config);
     gavel_feed_settings_t settings = {
         .feed_endpoints = self->feed_count,
-        .history_endpoints = zlistx_size (self->history),
-        .fetch_timeout = 1500,          //  s_ask_history waits itself
-        .fetch_tries = (unsigned) zlistx_size (self->history),
+        .history_endpoints = gavel_history_size (self->history),
+        .fetch_timeout = GAVEL_HISTORY_ASK_WAIT,    //  gavel_history_ask waits itself
+        .fetch_tries = (unsigned) gavel_history_size (self->history),
         .backlog_max = GAVEL_HISTORY_MAX
     };
     self->feed = gavel_feed_new (&settings);
@@ -703,7 +345,7 @@ s_print_history (s_tail_t *self)
                 "(--cluster FILE); following live events only", self->options->lines);
         return;
     }
-    if (zlistx_size (self->history) == 0)
+    if (gavel_history_size (self->history) == 0)
         s_note ("-n %" PRId64 ": nobody answered the history request; following live events only",
                 self->options->lines);
     gavel_feed_catch_up (self->feed, (uint64_t) self->options->lines, zclock_mono ());
@@ -745,12 +387,14 @@ s_run (s_tail_t *self)
             continue;
         }
         for (size_t index = 0; index < self->feed_count; index++) {
-            s_feed_t *feed = self->feeds [index];
-            if (which == feed->monitor)
+            gavel_subscription_t *feed = self->feeds [index];
+            if (which == gavel_subscription_monitor (feed))
                 s_on_monitor (self, feed);
             else
-            if (which == feed->sub && s_receive (self, feed->sub, index)) {
-                s_note ("cannot read %s: %s", feed->endpoint, zmq_strerror (zmq_errno ()));
+            if (which == gavel_subscription_sub (feed)
+            &&  s_receive (self, gavel_subscription_sub (feed), index)) {
+                s_note ("cannot read %s: %s", gavel_subscription_endpoint (feed),
+                        zmq_strerror (zmq_errno ()));
                 return EXIT_FAIL;
             }
         }
@@ -763,119 +407,20 @@ s_tail_destroy (s_tail_t *self)
 {
     zpoller_destroy (&self->poller);
     gavel_feed_destroy (&self->feed);
-    zlistx_destroy (&self->history);
+    gavel_history_destroy (&self->history);
     for (size_t index = 0; index < self->feed_count; index++)
-        s_feed_destroy (&self->feeds [index]);
+        gavel_subscription_destroy (&self->feeds [index]);
     free (self->feeds);
 }
 
 
-//  --------------------------------------------------------------------------
-//  Start-up: options
-
-//  One wording for usage errors across Gavel's programs (common/gavel_cli)
-#define s_usage_error(...) gavel_cli_usage_error ("zmq-tail", s_usage, __VA_ARGS__)
-#define s_option_int(option, text, min, max, value) \
-    gavel_cli_option_int ("zmq-tail", s_usage, (option), (text), (min), (max), (value))
-
-static int
-s_check_options (s_options_t *options)
-{
-    if (!options->cluster && !options->endpoint_count) {
-        s_usage_error ("nothing to follow: give ENDPOINT... or --cluster FILE");
-        return -1;
-    }
-    if (options->raw && options->json) {
-        s_usage_error ("--raw prints frames as they are; --json is for events");
-        return -1;
-    }
-    if (options->raw && options->auction) {
-        s_usage_error ("--raw decodes nothing, so it cannot pick an --auction");
-        return -1;
-    }
-    if (options->raw && options->lines) {
-        s_usage_error ("-n needs a Gavel event feed's history; --raw has none");
-        return -1;
-    }
-    if (options->topic_count == 0)
-        options->topics [options->topic_count++] = options->raw? "": "event";
-    return 0;
-}
-
-//  Returns 0 to go on, 1 when --help was served, -1 on a usage error.
-static int
-s_parse_options (s_options_t *options, int argc, char *argv [])
-{
-    static const struct option longopts [] = {
-        { "cluster", required_argument, NULL, 'c' },
-        { "json",    no_argument,       NULL, 'j' },
-        { "raw",     no_argument,       NULL, 'r' },
-        { "auction", required_argument, NULL, 'a' },
-        { "topic",   required_argument, NULL, 't' },
-        { "count",   required_argument, NULL, 'N' },
-        { "lines",   required_argument, NULL, 'n' },
-        { "hwm",     required_argument, NULL, 'H' },
-        { "insecure", no_argument,      NULL, 'I' },
-        { "help",    no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
-    int option;
-    int64_t value;
-    while ((option = getopt_long (argc, argv, "hn:", longopts, NULL)) != -1) {
-        switch (option) {
-            case 'c':
-                if (options->cluster) {
-                    s_usage_error ("give --cluster once");
-                    return -1;
-                }
-                options->cluster = optarg;
-                break;
-            case 'j': options->json = true; break;
-            case 'r': options->raw = true; break;
-            case 'I': options->insecure = true; break;
-            case 't': options->topics [options->topic_count++] = optarg; break;
-            case 'a':
-                if (s_option_int ("--auction", optarg, 1, INT64_MAX, &value))
-                    return -1;
-                options->auction = (uint64_t) value;
-                break;
-            case 'N':
-                if (s_option_int ("--count", optarg, 1, COUNT_MAX, &options->count))
-                    return -1;
-                break;
-            case 'n':
-                if (s_option_int ("-n", optarg, 0, LINES_MAX, &options->lines))
-                    return -1;
-                break;
-            case 'H':
-                if (s_option_int ("--hwm", optarg, 1, INT32_MAX, &options->hwm))
-                    return -1;
-                break;
-            case 'h':
-                printf ("%s\n%s", s_usage, s_options_help);
-                return 1;
-            default:            //  getopt has said what is wrong
-                fprintf (stderr, "%s(zmq-tail --help for more)\n", s_usage);
-                return -1;
-        }
-    }
-    while (optind < argc)
-        options->endpoints [options->endpoint_count++] = argv [optind++];
-    return s_check_options (options);
-}
-
 //  CURVE, with a key pair made in memory and the servers' keys from the
 //  cluster file, or --insecure. Before any socket.
 static int
-s_setup_curve (const s_options_t *options)
+s_setup_curve (const gavel_tail_options_t *options)
 {
     if (options->insecure)
         return gavel_sock_curve_setup ("zmq-tail", NULL, true, NULL, false);
-    if (!options->cluster) {
-        s_usage_error ("with CURVE the servers' keys come from --cluster FILE: give it (it "
-                       "must list the ENDPOINTs), or --insecure for a plain PUB socket");
-        return -1;
-    }
     char error [512];
     gavel_config_t *config = gavel_config_load (options->cluster, error, sizeof error);
     if (!config) {
@@ -890,37 +435,24 @@ s_setup_curve (const s_options_t *options)
 int
 main (int argc, char *argv [])
 {
-    //  Our own handler, installed before czmq's: czmq's leaves a SIGINT
-    //  that the shell ignored for a background job ignored, and we want
-    //  SIGINT and SIGTERM to stop us cleanly however we were started
-    zsys_handler_set (NULL);
-    struct sigaction action = { .sa_handler = s_on_signal };
-    sigemptyset (&action.sa_mask);
-    sigaction (SIGINT, &action, NULL);
-    sigaction (SIGTERM, &action, NULL);
+    //  SIGINT and SIGTERM stop us cleanly however we were started
+    gavel_cli_catch_stop (s_on_signal);
     struct sigaction on_alarm = { .sa_handler = s_on_alarm };
     sigemptyset (&on_alarm.sa_mask);
     sigaction (SIGALRM, &on_alarm, NULL);
     //  Lines must come out as they happen, also into a pipe or a file
     setvbuf (stdout, NULL, _IOLBF, 0);
 
-    s_options_t options = { 0 };
-    options.endpoints = (const char **) zmalloc ((argc + 1) * sizeof (char *));
-    options.topics = (const char **) zmalloc ((argc + 1) * sizeof (char *));
-    assert (options.endpoints && options.topics);
-    int rc = s_parse_options (&options, argc, argv);
-    int status = rc > 0? EXIT_SUCCESS: EXIT_USAGE;
-    if (rc == 0 && s_setup_curve (&options)) {
-        rc = -1;
+    gavel_tail_options_t options;
+    int status = gavel_tail_options_parse (&options, argc, argv);
+    if (status == -1 && s_setup_curve (&options))
         status = EXIT_USAGE;
-    }
-    if (rc == 0) {
+    if (status == -1) {
         s_tail_t tail = { .options = &options };
         status = s_open_feeds (&tail) == 0? s_run (&tail): EXIT_USAGE;
         s_tail_destroy (&tail);
     }
     gavel_sock_curve_end ();
-    free (options.endpoints);
-    free (options.topics);
+    gavel_tail_options_end (&options);
     return status;
 }

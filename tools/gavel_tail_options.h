@@ -1,0 +1,43 @@
+/*  gavel_tail_options: zmq-tail's command line, its help, and the strict
+    parsing of it.
+
+        zmq-tail [ENDPOINT...] [--cluster FILE] [--json | --raw] ...
+
+    Usage errors are said on stderr in the wording of every Gavel program
+    (gavel_cli); --help prints the synopsis and the options on stdout.
+*/
+#ifndef GAVEL_TAIL_OPTIONS_H_INCLUDED
+#define GAVEL_TAIL_OPTIONS_H_INCLUDED
+
+#include <czmq.h>
+
+typedef struct {
+    const char **endpoints;         //  in the order given
+    size_t endpoint_count;
+    const char *cluster;
+    const char **topics;
+    size_t topic_count;
+    bool json;
+    bool raw;
+    uint64_t auction;               //  0: every auction
+    int64_t count;                  //  0: for ever
+    int64_t lines;                  //  -n; 0: none
+    int64_t hwm;                    //  --hwm; 0: libzmq's default
+    bool insecure;                  //  --insecure: no CURVE
+} gavel_tail_options_t;
+
+//  Parse argv into options (the strings stay argv's). Returns -1 when the
+//  command line is complete and the tail is to run; else the exit code to
+//  leave with: 0 when help was asked for (and printed), 2 on a usage error
+//  (printed). Call gavel_tail_options_end in every case.
+int
+    gavel_tail_options_parse (gavel_tail_options_t *options, int argc, char *argv []);
+
+//  Free what parsing took.
+void
+    gavel_tail_options_end (gavel_tail_options_t *options);
+
+void
+    gavel_tail_options_test (bool verbose);
+
+#endif

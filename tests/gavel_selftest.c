@@ -42,7 +42,7 @@
 #include "gavel_survey.h"
 #include "gavel_launch.h"
 #include "gavel_frames.h"
-#include "gavel_history.h"
+#include "gavel_fetcher.h"
 #include "gavel_subscription.h"
 #include "gavel_eventline.h"
 #include "gavel_tail_options.h"
@@ -91,7 +91,7 @@ static const struct {
     { "survey",  gavel_survey_test },
     { "launch",  gavel_launch_test },
     { "frames",  gavel_frames_test },
-    { "history", gavel_history_test },
+    { "fetcher", gavel_fetcher_test },
     { "subscription", gavel_subscription_test },
     { "eventline", gavel_eventline_test },
     { "tail_options", gavel_tail_options_test },

@@ -27,7 +27,7 @@
 #include "gavel_cli.h"
 #include "gavel_eventline.h"
 #include "gavel_frames.h"
-#include "gavel_history.h"
+#include "gavel_fetcher.h"
 #include "gavel_subscription.h"
 #include "gavel_tail_options.h"
 #include "gavel_msg.h"
@@ -45,7 +45,7 @@ typedef struct {
     gavel_subscription_t **feeds;
     size_t feed_count;
     zpoller_t *poller;
-    gavel_history_t *history;       //  where HISTORY can go (--cluster)
+    gavel_fetcher_t *history;       //  where HISTORY can go (--cluster)
     gavel_feed_t *feed;             //  the events' order, holes, repeats
     int64_t printed;
 } s_tail_t;
@@ -296,7 +296,7 @@ s_open_feeds (s_tail_t *self)
 static void
 s_fetch (s_tail_t *self, gavel_feed_action_t *fetch)
 {
-    gavel_msg_t *reply = gavel_history_ask (self->history, fetch->endpoint, fetch->request_id,
+    gavel_msg_t *reply = gavel_fetcher_ask (self->history, fetch->endpoint, fetch->request_id,
                                             fetch->from, fetch->count);
     if (reply)
         gavel_feed_history (self->feed, reply, fetch->endpoint, 1, zclock_mono ());
@@ -320,13 +320,13 @@ s_follower_new (s_tail_t *self)
     char error [512];
     gavel_config_t *config = self->options->cluster?
         gavel_config_load (self->options->cluster, error, sizeof error): NULL;
-    self->history = gavel_history_new ("zmq-tail", config);
+    self->history = gavel_fetcher_new ("zmq-tail", config);
     gavel_config_destroy (&config);
     gavel_feed_settings_t settings = {
         .feed_endpoints = self->feed_count,
-        .history_endpoints = gavel_history_size (self->history),
-        .fetch_timeout = GAVEL_HISTORY_ASK_WAIT,    //  gavel_history_ask waits itself
-        .fetch_tries = (unsigned) gavel_history_size (self->history),
+        .history_endpoints = gavel_fetcher_size (self->history),
+        .fetch_timeout = GAVEL_FETCHER_ASK_WAIT,    //  gavel_fetcher_ask waits itself
+        .fetch_tries = (unsigned) gavel_fetcher_size (self->history),
         .backlog_max = GAVEL_HISTORY_MAX
     };
     self->feed = gavel_feed_new (&settings);
@@ -345,7 +345,7 @@ s_print_history (s_tail_t *self)
                 "(--cluster FILE); following live events only", self->options->lines);
         return;
     }
-    if (gavel_history_size (self->history) == 0)
+    if (gavel_fetcher_size (self->history) == 0)
         s_note ("-n %" PRId64 ": nobody answered the history request; following live events only",
                 self->options->lines);
     gavel_feed_catch_up (self->feed, (uint64_t) self->options->lines, zclock_mono ());
@@ -407,7 +407,7 @@ s_tail_destroy (s_tail_t *self)
 {
     zpoller_destroy (&self->poller);
     gavel_feed_destroy (&self->feed);
-    gavel_history_destroy (&self->history);
+    gavel_fetcher_destroy (&self->history);
     for (size_t index = 0; index < self->feed_count; index++)
         gavel_subscription_destroy (&self->feeds [index]);
     free (self->feeds);

@@ -1,22 +1,22 @@
-/*  gavel_history: asks a cluster for past events of its feed (HISTORY).
+/*  gavel_fetcher: asks a cluster for past events of its feed (HISTORY).
 */
-#include "gavel_history.h"
+#include "gavel_fetcher.h"
 #include "gavel_sock.h"
 
 #include <inttypes.h>
 
 #define SEND_WAIT       500         //  ms for the connection to take a request
-#define REPLY_WAIT      (GAVEL_HISTORY_ASK_WAIT - SEND_WAIT)
+#define REPLY_WAIT      (GAVEL_FETCHER_ASK_WAIT - SEND_WAIT)
 
-struct _gavel_history_t {
+struct _gavel_fetcher_t {
     char *program;
     zlistx_t *endpoints;            //  strings, brokers' first
 };
 
-gavel_history_t *
-gavel_history_new (const char *program, gavel_config_t *config)
+gavel_fetcher_t *
+gavel_fetcher_new (const char *program, gavel_config_t *config)
 {
-    gavel_history_t *self = (gavel_history_t *) zmalloc (sizeof (gavel_history_t));
+    gavel_fetcher_t *self = (gavel_fetcher_t *) zmalloc (sizeof (gavel_fetcher_t));
     assert (self);
     self->program = strdup (program);
     self->endpoints = zlistx_new ();
@@ -31,9 +31,9 @@ gavel_history_new (const char *program, gavel_config_t *config)
 }
 
 void
-gavel_history_destroy (gavel_history_t **self_p)
+gavel_fetcher_destroy (gavel_fetcher_t **self_p)
 {
-    gavel_history_t *self = *self_p;
+    gavel_fetcher_t *self = *self_p;
     if (!self)
         return;
     zlistx_destroy (&self->endpoints);
@@ -43,13 +43,13 @@ gavel_history_destroy (gavel_history_t **self_p)
 }
 
 size_t
-gavel_history_size (gavel_history_t *self)
+gavel_fetcher_size (gavel_fetcher_t *self)
 {
     return zlistx_size (self->endpoints);
 }
 
 gavel_msg_t *
-gavel_history_ask (gavel_history_t *self, size_t endpoint, uint64_t request_id,
+gavel_fetcher_ask (gavel_fetcher_t *self, size_t endpoint, uint64_t request_id,
                    uint64_t from, uint64_t count)
 {
     assert (endpoint < zlistx_size (self->endpoints));
@@ -118,9 +118,9 @@ s_stand_in (zsock_t *pipe, void *args)
 }
 
 void
-gavel_history_test (bool verbose)
+gavel_fetcher_test (bool verbose)
 {
-    printf (" * gavel_history: ");
+    printf (" * gavel_fetcher: ");
     fflush (stdout);
 
     zsock_t *server = zsock_new (ZMQ_ROUTER);
@@ -143,13 +143,13 @@ gavel_history_test (bool verbose)
     if (!config)
         fprintf (stderr, "\n  %s\n", error);
     assert (config);
-    gavel_history_t *self = gavel_history_new ("gavel-test", config);
+    gavel_fetcher_t *self = gavel_fetcher_new ("gavel-test", config);
     gavel_config_destroy (&config);
-    assert (gavel_history_size (self) == 2);
+    assert (gavel_fetcher_size (self) == 2);
     zactor_t *stand_in = zactor_new (s_stand_in, server);
     assert (stand_in);
 
-    gavel_msg_t *reply = gavel_history_ask (self, 0, 77, 12, 3);
+    gavel_msg_t *reply = gavel_fetcher_ask (self, 0, 77, 12, 3);
     assert (reply && gavel_msg_id (reply) == GAVEL_MSG_REPLY);
     assert (gavel_msg_request_id (reply) == 77);
     char expected [128];
@@ -158,19 +158,19 @@ gavel_history_test (bool verbose)
     assert (streq (gavel_msg_record (reply, 0), expected));
     gavel_msg_destroy (&reply);
     //  More than the history holds is asked as all it holds
-    reply = gavel_history_ask (self, 0, 78, 0, GAVEL_HISTORY_MAX + 1);
+    reply = gavel_fetcher_ask (self, 0, 78, 0, GAVEL_HISTORY_MAX + 1);
     assert (reply);
     snprintf (expected, sizeof expected, "from=0 count=%d ", GAVEL_HISTORY_MAX);
     assert (strncmp (gavel_msg_record (reply, 0), expected, strlen (expected)) == 0);
     gavel_msg_destroy (&reply);
     //  Nobody there: no answer, within the bound
     int64_t started = zclock_mono ();
-    assert (gavel_history_ask (self, 1, 79, 0, 1) == NULL);
-    assert (zclock_mono () - started < GAVEL_HISTORY_ASK_WAIT + 1000);
+    assert (gavel_fetcher_ask (self, 1, 79, 0, 1) == NULL);
+    assert (zclock_mono () - started < GAVEL_FETCHER_ASK_WAIT + 1000);
 
     zactor_destroy (&stand_in);
     zsock_destroy (&server);
-    gavel_history_destroy (&self);
+    gavel_fetcher_destroy (&self);
     assert (self == NULL);
     printf ("OK\n");
 }

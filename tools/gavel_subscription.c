@@ -25,8 +25,12 @@ gavel_subscription_new (const char *endpoint, size_t id, const char **topics,
     //  listening before the first handshake, or "connected" would be a
     //  guess: so the socket starts on an endpoint of its own that nobody
     //  uses, and connects to the feed once the monitor listens
+    //  A name never used before in this process: a closed socket gives its
+    //  inproc name back only when libzmq's reaper gets to it, so reusing
+    //  one right after a failed start could find it still taken
+    static size_t s_opened = 0;
     char private [64];
-    snprintf (private, sizeof private, "inproc://zmq-tail-feed-%zu", id);
+    snprintf (private, sizeof private, "inproc://gavel-subscription-%zu-%zu", id, ++s_opened);
     zsock_t *sub = gavel_sock_new (ZMQ_SUB, private, true, NULL, error, size);
     if (!sub)
         return NULL;

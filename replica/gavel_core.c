@@ -24,6 +24,22 @@ typedef struct {
     int64_t deadline;
 } waiting_t;
 
+//  The last write a session has in this term's log, not yet applied: a
+//  resend of it (same session, same request id) waits for that entry
+//  rather than logging a second copy that apply would only answer as a
+//  replay
+typedef struct {
+    uint64_t request_id;
+    uint64_t index;
+} pending_t;
+
+static void
+s_pending_free (void **item_p)
+{
+    free (*item_p);
+    *item_p = NULL;
+}
+
 //  A SAVE_ENTRIES the shell has not reported persisted yet
 typedef struct {
     uint64_t prev_index;        //  it drops every stored entry after this
@@ -85,6 +101,7 @@ struct _gavel_core_t {
     int64_t primary_since;
     int64_t close_stamp;        //  stamp of the last CLOSE appended
     zlistx_t *writes;           //  waiting_t, by index
+    zhashx_t *pending;          //  session -> pending_t
     zlistx_t *reads;            //  waiting_t, by seq
     zlistx_t *held;             //  waiting_t: no primary known yet
 
@@ -283,6 +300,15 @@ s_waiting_list (void)
     return list;
 }
 
+//  Writes wait in entry order, resends beside their first copy
+static int
+s_waiting_compare_index (const void *item1, const void *item2)
+{
+    const waiting_t *first = (const waiting_t *) item1;
+    const waiting_t *second = (const waiting_t *) item2;
+    return first->index < second->index? -1: first->index > second->index? 1: 0;
+}
+
 static waiting_t *
 s_waiting_new (zmsg_t **route_p, gavel_msg_t **request_p, int64_t deadline)
 {
@@ -406,6 +432,7 @@ s_become_backup (gavel_core_t *self, int64_t now)
     self->election_due = now + s_election_timeout (self);
     if (was_primary) {
         s_save_unpublished (self);
+        zhashx_purge (self->pending);
         waiting_t *waiting;
         while ((waiting = (waiting_t *) zlistx_detach (self->writes, NULL)))
             zlistx_add_end (self->held, waiting);
@@ -487,6 +514,7 @@ s_become_primary (gavel_core_t *self, int64_t now)
 {
     self->role = GAVEL_ROLE_PRIMARY;
     self->primary = self->settings.id;
+    zhashx_purge (self->pending);
     self->backoff = 1;
     memset (self->match, 0, sizeof self->match);
     memset (self->acked_seq, 0, sizeof self->acked_seq);
@@ -581,10 +609,26 @@ s_redirect_held (gavel_core_t *self, int64_t now)
 static void
 s_append_request (gavel_core_t *self, waiting_t *waiting, int64_t now)
 {
+    const char *session = gavel_msg_session (waiting->request);
+    uint64_t request_id = gavel_msg_request_id (waiting->request);
+    pending_t *pending = (pending_t *) zhashx_lookup (self->pending, session);
+    if (pending && pending->request_id == request_id && pending->index > self->applied) {
+        //  A resend while the first copy waits for a majority
+        waiting->index = pending->index;
+        zlistx_insert (self->writes, waiting, false);
+        return;
+    }
     gavel_msg_t *entry = gavel_msg_dup (waiting->request);
     s_append (self, &entry, now);
     waiting->index = gavel_entrylog_last_index (self->log);
     zlistx_add_end (self->writes, waiting);
+    if (!pending) {
+        pending = (pending_t *) zmalloc (sizeof (pending_t));
+        assert (pending);
+        zhashx_insert (self->pending, session, pending);
+    }
+    pending->request_id = request_id;
+    pending->index = waiting->index;
 }
 
 //  Writes go in the log. Reads, and writes whose answer every later state
@@ -735,6 +779,11 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry, int64_t now)
     }
     self->applied = gavel_msg_index (entry);
     self->applied_stamp = gavel_msg_stamp (entry);
+    if (reply && self->role == GAVEL_ROLE_PRIMARY) {
+        pending_t *pending = (pending_t *) zhashx_lookup (self->pending, gavel_msg_session (entry));
+        if (pending && pending->index == self->applied)
+            zhashx_delete (self->pending, gavel_msg_session (entry));
+    }
     //  The primary answers the clients whose entries these are
     waiting_t *waiting = (waiting_t *) zlistx_first (self->writes);
     while (waiting && waiting->index <= self->applied) {
@@ -1693,6 +1742,10 @@ gavel_core_new (const gavel_core_settings_t *settings)
     assert (self->outbox);
     zlistx_set_destructor (self->outbox, s_action_free);
     self->writes = s_waiting_list ();
+    zlistx_set_comparator (self->writes, s_waiting_compare_index);
+    self->pending = zhashx_new ();
+    assert (self->pending);
+    zhashx_set_destructor (self->pending, s_pending_free);
     self->reads = s_waiting_list ();
     self->held = s_waiting_list ();
     self->history = zlistx_new ();
@@ -1708,6 +1761,7 @@ gavel_core_destroy (gavel_core_t **self_p)
     if (*self_p) {
         gavel_core_t *self = *self_p;
         zlistx_destroy (&self->writes);
+        zhashx_destroy (&self->pending);
         zlistx_destroy (&self->reads);
         zlistx_destroy (&self->held);
         zlistx_destroy (&self->history);

@@ -656,6 +656,46 @@ s_test_unlogged (void)
     s_net_destroy (&net);
 }
 
+//  A resend that arrives while the first copy waits for a majority (a
+//  client that timed out while the backups were slow) joins that entry:
+//  one entry in the log, and both copies answered with its outcome
+static void
+s_test_resend_in_flight (void)
+{
+    s_net_t *net = s_net_new (3);
+    size_t primary = s_net_elect (net);
+    gavel_core_t *core = net->cores [primary];
+    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    gavel_msg_destroy (&reply);
+    size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
+    net->down [a] = net->down [b] = true;
+    uint64_t last = gavel_core_last_index (core);
+    for (size_t copy = 0; copy < 3; copy++) {
+        gavel_msg_t *bid = s_test_bid (2, 1, 100);
+        gavel_core_request (core, NULL, &bid, net->now + (int64_t) copy);
+    }
+    assert (gavel_core_last_index (core) == last + 1);
+    //  The next request id of the same session is a new entry
+    gavel_msg_t *bid = s_test_bid (3, 1, 200);
+    gavel_core_request (core, NULL, &bid, net->now + 3);
+    assert (gavel_core_last_index (core) == last + 2);
+    s_net_settle (net);
+    assert (zlistx_size (net->replies) == 0);
+    net->down [a] = net->down [b] = false;
+    s_net_run (net, net->now + 200);
+    size_t answered [4] = { 0 };
+    while ((reply = (gavel_msg_t *) zlistx_detach (net->replies, NULL))) {
+        assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+        uint64_t request_id = gavel_msg_request_id (reply);
+        assert (request_id == 2 || request_id == 3);
+        answered [request_id]++;
+        gavel_msg_destroy (&reply);
+    }
+    assert (answered [2] == 3 && answered [3] == 1);
+    assert (gavel_core_applied (core) == last + 2);
+    s_net_destroy (&net);
+}
+
 //  Deliver one crafted peer message; the core must refuse or survive it
 static void
 s_test_inject (gavel_core_t *core, gavel_msg_t *msg, int64_t now)
@@ -922,6 +962,7 @@ gavel_core_test (bool verbose)
     s_test_read_at_deadline ();
     s_test_step_down_mid_turn ();
     s_test_unlogged ();
+    s_test_resend_in_flight ();
     s_test_hostile_peer ();
     s_test_alone ();
     s_test_persisted ();

@@ -8,6 +8,59 @@
 
 #include <stdbool.h>
 #include <stdint.h>
+#include <stddef.h>
+#include <stdio.h>
+
+//  A program's command line, declared: each option once, with its value's
+//  kind, where the value goes and its line of help. gavel_cli_parse reads
+//  argv by it, gavel_cli_help prints --help from it, so the two cannot
+//  disagree. Every program parses so: "--name VALUE", "--name=VALUE" and
+//  "-x VALUE"; "--" ends the options; a value option given twice, an
+//  unknown option, a missing or bad value is a usage error.
+typedef enum {
+    GAVEL_CLI_FLAG = 1,         //  bool *: set to true
+    GAVEL_CLI_TEXT,             //  const char **: the value, argv's own
+    GAVEL_CLI_INT,              //  int64_t *: a decimal integer in [min, max]
+    GAVEL_CLI_LIST              //  gavel_cli_list_t *: each value, in order
+} gavel_cli_kind_t;
+
+//  At most this many values of a repeated option, or operands
+#define GAVEL_CLI_LIST_MAX 64
+
+typedef struct {
+    const char *items [GAVEL_CLI_LIST_MAX];
+    size_t count;
+} gavel_cli_list_t;
+
+typedef struct {
+    const char *name;           //  long name, without "--"; NULL ends a table
+    char letter;                //  short name, or 0
+    gavel_cli_kind_t kind;
+    void *value;                //  where the value goes, as kind says
+    const char *value_name;     //  FILE, MS... in the help; NULL for a flag
+    int64_t min, max;           //  GAVEL_CLI_INT: the values accepted
+    const char *help;           //  its help, lines joined with '\n'
+} gavel_cli_option_t;
+
+typedef struct {
+    const char *program;        //  as it names itself in messages
+    const char *synopsis;       //  "usage: ..." lines, each ending in '\n'
+    const char *about;          //  help before the options, or NULL
+    const char *notes;          //  help after the options, or NULL
+    const gavel_cli_option_t *options;
+    gavel_cli_list_t *operands; //  where other arguments go; NULL: none taken
+} gavel_cli_spec_t;
+
+//  Parse argv by spec into the options' values, which the caller set to
+//  their defaults. Returns 0 to go on, 1 when --help (or -h) was asked for
+//  and printed on stdout, -1 on a usage error, said on stderr.
+int
+    gavel_cli_parse (const gavel_cli_spec_t *spec, int argc, char *argv []);
+
+//  Print the help that --help prints: synopsis, about, every option (-h,
+//  --help last) and the notes.
+void
+    gavel_cli_help (const gavel_cli_spec_t *spec, FILE *stream);
 
 //  Print a usage error for program to stderr, followed by its synopsis.
 void

@@ -8,7 +8,6 @@
 #include "gavel_config.h"
 #include "gavel_keys.h"
 #include "gavel_sock.h"
-#include "gavel_text.h"
 
 static void
 s_on_signal (int signal)
@@ -16,28 +15,18 @@ s_on_signal (int signal)
     zsys_interrupted = 1;       //  the poll loop checks it every turn
 }
 
-static void
-s_usage (FILE *stream)
-{
-    fprintf (stream,
-        "Usage: replica --cluster FILE --id ID [options]\n"
-        "       replica --client ENDPOINT [options]\n"
-        "\n"
-        "Serves a Gavel auction house (docs/PROTOCOL.md) on a ZeroMQ ROUTER.\n"
-        "\n"
-        "  --cluster FILE      cluster file (ZPL) listing the replicas\n"
-        "  --id ID             which replica of the cluster file this is (1-7)\n"
-        "  --client ENDPOINT   serve alone on this endpoint, keeping nothing on\n"
-        "                      disk (for example tcp://127.0.0.1:21001)\n"
-        "  --insecure          CURVE off: traffic in clear, anyone may connect (for\n"
-        "                      debugging; every process of the cluster must say it)\n"
-        "  --verbose           log more\n"
-        "  --help              this text\n"
-        "\n"
-        "With CURVE (the default) the cluster file lists every server's public_key\n"
-        "and this replica's secret certificate (secret = PATH, docs/OPERATIONS.md).\n"
-        "Stops cleanly on SIGINT or SIGTERM.\n");
-}
+static const char *s_synopsis =
+    "usage: replica --cluster FILE --id ID [options]\n"
+    "       replica --client ENDPOINT [options]\n";
+
+static const char *s_about =
+    "Serves a Gavel auction house (docs/PROTOCOL.md) on a ZeroMQ ROUTER.\n";
+
+static const char *s_notes =
+    "With CURVE (the default) the cluster file lists every server's public_key\n"
+    "and this replica's secret certificate (secret = PATH, docs/OPERATIONS.md).\n"
+    "Stops cleanly on SIGINT or SIGTERM. Exit status: 0 stopped, 1 failed at\n"
+    "run time, 2 usage error or bad configuration.\n";
 
 int
 main (int argc, char *argv [])
@@ -45,55 +34,34 @@ main (int argc, char *argv [])
     //  SIGINT and SIGTERM stop a replica cleanly however it was started
     gavel_cli_catch_stop (s_on_signal);
     const char *cluster_file = NULL;
-    const char *id_text = NULL;
+    int64_t id_given = 0;       //  0: not given
     const char *client = NULL;
-    bool insecure = false;
-    for (int index = 1; index < argc; index++) {
-        const char *arg = argv [index];
-        bool has_value = index + 1 < argc;
-        if (streq (arg, "--help") || streq (arg, "-h")) {
-            s_usage (stdout);
-            return 0;
-        }
-        else
-        if (streq (arg, "--verbose"))
-            ;       //  reserved: every event is logged already
-        else
-        if (streq (arg, "--insecure"))
-            insecure = true;
-        else
-        if (streq (arg, "--cluster") && has_value)
-            cluster_file = argv [++index];
-        else
-        if (streq (arg, "--id") && has_value)
-            id_text = argv [++index];
-        else
-        if (streq (arg, "--client") && has_value)
-            client = argv [++index];
-        else {
-            fprintf (stderr, "replica: %s '%s'\n", has_value || arg [0] != '-'
-                     ? "unknown argument": "missing value for", arg);
-            s_usage (stderr);
-            return 2;
-        }
-    }
-    uint64_t id = 1;
-    const char *why;
-    if (id_text && gavel_text_parse_uint (id_text, 1, GAVEL_REPLICAS_MAX, &id, &why)) {
-        fprintf (stderr, "replica: --id '%s' %s (1 to %d)\n", id_text, why, GAVEL_REPLICAS_MAX);
-        return 2;
-    }
-    if (cluster_file && client) {
-        fprintf (stderr, "replica: give --cluster FILE --id ID, or --client ENDPOINT, not both\n");
-        return 2;
-    }
-    if (!cluster_file && !client) {
-        fprintf (stderr, "replica: say where to serve: --cluster FILE --id ID, or --client ENDPOINT\n");
-        s_usage (stderr);
-        return 2;
-    }
-    if (cluster_file && !id_text) {
-        fprintf (stderr, "replica: --cluster needs --id to say which replica this is\n");
+    bool insecure = false, verbose = false;
+    const gavel_cli_option_t options [] = {
+        { "cluster", 0, GAVEL_CLI_TEXT, &cluster_file, "FILE", 0, 0,
+          "cluster file (ZPL) listing the replicas" },
+        { "id", 0, GAVEL_CLI_INT, &id_given, "ID", 1, GAVEL_REPLICAS_MAX,
+          "which replica of the cluster file this is (1-7)" },
+        { "client", 0, GAVEL_CLI_TEXT, &client, "ENDPOINT", 0, 0,
+          "serve alone on this endpoint, keeping nothing on\n"
+          "disk (for example tcp://127.0.0.1:21001)" },
+        { "insecure", 0, GAVEL_CLI_FLAG, &insecure, NULL, 0, 0,
+          "CURVE off: traffic in clear, anyone may connect (for\n"
+          "debugging; every process of the cluster must say it)" },
+        //  Reserved: every event is logged already
+        { "verbose", 0, GAVEL_CLI_FLAG, &verbose, NULL, 0, 0, "log more" },
+        { NULL }
+    };
+    const gavel_cli_spec_t spec = { "replica", s_synopsis, s_about, s_notes, options, NULL };
+    int parsed = gavel_cli_parse (&spec, argc, argv);
+    if (parsed)
+        return parsed == 1? 0: 2;
+    uint64_t id = id_given? (uint64_t) id_given: 1;
+    const char *problem = cluster_file && client? "give --cluster FILE --id ID, or --client ENDPOINT, not both":
+                          !cluster_file && !client? "say where to serve: --cluster FILE --id ID, or --client ENDPOINT":
+                          cluster_file && !id_given? "--cluster needs --id to say which replica this is": NULL;
+    if (problem) {
+        gavel_cli_usage_error ("replica", s_synopsis, "%s", problem);
         return 2;
     }
     char error [512];

@@ -21,6 +21,7 @@
     is opened on a copy. Exit 0; 1 when DIR does not load; 2 when DIR is
     not a directory or the command line is wrong.
 */
+#include "gavel_cli.h"
 #include "gavel_auction.h"
 #include "gavel_store.h"
 
@@ -86,24 +87,33 @@ s_copy_dir (const char *from, const char *to)
     return 0;
 }
 
+static const char *s_synopsis =
+    "usage: gavel-dump DIR\n";
+
+static const char *s_about =
+    "Prints the term, the snapshot's auctions, every bid and open in the\n"
+    "log, and every auction's highest bid, of a replica's data directory.\n";
+
+static const char *s_notes =
+    "Exit status: 0 printed, 1 DIR does not load, 2 usage error or DIR not a directory.\n";
+
 int
 main (int argc, char *argv [])
 {
-    if (argc != 2 || streq (argv [1], "--help")) {
-        fprintf (argc == 2? stdout: stderr, "usage: gavel-dump DIR\n"
-                 "Prints the term, the snapshot's auctions, every bid and open in the\n"
-                 "log, and every auction's highest bid, of a replica's data directory.\n");
-        return argc == 2? 0: 2;
-    }
-    //  A flag we do not know, or a directory that is not there, would
-    //  otherwise read as an empty replica: say so instead
-    if (argv [1][0] == '-') {
-        fprintf (stderr, "gavel-dump: unknown option '%s'\nusage: gavel-dump DIR\n", argv [1]);
+    gavel_cli_list_t operands = { .count = 0 };
+    const gavel_cli_option_t options [] = { { NULL } };
+    const gavel_cli_spec_t spec = { "gavel-dump", s_synopsis, s_about, s_notes, options, &operands };
+    int parsed = gavel_cli_parse (&spec, argc, argv);
+    if (parsed)
+        return parsed == 1? 0: 2;
+    if (operands.count != 1) {
+        gavel_cli_usage_error ("gavel-dump", s_synopsis, operands.count? "one DIR only": "say which DIR");
         return 2;
     }
+    const char *dir = operands.items [0];
     struct stat info;
-    if (stat (argv [1], &info) || !S_ISDIR (info.st_mode)) {
-        fprintf (stderr, "gavel-dump: %s: not a directory\n", argv [1]);
+    if (stat (dir, &info) || !S_ISDIR (info.st_mode)) {
+        fprintf (stderr, "gavel-dump: %s: not a directory\n", dir);
         return 2;
     }
     char copy [] = "/tmp/gavel-dump.XXXXXX";
@@ -118,16 +128,16 @@ main (int argc, char *argv [])
     zlistx_t *entries = NULL;
     gavel_auction_t *state = NULL;
     uint64_t term = 0, vote = 0;
-    if (s_copy_dir (argv [1], copy))
+    if (s_copy_dir (dir, copy))
         goto done;
     store = gavel_store_new (copy, false, error, sizeof error);
     if (!store || gavel_store_load (store, &term, &vote, &snapshot, &entries, error, sizeof error)) {
-        fprintf (stderr, "gavel-dump: %s: %s\n", argv [1], error);
+        fprintf (stderr, "gavel-dump: %s: %s\n", dir, error);
         goto done;
     }
     state = snapshot? gavel_auction_load (gavel_msg_payload (snapshot)): gavel_auction_new ();
     if (!state) {
-        fprintf (stderr, "gavel-dump: %s: the snapshot does not load\n", argv [1]);
+        fprintf (stderr, "gavel-dump: %s: the snapshot does not load\n", dir);
         goto done;
     }
     uint64_t last = snapshot? gavel_msg_index (snapshot): 0;

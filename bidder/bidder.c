@@ -23,7 +23,6 @@
     gavel_history's and the feed gavel_watch's.
 */
 #include <czmq.h>
-#include <getopt.h>
 #include <inttypes.h>
 #include <pwd.h>
 #include <editline/readline.h>
@@ -45,39 +44,16 @@ static const char *s_usage =
     "              [--script FILE|-] [--json] [--timeout MS] [--retries N]\n"
     "              [--history FILE] [--keys DIR] [--insecure] [--verbose] [--help]\n";
 
-static const char *s_options_help =
-    "  --cluster FILE       send to the brokers of this cluster file, or to its\n"
-    "                       replicas when it lists no broker\n"
-    "  --connect ENDPOINT   send to this replica (repeat for several); with\n"
-    "                       --cluster, to these of its endpoints only (CURVE\n"
-    "                       needs the file: it lists the servers' keys)\n"
-    "  --name NAME          bid as NAME (default: your login name)\n"
-    "  --script FILE|-      run the commands in FILE (- for stdin); without it,\n"
-    "                       a prompt when stdin is a terminal, else stdin\n"
-    "  --json               print one JSON object per line\n"
-    "  --timeout MS         wait MS for each reply (default: the cluster file's\n"
-    "                       request_timeout, else 500)\n"
-    "  --retries N          give each request (N+1) time-outs in all, resending\n"
-    "                       it to another replica when no reply comes (default 10)\n"
-    "  --history FILE       append a line to FILE for each open, bid and result\n"
-    "                       done: invoke and complete times (us, monotonic),\n"
-    "                       session, name, op, auction, amount (the reserve for\n"
-    "                       open), outcome (none: no answer), reason, record\n"
-    "  --keys DIR           key directory: one CURVE key pair per bidder name,\n"
-    "                       DIR/NAME and DIR/NAME_secret, made on first use\n"
-    "                       (default: $GAVEL_KEYS, else ~/.config/gavel/keys);\n"
-    "                       'as NAME' switches to NAME's key\n"
-    "  --insecure           CURVE off: requests in clear, to a cluster that runs\n"
-    "                       insecure too (for debugging)\n"
-    "  --verbose            trace requests and replies on stderr\n"
-    "  --help               print this and exit\n"
+static const char *s_notes =
     "watch needs --cluster (the feed's endpoints are in it). In a script,\n"
-    "events are printed during 'sleep MS' only; at the prompt, as they come.\n";
+    "events are printed during 'sleep MS' only; at the prompt, as they come.\n"
+    "Exit status: 0 when every command got an answer (success or fail), 1 when\n"
+    "one got an exception or none, or a line was bad, 2 usage error or bad\n"
+    "configuration.\n";
 
 typedef struct {
     const char *cluster;
-    const char **endpoints;         //  --connect, in order given
-    size_t endpoint_count;
+    gavel_cli_list_t endpoints;     //  --connect, in order given
     const char *name;
     const char *script;
     const char *history;
@@ -205,61 +181,56 @@ s_run_script (gavel_session_t *session, const char *path)
 
 //  One wording for usage errors across Gavel's programs (common/gavel_cli)
 #define s_usage_error(...) gavel_cli_usage_error ("bidder", s_usage, __VA_ARGS__)
-#define s_option_int(option, text, min, max, value) \
-    gavel_cli_option_int ("bidder", s_usage, (option), (text), (min), (max), (value))
 
 //  Returns 0 to go on, 1 when --help was served, -1 on a usage error.
 static int
 s_parse_options (s_options_t *options, int argc, char *argv [])
 {
-    static const struct option longopts [] = {
-        { "cluster", required_argument, NULL, 'c' },
-        { "connect", required_argument, NULL, 'e' },
-        { "name",    required_argument, NULL, 'n' },
-        { "script",  required_argument, NULL, 's' },
-        { "json",    no_argument,       NULL, 'j' },
-        { "timeout", required_argument, NULL, 't' },
-        { "retries", required_argument, NULL, 'r' },
-        { "history", required_argument, NULL, 'H' },
-        { "verbose", no_argument,       NULL, 'v' },
-        { "keys",    required_argument, NULL, 'k' },
-        { "insecure", no_argument,      NULL, 'I' },
-        { "help",    no_argument,       NULL, 'h' },
-        { NULL, 0, NULL, 0 }
+    const gavel_cli_option_t table [] = {
+        { "cluster", 0, GAVEL_CLI_TEXT, &options->cluster, "FILE", 0, 0,
+          "send to the brokers of this cluster file, or to its\n"
+          "replicas when it lists no broker" },
+        { "connect", 0, GAVEL_CLI_LIST, &options->endpoints, "ENDPOINT", 0, 0,
+          "send to this replica (repeat for several); with\n"
+          "--cluster, to these of its endpoints only (CURVE\n"
+          "needs the file: it lists the servers' keys)" },
+        { "name", 0, GAVEL_CLI_TEXT, &options->name, "NAME", 0, 0,
+          "bid as NAME (default: your login name)" },
+        { "script", 0, GAVEL_CLI_TEXT, &options->script, "FILE|-", 0, 0,
+          "run the commands in FILE (- for stdin); without it,\n"
+          "a prompt when stdin is a terminal, else stdin" },
+        { "json", 0, GAVEL_CLI_FLAG, &options->json, NULL, 0, 0, "print one JSON object per line" },
+        { "timeout", 0, GAVEL_CLI_INT, &options->timeout, "MS", 1, TIMEOUT_MAX,
+          "wait MS for each reply (default: the cluster file's\n"
+          "request_timeout, else 500)" },
+        { "retries", 0, GAVEL_CLI_INT, &options->retries, "N", 0, RETRIES_MAX,
+          "give each request (N+1) time-outs in all, resending\n"
+          "it to another replica when no reply comes (default 10)" },
+        { "history", 0, GAVEL_CLI_TEXT, &options->history, "FILE", 0, 0,
+          "append a line to FILE for each open, bid and result\n"
+          "done: invoke and complete times (us, monotonic),\n"
+          "session, name, op, auction, amount (the reserve for\n"
+          "open), outcome (none: no answer), reason, record" },
+        { "keys", 0, GAVEL_CLI_TEXT, &options->keys, "DIR", 0, 0,
+          "key directory: one CURVE key pair per bidder name,\n"
+          "DIR/NAME and DIR/NAME_secret, made on first use\n"
+          "(default: $GAVEL_KEYS, else ~/.config/gavel/keys);\n"
+          "'as NAME' switches to NAME's key" },
+        { "insecure", 0, GAVEL_CLI_FLAG, &options->insecure, NULL, 0, 0,
+          "CURVE off: requests in clear, to a cluster that runs\n"
+          "insecure too (for debugging)" },
+        { "verbose", 0, GAVEL_CLI_FLAG, &options->verbose, NULL, 0, 0,
+          "trace requests and replies on stderr" },
+        { NULL }
     };
-    int option;
-    while ((option = getopt_long (argc, argv, "h", longopts, NULL)) != -1) {
-        switch (option) {
-            case 'c': options->cluster = optarg; break;
-            case 'e': options->endpoints [options->endpoint_count++] = optarg; break;
-            case 'n': options->name = optarg; break;
-            case 's': options->script = optarg; break;
-            case 'H': options->history = optarg; break;
-            case 'j': options->json = true; break;
-            case 'v': options->verbose = true; break;
-            case 'k': options->keys = optarg; break;
-            case 'I': options->insecure = true; break;
-            case 't':
-                if (s_option_int ("--timeout", optarg, 1, TIMEOUT_MAX, &options->timeout))
-                    return -1;
-                break;
-            case 'r':
-                if (s_option_int ("--retries", optarg, 0, RETRIES_MAX, &options->retries))
-                    return -1;
-                break;
-            case 'h':
-                printf ("%s%s\n%s", s_usage, s_options_help, gavel_script_help ());
-                return 1;
-            default:            //  getopt has said what is wrong
-                fprintf (stderr, "%s(bidder --help for more)\n", s_usage);
-                return -1;
-        }
-    }
-    if (optind < argc) {
-        s_usage_error ("unexpected argument '%s'", argv [optind]);
-        return -1;
-    }
-    if (!options->cluster && !options->endpoint_count) {
+    //  The script language's help follows the options'
+    char *notes = zsys_sprintf ("%s\n%s", s_notes, gavel_script_help ());
+    const gavel_cli_spec_t spec = { "bidder", s_usage, NULL, notes, table, NULL };
+    int parsed = gavel_cli_parse (&spec, argc, argv);
+    zstr_free (&notes);
+    if (parsed)
+        return parsed;
+    if (!options->cluster && !options->endpoints.count) {
         s_usage_error ("no replica to talk to: give --cluster FILE or --connect ENDPOINT");
         return -1;
     }
@@ -404,12 +375,12 @@ s_connect (gavel_client_t *client, const s_options_t *options)
 {
     int64_t timeout = GAVEL_CLIENT_TIMEOUT;
     if (options->cluster) {
-        if (s_connect_cluster (client, options->cluster, options->endpoint_count == 0, &timeout))
+        if (s_connect_cluster (client, options->cluster, options->endpoints.count == 0, &timeout))
             return -1;
     }
-    for (size_t index = 0; index < options->endpoint_count; index++) {
+    for (size_t index = 0; index < options->endpoints.count; index++) {
         char error [512];
-        if (gavel_client_connect (client, options->endpoints [index],
+        if (gavel_client_connect (client, options->endpoints.items [index],
                                   error, sizeof (error))) {
             s_usage_error ("%s", error);
             return -1;
@@ -446,8 +417,6 @@ int
 main (int argc, char *argv [])
 {
     s_options_t options = { .retries = -1 };
-    options.endpoints = (const char **) zmalloc (argc * sizeof (char *));
-    assert (options.endpoints);
     int rc = s_parse_options (&options, argc, argv);
 
     char name [GAVEL_NAME_MAX + 1];
@@ -465,6 +434,5 @@ main (int argc, char *argv [])
 
     gavel_session_destroy (&session);
     gavel_sock_curve_end ();
-    free (options.endpoints);
     return status;
 }

@@ -179,7 +179,8 @@ gavel_cli_parse (const gavel_cli_spec_t *spec, int argc, char *argv [])
         }
         const char *value = attached;
         if (!value) {
-            if (index + 1 == argc) {
+            //  "--dir --json" is a forgotten value, not a directory
+            if (index + 1 == argc || strncmp (argv [index + 1], "--", 2) == 0) {
                 gavel_cli_usage_error (spec->program, spec->synopsis, "%s needs a value: %s",
                                        spelled, option->value_name);
                 return -1;
@@ -324,6 +325,7 @@ s_test_table (gavel_capture_t *capture)
         { "-x", "prog: unrecognized option '-x'\n" },
         { "--verbose=yes", "prog: --verbose=yes takes no value\n" },
         { "--cluster", "prog: --cluster needs a value: FILE\n" },
+        { "--cluster --verbose", "prog: --cluster needs a value: FILE\n" },
         { "--cluster a --cluster b", "prog: give --cluster once\n" },
         { "-n 0", "prog: -n '0' " },
         { "--count many", "prog: --count 'many' " },

@@ -16,7 +16,8 @@
 //  argv by it, gavel_cli_help prints --help from it, so the two cannot
 //  disagree. Every program parses so: "--name VALUE", "--name=VALUE" and
 //  "-x VALUE"; "--" ends the options; a value option given twice, an
-//  unknown option, a missing or bad value is a usage error.
+//  unknown option, a missing or bad value is a usage error, and so is a
+//  value that starts with "--" (a forgotten value: "--dir --json").
 typedef enum {
     GAVEL_CLI_FLAG = 1,         //  bool *: set to true
     GAVEL_CLI_TEXT,             //  const char **: the value, argv's own

@@ -3,6 +3,7 @@
 */
 #include "gavel_local_options.h"
 #include "gavel_capture.h"
+#include "gavel_cli.h"
 
 #define EXIT_OK         0
 #define EXIT_USAGE      2
@@ -33,34 +34,8 @@ static const gavel_local_command_t s_commands [] = {
       "Starts a cluster of N replicas (1, 3, 5 or 7) on 127.0.0.1, writes\n"
       "DIR/cluster.cfg, and waits up to 10 s until every replica answers STATUS\n"
       "and one of them says it is primary. The replicas keep running after\n"
-      "gavel-local exits; stop them with 'gavel-local down --dir DIR'.\n"
-      "\n"
-      "  --dir DIR         cluster directory, created if needed; refused if a\n"
-      "                    cluster is already running there\n"
-      "  --brokers B       also start B brokers (0 to 7), listed under 'broker'\n"
-      "                    in DIR/cluster.cfg (two ports each, after the\n"
-      "                    replicas'); up waits until each answers a STATUS,\n"
-      "                    which it forwards to the primary. A bidder given\n"
-      "                    the cluster file then talks to the brokers\n"
-      "  --base-port P     replica I gets ports P+4(I-1) to P+4(I-1)+3 for its\n"
-      "                    client, pub, ack and mesh endpoints (default: free\n"
-      "                    ports from a random base between 20000 and 32000)\n"
-      "  --heartbeat MS    cluster/settings/heartbeat: ms between the primary's\n"
-      "                    heartbeats (default: the replicas' own, 50)\n"
-      "  --election MS     cluster/settings/election: ms of silence before a\n"
-      "                    backup runs an election (default: the replicas' own,\n"
-      "                    250); at least twice the heartbeat\n"
-      "  --fsync WHEN      cluster/settings/fsync, 'always' or 'never': always\n"
-      "                    puts each save on disk before the ack (survives a\n"
-      "                    power cut); never (the default here, for speed)\n"
-      "                    leaves it to the kernel (survives kill -9 only)\n"
-      "  --snapshot-every N  cluster/settings/snapshot_every: entries applied\n"
-      "                    between snapshots (default: the replicas' own, 10000)\n"
-      "  --insecure        no CURVE: no keys in the cluster file, every replica\n"
-      "                    and broker started with --insecure (traffic in clear,\n"
-      "                    anyone may connect; for debugging). Without it, up\n"
-      "                    makes a key pair per replica and broker in DIR/keys\n"
-      "                    (reusing those already there) and lists them\n" },
+      "gavel-local exits; stop them with 'gavel-local down --dir DIR'. DIR is\n"
+      "created if needed; up refuses it if a cluster is already running there.\n" },
     { "status", NULL, OPT_JSON,
       "status --dir DIR [--json]",
       "One line per replica of DIR/cluster.cfg:\n"
@@ -71,13 +46,7 @@ static const gavel_local_command_t s_commands [] = {
       "takes for primary (0: none known). Unknown values show as '-'. Then one\n"
       "line per broker: 'broker 1  up  pid 12346' (up: a STATUS through it was\n"
       "answered), or down or no-answer. Exit status 0 when every replica and\n"
-      "broker answered.\n"
-      "\n"
-      "  --json            one JSON object per line instead:\n"
-      "                    {\"id\":1,\"role\":\"primary\",\"term\":1,\"commit\":42,\n"
-      "                     \"last\":42,\"primary\":1,\"pid\":12345}\n"
-      "                    (on one line; null for unknown values);\n"
-      "                    brokers: {\"broker\":1,\"state\":\"up\",\"pid\":12346}\n" },
+      "broker answered.\n" },
     { "down", NULL, 0,
       "down --dir DIR",
       "Stops every replica and broker running from DIR: SIGTERM, then SIGKILL after 3 s,\n"
@@ -107,7 +76,7 @@ static void
 s_usage (FILE *stream)
 {
     fprintf (stream,
-        "Usage: gavel-local COMMAND [arguments]\n"
+        "usage: gavel-local COMMAND [arguments]\n"
         "\n"
         "Runs a Gavel cluster on this machine, on 127.0.0.1 only. A cluster lives\n"
         "in its directory DIR: DIR/cluster.cfg, and for each replica I the data\n"
@@ -123,20 +92,26 @@ s_usage (FILE *stream)
         "Exit status: 0 done, 1 failed, 2 usage error.\n");
 }
 
+//  What the command's usage errors are signed with, and its synopsis
 static void
-s_command_usage (const gavel_local_command_t *command, FILE *stream)
+s_command_words (const gavel_local_command_t *command, char *program, size_t program_size,
+                 char *synopsis, size_t synopsis_size)
 {
-    fprintf (stream, "Usage: gavel-local %s\n\n%s", command->synopsis, command->help);
+    snprintf (program, program_size, "gavel-local%s%s", command? " ": "", command? command->name: "");
+    if (command)
+        snprintf (synopsis, synopsis_size, "usage: gavel-local %s\n", command->synopsis);
+    else
+        snprintf (synopsis, synopsis_size, "usage: gavel-local COMMAND [arguments]\n");
 }
 
 //  A usage error: what is wrong, and where to read more. Returns EXIT_USAGE.
 static int
 s_usage_error_va (const gavel_local_command_t *command, const char *format, va_list args)
 {
-    fprintf (stderr, "gavel-local%s%s: ", command? " ": "", command? command->name: "");
-    vfprintf (stderr, format, args);
-    fprintf (stderr, "\nRun 'gavel-local %s%s--help' for usage.\n",
-             command? command->name: "", command? " ": "");
+    char program [32], synopsis [256], what [512];
+    s_command_words (command, program, sizeof program, synopsis, sizeof synopsis);
+    vsnprintf (what, sizeof what, format, args);
+    gavel_cli_usage_error (program, synopsis, "%s", what);
     return EXIT_USAGE;
 }
 
@@ -169,71 +144,92 @@ s_command_find (const char *name)
     return NULL;
 }
 
+//  Every option of every command, with the commands (OPT_xxx) that take it;
+//  0 is every command
+typedef struct {
+    unsigned commands;
+    gavel_cli_option_t option;
+} s_option_t;
+
+static void
+s_options_table (gavel_local_options_t *options, gavel_cli_option_t *table, size_t size)
+{
+    const s_option_t all [] = {
+        { 0, { "dir", 0, GAVEL_CLI_TEXT, &options->dir, "DIR", 0, 0,
+               "the cluster directory: DIR/cluster.cfg, and DIR/rI\n"
+               "for replica I" } },
+        { OPT_BROKERS, { "brokers", 0, GAVEL_CLI_TEXT, &options->brokers, "B", 0, 0,
+               "also start B brokers (0 to 7), listed under 'broker'\n"
+               "in DIR/cluster.cfg (two ports each, after the\n"
+               "replicas'); up waits until each answers a STATUS,\n"
+               "which it forwards to the primary. A bidder given\n"
+               "the cluster file then talks to the brokers" } },
+        { OPT_BASE_PORT, { "base-port", 0, GAVEL_CLI_TEXT, &options->base_port, "P", 0, 0,
+               "replica I gets ports P+4(I-1) to P+4(I-1)+3 for its\n"
+               "client, pub, ack and mesh endpoints (default: free\n"
+               "ports from a random base between 20000 and 32000)" } },
+        { OPT_SETTINGS, { "heartbeat", 0, GAVEL_CLI_TEXT, &options->heartbeat, "MS", 0, 0,
+               "cluster/settings/heartbeat: ms between the primary's\n"
+               "heartbeats (default: the replicas' own, 50)" } },
+        { OPT_SETTINGS, { "election", 0, GAVEL_CLI_TEXT, &options->election, "MS", 0, 0,
+               "cluster/settings/election: ms of silence before a\n"
+               "backup runs an election (default: the replicas' own,\n"
+               "250); at least twice the heartbeat" } },
+        { OPT_SETTINGS, { "fsync", 0, GAVEL_CLI_TEXT, &options->fsync, "WHEN", 0, 0,
+               "cluster/settings/fsync, 'always' or 'never': always\n"
+               "puts each save on disk before the ack (survives a\n"
+               "power cut); never (the default here, for speed)\n"
+               "leaves it to the kernel (survives kill -9 only)" } },
+        { OPT_SETTINGS, { "snapshot-every", 0, GAVEL_CLI_TEXT, &options->snapshot_every, "N", 0, 0,
+               "cluster/settings/snapshot_every: entries applied\n"
+               "between snapshots (default: the replicas' own, 10000)" } },
+        { OPT_INSECURE, { "insecure", 0, GAVEL_CLI_FLAG, &options->insecure, NULL, 0, 0,
+               "no CURVE: no keys in the cluster file, every replica\n"
+               "and broker started with --insecure (traffic in clear,\n"
+               "anyone may connect; for debugging). Without it, up\n"
+               "makes a key pair per replica and broker in DIR/keys\n"
+               "(reusing those already there) and lists them" } },
+        { OPT_JSON, { "json", 0, GAVEL_CLI_FLAG, &options->json, NULL, 0, 0,
+               "one JSON object per line instead:\n"
+               "{\"id\":1,\"role\":\"primary\",\"term\":1,\"commit\":42,\n"
+               " \"last\":42,\"primary\":1,\"pid\":12345}\n"
+               "(on one line; null for unknown values);\n"
+               "brokers: {\"broker\":1,\"state\":\"up\",\"pid\":12346}" } },
+    };
+    size_t count = 0;
+    for (size_t index = 0; index < sizeof all / sizeof all [0]; index++)
+        if (all [index].commands == 0 || (all [index].commands & options->command->options)) {
+            assert (count + 1 < size);
+            table [count++] = all [index].option;
+        }
+    table [count] = (gavel_cli_option_t) { NULL };
+}
+
 //  Options may come before or after the operand.
 static int
 s_parse_options (gavel_local_options_t *options, int argc, char *argv [])
 {
     const gavel_local_command_t *command = options->command;
-    for (int index = 2; index < argc; index++) {
-        const char *arg = argv [index];
-        bool has_value = index + 1 < argc;
-        const char **value = NULL;
-        if (streq (arg, "--help") || streq (arg, "-h")) {
-            s_command_usage (command, stdout);
-            return EXIT_OK;
-        }
-        else
-        if (streq (arg, "--dir"))
-            value = &options->dir;
-        else
-        if (streq (arg, "--base-port") && (command->options & OPT_BASE_PORT))
-            value = &options->base_port;
-        else
-        if (streq (arg, "--heartbeat") && (command->options & OPT_SETTINGS))
-            value = &options->heartbeat;
-        else
-        if (streq (arg, "--election") && (command->options & OPT_SETTINGS))
-            value = &options->election;
-        else
-        if (streq (arg, "--fsync") && (command->options & OPT_SETTINGS))
-            value = &options->fsync;
-        else
-        if (streq (arg, "--snapshot-every") && (command->options & OPT_SETTINGS))
-            value = &options->snapshot_every;
-        else
-        if (streq (arg, "--brokers") && (command->options & OPT_BROKERS))
-            value = &options->brokers;
-        else
-        if (streq (arg, "--json") && (command->options & OPT_JSON))
-            options->json = true;
-        else
-        if (streq (arg, "--insecure") && (command->options & OPT_INSECURE))
-            options->insecure = true;
-        else
-        if (arg [0] == '-' && arg [1] != '\0')
-            return s_usage_error (command, "unknown option '%s'", arg);
-        else
-        if (command->operand && !options->operand)
-            options->operand = arg;
-        else
-            return s_usage_error (command, "unexpected argument '%s'", arg);
-
-        if (value) {
-            if (*value)
-                return s_usage_error (command, "%s is given twice", arg);
-            //  "--dir --json" is a forgotten value, not a directory
-            if (!has_value || !*argv [index + 1] || strncmp (argv [index + 1], "--", 2) == 0)
-                return s_usage_error (command, "%s needs a value", arg);
-            *value = argv [++index];
-        }
-    }
-    if (command->operand && !options->operand)
+    gavel_cli_option_t table [16];
+    s_options_table (options, table, sizeof table / sizeof table [0]);
+    char program [32], synopsis [256];
+    s_command_words (command, program, sizeof program, synopsis, sizeof synopsis);
+    gavel_cli_list_t operands = { .count = 0 };
+    const gavel_cli_spec_t spec = { program, synopsis, command->help, NULL, table, &operands };
+    //  argv [1] is the command: the command's own line starts after it
+    int parsed = gavel_cli_parse (&spec, argc - 1, argv + 1);
+    if (parsed)
+        return parsed == 1? EXIT_OK: EXIT_USAGE;
+    if (operands.count > (command->operand? 1: 0))
+        return s_usage_error (command, "unexpected argument '%s'",
+                              operands.items [command->operand? 1: 0]);
+    if (command->operand && operands.count == 0)
         return s_usage_error (command, "missing %s", command->operand);
+    options->operand = operands.count? operands.items [0]: NULL;
     if (!options->dir)
         return s_usage_error (command, "--dir DIR is required (the cluster directory)");
     return -1;
 }
-
 
 int
 gavel_local_options_parse (gavel_local_options_t *options, int argc, char *argv [])
@@ -295,24 +291,26 @@ gavel_local_options_test (bool verbose)
         int rc;
         const char *says;       //  in what it printed
     } cases [] = {
-        { "", 2, "gavel-local: missing command\nRun 'gavel-local --help' for usage.\n" },
-        { "--help", 0, "Usage: gavel-local COMMAND" },
+        { "", 2, "gavel-local: missing command\nusage: gavel-local COMMAND [arguments]\n(gavel-local --help for more)\n" },
+        { "--help", 0, "usage: gavel-local COMMAND" },
         { "help", 0, "gavel-local restart ID --dir DIR" },
         { "bogus", 2, "unknown command 'bogus'" },
-        { "up --help", 0, "Usage: gavel-local up N --dir DIR" },
+        { "up --help", 0, "usage: gavel-local up N --dir DIR" },
         { "kill -h", 0, "'primary' (the replica whose STATUS says" },
         { "up 3", 2, "gavel-local up: --dir DIR is required (the cluster directory)\n"
-                     "Run 'gavel-local up --help' for usage.\n" },
+                     "usage: gavel-local up N --dir DIR" },
         { "up --dir d", 2, "gavel-local up: missing N" },
-        { "up 3 --dir", 2, "--dir needs a value" },
+        { "up 3 --dir", 2, "--dir needs a value: DIR" },
         { "up 3 --dir --json", 2, "--dir needs a value" },
-        { "up 3 --dir d --dir e", 2, "--dir is given twice" },
+        { "up 3 --dir d --dir e", 2, "give --dir once" },
         { "up 3 4 --dir d", 2, "unexpected argument '4'" },
-        { "up 3 --dir d --json", 2, "unknown option '--json'" },
-        { "status --dir d --insecure", 2, "gavel-local status: unknown option '--insecure'" },
+        { "up 3 --dir d --json", 2, "unrecognized option '--json'" },
+        { "status --dir d --insecure", 2, "gavel-local status: unrecognized option '--insecure'" },
         { "status 1 --dir d", 2, "unexpected argument '1'" },
         { "kill --dir d", 2, "missing ID" },
-        { "down --dir d --base-port 1", 2, "unknown option '--base-port'" },
+        { "down --dir d --base-port 1", 2, "unrecognized option '--base-port'" },
+        { "status --dir d --json --help", 0, "  --json               one JSON object per line instead:\n" },
+        { "up --help", 0, "  --snapshot-every N   cluster/settings/snapshot_every" },
     };
     for (size_t index = 0; index < sizeof cases / sizeof cases [0]; index++) {
         int rc = s_test_parse (&options, cases [index].line, &printed, &words);

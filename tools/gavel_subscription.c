@@ -13,7 +13,7 @@ struct _gavel_subscription_t {
 };
 
 gavel_subscription_t *
-gavel_subscription_new (const char *endpoint, size_t id, const char **topics,
+gavel_subscription_new (const char *endpoint, size_t id, const char *const *topics,
                         size_t topic_count, int64_t hwm, char *error, size_t size)
 {
     if (strncmp (endpoint, "inproc://", 9) == 0) {

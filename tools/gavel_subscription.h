@@ -17,7 +17,7 @@ typedef struct _gavel_subscription_t gavel_subscription_t;
 //  of about hwm messages (0: libzmq's default), CURVE as gavel_sock set it
 //  up. NULL with the reason in error when endpoint cannot be followed.
 gavel_subscription_t *
-    gavel_subscription_new (const char *endpoint, size_t id, const char **topics,
+    gavel_subscription_new (const char *endpoint, size_t id, const char *const *topics,
                             size_t topic_count, int64_t hwm, char *error, size_t size);
 
 void

@@ -10,13 +10,12 @@
 #define GAVEL_TAIL_OPTIONS_H_INCLUDED
 
 #include <czmq.h>
+#include "gavel_cli.h"
 
 typedef struct {
-    const char **endpoints;         //  in the order given
-    size_t endpoint_count;
+    gavel_cli_list_t endpoints;     //  in the order given
     const char *cluster;
-    const char **topics;
-    size_t topic_count;
+    gavel_cli_list_t topics;
     bool json;
     bool raw;
     uint64_t auction;               //  0: every auction
@@ -29,13 +28,9 @@ typedef struct {
 //  Parse argv into options (the strings stay argv's). Returns -1 when the
 //  command line is complete and the tail is to run; else the exit code to
 //  leave with: 0 when help was asked for (and printed), 2 on a usage error
-//  (printed). Call gavel_tail_options_end in every case.
+//  (printed).
 int
     gavel_tail_options_parse (gavel_tail_options_t *options, int argc, char *argv []);
-
-//  Free what parsing took.
-void
-    gavel_tail_options_end (gavel_tail_options_t *options);
 
 void
     gavel_tail_options_test (bool verbose);

@@ -255,8 +255,8 @@ s_open_feeds (s_tail_t *self)
     zlistx_set_duplicator (endpoints, (zlistx_duplicator_fn *) strdup);
     zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
     zlistx_set_comparator (endpoints, (zlistx_comparator_fn *) strcmp);
-    for (size_t index = 0; index < self->options->endpoint_count; index++)
-        zlistx_add_end (endpoints, (void *) self->options->endpoints [index]);
+    for (size_t index = 0; index < self->options->endpoints.count; index++)
+        zlistx_add_end (endpoints, (void *) self->options->endpoints.items [index]);
     int rc = self->options->cluster? s_cluster_endpoints (self->options->cluster, endpoints): 0;
     self->feeds = (gavel_subscription_t **) zmalloc ((zlistx_size (endpoints) + 1)
                                                      * sizeof (gavel_subscription_t *));
@@ -272,7 +272,7 @@ s_open_feeds (s_tail_t *self)
             continue;
         char error [512];
         gavel_subscription_t *feed = gavel_subscription_new (
-            endpoint, self->feed_count, self->options->topics, self->options->topic_count,
+            endpoint, self->feed_count, self->options->topics.items, self->options->topics.count,
             self->options->hwm, error, sizeof error);
         if (!feed) {
             s_note ("%s", error);
@@ -453,6 +453,5 @@ main (int argc, char *argv [])
         s_tail_destroy (&tail);
     }
     gavel_sock_curve_end ();
-    gavel_tail_options_end (&options);
     return status;
 }

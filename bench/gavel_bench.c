@@ -7,11 +7,11 @@
     command line and runs the mode it names.
 */
 #include "gavel_bench_options.h"
+#include "gavel_cli.h"
 #include "gavel_config.h"
 #include "gavel_failover.h"
 #include "gavel_load.h"
 #include "gavel_sock.h"
-#include "gavel_text.h"
 
 #include <limits.h>
 #include <sodium.h>
@@ -28,68 +28,40 @@
 //  -------------------------------------------------------------------------
 //  The command line
 
-static void
-s_usage (FILE *stream)
-{
-    fprintf (stream,
-        "Usage: gavel-bench --cluster FILE [--clients K] [--seconds S] [--warmup S]\n"
-        "                   [--auctions one|per-client] [--timeout MS] [--json]\n"
-        "                   [--plot FILE]\n"
-        "       gavel-bench --failover N --dir DIR [--replicas R] [--timeout MS] [--json]\n"
-        "                   [--plot FILE]\n"
-        "\n"
-        "Load mode: K closed-loop bidders (one thread, each its own session, name\n"
-        "and sockets) bid strictly increasing amounts as fast as answers come, for\n"
-        "S seconds after a warm-up. Reports committed bids/s (success), decided\n"
-        "bids/s (success or fail), and the latency of each bid from its first send\n"
-        "to its answer (retries included): p50, p90, p99, p99.9 and max. Every\n"
-        "replica is asked STATUS at the start and at the end: the primary's term\n"
-        "change is the number of elections seen.\n"
-        "\n"
-        "  --cluster FILE        the cluster file (gavel-local writes DIR/cluster.cfg)\n"
-        "  --clients K           bidders, 1 to %d (default 16)\n"
-        "  --seconds S           seconds measured (default 10)\n"
-        "  --warmup S            seconds of bidding before measuring (default 1)\n"
-        "  --auctions one        all bid on one auction, bidder i of K bidding\n"
-        "                        1 + nK + i, so some bids fail too-low (default)\n"
-        "  --auctions per-client each bidder opens and bids on its own auction\n"
-        "  --timeout MS          wait per attempt before the same request goes to\n"
-        "                        the next replica (default %d)\n"
-        "  --json                print one JSON object on one line instead\n"
-        "  --plot FILE           also draw the latency histogram of the measured\n"
-        "                        window as an SVG in FILE, with p50, p99 and p99.9\n"
-        "                        marked (needs gnuplot: apt-get install gnuplot-nox)\n"
-        "\n"
-        "Failover mode: times N failovers of a local cluster. Uses the cluster in\n"
-        "DIR, or starts one there with 'gavel-local up R --dir DIR' when DIR has\n"
-        "no cluster.cfg (and stops it at the end). One bidder bids continuously;\n"
-        "each trial bids for 1 s, runs 'gavel-local kill primary', measures the\n"
-        "gap to the first success served by another replica, restarts the killed\n"
-        "replica and waits until it has caught up. Then checks that every bid\n"
-        "acknowledged with success is in the final state and none was applied\n"
-        "twice, and prints a table and a summary line.\n"
-        "\n"
-        "  --failover N          trials, 1 to %d\n"
-        "  --dir DIR             the cluster directory\n"
-        "  --replicas R          replicas to start: 3, 5 or 7 (default 3)\n"
-        "  --timeout MS          wait per attempt (default %d)\n"
-        "  --json                print one JSON object on one line instead\n"
-        "  --plot FILE           also draw the failover timeline as an SVG in FILE:\n"
-        "                        each trial's gap, and the median (needs gnuplot)\n"
-        "\n"
-        "  --verbose             trace time-outs and redirects on stderr\n"
-        "  --insecure            CURVE off, for a cluster that runs without it (and\n"
-        "                        failover mode starts one so); by default each\n"
-        "                        bidder has a key pair of its own, made in memory\n"
-        "  --help                this text\n"
-        "\n"
-        "gavel-local must be in the same directory as gavel-bench.\n"
-        "Exit status: 0 done; 1 failed (no bid succeeded, a command or a trial\n"
-        "failed, an acknowledged bid was lost or a bid applied twice); 2 usage\n"
-        "error, or a cluster file or key that does not load; 130 interrupted\n"
-        "(Ctrl-C: a cluster gavel-bench started is stopped).\n",
-        CLIENTS_MAX, LOAD_TIMEOUT, TRIALS_MAX, FAILOVER_TIMEOUT);
-}
+#define STR(x) STR_(x)
+#define STR_(x) #x
+
+static const char *s_synopsis =
+    "usage: gavel-bench --cluster FILE [--clients K] [--seconds S] [--warmup S]\n"
+    "                   [--auctions one|per-client] [--timeout MS] [--json]\n"
+    "                   [--plot FILE]\n"
+    "       gavel-bench --failover N --dir DIR [--replicas R] [--timeout MS] [--json]\n"
+    "                   [--plot FILE]\n";
+
+static const char *s_about =
+    "Load mode (--cluster): K closed-loop bidders (one thread, each its own\n"
+    "session, name and sockets) bid strictly increasing amounts as fast as\n"
+    "answers come, for S seconds after a warm-up. Reports committed bids/s\n"
+    "(success), decided bids/s (success or fail), and the latency of each bid\n"
+    "from its first send to its answer (retries included): p50, p90, p99,\n"
+    "p99.9 and max. Every replica is asked STATUS at the start and at the\n"
+    "end: the primary's term change is the number of elections seen.\n"
+    "\n"
+    "Failover mode (--failover): times N failovers of a local cluster. Uses the\n"
+    "cluster in DIR, or starts one there with 'gavel-local up R --dir DIR' when\n"
+    "DIR has no cluster.cfg (and stops it at the end). One bidder bids\n"
+    "continuously; each trial bids for 1 s, runs 'gavel-local kill primary',\n"
+    "measures the gap to the first success served by another replica, restarts\n"
+    "the killed replica and waits until it has caught up. Then checks that\n"
+    "every bid acknowledged with success is in the final state and none was\n"
+    "applied twice, and prints a table and a summary line.\n";
+
+static const char *s_notes =
+    "gavel-local must be in the same directory as gavel-bench.\n"
+    "Exit status: 0 done; 1 failed (no bid succeeded, a command or a trial\n"
+    "failed, an acknowledged bid was lost or a bid applied twice); 2 usage\n"
+    "error, or a cluster file or key that does not load; 130 interrupted\n"
+    "(Ctrl-C: a cluster gavel-bench started is stopped).\n";
 
 //  A usage error: what is wrong, and where to read more. Returns GAVEL_BENCH_EXIT_USAGE.
 static int
@@ -98,51 +70,13 @@ s_usage_error (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
 static int
 s_usage_error (const char *format, ...)
 {
+    char what [PATH_MAX + 256];
     va_list args;
     va_start (args, format);
-    fprintf (stderr, "gavel-bench: ");
-    vfprintf (stderr, format, args);
+    vsnprintf (what, sizeof what, format, args);
     va_end (args);
-    fprintf (stderr, "\nRun 'gavel-bench --help' for usage.\n");
+    gavel_cli_usage_error ("gavel-bench", s_synopsis, "%s", what);
     return GAVEL_BENCH_EXIT_USAGE;
-}
-
-static int
-s_parse_number (const char *flag, const char *text, uint64_t min, uint64_t max,
-                uint64_t *value)
-{
-    const char *why;
-    if (gavel_text_parse_uint (text, min, max, value, &why))
-        return s_usage_error ("%s '%s' %s (%" PRIu64 " to %" PRIu64 ")",
-                              flag, text, why, min, max);
-    return 0;
-}
-
-//  Options that take a value, and the mode each belongs to.
-#define MODE_LOAD       1
-#define MODE_FAILOVER   2
-#define MODE_BOTH       3
-
-typedef struct {
-    const char *name;
-    unsigned modes;
-} value_option_t;
-
-static const value_option_t s_value_options [] = {
-    { "--cluster", MODE_LOAD }, { "--clients", MODE_LOAD }, { "--seconds", MODE_LOAD },
-    { "--warmup", MODE_LOAD }, { "--auctions", MODE_LOAD }, { "--failover", MODE_FAILOVER },
-    { "--dir", MODE_FAILOVER }, { "--replicas", MODE_FAILOVER }, { "--timeout", MODE_BOTH },
-    { "--plot", MODE_BOTH },
-};
-#define VALUE_OPTIONS (sizeof s_value_options / sizeof s_value_options [0])
-
-static int
-s_value_option (const char *arg)
-{
-    for (size_t index = 0; index < VALUE_OPTIONS; index++)
-        if (streq (s_value_options [index].name, arg))
-            return (int) index;
-    return -1;
 }
 
 //  --plot FILE, checked before anything is measured: a name gnuplot can
@@ -177,55 +111,6 @@ s_plot_check (const char *file)
     return 0;
 }
 
-//  One option's value, checked. Returns 0 or GAVEL_BENCH_EXIT_USAGE.
-static int
-s_parse_value (gavel_bench_options_t *options, const char *arg, const char *value)
-{
-    uint64_t number;
-    int rc = 0;
-    if (streq (arg, "--cluster"))
-        options->cluster = value;
-    else
-    if (streq (arg, "--dir"))
-        options->dir = value;
-    else
-    if (streq (arg, "--plot")) {
-        rc = s_plot_check (value);
-        options->plot = value;
-    }
-    else
-    if (streq (arg, "--auctions")) {
-        if (!streq (value, "one") && !streq (value, "per-client"))
-            return s_usage_error ("--auctions '%s': say one or per-client", value);
-        options->shared = streq (value, "one");
-    }
-    else
-    if (streq (arg, "--clients"))
-        rc = s_parse_number (arg, value, 1, CLIENTS_MAX, &options->clients);
-    else
-    if (streq (arg, "--seconds"))
-        rc = s_parse_number (arg, value, 1, 86400, &options->seconds);
-    else
-    if (streq (arg, "--warmup"))
-        rc = s_parse_number (arg, value, 0, 3600, &options->warmup);
-    else
-    if (streq (arg, "--failover"))
-        rc = s_parse_number (arg, value, 1, TRIALS_MAX, &options->trials);
-    else
-    if (streq (arg, "--replicas")) {
-        rc = s_parse_number (arg, value, 3, GAVEL_REPLICAS_MAX, &options->replicas);
-        if (rc == 0 && options->replicas % 2 == 0)
-            rc = s_usage_error ("--replicas %s: say 3, 5 or 7 (odd, so that a "
-                                "majority survives the kill)", value);
-    }
-    else {
-        assert (streq (arg, "--timeout"));
-        rc = s_parse_number (arg, value, 1, 60000, &number);
-        options->timeout = (int64_t) number;
-    }
-    return rc;
-}
-
 //  After the options: the mode they make, and the defaults that depend on
 //  it. Returns -1 when the command line is complete, else GAVEL_BENCH_EXIT_USAGE.
 static int
@@ -255,48 +140,68 @@ s_check_mode (gavel_bench_options_t *options, const char *load_flag, const char 
 static int
 s_parse_options (gavel_bench_options_t *options, int argc, char *argv [])
 {
-    *options = (gavel_bench_options_t) { .clients = 16, .seconds = 10, .warmup = 1,
-                             .shared = true, .replicas = 3 };
-    bool given [VALUE_OPTIONS] = { false };
-    const char *load_flag = NULL, *failover_flag = NULL;
-    for (int index = 1; index < argc; index++) {
-        const char *arg = argv [index];
-        if (streq (arg, "--help") || streq (arg, "-h")) {
-            s_usage (stdout);
-            return GAVEL_BENCH_EXIT_OK;
-        }
-        if (streq (arg, "--json")) {
-            options->json = true;
-            continue;
-        }
-        if (streq (arg, "--verbose")) {
-            options->verbose = true;
-            continue;
-        }
-        if (streq (arg, "--insecure")) {
-            options->insecure = true;
-            continue;
-        }
-        int option = s_value_option (arg);
-        if (option < 0)
-            return s_usage_error ("%s '%s'", arg [0] == '-'? "unknown option":
-                                  "unexpected argument", arg);
-        //  "--cluster --json" is a forgotten value, not a file name
-        const char *value = index + 1 < argc? argv [index + 1]: NULL;
-        if (!value || !*value || strncmp (value, "--", 2) == 0)
-            return s_usage_error ("%s needs a value", arg);
-        if (given [option])
-            return s_usage_error ("%s is given twice", arg);
-        given [option] = true;
-        if (s_parse_value (options, arg, value))
-            return GAVEL_BENCH_EXIT_USAGE;
-        index++;
-        if (s_value_options [option].modes == MODE_LOAD)
-            load_flag = arg;
-        else
-        if (s_value_options [option].modes == MODE_FAILOVER)
-            failover_flag = arg;
-    }
+    *options = (gavel_bench_options_t) { 0 };
+    //  0 (-1 for the warm-up) until given: the mode is what was given
+    int64_t clients = 0, seconds = 0, warmup = -1, trials = 0, replicas = 0;
+    const char *auctions = NULL;
+    const gavel_cli_option_t table [] = {
+        { "cluster", 0, GAVEL_CLI_TEXT, &options->cluster, "FILE", 0, 0,
+          "load: the cluster file (gavel-local's DIR/cluster.cfg)" },
+        { "clients", 0, GAVEL_CLI_INT, &clients, "K", 1, CLIENTS_MAX,
+          "load: bidders, 1 to " STR (CLIENTS_MAX) " (default 16)" },
+        { "seconds", 0, GAVEL_CLI_INT, &seconds, "S", 1, 86400, "load: seconds measured (default 10)" },
+        { "warmup", 0, GAVEL_CLI_INT, &warmup, "S", 0, 3600,
+          "load: seconds of bidding before measuring (default 1)" },
+        { "auctions", 0, GAVEL_CLI_TEXT, &auctions, "one|per-client", 0, 0,
+          "load: one: all bid on one auction, bidder i of K\n"
+          "bidding 1 + nK + i, so some bids fail too-low\n"
+          "(default); per-client: each bidder opens and bids\n"
+          "on its own auction" },
+        { "failover", 0, GAVEL_CLI_INT, &trials, "N", 1, TRIALS_MAX,
+          "failover: trials, 1 to " STR (TRIALS_MAX) },
+        { "dir", 0, GAVEL_CLI_TEXT, &options->dir, "DIR", 0, 0, "failover: the cluster directory" },
+        { "replicas", 0, GAVEL_CLI_INT, &replicas, "R", 3, GAVEL_REPLICAS_MAX,
+          "failover: replicas to start: 3, 5 or 7 (default 3)" },
+        { "timeout", 0, GAVEL_CLI_INT, &options->timeout, "MS", 1, 60000,
+          "wait per attempt before the same request goes to\n"
+          "the next replica (default " STR (LOAD_TIMEOUT) "; failover: " STR (FAILOVER_TIMEOUT) ")" },
+        { "json", 0, GAVEL_CLI_FLAG, &options->json, NULL, 0, 0,
+          "print one JSON object on one line instead" },
+        { "plot", 0, GAVEL_CLI_TEXT, &options->plot, "FILE", 0, 0,
+          "also draw an SVG in FILE (needs gnuplot: apt-get\n"
+          "install gnuplot-nox): load, the latency histogram of\n"
+          "the measured window with p50, p99 and p99.9 marked;\n"
+          "failover, each trial's gap and the median" },
+        { "verbose", 0, GAVEL_CLI_FLAG, &options->verbose, NULL, 0, 0,
+          "trace time-outs and redirects on stderr" },
+        { "insecure", 0, GAVEL_CLI_FLAG, &options->insecure, NULL, 0, 0,
+          "CURVE off, for a cluster that runs without it (and\n"
+          "failover mode starts one so); by default each\n"
+          "bidder has a key pair of its own, made in memory" },
+        { NULL }
+    };
+    const gavel_cli_spec_t spec = { "gavel-bench", s_synopsis, s_about, s_notes, table, NULL };
+    int parsed = gavel_cli_parse (&spec, argc, argv);
+    if (parsed)
+        return parsed == 1? GAVEL_BENCH_EXIT_OK: GAVEL_BENCH_EXIT_USAGE;
+    if (auctions && !streq (auctions, "one") && !streq (auctions, "per-client"))
+        return s_usage_error ("--auctions '%s': say one or per-client", auctions);
+    if (replicas % 2 == 0 && replicas)
+        return s_usage_error ("--replicas %" PRId64 ": say 3, 5 or 7 (odd, so that a "
+                              "majority survives the kill)", replicas);
+    if (options->plot && s_plot_check (options->plot))
+        return GAVEL_BENCH_EXIT_USAGE;
+    const char *load_flag = options->cluster? "--cluster": clients? "--clients":
+                            seconds? "--seconds": warmup >= 0? "--warmup":
+                            auctions? "--auctions": NULL;
+    const char *failover_flag = trials? "--failover": options->dir? "--dir":
+                                replicas? "--replicas": NULL;
+    options->clients = clients? (uint64_t) clients: 16;
+    options->seconds = seconds? (uint64_t) seconds: 10;
+    options->warmup = warmup >= 0? (uint64_t) warmup: 1;
+    options->shared = !auctions || streq (auctions, "one");
+    options->trials = (uint64_t) trials;
+    options->replicas = replicas? (uint64_t) replicas: 3;
     return s_check_mode (options, load_flag, failover_flag);
 }
 

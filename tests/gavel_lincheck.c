@@ -52,8 +52,8 @@
     2 for bad input or usage, 3 when the search gave up (too many states).
 */
 #include <czmq.h>
-#include <getopt.h>
 #include <inttypes.h>
+#include "gavel_cli.h"
 #include "gavel_msg.h"
 #include "gavel_text.h"
 
@@ -70,14 +70,16 @@
 #define CLOCK_SLACK_US  10000
 #define SKEW_MS_MAX     3600000         //  an hour: beyond that nothing is checked
 
-static const char *s_usage =
+static const char *s_synopsis =
     "usage: gavel-lincheck [--skew-ms N] [--verbose] HISTORY...\n"
-    "       gavel-lincheck --selftest [--verbose]\n"
+    "       gavel-lincheck --selftest [--verbose]\n";
+
+static const char *s_about =
     "Checks histories written by bidder --history for linearizability,\n"
-    "auction by auction. Exit 0: linearizable, 1: not, 2: bad input,\n"
-    "3: gave up.\n"
-    "  --skew-ms N  replicas' clocks may differ from the history's by N ms:\n"
-    "               each deadline may move by that much (default 0)\n";
+    "auction by auction.\n";
+
+static const char *s_notes =
+    "Exit status: 0 linearizable, 1 not, 2 bad input or usage error, 3 gave up.\n";
 
 typedef enum { OP_OPEN, OP_BID, OP_RESULT, OP_DEADLINE } op_kind_t;
 
@@ -1801,43 +1803,33 @@ s_selftest (bool verbose)
 int
 main (int argc, char *argv [])
 {
-    static const struct option longopts [] = {
-        { "verbose",  no_argument, NULL, 'v' },
-        { "selftest", no_argument, NULL, 's' },
-        { "skew-ms",  required_argument, NULL, 'k' },
-        { "help",     no_argument, NULL, 'h' },
-        { NULL, 0, NULL, 0 }
-    };
     bool verbose = false, selftest = false;
     int64_t skew_ms = 0;
-    const char *why = NULL;
-    int option;
-    while ((option = getopt_long (argc, argv, "hv", longopts, NULL)) != -1) {
-        switch (option) {
-            case 'v': verbose = true; break;
-            case 's': selftest = true; break;
-            case 'k':
-                if (gavel_text_parse_int (optarg, 0, SKEW_MS_MAX, &skew_ms, &why)) {
-                    fprintf (stderr, "gavel-lincheck: --skew-ms '%.30s' %s\n", optarg, why);
-                    return EXIT_BAD_INPUT;
-                }
-                break;
-            case 'h': printf ("%s", s_usage); return EXIT_SUCCESS;
-            default:  fprintf (stderr, "%s", s_usage); return EXIT_BAD_INPUT;
-        }
-    }
+    gavel_cli_list_t files = { .count = 0 };
+    const gavel_cli_option_t options [] = {
+        { "skew-ms", 0, GAVEL_CLI_INT, &skew_ms, "N", 0, SKEW_MS_MAX,
+          "replicas' clocks may differ from the history's by N ms:\n"
+          "each deadline may move by that much (default 0)" },
+        { "selftest", 0, GAVEL_CLI_FLAG, &selftest, NULL, 0, 0, "check the checker" },
+        { "verbose", 'v', GAVEL_CLI_FLAG, &verbose, NULL, 0, 0, "say how each auction was checked" },
+        { NULL }
+    };
+    const gavel_cli_spec_t spec = { "gavel-lincheck", s_synopsis, s_about, s_notes, options, &files };
+    int parsed = gavel_cli_parse (&spec, argc, argv);
+    if (parsed)
+        return parsed == 1? EXIT_SUCCESS: EXIT_BAD_INPUT;
     if (selftest) {
         s_selftest (verbose);
         return EXIT_SUCCESS;
     }
-    if (optind == argc) {
-        fprintf (stderr, "gavel-lincheck: no history given\n%s", s_usage);
+    if (files.count == 0) {
+        gavel_cli_usage_error ("gavel-lincheck", s_synopsis, "no history given");
         return EXIT_BAD_INPUT;
     }
     history_t *history = s_history_new ();
     int status = EXIT_SUCCESS;
-    for (int index = optind; index < argc && status == EXIT_SUCCESS; index++)
-        if (s_history_load (history, argv [index]))
+    for (size_t index = 0; index < files.count && status == EXIT_SUCCESS; index++)
+        if (s_history_load (history, files.items [index]))
             status = EXIT_BAD_INPUT;
     if (status == EXIT_SUCCESS)
         status = s_check (history, stdout, verbose, skew_ms);

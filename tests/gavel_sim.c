@@ -73,6 +73,7 @@
 */
 #include "gavel_core.h"
 #include "gavel_auction.h"
+#include "gavel_cli.h"
 
 #include <assert.h>
 #include <errno.h>
@@ -3283,35 +3284,16 @@ s_run_seeds (const options_t *options, uint64_t seeds, int jobs, totals_t *total
 //  --------------------------------------------------------------------------
 //  Command line
 
-static void
-s_usage (const char *program)
-{
-    printf ("usage: %s [--seeds N | --seed S] [--events E] [--replicas N] [--jobs J]\n"
-            "          [--no-wire] [--verbose] [--help]\n"
-            "Runs gavel cores over a simulated network and clock with faults, and\n"
-            "checks the replication invariants after every event.\n"
-            "  --seeds N     run seeds 1..N (default 1000) in child processes\n"
-            "  --seed S      run seed S alone, in this process (to replay a failure)\n"
-            "  --events E    queue steps per run before settling (default 10000)\n"
-            "  --replicas N  cluster size, 1..7 and odd (default: 3 or 5 by seed)\n"
-            "  --jobs J      seeds run at once (default: the number of CPUs)\n"
-            "  --no-wire     copy messages instead of passing them through the codec\n"
-            "  --verbose     trace every event\n", program);
-}
+static const char *s_synopsis =
+    "usage: gavel_sim [--seeds N | --seed S] [--events E] [--replicas N] [--jobs J]\n"
+    "                 [--no-wire] [--verbose] [--help]\n";
 
-static bool
-s_parse_number (const char *text, uint64_t *value)
-{
-    if (!text || !*text)
-        return false;
-    char *end;
-    errno = 0;
-    unsigned long long number = strtoull (text, &end, 10);
-    if (*end || errno || *text == '-')
-        return false;
-    *value = number;
-    return true;
-}
+static const char *s_about =
+    "Runs gavel cores over a simulated network and clock with faults, and\n"
+    "checks the replication invariants after every event.\n";
+
+static const char *s_notes =
+    "Exit status: 0 every seed held, 1 a seed broke an invariant, 2 usage error.\n";
 
 //  What the command line asked for
 typedef struct {
@@ -3326,54 +3308,47 @@ typedef struct {
 static int
 s_parse_arguments (int argc, char *argv [], command_t *command)
 {
-    for (int arg = 1; arg < argc; arg++) {
-        const char *name = argv [arg];
-        uint64_t number = 0;
-        bool valued = streq (name, "--seeds") || streq (name, "--seed")
-                   || streq (name, "--events") || streq (name, "--replicas")
-                   || streq (name, "--jobs");
-        if (valued && !s_parse_number (arg + 1 < argc? argv [++arg]: NULL, &number)) {
-            fprintf (stderr, "gavel_sim: %s needs a number\n", name);
-            return 2;
-        }
-        if (streq (name, "--seeds"))
-            command->seeds = number;
-        else
-        if (streq (name, "--seed")) {
-            command->seed = number;
-            command->one = true;
-        }
-        else
-        if (streq (name, "--events"))
-            command->options.events = number;
-        else
-        if (streq (name, "--replicas")) {
-            if (number < 1 || number > SIM_REPLICAS_MAX || number % 2 == 0) {
-                fprintf (stderr, "gavel_sim: --replicas must be odd, 1..%d\n",
-                         SIM_REPLICAS_MAX);
-                return 2;
-            }
-            command->options.replicas = (size_t) number;
-        }
-        else
-        if (streq (name, "--jobs"))
-            command->jobs = number < 1? 1: number > SIM_JOBS_MAX? SIM_JOBS_MAX: number;
-        else
-        if (streq (name, "--no-wire"))
-            command->options.wire = false;
-        else
-        if (streq (name, "--verbose") || streq (name, "-v"))
-            command->options.verbose = true;
-        else
-        if (streq (name, "--help") || streq (name, "-h")) {
-            s_usage (argv [0]);
-            return 0;
-        }
-        else {
-            fprintf (stderr, "gavel_sim: unknown argument '%s' (try --help)\n", name);
-            return 2;
-        }
+    int64_t seeds = 0, seed = -1, events = 0, replicas = 0, jobs = 0;
+    bool no_wire = false;
+    const gavel_cli_option_t table [] = {
+        { "seeds", 0, GAVEL_CLI_INT, &seeds, "N", 1, INT64_MAX,
+          "run seeds 1..N (default 1000) in child processes" },
+        { "seed", 0, GAVEL_CLI_INT, &seed, "S", 0, INT64_MAX,
+          "run seed S alone, in this process (to replay a failure)" },
+        { "events", 0, GAVEL_CLI_INT, &events, "E", 1, INT64_MAX,
+          "queue steps per run before settling (default 10000)" },
+        { "replicas", 0, GAVEL_CLI_INT, &replicas, "N", 1, SIM_REPLICAS_MAX,
+          "cluster size, odd (default: 3 or 5 by seed)" },
+        { "jobs", 0, GAVEL_CLI_INT, &jobs, "J", 1, SIM_JOBS_MAX,
+          "seeds run at once (default: the number of CPUs)" },
+        { "no-wire", 0, GAVEL_CLI_FLAG, &no_wire, NULL, 0, 0,
+          "copy messages instead of passing them through the codec" },
+        { "verbose", 'v', GAVEL_CLI_FLAG, &command->options.verbose, NULL, 0, 0,
+          "trace every event" },
+        { NULL }
+    };
+    const gavel_cli_spec_t spec = { "gavel_sim", s_synopsis, s_about, s_notes, table, NULL };
+    int parsed = gavel_cli_parse (&spec, argc, argv);
+    if (parsed)
+        return parsed == 1? 0: 2;
+    if (replicas && replicas % 2 == 0) {
+        gavel_cli_usage_error ("gavel_sim", s_synopsis, "--replicas must be odd, 1..%d",
+                               SIM_REPLICAS_MAX);
+        return 2;
     }
+    if (seeds)
+        command->seeds = (uint64_t) seeds;
+    if (seed >= 0) {
+        command->seed = (uint64_t) seed;
+        command->one = true;
+    }
+    if (events)
+        command->options.events = (uint64_t) events;
+    if (replicas)
+        command->options.replicas = (size_t) replicas;
+    if (jobs)
+        command->jobs = (uint64_t) jobs;
+    command->options.wire = !no_wire;
     return -1;
 }
 

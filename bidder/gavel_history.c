@@ -3,6 +3,7 @@
 #include <czmq.h>
 #include <inttypes.h>
 #include <fcntl.h>
+#include "gavel_record.h"
 #include "gavel_answer.h"
 #include "gavel_history.h"
 
@@ -38,14 +39,6 @@ gavel_history_destroy (gavel_history_t **self_p)
     }
 }
 
-//  Reads an auction id from a record; 0 when it has none.
-static uint64_t
-s_record_auction (const char *record)
-{
-    uint64_t auction;
-    return gavel_record_get_unsigned (record, "auction", 1, UINT64_MAX, &auction) == 0? auction: 0;
-}
-
 //  A faulty replica could send text that breaks the one-line, space
 //  separated form of a line: such bytes become '?'.
 static const char *
@@ -78,7 +71,7 @@ gavel_history_put (gavel_history_t *self, const char *session, gavel_msg_t *requ
         amount = gavel_msg_reserve (request);
         auction = reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS
                && gavel_msg_records (reply)?
-                  s_record_auction (gavel_msg_record (reply, 0)): 0;
+                  gavel_record_auction (gavel_msg_record (reply, 0)): 0;
     }
     char reason [64];
     snprintf (reason, sizeof (reason), "%s", !reply? (zsys_interrupted?

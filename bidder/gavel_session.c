@@ -3,6 +3,7 @@
 */
 #include <czmq.h>
 #include <inttypes.h>
+#include "gavel_record.h"
 #include "gavel_keys.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
@@ -113,14 +114,6 @@ gavel_session_status (gavel_session_t *self)
 //  --------------------------------------------------------------------------
 //  Requests
 
-//  Reads an auction id from a record; 0 when it has none.
-static uint64_t
-s_record_auction (const char *record)
-{
-    uint64_t auction;
-    return gavel_record_get_unsigned (record, "auction", 1, UINT64_MAX, &auction) == 0? auction: 0;
-}
-
 //  'as NAME': with CURVE, NAME's own key pair from the key directory, and
 //  fresh connections that present it; the name stays when it has none.
 static void
@@ -203,7 +196,7 @@ s_only_open (gavel_session_t *self, uint64_t *auction_p)
     char ids [200] = "";
     for (size_t index = 0; index < gavel_msg_records (reply); index++) {
         const char *record = gavel_msg_record (reply, index);
-        uint64_t auction = s_record_auction (record);
+        uint64_t auction = gavel_record_auction (record);
         if (auction && s_record_is_open (record)) {
             open++;
             *auction_p = auction;
@@ -254,7 +247,7 @@ s_do_open (gavel_session_t *self)
     if (reply) {
         if (gavel_msg_outcome (reply) == GAVEL_SUCCESS
         &&  gavel_msg_records (reply) > 0) {
-            uint64_t auction = s_record_auction (gavel_msg_record (reply, 0));
+            uint64_t auction = gavel_record_auction (gavel_msg_record (reply, 0));
             if (auction)
                 self->last_auction = auction;
         }

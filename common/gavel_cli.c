@@ -238,6 +238,23 @@ gavel_cli_help (const gavel_cli_spec_t *spec, FILE *stream)
         fprintf (stream, "\n%s", spec->notes);
 }
 
+int
+gavel_cli_split (const char *program, const char *line, char **argv, int max, char **copy)
+{
+    assert (max >= 2);
+    *copy = strdup (line);
+    assert (*copy);
+    int argc = 0;
+    argv [argc++] = (char *) program;
+    char *rest = NULL;
+    for (char *word = strtok_r (*copy, " ", &rest); word; word = strtok_r (NULL, " ", &rest)) {
+        assert (argc < max - 1);
+        argv [argc++] = word;
+    }
+    argv [argc] = NULL;
+    return argc;
+}
+
 //  ---------------------------------------------------------------------------
 //  Self test: the words a user reads, caught as printed
 
@@ -265,6 +282,7 @@ static const char *s_test_cluster;
 static int64_t s_test_count;
 static gavel_cli_list_t s_test_connect;
 static gavel_cli_list_t s_test_operands;
+static char *s_test_words;
 
 static const gavel_cli_option_t s_test_options [] = {
     { "cluster", 0, GAVEL_CLI_TEXT, &s_test_cluster, "FILE", 0, 0, "the cluster file" },
@@ -288,12 +306,10 @@ s_test_parse (gavel_capture_t *capture, const char *line, char **printed)
     s_test_cluster = NULL;
     s_test_count = 7;
     s_test_connect.count = s_test_operands.count = 0;
-    static char words [256];
-    snprintf (words, sizeof words, "prog %s", line);
+    //  The values point into the words: kept until the next parse
+    zstr_free (&s_test_words);
     char *argv [32];
-    int argc = 0;
-    for (char *word = strtok (words, " "); word && argc < 32; word = strtok (NULL, " "))
-        argv [argc++] = word;
+    int argc = gavel_cli_split ("prog", line, argv, 32, &s_test_words);
     int rc = gavel_cli_parse (&s_test_spec, argc, argv);
     *printed = gavel_capture_since (capture);
     return rc;
@@ -364,6 +380,7 @@ s_test_table (gavel_capture_t *capture)
     zstr_free (&said);
     assert (s_test_parse (capture, "-h", &said) == 1 && strstr (said, "  -v, --verbose"));
     zstr_free (&said);
+    zstr_free (&s_test_words);
 }
 
 void

@@ -63,6 +63,12 @@ int
 void
     gavel_cli_help (const gavel_cli_spec_t *spec, FILE *stream);
 
+//  For the self tests of command lines: line's words (split on spaces) as
+//  an argv after program, in argv (room for max, one kept for the ending
+//  NULL). The words live in *copy, which the caller frees. Returns argc.
+int
+    gavel_cli_split (const char *program, const char *line, char **argv, int max, char **copy);
+
 //  Print a usage error for program to stderr, followed by its synopsis.
 void
     gavel_cli_usage_error (const char *program, const char *synopsis, const char *format, ...)

@@ -89,6 +89,13 @@ gavel_record_get_unsigned (const char *record, const char *key,
         && gavel_text_parse_uint (text, min, max, value, NULL) == 0? 0: -1;
 }
 
+uint64_t
+gavel_record_auction (const char *record)
+{
+    uint64_t auction;
+    return record && gavel_record_get_unsigned (record, "auction", 1, UINT64_MAX, &auction) == 0? auction: 0;
+}
+
 //  -------------------------------------------------------------------------
 //  Events
 
@@ -323,6 +330,9 @@ gavel_record_test (bool verbose)
     assert (gavel_record_get_unsigned ("auction=18446744073709551615", "auction", 1, UINT64_MAX, &id) == 0
          && id == UINT64_MAX);
     assert (gavel_record_get_unsigned ("auction=0", "auction", 1, UINT64_MAX, &id) == -1);
+    assert (gavel_record_auction ("x=1 auction=42") == 42);
+    assert (gavel_record_auction ("auction=0") == 0 && gavel_record_auction ("auction=x") == 0);
+    assert (gavel_record_auction ("amount=5") == 0 && gavel_record_auction (NULL) == 0);
 
     //  Events: what each kind needs, and what is read when it is missing
     gavel_record_event_t event;

@@ -52,6 +52,11 @@ int
     gavel_record_get_unsigned (const char *record, const char *key,
                                uint64_t min, uint64_t max, uint64_t *value);
 
+//  The auction a record names (auction=ID, 1 or more), or 0 when it names
+//  none: a reply's or an event's, for whoever remembers the last auction.
+uint64_t
+    gavel_record_auction (const char *record);
+
 //  An event's record, read (docs/PROTOCOL.md, "The event feed"); each
 //  value cut to fit, empty when absent
 typedef struct {

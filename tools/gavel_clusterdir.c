@@ -54,8 +54,14 @@ gavel_clusterdir_new (const char *dir, bool create, bool *missing, char *error, 
         }
     gavel_clusterdir_t *self = (gavel_clusterdir_t *) zmalloc (sizeof (gavel_clusterdir_t));
     assert (self);
+    if (strlen (resolved) + sizeof "/cluster.cfg" > sizeof self->cluster) {
+        snprintf (error, error_size, "%s: the path is too long", dir);
+        free (self);
+        return NULL;
+    }
     snprintf (self->dir, sizeof self->dir, "%s", resolved);
-    snprintf (self->cluster, sizeof self->cluster, "%s/cluster.cfg", resolved);
+    snprintf (self->cluster, sizeof self->cluster, "%.*s/cluster.cfg",
+              (int) (sizeof self->cluster - sizeof "/cluster.cfg"), resolved);
     return self;
 }
 

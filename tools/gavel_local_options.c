@@ -264,15 +264,8 @@ gavel_local_options_command (const gavel_local_options_t *options)
 static int
 s_test_parse (gavel_local_options_t *options, const char *line, char **printed, char **words)
 {
-    char *copy = strdup (line);
-    assert (copy);
-    *words = copy;
-    char *argv [32] = { "gavel-local" };
-    int argc = 1;
-    for (char *word = strtok (copy, " "); word; word = strtok (NULL, " ")) {
-        assert (argc < 32);
-        argv [argc++] = word;
-    }
+    char *argv [32];
+    int argc = gavel_cli_split ("gavel-local", line, argv, 32, words);
     gavel_capture_t *capture = gavel_capture_new ();
     int rc = gavel_local_options_parse (options, argc, argv);
     *printed = gavel_capture_since (capture);

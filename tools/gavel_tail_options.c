@@ -111,15 +111,8 @@ gavel_tail_options_parse (gavel_tail_options_t *options, int argc, char *argv []
 static int
 s_test_parse (gavel_tail_options_t *options, const char *line, char **printed, char **words)
 {
-    char *copy = strdup (line);
-    assert (copy);
-    *words = copy;
-    char *argv [32] = { "zmq-tail" };
-    int argc = 1;
-    for (char *word = strtok (copy, " "); word; word = strtok (NULL, " ")) {
-        assert (argc < 31);
-        argv [argc++] = word;
-    }
+    char *argv [32];
+    int argc = gavel_cli_split ("zmq-tail", line, argv, 32, words);
     gavel_capture_t *capture = gavel_capture_new ();
     int rc = gavel_tail_options_parse (options, argc, argv);
     *printed = gavel_capture_since (capture);

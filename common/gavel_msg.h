@@ -103,6 +103,11 @@ typedef int (gavel_msg_put_fn) (void *arg, const void *data, size_t size);
 int
     gavel_msg_encode_each (gavel_msg_t *self, zmsg_t *route, gavel_msg_put_fn *put, void *arg);
 
+//  Whether frames are route's frames (when not NULL) and then the message's
+//  encoding, frame by frame: what encode_each, or a send, should produce.
+bool
+    gavel_msg_framed_as (gavel_msg_t *self, zmsg_t *route, zmsg_t *frames);
+
 //  Send the message on socket (a libzmq socket: zsock_resolve), after the
 //  routing frames of route when not NULL, without building a zmsg. Never
 //  waits: 0 sent, -1 when the socket would not take it (nothing went).

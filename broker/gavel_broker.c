@@ -801,6 +801,19 @@ s_test_request (uint64_t id)
     return s_test_request_in (id, "test");
 }
 
+//  The replica's side answers, to the routing frames its request came with
+static void
+s_test_reply (zsock_t *replica, zframe_t **dealer, zframe_t **routing, zframe_t **delimiter,
+              gavel_msg_t **reply_p)
+{
+    zmsg_t *msg = gavel_msg_encode (*reply_p);
+    gavel_msg_destroy (reply_p);
+    zmsg_prepend (msg, delimiter);
+    zmsg_prepend (msg, routing);
+    zmsg_prepend (msg, dealer);
+    zmsg_send (&msg, replica);
+}
+
 //  The fake replica takes the forward of request id, which carries our
 //  routing only (dealer id, token, "", 6 frames), and answers it with reply.
 static void
@@ -817,12 +830,7 @@ s_test_serve (zsock_t *replica, gavel_broker_t *broker, uint64_t id, gavel_msg_t
     assert (request && gavel_msg_request_id (request) == id);
     gavel_msg_destroy (&request);
     zmsg_destroy (&msg);
-    msg = gavel_msg_encode (reply);
-    gavel_msg_destroy (&reply);
-    zmsg_prepend (msg, &delimiter);
-    zmsg_prepend (msg, &routing);
-    zmsg_prepend (msg, &dealer);
-    zmsg_send (&msg, replica);
+    s_test_reply (replica, &dealer, &routing, &delimiter, &reply);
 }
 
 //  The bidder gets the answer to request id, with outcome.
@@ -966,12 +974,7 @@ gavel_broker_test (bool verbose)
     size_t dropped = gavel_broker_dropped (broker);
     gavel_msg_destroy (&request);
     zmsg_destroy (&msg);
-    msg = gavel_msg_encode (reply);
-    gavel_msg_destroy (&reply);
-    zmsg_prepend (msg, &delimiter);
-    zmsg_prepend (msg, &routing);
-    zmsg_prepend (msg, &dealer);
-    zmsg_send (&msg, replica);
+    s_test_reply (replica, &dealer, &routing, &delimiter, &reply);
     uint64_t seen [8];
     size_t count = 0;
     deadline = zclock_mono () + 500;

@@ -42,6 +42,7 @@
 
 typedef struct {
     const gavel_tail_options_t *options;
+    gavel_config_t *config;         //  --cluster's, loaded once; or NULL
     gavel_subscription_t **feeds;
     size_t feed_count;
     zpoller_t *poller;
@@ -211,20 +212,13 @@ s_on_monitor (s_tail_t *self, gavel_subscription_t *feed)
 //  without gaps or repeats: then their pub endpoints go here instead, and
 //  nothing else changes.
 static int
-s_cluster_endpoints (const char *path, zlistx_t *endpoints)
+s_cluster_endpoints (gavel_config_t *config, const char *path, zlistx_t *endpoints)
 {
-    char error [512];
-    gavel_config_t *config = gavel_config_load (path, error, sizeof error);
-    if (!config) {
-        s_note ("%s", error);
-        return -1;
-    }
     //  With CURVE a replica's pub admits only the cluster's own keys
     if (gavel_sock_curve_on () && gavel_config_brokers (config) == 0) {
         s_note ("%s lists no broker, and with CURVE the replicas' pub endpoints admit only "
                 "the cluster's own keys: follow a broker's feed (list one in the file), or a "
                 "cluster run with --insecure (then give --insecure too)", path);
-        gavel_config_destroy (&config);
         return -1;
     }
     //  Brokers re-publish one gap-free feed: follow them when there are any
@@ -239,7 +233,6 @@ s_cluster_endpoints (const char *path, zlistx_t *endpoints)
             s_note ("%s: replica %" PRIu64 " has no pub endpoint: it publishes nothing",
                     path, replica->id);
     }
-    gavel_config_destroy (&config);
     if (zlistx_size (endpoints) == 0) {
         s_note ("%s lists no pub endpoint to follow", path);
         return -1;
@@ -257,7 +250,7 @@ s_open_feeds (s_tail_t *self)
     zlistx_set_comparator (endpoints, (zlistx_comparator_fn *) strcmp);
     for (size_t index = 0; index < self->options->endpoints.count; index++)
         zlistx_add_end (endpoints, (void *) self->options->endpoints.items [index]);
-    int rc = self->options->cluster? s_cluster_endpoints (self->options->cluster, endpoints): 0;
+    int rc = self->config? s_cluster_endpoints (self->config, self->options->cluster, endpoints): 0;
     self->feeds = (gavel_subscription_t **) zmalloc ((zlistx_size (endpoints) + 1)
                                                      * sizeof (gavel_subscription_t *));
     assert (self->feeds);
@@ -316,12 +309,8 @@ s_check_history (gavel_msg_t *event, char *why, size_t size)
 static void
 s_follower_new (s_tail_t *self)
 {
-    //  A cluster file that cannot be read leaves nobody to ask
-    char error [512];
-    gavel_config_t *config = self->options->cluster?
-        gavel_config_load (self->options->cluster, error, sizeof error): NULL;
-    self->history = gavel_fetcher_new ("zmq-tail", config);
-    gavel_config_destroy (&config);
+    //  Without a cluster file, nobody to ask
+    self->history = gavel_fetcher_new ("zmq-tail", self->config);
     gavel_feed_settings_t settings = {
         .feed_endpoints = self->feed_count,
         .history_endpoints = gavel_fetcher_size (self->history),
@@ -411,25 +400,18 @@ s_tail_destroy (s_tail_t *self)
     for (size_t index = 0; index < self->feed_count; index++)
         gavel_subscription_destroy (&self->feeds [index]);
     free (self->feeds);
+    gavel_config_destroy (&self->config);
 }
 
 
 //  CURVE, with a key pair made in memory and the servers' keys from the
 //  cluster file, or --insecure. Before any socket.
 static int
-s_setup_curve (const gavel_tail_options_t *options)
+s_setup_curve (const gavel_tail_options_t *options, gavel_config_t *config)
 {
     if (options->insecure)
         return gavel_sock_curve_setup ("zmq-tail", NULL, true, NULL, false);
-    char error [512];
-    gavel_config_t *config = gavel_config_load (options->cluster, error, sizeof error);
-    if (!config) {
-        s_note ("%s", error);
-        return -1;
-    }
-    int rc = gavel_sock_curve_setup ("zmq-tail", config, false, NULL, false);
-    gavel_config_destroy (&config);
-    return rc;
+    return gavel_sock_curve_setup ("zmq-tail", config, false, NULL, false);
 }
 
 int
@@ -445,13 +427,20 @@ main (int argc, char *argv [])
 
     gavel_tail_options_t options;
     int status = gavel_tail_options_parse (&options, argc, argv);
-    if (status == -1 && s_setup_curve (&options))
-        status = EXIT_USAGE;
-    if (status == -1) {
-        s_tail_t tail = { .options = &options };
-        status = s_open_feeds (&tail) == 0? s_run (&tail): EXIT_USAGE;
-        s_tail_destroy (&tail);
+    s_tail_t tail = { .options = &options };
+    if (status == -1 && options.cluster) {
+        char error [512];
+        tail.config = gavel_config_load (options.cluster, error, sizeof error);
+        if (!tail.config) {
+            s_note ("%s", error);
+            status = EXIT_USAGE;
+        }
     }
+    if (status == -1 && s_setup_curve (&options, tail.config))
+        status = EXIT_USAGE;
+    if (status == -1)
+        status = s_open_feeds (&tail) == 0? s_run (&tail): EXIT_USAGE;
+    s_tail_destroy (&tail);
     gavel_sock_curve_end ();
     return status;
 }

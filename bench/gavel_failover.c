@@ -868,26 +868,27 @@ s_no_primary (gavel_failover_t *self, gavel_status_t *status)
                  dir, self->options->replicas, dir);
 }
 
-//  Everything up to bidding: the cluster, its primary, our bidder. 0, -1
-//  when it cannot be had, -2 when the cluster file or key does not load.
+//  Everything up to bidding: the cluster, its primary, our bidder. Returns
+//  an exit status: GAVEL_BENCH_EXIT_OK when ready, _USAGE when the cluster
+//  file or a key does not load, _FAIL when the rest cannot be had.
 static int
 s_failover_prepare (gavel_failover_t *self)
 {
     if (s_local_program (self->program) || s_failover_cluster (self))
-        return -1;
+        return GAVEL_BENCH_EXIT_FAIL;
     self->config = gavel_engine_config_load (self->cluster, self->options->insecure);
     if (!self->config)
-        return -2;      //  bad input: the exit status says so
+        return GAVEL_BENCH_EXIT_USAGE;
     size_t replicas = gavel_config_replicas (self->config);
     if (replicas < 3) {
         fprintf (stderr, "gavel-bench: %s has %zu replica%s: a failover needs at least 3\n",
                  self->cluster, replicas, replicas == 1? "": "s");
-        return -1;
+        return GAVEL_BENCH_EXIT_FAIL;
     }
     int primary = s_wait_primary (self->config, self->probes);
     if (primary < 0) {
         s_no_primary (self, self->probes);
-        return -1;
+        return GAVEL_BENCH_EXIT_FAIL;
     }
     self->term = gavel_status_answer (self->probes, (size_t) primary)->term;
     self->engine = gavel_engine_new (self->config, 1, self->options->timeout, "failover",
@@ -895,7 +896,7 @@ s_failover_prepare (gavel_failover_t *self)
                                      self->options->verbose);
     self->bidder = gavel_engine_client (self->engine, 0);
     gavel_engine_prefer (self->engine, (size_t) primary);
-    return 0;
+    return GAVEL_BENCH_EXIT_OK;
 }
 
 gavel_failover_t *
@@ -932,9 +933,7 @@ gavel_failover_run (gavel_failover_t *self)
 {
     int rc = GAVEL_BENCH_EXIT_FAIL;
     int prepared = s_failover_prepare (self);
-    if (prepared == -2)
-        return GAVEL_BENCH_EXIT_USAGE;
-    if (prepared == 0 && !zsys_interrupted) {
+    if (prepared == GAVEL_BENCH_EXIT_OK && !zsys_interrupted) {
         //  Each trial takes about 2 s: the auction outlives them all
         int64_t duration = ((int64_t) self->options->trials * 30 + 300) * 1000;
         gavel_engine_open (self->bidder, "gavel-failover", duration);
@@ -943,8 +942,7 @@ gavel_failover_run (gavel_failover_t *self)
         rc = s_failover_report (self);
     }
     else
-    if (zsys_interrupted)
-        rc = GAVEL_BENCH_EXIT_INTERRUPTED;
+        rc = zsys_interrupted? GAVEL_BENCH_EXIT_INTERRUPTED: prepared;
     gavel_status_destroy (&self->probes);
     gavel_engine_destroy (&self->engine);
     s_failover_down (self);

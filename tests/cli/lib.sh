@@ -39,15 +39,17 @@ trap cleanup EXIT
 
 #   A test killed outright (ctest's time-out) runs no trap: a watchdog stops
 #   the clusters and bidders it started once its shell is gone, so that
-#   they do not load the machine under the tests that come after it
-( exec </dev/null >/dev/null 2>&1
-  tail --pid=$$ -f /dev/null
-  for file in "$WORK"/*.pid; do
-      [ -e "$file" ] && kill -TERM "$(cat "$file")"
-  done
-  for file in "$WORK"/*/cluster.cfg; do
-      [ -e "$file" ] && "$BIN/gavel-local" down --dir "$(dirname "$file")"
-  done ) &
+#   they do not load the machine under the tests that come after it. It is
+#   not the test's child (the subshell that starts it exits at once), so a
+#   test's bare `wait` does not wait for it.
+( ( exec </dev/null >/dev/null 2>&1
+    tail --pid=$$ -f /dev/null
+    for file in "$WORK"/*.pid; do
+        [ -e "$file" ] && kill -TERM "$(cat "$file")"
+    done
+    for file in "$WORK"/*/cluster.cfg; do
+        [ -e "$file" ] && "$BIN/gavel-local" down --dir "$(dirname "$file")"
+    done ) & )
 
 #   Background helpers of a test (a nemesis): they must check for $WORK/stop
 #   between steps, and cleanup waits for them

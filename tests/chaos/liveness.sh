@@ -73,7 +73,11 @@ status_of () {
 fresh_cluster () {
     local id
     cleanup
-    rm -rf "$CDIR"
+    #   The part before keeps its replicas' logs, for a failure to be read
+    if [ -d "$CDIR" ]; then
+        rm -rf "$CDIR.before"
+        mv "$CDIR" "$CDIR.before"
+    fi
     net_setup || { echo "liveness: cannot set up the namespaces"; exit 1; }
     write_cluster || exit 1
 }

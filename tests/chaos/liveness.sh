@@ -175,10 +175,12 @@ delay_run () {
                 sleep 0.2
                 continue
             fi
-            for ((b = 0; b < 20; b++)); do
-                k=$((k + 1)); echo "bid 1 $k"
-            done | ip netns exec "$NET_CLIENT_NS" "$BIN/bidder" --cluster "$CLUSTER" --name bea \
+            #   (the amounts are counted here: a loop on the left of the
+            #   pipe would count in a subshell and start again each time)
+            seq $((k + 1)) $((k + 20)) | sed 's/^/bid 1 /' |
+                ip netns exec "$NET_CLIENT_NS" "$BIN/bidder" --cluster "$CLUSTER" --name bea \
                 --timeout 1000 --retries 5 >>"$WORK/bea.out" 2>/dev/null
+            k=$((k + 20))
         done
     ) &
     local bidder_pid=$!

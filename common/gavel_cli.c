@@ -255,6 +255,19 @@ gavel_cli_split (const char *program, const char *line, char **argv, int max, ch
     return argc;
 }
 
+int
+gavel_cli_try (const char *program, const char *line, gavel_cli_parse_fn *parse, void *arg,
+               char **printed, char **copy)
+{
+    char *argv [64];
+    int argc = gavel_cli_split (program, line, argv, 64, copy);
+    gavel_capture_t *capture = gavel_capture_new ();
+    int rc = parse (arg, argc, argv);
+    *printed = gavel_capture_since (capture);
+    gavel_capture_destroy (&capture);
+    return rc;
+}
+
 //  ---------------------------------------------------------------------------
 //  Self test: the words a user reads, caught as printed
 
@@ -300,7 +313,13 @@ static const gavel_cli_spec_t s_test_spec = {
 //  Parse line (words split on spaces) by the test spec from defaults;
 //  returns what parse returned, with what it printed in *printed
 static int
-s_test_parse (gavel_capture_t *capture, const char *line, char **printed)
+s_test_parse_spec (void *arg, int argc, char *argv [])
+{
+    return gavel_cli_parse ((const gavel_cli_spec_t *) arg, argc, argv);
+}
+
+static int
+s_test_parse (const char *line, char **printed)
 {
     s_test_verbose = false;
     s_test_cluster = NULL;
@@ -308,11 +327,8 @@ s_test_parse (gavel_capture_t *capture, const char *line, char **printed)
     s_test_connect.count = s_test_operands.count = 0;
     //  The values point into the words: kept until the next parse
     zstr_free (&s_test_words);
-    char *argv [32];
-    int argc = gavel_cli_split ("prog", line, argv, 32, &s_test_words);
-    int rc = gavel_cli_parse (&s_test_spec, argc, argv);
-    *printed = gavel_capture_since (capture);
-    return rc;
+    return gavel_cli_try ("prog", line, s_test_parse_spec, (void *) &s_test_spec, printed,
+                          &s_test_words);
 }
 
 static void
@@ -320,19 +336,19 @@ s_test_table (gavel_capture_t *capture)
 {
     char *said;
     //  Every spelling of a value, flags, lists and operands in any order
-    assert (s_test_parse (capture, "a --cluster c.cfg -n 5 --connect x -v --connect=y b -- -z", &said) == 0);
+    assert (s_test_parse ("a --cluster c.cfg -n 5 --connect x -v --connect=y b -- -z", &said) == 0);
     assert (streq (said, ""));
     zstr_free (&said);
     assert (s_test_verbose && streq (s_test_cluster, "c.cfg") && s_test_count == 5);
     assert (s_test_connect.count == 2 && streq (s_test_connect.items [1], "y"));
     assert (s_test_operands.count == 3 && streq (s_test_operands.items [2], "-z"));
-    assert (s_test_parse (capture, "-n42 --count=43", &said) == -1);
+    assert (s_test_parse ("-n42 --count=43", &said) == -1);
     assert (strstr (said, "prog: give --count once\n"));
     zstr_free (&said);
-    assert (s_test_parse (capture, "-n42 -", &said) == 0 && s_test_count == 42);
+    assert (s_test_parse ("-n42 -", &said) == 0 && s_test_count == 42);
     assert (s_test_operands.count == 1 && streq (s_test_operands.items [0], "-"));
     zstr_free (&said);
-    assert (s_test_parse (capture, "", &said) == 0 && s_test_count == 7 && !s_test_cluster);
+    assert (s_test_parse ("", &said) == 0 && s_test_count == 7 && !s_test_cluster);
     zstr_free (&said);
 
     //  Each mistake named, then the synopsis; nothing else printed
@@ -348,7 +364,7 @@ s_test_table (gavel_capture_t *capture)
         { "--help=no", "prog: unrecognized option '--help=no'\n" },
     };
     for (size_t index = 0; index < sizeof mistakes / sizeof mistakes [0]; index++) {
-        assert (s_test_parse (capture, mistakes [index][0], &said) == -1);
+        assert (s_test_parse (mistakes [index][0], &said) == -1);
         assert (strncmp (said, mistakes [index][1], strlen (mistakes [index][1])) == 0);
         assert (strstr (said, "usage: prog [options] [NAME...]\n(prog --help for more)\n"));
         zstr_free (&said);
@@ -363,7 +379,7 @@ s_test_table (gavel_capture_t *capture)
     zstr_free (&said);
 
     //  --help and -h print the help from the table, and stop there
-    assert (s_test_parse (capture, "--help --bogus", &said) == 1);
+    assert (s_test_parse ("--help --bogus", &said) == 1);
     assert (streq (said,
         "usage: prog [options] [NAME...]\n"
         "\n"
@@ -378,7 +394,7 @@ s_test_table (gavel_capture_t *capture)
         "\n"
         "Notes.\n"));
     zstr_free (&said);
-    assert (s_test_parse (capture, "-h", &said) == 1 && strstr (said, "  -v, --verbose"));
+    assert (s_test_parse ("-h", &said) == 1 && strstr (said, "  -v, --verbose"));
     zstr_free (&said);
     zstr_free (&s_test_words);
 }

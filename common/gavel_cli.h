@@ -69,6 +69,15 @@ void
 int
     gavel_cli_split (const char *program, const char *line, char **argv, int max, char **copy);
 
+//  For the self tests of command lines: parse, called on line's words as
+//  gavel_cli_split makes them, with stdout and stderr caught. Returns what
+//  parse returned, with what it printed in *printed and the words in *copy
+//  (the caller frees both).
+typedef int (gavel_cli_parse_fn) (void *arg, int argc, char *argv []);
+int
+    gavel_cli_try (const char *program, const char *line, gavel_cli_parse_fn *parse, void *arg,
+                   char **printed, char **copy);
+
 //  Print a usage error for program to stderr, followed by its synopsis.
 void
     gavel_cli_usage_error (const char *program, const char *synopsis, const char *format, ...)

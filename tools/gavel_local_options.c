@@ -262,15 +262,15 @@ gavel_local_options_command (const gavel_local_options_t *options)
 //  gavel_local_options_parse does, with what it printed in printed. The
 //  caller frees printed, and words (the options point into it) once done.
 static int
+s_test_parse_into (void *options, int argc, char *argv [])
+{
+    return gavel_local_options_parse ((gavel_local_options_t *) options, argc, argv);
+}
+
+static int
 s_test_parse (gavel_local_options_t *options, const char *line, char **printed, char **words)
 {
-    char *argv [32];
-    int argc = gavel_cli_split ("gavel-local", line, argv, 32, words);
-    gavel_capture_t *capture = gavel_capture_new ();
-    int rc = gavel_local_options_parse (options, argc, argv);
-    *printed = gavel_capture_since (capture);
-    gavel_capture_destroy (&capture);
-    return rc;
+    return gavel_cli_try ("gavel-local", line, s_test_parse_into, options, printed, words);
 }
 
 void

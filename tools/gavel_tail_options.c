@@ -109,15 +109,15 @@ gavel_tail_options_parse (gavel_tail_options_t *options, int argc, char *argv []
 //  printed in printed. The caller frees printed, and words (the options
 //  point into it) once done.
 static int
+s_test_parse_into (void *options, int argc, char *argv [])
+{
+    return gavel_tail_options_parse ((gavel_tail_options_t *) options, argc, argv);
+}
+
+static int
 s_test_parse (gavel_tail_options_t *options, const char *line, char **printed, char **words)
 {
-    char *argv [32];
-    int argc = gavel_cli_split ("zmq-tail", line, argv, 32, words);
-    gavel_capture_t *capture = gavel_capture_new ();
-    int rc = gavel_tail_options_parse (options, argc, argv);
-    *printed = gavel_capture_since (capture);
-    gavel_capture_destroy (&capture);
-    return rc;
+    return gavel_cli_try ("zmq-tail", line, s_test_parse_into, options, printed, words);
 }
 
 void

@@ -44,8 +44,10 @@ trap cleanup EXIT
 #   test's bare `wait` does not wait for it.
 ( ( exec </dev/null >/dev/null 2>&1
     tail --pid=$$ -f /dev/null
+    #   A bidder whose exit status is written is gone: its pid may be
+    #   another process's by now
     for file in "$WORK"/*.pid; do
-        [ -e "$file" ] && kill -TERM "$(cat "$file")"
+        [ -e "$file" ] && [ ! -e "${file%.pid}.rc" ] && kill -TERM "$(cat "$file")"
     done
     for file in "$WORK"/*/cluster.cfg; do
         [ -e "$file" ] && "$BIN/gavel-local" down --dir "$(dirname "$file")"

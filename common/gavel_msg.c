@@ -438,6 +438,11 @@ s_decode_command (zframe_t *frame, const char *topic, gavel_msg_error_t *error)
             continue;
         if (topic && (!s_commands [row].topic || !streq (topic, s_commands [row].topic)))
             return s_fail (error, "malformed", "topic '%s' does not carry %s", topic, text);
+        //  One spelling: what travels under a topic comes with it (encode
+        //  writes it), so that decode and encode agree frame for frame
+        if (!topic && s_commands [row].topic)
+            return s_fail (error, "malformed", "%s travels under its topic frame '%s'", text,
+                           s_commands [row].topic);
         return (int) row;
     }
     char quoted [64];
@@ -1240,6 +1245,11 @@ gavel_msg_test (bool verbose)
     assert (!msg && strstr (error.message, "topic 'hb'"));
     msg = DECODE (&error, "GAVEL/1", "NOOP");
     assert (!msg && streq (error.reason, "unknown-command"));
+    //  Without its topic, a LOG is not a spelling encode writes: refused
+    msg = DECODE (&error, "GAVEL/1", "LOG", "1", "3", "0", "0", "1");
+    assert (!msg && streq (error.reason, "malformed") && strstr (error.message, "topic frame 'log'"));
+    msg = DECODE (&error, "GAVEL/1", "HB", "1", "3", "0", "0", "1");
+    assert (!msg && strstr (error.message, "topic frame 'hb'"));
     msg = DECODE (&error, "log", "GAVEL/1", "LOG", "1", "9", "0", "0", "0");
     assert (!msg && strstr (error.message, "frame 3 (from)"));
     msg = DECODE (&error, "log", "GAVEL/1", "LOG", "1", "2", "0", "0", "0", "1 1 0 BOGUS");

@@ -178,7 +178,7 @@ s_parse_options (gavel_bench_options_t *options, int argc, char *argv [])
           "CURVE off, for a cluster that runs without it (and\n"
           "failover mode starts one so); by default each\n"
           "bidder has a key pair of its own, made in memory" },
-        { NULL }
+        { 0 }
     };
     const gavel_cli_spec_t spec = { "gavel-bench", s_synopsis, s_about, s_notes, table, NULL };
     int parsed = gavel_cli_parse (&spec, argc, argv);

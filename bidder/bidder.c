@@ -221,7 +221,7 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
           "insecure too (for debugging)" },
         { "verbose", 0, GAVEL_CLI_FLAG, &options->verbose, NULL, 0, 0,
           "trace requests and replies on stderr" },
-        { NULL }
+        { 0 }
     };
     //  The script language's help follows the options'
     char *notes = zsys_sprintf ("%s\n%s", s_notes, gavel_script_help ());

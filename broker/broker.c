@@ -43,7 +43,7 @@ main (int argc, char *argv [])
           "default) the file lists every server's public_key and\n"
           "this broker's secret certificate (broker/B/secret)" },
         { "verbose", 'v', GAVEL_CLI_FLAG, &verbose, NULL, 0, 0, "log each history fetch" },
-        { NULL }
+        { 0 }
     };
     const gavel_cli_spec_t spec = { "broker", s_synopsis, NULL, s_notes, options, NULL };
     int parsed = gavel_cli_parse (&spec, argc, argv);

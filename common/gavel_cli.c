@@ -302,7 +302,7 @@ static const gavel_cli_option_t s_test_options [] = {
     { "count", 'n', GAVEL_CLI_INT, &s_test_count, "N", 1, 100, "how many\n(1 to 100)" },
     { "connect", 0, GAVEL_CLI_LIST, &s_test_connect, "ENDPOINT", 0, 0, "send there" },
     { "verbose", 'v', GAVEL_CLI_FLAG, &s_test_verbose, NULL, 0, 0, "say more" },
-    { NULL }
+    { 0 }
 };
 
 static const gavel_cli_spec_t s_test_spec = {

@@ -50,7 +50,7 @@ main (int argc, char *argv [])
           "debugging; every process of the cluster must say it)" },
         //  Reserved: every event is logged already
         { "verbose", 0, GAVEL_CLI_FLAG, &verbose, NULL, 0, 0, "log more" },
-        { NULL }
+        { 0 }
     };
     const gavel_cli_spec_t spec = { "replica", s_synopsis, s_about, s_notes, options, NULL };
     int parsed = gavel_cli_parse (&spec, argc, argv);

@@ -80,7 +80,7 @@ main (int argc, char *argv [])
           "each deadline may move by that much (default 0)" },
         { "selftest", 0, GAVEL_CLI_FLAG, &selftest, NULL, 0, 0, "check the checker" },
         { "verbose", 'v', GAVEL_CLI_FLAG, &verbose, NULL, 0, 0, "say how each auction was checked" },
-        { NULL }
+        { 0 }
     };
     const gavel_cli_spec_t spec = { "gavel-lincheck", s_synopsis, s_about, s_notes, options, &files };
     int parsed = gavel_cli_parse (&spec, argc, argv);

@@ -337,7 +337,7 @@ s_parse_arguments (int argc, char *argv [], command_t *command)
           "copy messages instead of passing them through the codec" },
         { "verbose", 'v', GAVEL_CLI_FLAG, &command->options.verbose, NULL, 0, 0,
           "trace every event" },
-        { NULL }
+        { 0 }
     };
     const gavel_cli_spec_t spec = { "gavel_sim", s_synopsis, s_about, s_notes, table, NULL };
     int parsed = gavel_cli_parse (&spec, argc, argv);

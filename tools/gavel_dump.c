@@ -101,7 +101,7 @@ int
 main (int argc, char *argv [])
 {
     gavel_cli_list_t operands = { .count = 0 };
-    const gavel_cli_option_t options [] = { { NULL } };
+    const gavel_cli_option_t options [] = { { 0 } };
     const gavel_cli_spec_t spec = { "gavel-dump", s_synopsis, s_about, s_notes, options, &operands };
     int parsed = gavel_cli_parse (&spec, argc, argv);
     if (parsed)

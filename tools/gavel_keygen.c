@@ -32,7 +32,7 @@ main (int argc, char *argv [])
     gavel_cli_list_t operands = { .count = 0 };
     const gavel_cli_option_t options [] = {
         { "force", 'f', GAVEL_CLI_FLAG, &force, NULL, 0, 0, "replace PATH and PATH_secret if they exist" },
-        { NULL }
+        { 0 }
     };
     const gavel_cli_spec_t spec = { "gavel-keygen", s_synopsis, s_about, s_notes, options, &operands };
     int parsed = gavel_cli_parse (&spec, argc, argv);

@@ -202,7 +202,7 @@ s_options_table (gavel_local_options_t *options, gavel_cli_option_t *table, size
             assert (count + 1 < size);
             table [count++] = all [index].option;
         }
-    table [count] = (gavel_cli_option_t) { NULL };
+    table [count] = (gavel_cli_option_t) { 0 };
 }
 
 //  Options may come before or after the operand.

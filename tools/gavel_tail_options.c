@@ -94,7 +94,7 @@ gavel_tail_options_parse (gavel_tail_options_t *options, int argc, char *argv []
           "--cluster FILE, which must name every ENDPOINT, and\n"
           "the cluster's feed is its brokers' (the replicas'\n"
           "pub admits only the cluster's own keys)" },
-        { NULL }
+        { 0 }
     };
     const gavel_cli_spec_t spec = { "zmq-tail", s_usage, s_about, s_notes, table, &options->endpoints };
     int parsed = gavel_cli_parse (&spec, argc, argv);

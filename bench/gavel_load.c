@@ -239,13 +239,83 @@ s_print_number_or_null (const char *key, int64_t value, const char *after)
         printf ("\"%s\":%" PRId64 "%s", key, value, after);
 }
 
+//  How the replicas batched the run's work, from the counts of their
+//  STATUS answers at the start and the end: for the primary, client
+//  requests per loop turn, entries per LOG and ACKs per LOG; for the
+//  backups together, LOGs per loop turn, entries per write and ACKs per
+//  LOG. -1 where a figure cannot be told (no primary the same at both
+//  ends, or a replica that gave no counts).
+typedef enum {
+    BATCH_REQUESTS_PER_TURN,
+    BATCH_ENTRIES_PER_LOG,
+    BATCH_ACKS_PER_LOG,
+    BATCH_BACKUP_LOGS_PER_TURN,
+    BATCH_BACKUP_ENTRIES_PER_SAVE,
+    BATCH_BACKUP_ACKS_PER_LOG,
+    BATCH_FIGURES
+} batch_figure_t;
+
+static const char *s_batch_names [BATCH_FIGURES] = {
+    "requests_per_turn", "entries_per_log", "acks_per_log",
+    "backup_logs_per_turn", "backup_entries_per_save", "backup_acks_per_log"
+};
+
 typedef struct {
     double seconds;             //  measured
     uint64_t timeouts, redirects, no_quorum;
     int64_t term_start, term_end;
     uint64_t primary_start, primary_end;
     size_t replicas;
+    double batch [BATCH_FIGURES];
 } load_figures_t;
+
+//  What stat grew by on replica index between the two rounds; -1 unknown
+static int64_t
+s_stat_growth (gavel_load_t *self, size_t index, gavel_stat_t stat)
+{
+    const gavel_status_answer_t *start = gavel_status_answer (self->start, index);
+    const gavel_status_answer_t *end = gavel_status_answer (self->end, index);
+    if (start->outcome != GAVEL_STATUS_ANSWERED || end->outcome != GAVEL_STATUS_ANSWERED
+    ||  start->stats [stat] < 0 || end->stats [stat] < start->stats [stat])
+        return -1;              //  no counts, or a restart in between
+    return end->stats [stat] - start->stats [stat];
+}
+
+static double
+s_ratio (int64_t part, int64_t whole)
+{
+    return part < 0 || whole <= 0? -1: (double) part / (double) whole;
+}
+
+static void
+s_load_batches (gavel_load_t *self, load_figures_t *figures)
+{
+    for (size_t figure = 0; figure < BATCH_FIGURES; figure++)
+        figures->batch [figure] = -1;
+    int primary = gavel_status_primary (self->end);
+    if (primary < 0 || gavel_status_primary (self->start) != primary)
+        return;
+    size_t leader = (size_t) primary;
+    int64_t logs = s_stat_growth (self, leader, GAVEL_STAT_LOGS_OUT);
+    figures->batch [BATCH_REQUESTS_PER_TURN] = s_ratio (
+        s_stat_growth (self, leader, GAVEL_STAT_REQUESTS), s_stat_growth (self, leader, GAVEL_STAT_TURNS));
+    figures->batch [BATCH_ENTRIES_PER_LOG] = s_ratio (
+        s_stat_growth (self, leader, GAVEL_STAT_ENTRIES_OUT), logs);
+    figures->batch [BATCH_ACKS_PER_LOG] = s_ratio (s_stat_growth (self, leader, GAVEL_STAT_ACKS_IN), logs);
+    //  The backups' counts summed
+    int64_t sums [GAVEL_STATS] = { 0 };
+    for (size_t index = 0; index < gavel_status_size (self->end); index++) {
+        if (index == leader)
+            continue;
+        for (size_t stat = 0; stat < GAVEL_STATS; stat++) {
+            int64_t growth = s_stat_growth (self, index, (gavel_stat_t) stat);
+            sums [stat] = sums [stat] < 0 || growth < 0? -1: sums [stat] + growth;
+        }
+    }
+    figures->batch [BATCH_BACKUP_LOGS_PER_TURN] = s_ratio (sums [GAVEL_STAT_LOGS_IN], sums [GAVEL_STAT_TURNS]);
+    figures->batch [BATCH_BACKUP_ENTRIES_PER_SAVE] = s_ratio (sums [GAVEL_STAT_SAVED], sums [GAVEL_STAT_SAVES]);
+    figures->batch [BATCH_BACKUP_ACKS_PER_LOG] = s_ratio (sums [GAVEL_STAT_ACKS_OUT], sums [GAVEL_STAT_LOGS_IN]);
+}
 
 static void
 s_load_json (gavel_load_t *self, load_figures_t *figures)
@@ -276,6 +346,14 @@ s_load_json (gavel_load_t *self, load_figures_t *figures)
                             ? figures->term_end - figures->term_start: -1, ",");
     s_print_number_or_null ("primary_start", figures->primary_start? (int64_t) figures->primary_start: -1, ",");
     s_print_number_or_null ("primary_end", figures->primary_end? (int64_t) figures->primary_end: -1, ",");
+    printf ("\"batch\":{");
+    for (size_t figure = 0; figure < BATCH_FIGURES; figure++) {
+        if (figures->batch [figure] < 0)
+            printf ("\"%s\":null", s_batch_names [figure]);
+        else
+            printf ("\"%s\":%.2f", s_batch_names [figure], figures->batch [figure]);
+        printf ("%s", figure + 1 < BATCH_FIGURES? ",": "},");
+    }
     printf ("\"interrupted\":%s}\n", zsys_interrupted? "true": "false");
 }
 
@@ -325,6 +403,14 @@ s_load_text (gavel_load_t *self, load_figures_t *figures)
     printf (" at the start, ");
     s_print_term (figures->term_end, figures->primary_end);
     printf (" at the end)\n");
+    if (figures->batch [BATCH_ENTRIES_PER_LOG] < 0)
+        printf ("batches     unknown (no counts, or the primary changed)\n");
+    else
+        printf ("batches     primary: %.1f requests/turn, %.1f entries/LOG, %.1f ACKs/LOG;"
+                " backups: %.2f LOGs/turn, %.1f entries/write, %.2f ACKs/LOG\n",
+                figures->batch [BATCH_REQUESTS_PER_TURN], figures->batch [BATCH_ENTRIES_PER_LOG],
+                figures->batch [BATCH_ACKS_PER_LOG], figures->batch [BATCH_BACKUP_LOGS_PER_TURN],
+                figures->batch [BATCH_BACKUP_ENTRIES_PER_SAVE], figures->batch [BATCH_BACKUP_ACKS_PER_LOG]);
 }
 
 //  The percentiles marked on the histogram
@@ -423,6 +509,7 @@ s_load_report (gavel_load_t *self)
     }
     figures.term_start = s_primary_term (self->start, self->config, &figures.primary_start);
     figures.term_end = s_primary_term (self->end, self->config, &figures.primary_end);
+    s_load_batches (self, &figures);
     if (self->options->json)
         s_load_json (self, &figures);
     else

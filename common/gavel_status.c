@@ -26,6 +26,18 @@ struct _gavel_status_t {
     size_t items;
 };
 
+static const char *s_stat_names [GAVEL_STATS] = {
+    "turns", "requests", "logs_out", "entries_out", "acks_in", "logs_in", "entries_in",
+    "saves", "saved", "acks_out"
+};
+
+const char *
+gavel_status_stat_name (gavel_stat_t stat)
+{
+    assert (stat < GAVEL_STATS);
+    return s_stat_names [stat];
+}
+
 void
 gavel_status_answer_reset (gavel_status_answer_t *answer)
 {
@@ -33,6 +45,8 @@ gavel_status_answer_reset (gavel_status_answer_t *answer)
         .outcome = GAVEL_STATUS_WAITING, .id = -1, .term = -1, .commit = -1, .applied = -1,
         .last = -1, .primary = -1, .auctions = -1, .open = -1, .bidders = -1
     };
+    for (size_t stat = 0; stat < GAVEL_STATS; stat++)
+        answer->stats [stat] = -1;
 }
 
 //  A number in a record into value; -1 when absent, false when present but
@@ -89,6 +103,14 @@ gavel_status_decode (gavel_msg_t *reply, gavel_status_answer_t *answer)
     ||  !s_number (record, "open", &decoded.open)
     ||  !s_number (record, "bidders", &decoded.bidders))
         return -1;
+    //  The counts are optional (a replica from before them says none), but
+    //  a count that is not a number is a bad answer
+    if (gavel_msg_records (reply) > 1) {
+        const char *counts = gavel_msg_record (reply, 1);
+        for (size_t stat = 0; stat < GAVEL_STATS; stat++)
+            if (!s_number (counts, s_stat_names [stat], &decoded.stats [stat]))
+                return -1;
+    }
     decoded.outcome = GAVEL_STATUS_ANSWERED;
     *answer = decoded;
     return 0;
@@ -412,6 +434,23 @@ gavel_status_test (bool verbose)
     }
     assert (s_decode (GAVEL_SUCCESS, NULL, &answer) == -1);
     assert (s_decode (GAVEL_EXCEPTION, "role=primary term=1 commit=1", &answer) == -1);
+
+    //  The counts record: each count read, -1 without the record, and a
+    //  count that is not a number spoils the answer
+    assert (answer.stats [GAVEL_STAT_TURNS] == -1);
+    gavel_msg_t *reply = s_reply (GAVEL_SUCCESS, "id=1 role=backup term=2 commit=9");
+    gavel_msg_add_record (reply, "turns=8 requests=7 logs_out=0 entries_out=0 acks_in=0 "
+                          "logs_in=6 entries_in=9 saves=5 saved=9 acks_out=6");
+    assert (gavel_status_decode (reply, &answer) == 0);
+    assert (answer.stats [GAVEL_STAT_TURNS] == 8 && answer.stats [GAVEL_STAT_REQUESTS] == 7);
+    assert (answer.stats [GAVEL_STAT_LOGS_IN] == 6 && answer.stats [GAVEL_STAT_ENTRIES_IN] == 9);
+    assert (answer.stats [GAVEL_STAT_SAVES] == 5 && answer.stats [GAVEL_STAT_ACKS_OUT] == 6);
+    assert (streq (gavel_status_stat_name (GAVEL_STAT_ENTRIES_OUT), "entries_out"));
+    gavel_msg_destroy (&reply);
+    reply = s_reply (GAVEL_SUCCESS, "id=1 role=backup term=2 commit=9");
+    gavel_msg_add_record (reply, "turns=x");
+    assert (gavel_status_decode (reply, &answer) == -1);
+    gavel_msg_destroy (&reply);
 
     //  A round against three stand-in replicas: one answers primary, one
     //  first an exception (passed over) then backup, one nothing at all

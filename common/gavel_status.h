@@ -27,6 +27,26 @@ typedef enum {
 
 #define GAVEL_STATUS_ROLE_MAX   31
 
+//  The counts of STATUS's second record (docs/PROTOCOL.md, "STATUS"): how
+//  a replica's loop batches its work, counted since it started
+typedef enum {
+    GAVEL_STAT_TURNS,           //  loop turns that had something to read
+    GAVEL_STAT_REQUESTS,        //  client requests
+    GAVEL_STAT_LOGS_OUT,        //  LOG messages published
+    GAVEL_STAT_ENTRIES_OUT,     //  entries in them
+    GAVEL_STAT_ACKS_IN,         //  ACKs received
+    GAVEL_STAT_LOGS_IN,         //  LOG and ENTRIES messages received
+    GAVEL_STAT_ENTRIES_IN,      //  entries in them
+    GAVEL_STAT_SAVES,           //  writes of entries to the log
+    GAVEL_STAT_SAVED,           //  entries in them
+    GAVEL_STAT_ACKS_OUT,        //  ACKs sent
+    GAVEL_STATS
+} gavel_stat_t;
+
+//  The key of a count in the record, e.g. "logs_out"
+const char *
+    gavel_status_stat_name (gavel_stat_t stat);
+
 //  What a replica said of itself. Numbers it did not say are -1; role is
 //  "" unless it answered.
 typedef struct {
@@ -41,6 +61,7 @@ typedef struct {
     int64_t auctions;
     int64_t open;
     int64_t bidders;
+    int64_t stats [GAVEL_STATS];    //  -1 each without the second record
 } gavel_status_answer_t;
 
 typedef struct _gavel_status_t gavel_status_t;

@@ -113,6 +113,8 @@ struct _gavel_core_t {
     int64_t fetch_due;          //  no new FETCH before this
 
     uint64_t refused;           //  peer messages refused as invalid
+    gavel_core_stats_t stats;
+    bool busy;                  //  a request or message came since the last flush
     gavel_core_tracer_fn *tracer;   //  who hears what we have to say, or NULL
     void *tracer_arg;
 };
@@ -241,6 +243,8 @@ s_save_entries (gavel_core_t *self, gavel_msg_t *save)
     pending->index = pending->prev_index + gavel_msg_entries (save);
     pending->term = gavel_entrylog_term_at (self->log, pending->index);
     zlistx_add_end (self->saves, pending);
+    self->stats.saves++;
+    self->stats.saved += gavel_msg_entries (save);
     if (self->durable > pending->prev_index)
         self->durable = pending->prev_index;
     s_emit (self, GAVEL_ACTION_SAVE_ENTRIES, 0, NULL, save);
@@ -550,6 +554,13 @@ s_status (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
                           self->primary, gavel_auction_count (self->auction),
                           gavel_auction_open_count (self->auction),
                           gavel_auction_bidders (self->auction));
+    const gavel_core_stats_t *stats = &self->stats;
+    gavel_msg_add_record (reply, "turns=%" PRIu64 " requests=%" PRIu64 " logs_out=%" PRIu64
+                          " entries_out=%" PRIu64 " acks_in=%" PRIu64 " logs_in=%" PRIu64
+                          " entries_in=%" PRIu64 " saves=%" PRIu64 " saved=%" PRIu64
+                          " acks_out=%" PRIu64, stats->turns, stats->requests, stats->logs_out,
+                          stats->entries_out, stats->acks_in, stats->logs_in, stats->entries_in,
+                          stats->saves, stats->saved, stats->acks_out);
     s_reply (self, route_p, reply);
 }
 
@@ -665,6 +676,8 @@ void
 gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_p, int64_t now)
 {
     assert (request_p && *request_p);
+    self->stats.requests++;
+    self->busy = true;
     gavel_msg_id_t id = gavel_msg_id (*request_p);
     if (id == GAVEL_MSG_STATUS || id == GAVEL_MSG_HISTORY) {
         if (id == GAVEL_MSG_STATUS)
@@ -969,6 +982,8 @@ s_publish (gavel_core_t *self, int64_t now)
         gavel_msg_t *entry = gavel_msg_share (gavel_entrylog_at (self->log, index));
         gavel_msg_add_entry (log, &entry);
     }
+    self->stats.logs_out++;
+    self->stats.entries_out += last - self->published;
     s_emit (self, GAVEL_ACTION_PUBLISH, 0, NULL, log);
     s_save_unpublished (self);
     s_advance_commit (self, now);
@@ -982,6 +997,7 @@ s_on_ack (gavel_core_t *self, gavel_msg_t *ack, int64_t now)
     size_t slot = s_slot (self, gavel_msg_from (ack));
     if (slot == SIZE_MAX || slot == self->slot)
         return;
+    self->stats.acks_in++;
     uint64_t index = gavel_msg_index (ack);
     if (index > self->published)
         index = self->published;
@@ -1066,6 +1082,7 @@ static void
 s_ack (gavel_core_t *self)
 {
     gavel_msg_t *ack = s_peer_msg (self, GAVEL_MSG_ACK);
+    self->stats.acks_out++;
     self->acked = s_ack_index (self);
     gavel_msg_set_index (ack, self->acked);
     gavel_msg_set_seq (ack, self->seq_seen);
@@ -1182,6 +1199,8 @@ s_on_log (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
 {
     if (!s_from_primary (self, msg, now))
         return;
+    self->stats.logs_in++;
+    self->stats.entries_in += gavel_msg_entries (msg);
     bool entries = gavel_msg_id (msg) == GAVEL_MSG_ENTRIES;
     if (entries)
         self->fetch_due = 0;        //  the answer came: free to ask again
@@ -1544,6 +1563,7 @@ gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
 {
     assert (msg_p && *msg_p);
     gavel_msg_t *msg = *msg_p;
+    self->busy = true;
     const char *invalid = s_peer_invalid (self, msg);
     if (invalid) {
         if (self->refused++ % 1000 == 0)
@@ -1685,6 +1705,9 @@ gavel_core_tick (gavel_core_t *self, int64_t now)
 void
 gavel_core_flush (gavel_core_t *self, int64_t now)
 {
+    if (self->busy)
+        self->stats.turns++;
+    self->busy = false;
     if (self->role != GAVEL_ROLE_PRIMARY)
         return;
     s_publish (self, now);
@@ -1839,3 +1862,4 @@ uint64_t gavel_core_durable (gavel_core_t *self) { return self->durable; }
 uint64_t gavel_core_base (gavel_core_t *self) { return gavel_entrylog_base (self->log); }
 gavel_msg_t *gavel_core_entry (gavel_core_t *self, uint64_t index) { return gavel_entrylog_at (self->log, index); }
 gavel_auction_t *gavel_core_auction (gavel_core_t *self) { return self->auction; }
+const gavel_core_stats_t *gavel_core_stats (gavel_core_t *self) { return &self->stats; }

@@ -172,6 +172,25 @@ gavel_action_t *
 void
     gavel_action_destroy (gavel_action_t **self_p);
 
+//  What the loop has done since the core was made: how well its work
+//  batches (docs/PERFORMANCE.md). STATUS reports it as its second record.
+typedef struct {
+    uint64_t turns;             //  flushes after a request or peer message came
+    uint64_t requests;          //  client requests
+    uint64_t logs_out;          //  LOG messages published (primary)
+    uint64_t entries_out;       //  entries in them
+    uint64_t acks_in;           //  ACKs from backups of our term (primary)
+    uint64_t logs_in;           //  LOG and ENTRIES messages from our primary (backup)
+    uint64_t entries_in;        //  entries in them
+    uint64_t saves;             //  SAVE_ENTRIES actions
+    uint64_t saved;             //  entries in them
+    uint64_t acks_out;          //  ACK messages sent (backup)
+} gavel_core_stats_t;
+
+//  The counts so far, borrowed
+const gavel_core_stats_t *
+    gavel_core_stats (gavel_core_t *self);
+
 //  What the simulator, the tests and STATUS look at.
 gavel_role_t gavel_core_role (gavel_core_t *self);
 const char * gavel_core_role_name (gavel_core_t *self);

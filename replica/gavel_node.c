@@ -12,6 +12,7 @@
 #include "gavel_keys.h"
 #include "gavel_sock.h"
 #include "gavel_store.h"
+#include "gavel_record.h"
 
 //  What one loop turn reads from one socket at most, so no socket starves
 #define TURN_MAX 256
@@ -737,6 +738,19 @@ gavel_node_test (bool verbose)
     reply = EXCHANGE (req, "GAVEL/1", "LIST", "1", "req1", "carol");
     s_expect (&reply, "1", "success", "", "auction=1 item=lamp state=open");
     zsock_destroy (&req);
+
+    //  STATUS: the state, then the counts of the loop's work so far (every
+    //  request above that decoded, this one too)
+    reply = EXCHANGE (client, "GAVEL/1", "STATUS", "16", "s1", "alice");
+    assert (reply && zmsg_size (reply) == 8);
+    zframe_t *counts = zmsg_last (reply);
+    char *text = zframe_strdup (counts);
+    char value [32];
+    assert (gavel_record_get (text, "requests", value, sizeof value) == 0);
+    assert (atoi (value) == 8);
+    assert (gavel_record_get (text, "turns", value, sizeof value) == 0 && atoi (value) >= 1);
+    zstr_free (&text);
+    zmsg_destroy (&reply);
 
     zsock_destroy (&client);
     zactor_destroy (&node);

@@ -708,34 +708,75 @@ s_entry_kind (gavel_msg_id_t id)
     return -1;
 }
 
+//  Writers for the entry encoder: each writes at to and returns the end
+static char *
+s_put_unsigned (char *to, uint64_t value)
+{
+    char digits [20];
+    size_t count = 0;
+    do {
+        digits [count++] = (char) ('0' + value % 10);
+        value /= 10;
+    } while (value);
+    while (count)
+        *to++ = digits [--count];
+    return to;
+}
+
+static char *
+s_put_signed (char *to, int64_t value)
+{
+    if (value < 0) {
+        *to++ = '-';
+        return s_put_unsigned (to, (uint64_t) 0 - (uint64_t) value);
+    }
+    return s_put_unsigned (to, (uint64_t) value);
+}
+
+static char *
+s_put_text (char *to, const char *text)
+{
+    size_t length = strlen (text);
+    memcpy (to, text, length);
+    return to + length;
+}
+
 size_t
 gavel_msg_encode_entry (gavel_msg_t *entry, char *line, size_t size)
 {
     int kind = s_entry_kind (entry->id);
     assert (kind >= 0);
-    int used = snprintf (line, size, "%" PRIu64 " %" PRIu64 " %" PRId64 " %s",
-                         entry->term, entry->index, entry->stamp, gavel_msg_command (entry));
+    //  Every field is bounded, so a line always fits GAVEL_ENTRY_MAX; the
+    //  store writes one per entry, so no printf (issue 14: per-entry cost)
+    assert (size >= GAVEL_ENTRY_MAX);
+    char *end = line;
+    end = s_put_unsigned (end, entry->term);
+    *end++ = ' ';
+    end = s_put_unsigned (end, entry->index);
+    *end++ = ' ';
+    end = s_put_signed (end, entry->stamp);
+    *end++ = ' ';
+    end = s_put_text (end, gavel_msg_command (entry));
     for (const field_t *field = s_entry_fields [kind].fields; *field != F_END; field++) {
-        assert (used > 0 && (size_t) used < size);
-        char *end = line + used;
-        size_t left = size - (size_t) used;
+        *end++ = ' ';
         switch (*field) {
-            case F_SESSION:    used += snprintf (end, left, " %s", entry->session); break;
-            case F_REQUEST_ID: used += snprintf (end, left, " %" PRIu64, entry->request_id); break;
-            case F_NAME:       used += snprintf (end, left, " %s", entry->name); break;
-            case F_KEY:        used += snprintf (end, left, " %s", *entry->key? entry->key: "-"); break;
-            case F_FROM:       used += snprintf (end, left, " %" PRIu64, entry->from); break;
-            case F_ITEM:       used += snprintf (end, left, " %s", entry->item); break;
-            case F_DURATION:   used += snprintf (end, left, " %" PRId64, entry->duration); break;
-            case F_RESERVE:    used += snprintf (end, left, " %" PRId64, entry->reserve); break;
-            case F_AUCTION:    used += snprintf (end, left, " %" PRIu64, entry->auction); break;
-            case F_AMOUNT:     used += snprintf (end, left, " %" PRId64, entry->amount); break;
+            case F_SESSION:    end = s_put_text (end, entry->session); break;
+            case F_REQUEST_ID: end = s_put_unsigned (end, entry->request_id); break;
+            case F_NAME:       end = s_put_text (end, entry->name); break;
+            case F_KEY:        end = s_put_text (end, *entry->key? entry->key: "-"); break;
+            case F_FROM:       end = s_put_unsigned (end, entry->from); break;
+            case F_ITEM:       end = s_put_text (end, entry->item); break;
+            case F_DURATION:   end = s_put_signed (end, entry->duration); break;
+            case F_RESERVE:    end = s_put_signed (end, entry->reserve); break;
+            case F_AUCTION:    end = s_put_unsigned (end, entry->auction); break;
+            case F_AMOUNT:     end = s_put_signed (end, entry->amount); break;
             default:           assert (false);
         }
     }
-    //  Every field is bounded, so a line always fits GAVEL_ENTRY_MAX
-    assert (used > 0 && (size_t) used < size);
-    return (size_t) used;
+    *end = '\0';
+    size_t used = (size_t) (end - line);
+    assert (used > 0 && used < size);
+    return used;
 }
 
 gavel_msg_t *

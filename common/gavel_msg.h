@@ -191,7 +191,7 @@ gavel_msg_t *gavel_msg_next_entry (gavel_msg_t *self);
 
 //  One log entry as one line of text, "TERM INDEX STAMP OP ARGS...", the form
 //  it takes inside LOG and ENTRIES and in the replica's log file. Writes at
-//  most size bytes; returns the length.
+//  most size bytes (at least GAVEL_ENTRY_MAX); returns the length.
 size_t
     gavel_msg_encode_entry (gavel_msg_t *entry, char *line, size_t size);
 //  Parse such a line (without its newline); NULL with error on any fault.

@@ -10,6 +10,7 @@
 #include <stdarg.h>
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
+#include "gavel_events.h"
 
 //  A client request waiting for something: its entry to commit (writes),
 //  a quorum to confirm we are still primary (reads), or a primary to exist
@@ -24,14 +25,17 @@ typedef struct {
     int64_t deadline;
 } waiting_t;
 
-//  The last write a session has in this term's log, not yet applied: a
-//  resend of it (same session, same request id) waits for that entry
+//  The last write a session has in this term's log: while not yet applied,
+//  a resend of it (same session, same request id) waits for that entry
 //  rather than logging a second copy that apply would only answer as a
-//  replay
+//  replay. Once applied it stays, to be overwritten by the session's next
+//  write: one allocation per session rather than per write.
 typedef struct {
     uint64_t request_id;
     uint64_t index;
 } pending_t;
+
+#define PENDING_MAX     65536   //  sessions remembered; then they are forgotten at once
 
 static void
 s_pending_free (void **item_p)
@@ -71,7 +75,7 @@ struct _gavel_core_t {
     int64_t applied_stamp;      //  stamp of the last entry applied
     gavel_auction_t *auction;
     gavel_msg_t *snapshot;      //  the latest (taken, installed or loaded)
-    zlistx_t *history;          //  the last events applied, as HISTORY records
+    gavel_events_t *history;    //  the last events applied, as HISTORY records
     zlistx_t *outbox;           //  of gavel_action_t
 
     bool started;
@@ -110,6 +114,8 @@ struct _gavel_core_t {
     bool diverged;              //  our tail disagreed with the primary's
     uint64_t seq_seen;          //  highest heartbeat seq from our primary
     uint64_t acked;             //  index of our last ACK to that primary
+    gavel_msg_t *batch;         //  entries stored from LOGs in a row, not yet saved
+    bool ack_owed;              //  a LOG came since our last ACK
     int64_t fetch_due;          //  no new FETCH before this
 
     uint64_t refused;           //  peer messages refused as invalid
@@ -123,6 +129,7 @@ static void s_apply_committed (gavel_core_t *self, int64_t now);
 static void s_serve_reads (gavel_core_t *self, int64_t now);
 static void s_request_as_primary (gavel_core_t *self, waiting_t *waiting, int64_t now);
 static void s_redirect_held (gavel_core_t *self, int64_t now);
+static void s_save_batch (gavel_core_t *self);
 
 //  ---------------------------------------------------------------------------
 //  Settings, slots, outbox
@@ -573,16 +580,11 @@ s_history (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
     gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS, NULL, NULL);
     uint64_t from = gavel_msg_seq (request);
     size_t count = gavel_msg_count (request);
-    size_t skip = 0;
-    if (from == 0 && zlistx_size (self->history) > count)
-        skip = zlistx_size (self->history) - count;
-    for (char *line = (char *) zlistx_first (self->history); line && count;
-         line = (char *) zlistx_next (self->history)) {
-        if (skip) {
-            skip--;
-            continue;
-        }
-        uint64_t seq = strtoull (line + strlen ("seq="), NULL, 10);
+    size_t kept = gavel_events_size (self->history);
+    size_t position = from == 0 && kept > count? kept - count: 0;
+    for (; position < kept && count; position++) {
+        uint64_t seq;
+        const char *line = gavel_events_at (self->history, position, &seq);
         if (seq >= from) {
             gavel_msg_add_record (reply, "%s", line);
             count--;
@@ -634,6 +636,9 @@ s_append_request (gavel_core_t *self, waiting_t *waiting, int64_t now)
     waiting->index = gavel_entrylog_last_index (self->log);
     zlistx_add_end (self->writes, waiting);
     if (!pending) {
+        //  Bounded: forgetting them all costs at worst a resend logged twice
+        if (zhashx_size (self->pending) >= PENDING_MAX)
+            zhashx_purge (self->pending);
         pending = (pending_t *) zmalloc (sizeof (pending_t));
         assert (pending);
         zhashx_insert (self->pending, session, pending);
@@ -676,6 +681,7 @@ void
 gavel_core_request (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t **request_p, int64_t now)
 {
     assert (request_p && *request_p);
+    s_save_batch (self);
     self->stats.requests++;
     self->busy = true;
     gavel_msg_id_t id = gavel_msg_id (*request_p);
@@ -728,14 +734,8 @@ s_publish_event (gavel_core_t *self, gavel_msg_t *entry, const char *format, ...
     vsnprintf (record, sizeof record, format, args);
     va_end (args);
     uint64_t seq = gavel_auction_next_event (self->auction);
-    char *line = zsys_sprintf ("seq=%" PRIu64 " index=%" PRIu64 " term=%" PRIu64 " stamp=%" PRId64
-                               " %s", seq, gavel_msg_index (entry), gavel_msg_term (entry),
-                               gavel_msg_stamp (entry), record);
-    zlistx_add_end (self->history, line);
-    if (zlistx_size (self->history) > GAVEL_HISTORY_MAX) {
-        zlistx_first (self->history);
-        zlistx_delete (self->history, zlistx_cursor (self->history));
-    }
+    gavel_events_add (self->history, seq, gavel_msg_index (entry), gavel_msg_term (entry),
+                      gavel_msg_stamp (entry), record);
     if (self->role != GAVEL_ROLE_PRIMARY)
         return;
     gavel_msg_t *event = s_peer_msg (self, GAVEL_MSG_EVENT);
@@ -792,11 +792,6 @@ s_apply_entry (gavel_core_t *self, gavel_msg_t *entry, int64_t now)
     }
     self->applied = gavel_msg_index (entry);
     self->applied_stamp = gavel_msg_stamp (entry);
-    if (reply && self->role == GAVEL_ROLE_PRIMARY) {
-        pending_t *pending = (pending_t *) zhashx_lookup (self->pending, gavel_msg_session (entry));
-        if (pending && pending->index == self->applied)
-            zhashx_delete (self->pending, gavel_msg_session (entry));
-    }
     //  The primary answers the clients whose entries these are
     waiting_t *waiting = (waiting_t *) zlistx_first (self->writes);
     while (waiting && waiting->index <= self->applied) {
@@ -1089,6 +1084,32 @@ s_ack (gavel_core_t *self)
     s_emit (self, GAVEL_ACTION_ACK, self->primary, NULL, ack);
 }
 
+//  A backup saves the entries of the LOGs it takes in a row with one save,
+//  and acks them with one ACK: its batches grow with the load. Anything
+//  else that happens to the core first saves and acks what came so far
+//  (s_save_batch), so that no other message leaves ahead of the save it
+//  may count on; a cut of the log saves what the batch holds before it.
+static void
+s_save_batch_entries (gavel_core_t *self)
+{
+    if (self->batch) {
+        gavel_msg_t *batch = self->batch;
+        self->batch = NULL;
+        s_save_entries (self, batch);
+    }
+}
+
+static void
+s_save_batch (gavel_core_t *self)
+{
+    s_save_batch_entries (self);
+    if (self->ack_owed) {
+        self->ack_owed = false;
+        if (self->role == GAVEL_ROLE_BACKUP && self->primary)
+            s_ack (self);
+    }
+}
+
 //  Tell a replica of an older term that it is one: its primary steps down
 static void
 s_fence (gavel_core_t *self, uint64_t stale)
@@ -1145,7 +1166,6 @@ s_store (gavel_core_t *self, gavel_msg_t *msg)
         return false;
     }
     self->diverged = false;
-    gavel_msg_t *save = NULL;
     for (gavel_msg_t *entry = gavel_msg_first_entry (msg); entry; entry = gavel_msg_next_entry (msg)) {
         uint64_t index = gavel_msg_index (entry);
         if (index <= self->commit)
@@ -1153,21 +1173,23 @@ s_store (gavel_core_t *self, gavel_msg_t *msg)
         if (index <= gavel_entrylog_last_index (self->log)) {
             if (gavel_entrylog_term_at (self->log, index) == gavel_msg_term (entry))
                 continue;
+            //  What the batch holds must be saved as it was before the cut
+            s_save_batch_entries (self);
             gavel_entrylog_truncate (self->log, index - 1);
         }
-        if (!save) {
-            save = gavel_msg_new (GAVEL_MSG_LOG);
-            gavel_msg_set_prev_index (save, index - 1);
+        if (self->batch && gavel_msg_prev_index (self->batch) + gavel_msg_entries (self->batch) != index - 1)
+            s_save_batch_entries (self);
+        if (!self->batch) {
+            self->batch = gavel_msg_new (GAVEL_MSG_LOG);
+            gavel_msg_set_prev_index (self->batch, index - 1);
         }
         gavel_msg_t *copy = gavel_msg_share (entry);
         gavel_entrylog_append (self->log, &copy);
         copy = gavel_msg_share (entry);
-        gavel_msg_add_entry (save, &copy);
+        gavel_msg_add_entry (self->batch, &copy);
         if (gavel_msg_stamp (entry) > self->last_stamp)
             self->last_stamp = gavel_msg_stamp (entry);
     }
-    if (save)
-        s_save_entries (self, save);
     uint64_t matched = prev_index + gavel_msg_entries (msg);
     if (matched > self->verified)
         self->verified = matched;
@@ -1210,7 +1232,7 @@ s_on_log (gavel_core_t *self, gavel_msg_t *msg, int64_t now)
     if (entries && gavel_msg_last_index (msg) > gavel_entrylog_last_index (self->log))
         s_fetch (self, now);        //  more to come
     s_learn_commit (self, gavel_msg_commit (msg), now);
-    s_ack (self);
+    self->ack_owed = true;
 }
 
 //  A snapshot from the primary replaces what we have up to its index
@@ -1564,6 +1586,8 @@ gavel_core_receive (gavel_core_t *self, gavel_msg_t **msg_p, int64_t now)
     assert (msg_p && *msg_p);
     gavel_msg_t *msg = *msg_p;
     self->busy = true;
+    if (gavel_msg_id (msg) != GAVEL_MSG_LOG && gavel_msg_id (msg) != GAVEL_MSG_ENTRIES)
+        s_save_batch (self);
     const char *invalid = s_peer_invalid (self, msg);
     if (invalid) {
         if (self->refused++ % 1000 == 0)
@@ -1622,6 +1646,7 @@ s_ack_durable (gavel_core_t *self)
 void
 gavel_core_persisted (gavel_core_t *self, uint64_t index, uint64_t term, int64_t now)
 {
+    s_save_batch (self);
     //  The oldest save we wait for that leaves this entry last; every save
     //  before it is done too, since the shell writes them in order
     size_t done = 0;
@@ -1671,6 +1696,7 @@ s_close_due (gavel_core_t *self, int64_t now)
 void
 gavel_core_tick (gavel_core_t *self, int64_t now)
 {
+    s_save_batch (self);
     if (!self->started) {
         self->started = true;
         self->heard = now;
@@ -1705,6 +1731,7 @@ gavel_core_tick (gavel_core_t *self, int64_t now)
 void
 gavel_core_flush (gavel_core_t *self, int64_t now)
 {
+    s_save_batch (self);
     if (self->busy)
         self->stats.turns++;
     self->busy = false;
@@ -1771,9 +1798,7 @@ gavel_core_new (const gavel_core_settings_t *settings)
     zhashx_set_destructor (self->pending, s_pending_free);
     self->reads = s_waiting_list ();
     self->held = s_waiting_list ();
-    self->history = zlistx_new ();
-    assert (self->history);
-    zlistx_set_destructor (self->history, (zlistx_destructor_fn *) zstr_free);
+    self->history = gavel_events_new (GAVEL_HISTORY_MAX);
     return self;
 }
 
@@ -1787,12 +1812,13 @@ gavel_core_destroy (gavel_core_t **self_p)
         zhashx_destroy (&self->pending);
         zlistx_destroy (&self->reads);
         zlistx_destroy (&self->held);
-        zlistx_destroy (&self->history);
+        gavel_events_destroy (&self->history);
         zlistx_destroy (&self->outbox);
         gavel_auction_destroy (&self->auction);
         gavel_entrylog_destroy (&self->log);
         zlistx_destroy (&self->saves);
         gavel_msg_destroy (&self->snapshot);
+        gavel_msg_destroy (&self->batch);
         free (self);
         *self_p = NULL;
     }

@@ -701,6 +701,7 @@ static void
 s_test_inject (gavel_core_t *core, gavel_msg_t *msg, int64_t now)
 {
     gavel_core_receive (core, &msg, now);
+    gavel_core_flush (core, now);       //  the loop turn's end, as in the shell
     gavel_action_t *action;
     while ((action = gavel_core_next_action (core)))
         gavel_action_destroy (&action);
@@ -827,6 +828,7 @@ static uint64_t
 s_test_receive_acked (gavel_core_t *core, gavel_msg_t *msg, int64_t now)
 {
     gavel_core_receive (core, &msg, now);
+    gavel_core_flush (core, now);       //  the loop turn's end, as in the shell
     return s_test_acked (core);
 }
 
@@ -954,6 +956,76 @@ s_test_slow_link (void)
     s_net_destroy (&net);
 }
 
+//  A backup takes the LOGs of one loop turn with one save and one ACK. A LOG
+//  from a newer primary that cuts what the same turn stored has that saved
+//  first: each save follows on from what the store holds, as gavel_store
+//  requires. Returns the saves and ACKs of the turn's flush.
+static void
+s_test_batch_turn (gavel_core_t *core, gavel_msg_t **logs, size_t count, int64_t now,
+                   uint64_t *stored, size_t *saves, size_t *acks)
+{
+    for (size_t index = 0; index < count; index++)
+        gavel_core_receive (core, &logs [index], now);
+    gavel_core_flush (core, now);
+    *saves = *acks = 0;
+    gavel_action_t *action;
+    while ((action = gavel_core_next_action (core))) {
+        if (action->kind == GAVEL_ACTION_SAVE_ENTRIES) {
+            (*saves)++;
+            uint64_t prev = gavel_msg_prev_index (action->msg);
+            assert (prev <= *stored);
+            *stored = prev;
+            for (gavel_msg_t *entry = gavel_msg_first_entry (action->msg); entry;
+                 entry = gavel_msg_next_entry (action->msg))
+                assert (gavel_msg_index (entry) == ++*stored);
+            gavel_core_persisted (core, action->index, action->term, now);
+        }
+        if (action->kind == GAVEL_ACTION_ACK)
+            (*acks)++;
+        gavel_action_destroy (&action);
+    }
+}
+
+static gavel_msg_t *
+s_test_log (uint64_t from, uint64_t term, uint64_t prev_index, uint64_t prev_term,
+            uint64_t first, uint64_t last)
+{
+    gavel_msg_t *log = s_test_peer (GAVEL_MSG_LOG, from, term);
+    gavel_msg_set_prev_index (log, prev_index);
+    gavel_msg_set_prev_term (log, prev_term);
+    for (uint64_t index = first; index <= last; index++) {
+        gavel_msg_t *entry = s_test_entry (index, term, TEST_T0);
+        gavel_msg_add_entry (log, &entry);
+    }
+    return log;
+}
+
+static void
+s_test_backup_batch (void)
+{
+    gavel_core_settings_t settings;
+    gavel_core_settings_default (&settings, 1, 3);
+    gavel_core_t *core = gavel_core_new (&settings);
+    gavel_core_tick (core, TEST_T0);
+    uint64_t stored = 0;
+    size_t saves, acks;
+    //  Three LOGs of primary 3 in one turn: one save, one ACK
+    gavel_msg_t *logs [3] = {
+        s_test_log (3, 1, 0, 0, 1, 2), s_test_log (3, 1, 2, 1, 3, 3), s_test_log (3, 1, 3, 1, 4, 5)
+    };
+    s_test_batch_turn (core, logs, 3, TEST_T0 + 1, &stored, &saves, &acks);
+    assert (saves == 1 && acks == 1 && stored == 5);
+    assert (gavel_core_durable (core) == 5);
+    //  Primary 3's entry 6, then primary 2 of term 2 replacing 4..6 in the
+    //  same turn: the first is saved before the cut, then the new ones
+    gavel_msg_t *cut [2] = { s_test_log (3, 1, 5, 1, 6, 6), s_test_log (2, 2, 3, 1, 4, 5) };
+    s_test_batch_turn (core, cut, 2, TEST_T0 + 2, &stored, &saves, &acks);
+    assert (saves == 2 && acks == 1 && stored == 5);
+    assert (gavel_core_last_index (core) == 5 && gavel_core_durable (core) == 5);
+    assert (gavel_msg_term (gavel_core_entry (core, 5)) == 2);
+    gavel_core_destroy (&core);
+}
+
 void
 gavel_core_test (bool verbose)
 {
@@ -966,6 +1038,7 @@ gavel_core_test (bool verbose)
     s_test_hostile_peer ();
     s_test_alone ();
     s_test_persisted ();
+    s_test_backup_batch ();
     s_test_failover ();
     s_test_snapshot (80, 20);
     //  The durability issue's case: down for 100,000 entries

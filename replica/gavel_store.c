@@ -37,6 +37,8 @@ struct _gavel_store_t {
     off_t *offsets;             //  offsets [i] is where entry base + 1 + i starts
     uint64_t capacity;
     off_t size;                 //  bytes in the log file
+    char *buffer;               //  a batch's records, kept for the next batch
+    size_t buffer_size;
 };
 
 //  -------------------------------------------------------------------------
@@ -249,6 +251,7 @@ gavel_store_destroy (gavel_store_t **self_p)
         zstr_free (&self->snapshot_path);
         zstr_free (&self->log_path);
         free (self->offsets);
+        free (self->buffer);
         free (self);
         *self_p = NULL;
     }
@@ -685,8 +688,13 @@ gavel_store_save_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t 
     //  One write for the batch: what one loop turn appended
     size_t used = 0;
     size_t capacity = (gavel_msg_entries (entries) + 1) * RECORD_MAX;
-    char *buffer = (char *) malloc (capacity);
-    assert (buffer);
+    if (capacity > self->buffer_size) {
+        free (self->buffer);
+        self->buffer = (char *) malloc (capacity);
+        assert (self->buffer);
+        self->buffer_size = capacity;
+    }
+    char *buffer = self->buffer;
     for (gavel_msg_t *entry = gavel_msg_first_entry (entries); entry;
          entry = gavel_msg_next_entry (entries)) {
         if (gavel_msg_index (entry) <= self->base)
@@ -695,15 +703,14 @@ gavel_store_save_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t 
         s_note_offset (self, self->size + (off_t) used);
         char *record = buffer + used;
         size_t length = gavel_msg_encode_entry (entry, record + 9, GAVEL_ENTRY_MAX);
-        char crc [9];
-        snprintf (crc, sizeof crc, "%08x", s_crc32 (record + 9, length));
-        memcpy (record, crc, 8);
+        uint32_t crc = s_crc32 (record + 9, length);
+        for (size_t digit = 0; digit < 8; digit++)
+            record [digit] = "0123456789abcdef" [(crc >> (28 - 4 * digit)) & 15];
         record [8] = ' ';
         record [9 + length] = '\n';
         used += 9 + length + 1;
     }
     int rc = s_write_all (self->log_fd, buffer, used);
-    free (buffer);
     if (rc)
         return -1;
     self->size += (off_t) used;

@@ -20,6 +20,7 @@
 #include "gavel_sock.h"
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
+#include "gavel_events.h"
 #include "gavel_core.h"
 #include "gavel_node.h"
 #include "gavel_store.h"
@@ -64,6 +65,7 @@ static const struct {
     { "sock",    gavel_sock_test },
     { "auction", gavel_auction_test },
     { "entrylog", gavel_entrylog_test },
+    { "events", gavel_events_test },
     { "core",    gavel_core_test },
     { "million", gavel_core_million_test },
     { "store",   gavel_store_test },

@@ -127,15 +127,13 @@ s_command_index (gavel_msg_id_t id)
 //  lock, as self tests run replicas in threads of their own).
 //  Not under AddressSanitizer: a message reused would hide a use after free.
 #if defined (__SANITIZE_ADDRESS__)
-#   define POOL_MAX 1
+#   define POOL_OFF
 #elif defined (__has_feature)
 #   if __has_feature (address_sanitizer)
-#       define POOL_MAX 1
+#       define POOL_OFF
 #   endif
 #endif
-#ifndef POOL_MAX
-#   define POOL_MAX 1024
-#endif
+#define POOL_MAX 1024
 
 static gavel_msg_t *s_pool [POOL_MAX];
 static size_t s_pooled;
@@ -160,12 +158,14 @@ s_msg_alloc (void)
 static void
 s_msg_free (gavel_msg_t *self)
 {
+#ifndef POOL_OFF
     pthread_mutex_lock (&s_pool_lock);
-    if (s_pooled < POOL_MAX - 1) {
+    if (s_pooled < POOL_MAX) {
         s_pool [s_pooled++] = self;
         self = NULL;
     }
     pthread_mutex_unlock (&s_pool_lock);
+#endif
     free (self);
 }
 

@@ -21,6 +21,7 @@
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
 #include "gavel_core.h"
+#include "gavel_fixture.h"
 #include "gavel_node.h"
 #include "gavel_store.h"
 #include "gavel_client.h"
@@ -66,6 +67,7 @@ static const struct {
     { "entrylog", gavel_entrylog_test },
     { "core",    gavel_core_test },
     { "million", gavel_core_million_test },
+    { "fixture", gavel_fixture_test },
     { "store",   gavel_store_test },
     { "node",    gavel_node_test },
     { "client",  gavel_client_test },

@@ -68,6 +68,7 @@ typedef struct {
     gavel_core_t *core;         //  NULL while crashed
     uint64_t incarnation;       //  bumped by every crash and boot
     bool paused;
+    bool woken;                 //  its core was given events by hand: a turn is owed
     event_t tick;
     event_t resume;
     event_t **inbox;            //  what arrived for its next loop turn, in order
@@ -788,14 +789,14 @@ s_carry_out (gavel_fixture_t *self, replica_t *replica)
 //  Loop turns
 
 //  The next loop turn: when the core's next deadline comes, or as soon as
-//  the turn before is over when messages or reports wait
+//  the turn before is over when messages or reports wait, or the owner woke it
 static void
 s_schedule_tick (gavel_fixture_t *self, replica_t *replica)
 {
     int64_t deadline = gavel_core_next_deadline (replica->core);
     if (deadline != INT64_MAX)
         deadline -= replica->skew;      //  from its clock to the fixture's
-    if ((replica->inboxed > 0 || (replica->reported > 0 && !replica->holding))
+    if ((replica->inboxed > 0 || (replica->reported > 0 && !replica->holding) || replica->woken)
     &&  deadline > self->now)
         deadline = self->now;
     if (replica->paused || deadline == INT64_MAX) {
@@ -877,6 +878,7 @@ static void
 s_turn (gavel_fixture_t *self, replica_t *replica)
 {
     replica->paused_from = 0;
+    replica->woken = false;
     s_disk_reports (self, replica);
     s_drain (self, replica, EV_REQUEST);
     s_drain (self, replica, EV_PEER);
@@ -1056,13 +1058,9 @@ gavel_fixture_envelope (gavel_fixture_t *self, size_t client)
 void
 gavel_fixture_wake (gavel_fixture_t *self, size_t replica)
 {
-    replica_t *it = &self->replicas [replica];
-    assert (it->core);
-    if (it->paused)
-        return;
-    int64_t when = it->busy_until > self->now? it->busy_until: self->now;
-    if (it->tick.pos == NOT_QUEUED || it->tick.time != when)
-        s_queue_set (&self->queue, &it->tick, when);
+    assert (self->replicas [replica].core);
+    self->replicas [replica].woken = true;
+    s_schedule_tick (self, &self->replicas [replica]);
 }
 
 void
@@ -1160,6 +1158,7 @@ gavel_fixture_crash (gavel_fixture_t *self, size_t index)
     s_disk_crash (self, replica);
     replica->incarnation++;
     replica->paused = false;
+    replica->woken = false;
     s_queue_remove (&self->queue, &replica->tick);
     s_queue_remove (&self->queue, &replica->resume);
     s_inbox_clear (replica);
@@ -1221,8 +1220,8 @@ gavel_fixture_release (gavel_fixture_t *self, size_t index)
 {
     replica_t *replica = &self->replicas [index];
     replica->holding = false;
-    if (replica->core && replica->reported)
-        gavel_fixture_wake (self, index);
+    if (replica->core)
+        s_schedule_tick (self, replica);
 }
 
 

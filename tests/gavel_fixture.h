@@ -152,7 +152,7 @@ zmsg_t *
     gavel_fixture_envelope (gavel_fixture_t *self, size_t client);
 
 //  The owner gave replica's core events by hand: its outbox is carried out
-//  at a loop turn now (at the next step)
+//  at a loop turn now, or, while it is paused, at its resume
 void
     gavel_fixture_wake (gavel_fixture_t *self, size_t replica);
 

@@ -177,15 +177,14 @@ s_give (s_test_t *test, size_t index, gavel_msg_t *request, int64_t now)
 }
 
 //  Send a request to replica index; return the first reply the client got
-//  by `until`, or NULL
+//  by `until` (a millisecond at a time), or NULL
 static gavel_msg_t *
 s_call (s_test_t *test, size_t index, gavel_msg_t *request, int64_t until)
 {
     s_give (test, index, request, s_now (test));
-    while (zlistx_size (test->replies) == 0 && gavel_fixture_next (test->world) <= until)
-        gavel_fixture_step (test->world);
-    if (zlistx_size (test->replies) == 0)
-        s_run (test, until);
+    s_settle (test);
+    while (zlistx_size (test->replies) == 0 && s_now (test) < until)
+        s_run (test, s_now (test) + 1);
     return (gavel_msg_t *) zlistx_detach (test->replies, NULL);
 }
 

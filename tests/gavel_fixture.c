@@ -998,8 +998,19 @@ gavel_fixture_next (gavel_fixture_t *self)
 void
 gavel_fixture_run (gavel_fixture_t *self, int64_t until)
 {
-    while (gavel_fixture_next (self) <= until)
+    int64_t instant = self->now;
+    size_t events = 0;          //  at this instant, in this run
+    while (!self->violation && gavel_fixture_next (self) <= until) {
         gavel_fixture_step (self);
+        if (self->now != instant) {
+            instant = self->now;
+            events = 0;
+        }
+        else
+        if (++events > GAVEL_FIXTURE_INSTANT)
+            s_fail (self, "liveness", "%d events at one instant: the cores keep each"
+                    " other busy without time passing", GAVEL_FIXTURE_INSTANT);
+    }
     if (self->now < until)
         self->now = until;
 }
@@ -1541,8 +1552,8 @@ gavel_fixture_test (bool verbose)
     gavel_fixture_send (self, 0, primary, open);
     gavel_msg_destroy (&open);
     int64_t sent = gavel_fixture_now (self);
-    while (log.replies == 0 && gavel_fixture_step (self))
-        ;
+    for (size_t step = 0; step < 1000 && log.replies == 0; step++)
+        gavel_fixture_step (self);
     assert (log.replies == 1);
     assert (gavel_fixture_now (self) - sent >= 10);
     gavel_fixture_run (self, gavel_fixture_now (self) + 200);

@@ -210,6 +210,8 @@ gavel_msg_t *gavel_core_entry (gavel_core_t *self, uint64_t index);
 //  The applied auction state, borrowed (for the simulator's checks).
 struct _gavel_auction_t *gavel_core_auction (gavel_core_t *self);
 
+//  The self tests run the core in the test fixture, and are built with it
+//  (replica/gavel_core_test.c, in the gavelfixture library), not with the core
 void
     gavel_core_test (bool verbose);
 void

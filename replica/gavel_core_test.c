@@ -1,223 +1,191 @@
 /*  gavel_core's self test, in a file of its own so that gavel_core.c holds
     the protocol alone. It drives cores through the public API only (events
-    in, outbox out), as the shell and the simulator do; tests/gavel_sim.c
-    does the randomised rest.
+    in, outbox out), as the shell and the simulator do, in the simulator's
+    world (tests/gavel_fixture.h) set for exact times: no loss, a constant
+    delay (none in most scenarios), turns that take no time, a disk that
+    writes at once and reports at once or when the test says. gavel_sim does
+    the randomised rest. Built into the gavelfixture library, not the core's:
+    the fixture is test code, and the core library holds the core alone.
 */
 #include "gavel_core.h"
 #include "gavel_auction.h"
 #include "gavel_entrylog.h"
+#include "gavel_fixture.h"
 
-//  A tiny network of cores with instant delivery and a virtual
-//  clock, for scenarios with exact times. tests/gavel_sim.c does the rest.
+#define TEST_T0 GAVEL_FIXTURE_T0
 
-#define TEST_T0 1700000000000LL
+//  A replica that is down is paused for longer than any scenario runs, on
+//  a side of its own: it receives nothing, sends nothing and is not ticked,
+//  and is back, as it was, when the test says
+#define TEST_DOWN (INT64_C (1) << 40)
 
+//  The test's side of the world: one client and the replies it got
 typedef struct {
+    gavel_fixture_t *world;
     size_t replicas;
-    gavel_core_t *cores [GAVEL_CORE_REPLICAS_MAX];
-    bool down [GAVEL_CORE_REPLICAS_MAX];        //  receives and sends nothing
-    uint64_t stored [GAVEL_CORE_REPLICAS_MAX];  //  last index "on disk"
-    //  A late disk: its writes are reported persisted only by s_net_report
-    bool late [GAVEL_CORE_REPLICAS_MAX];
-    uint64_t unreported [GAVEL_CORE_REPLICAS_MAX][64][2];   //  index, term
-    size_t unreported_count [GAVEL_CORE_REPLICAS_MAX];
-    int64_t now;
-    zlistx_t *replies;                          //  gavel_msg_t * for the client
-    int64_t delay;                              //  one way, between replicas
-    zlistx_t *flying;                           //  s_flight_t, by arrival
-} s_net_t;
-
-typedef struct {
-    int64_t arrival;
-    size_t to;
-    gavel_msg_t *msg;
-} s_flight_t;
-
-//  The store's rules (gavel_store): entries are saved after dropping every
-//  stored one from prev_index + 1 on, and must then follow on without a hole
-static void
-s_net_store (s_net_t *net, size_t index, gavel_action_t *action)
-{
-    if (action->kind == GAVEL_ACTION_SAVE_SNAPSHOT) {
-        if (net->stored [index] < gavel_msg_index (action->msg))
-            net->stored [index] = gavel_msg_index (action->msg);
-    }
-    else
-    if (action->kind == GAVEL_ACTION_SAVE_ENTRIES) {
-        uint64_t prev = gavel_msg_prev_index (action->msg);
-        assert (prev <= net->stored [index]);
-        net->stored [index] = prev;
-        for (gavel_msg_t *entry = gavel_msg_first_entry (action->msg); entry;
-             entry = gavel_msg_next_entry (action->msg))
-            assert (gavel_msg_index (entry) == ++net->stored [index]);
-    }
-}
-
-static void
-s_net_deliver (s_net_t *net, size_t from, gavel_action_t *action)
-{
-    s_net_store (net, from, action);
-    if (action->kind == GAVEL_ACTION_SAVE_ENTRIES) {
-        if (net->late [from]) {
-            size_t count = net->unreported_count [from]++;
-            assert (count < 64);
-            net->unreported [from][count][0] = action->index;
-            net->unreported [from][count][1] = action->term;
-        }
-        else
-            gavel_core_persisted (net->cores [from], action->index, action->term, net->now);
-    }
-    if (action->kind == GAVEL_ACTION_REPLY) {
-        zlistx_add_end (net->replies, action->msg);
-        action->msg = NULL;
-        return;
-    }
-    for (size_t to = 0; to < net->replicas; to++) {
-        bool addressed = action->kind == GAVEL_ACTION_PUBLISH? to != from: action->to == to + 1;
-        if (!addressed || net->down [to] || action->kind == GAVEL_ACTION_SAVE_STATE
-        ||  action->kind == GAVEL_ACTION_SAVE_ENTRIES)
-            continue;
-        gavel_msg_t *copy = gavel_msg_dup (action->msg);
-        if (net->delay) {
-            s_flight_t *flight = (s_flight_t *) zmalloc (sizeof (s_flight_t));
-            flight->arrival = net->now + net->delay;
-            flight->to = to;
-            flight->msg = copy;
-            zlistx_add_end (net->flying, flight);
-        }
-        else
-            gavel_core_receive (net->cores [to], &copy, net->now);
-    }
-}
-
-//  With a delay, what is due arrives (a constant delay keeps the order)
-static void
-s_net_land (s_net_t *net)
-{
-    s_flight_t *flight;
-    while ((flight = (s_flight_t *) zlistx_first (net->flying)) && flight->arrival <= net->now) {
-        zlistx_detach (net->flying, NULL);
-        if (net->down [flight->to])
-            gavel_msg_destroy (&flight->msg);
-        else
-            gavel_core_receive (net->cores [flight->to], &flight->msg, net->now);
-        free (flight);
-    }
-}
-
-//  Drain every outbox until the network is quiet at this instant
-static void
-s_net_settle (s_net_t *net)
-{
-    bool busy = true;
-    while (busy) {
-        busy = false;
-        for (size_t index = 0; index < net->replicas; index++) {
-            if (net->down [index])
-                continue;
-            gavel_core_flush (net->cores [index], net->now);
-            gavel_action_t *action;
-            while ((action = gavel_core_next_action (net->cores [index]))) {
-                s_net_deliver (net, index, action);
-                gavel_action_destroy (&action);
-                busy = true;
-            }
-            //  Once its outbox is carried out, a core holds nothing that
-            //  was never saved
-            assert (gavel_core_last_index (net->cores [index]) <= net->stored [index]);
-        }
-    }
-}
-
-//  A late disk reports what it wrote, in order, and goes on reporting at once
-static void
-s_net_report (s_net_t *net, size_t index)
-{
-    net->late [index] = false;
-    for (size_t report = 0; report < net->unreported_count [index]; report++)
-        gavel_core_persisted (net->cores [index], net->unreported [index][report][0],
-                              net->unreported [index][report][1], net->now);
-    net->unreported_count [index] = 0;
-    s_net_settle (net);
-}
-
-//  Advance the clock to `until`, a millisecond at a time
-static void
-s_net_run (s_net_t *net, int64_t until)
-{
-    while (net->now < until) {
-        net->now++;
-        s_net_land (net);
-        for (size_t index = 0; index < net->replicas; index++)
-            if (!net->down [index] && gavel_core_next_deadline (net->cores [index]) <= net->now)
-                gavel_core_tick (net->cores [index], net->now);
-        s_net_settle (net);
-    }
-}
+    zlistx_t *replies;                          //  gavel_msg_t *, as they came
+} s_test_t;
 
 static uint64_t s_test_snapshot_every = 10000;
 static int64_t s_test_request_timeout = 1000;
 
-static s_net_t *
-s_net_new (size_t replicas)
+static void
+s_test_answer (void *arg, size_t client, size_t replica, gavel_msg_t *reply)
 {
-    s_net_t *net = (s_net_t *) zmalloc (sizeof (s_net_t));
-    net->replicas = replicas;
-    net->now = TEST_T0;
-    net->replies = zlistx_new ();
-    net->flying = zlistx_new ();
-    for (size_t index = 0; index < replicas; index++) {
-        gavel_core_settings_t settings;
-        gavel_core_settings_default (&settings, index + 1, replicas);
-        settings.snapshot_every = s_test_snapshot_every;
-        settings.request_timeout = s_test_request_timeout;
-        net->cores [index] = gavel_core_new (&settings);
-        gavel_core_tick (net->cores [index], net->now);
-    }
-    return net;
+    s_test_t *test = (s_test_t *) arg;
+    zlistx_add_end (test->replies, gavel_msg_dup (reply));
+}
+
+//  Storage gavel_store would refuse, or an action no shell could carry out
+static void
+s_test_violation (void *arg, const char *invariant, const char *text)
+{
+    fprintf (stderr, "gavel_core test: the world's rule '%s' is broken: %s\n", invariant, text);
+    assert (false);
+}
+
+//  Once its outbox is carried out, a core holds nothing that was never
+//  saved (the disk writes at once here, whenever it reports)
+static void
+s_test_carried (void *arg, size_t replica)
+{
+    s_test_t *test = (s_test_t *) arg;
+    gavel_core_t *core = gavel_fixture_core (test->world, replica);
+    assert (gavel_core_last_index (core) <= gavel_fixture_stored_last (test->world, replica));
+}
+
+//  replicas cores, booted at TEST_T0, delay ms apart from each other and
+//  from the client
+static s_test_t *
+s_test_new (size_t replicas, int64_t delay)
+{
+    s_test_t *test = (s_test_t *) zmalloc (sizeof (s_test_t));
+    assert (test);
+    test->replicas = replicas;
+    test->replies = zlistx_new ();
+    assert (test->replies);
+    gavel_fixture_settings_t settings = {
+        .replicas = replicas,
+        .clients = 1,
+        .snapshot_every = s_test_snapshot_every,
+        .request_timeout = s_test_request_timeout,
+        .delay_min = delay,
+        .delay_max = delay
+    };
+    gavel_fixture_hooks_t hooks = {
+        .arg = test,
+        .answer = s_test_answer,
+        .violation = s_test_violation,
+        .carried = s_test_carried
+    };
+    test->world = gavel_fixture_new (&settings, &hooks);
+    for (size_t index = 0; index < replicas; index++)
+        gavel_fixture_boot (test->world, index);
+    return test;
 }
 
 static void
-s_net_destroy (s_net_t **net_p)
+s_test_destroy (s_test_t **test_p)
 {
-    s_net_t *net = *net_p;
-    for (size_t index = 0; index < net->replicas; index++)
-        gavel_core_destroy (&net->cores [index]);
+    s_test_t *test = *test_p;
+    assert (!gavel_fixture_violation (test->world));
+    gavel_fixture_destroy (&test->world);
     gavel_msg_t *reply;
-    while ((reply = (gavel_msg_t *) zlistx_detach (net->replies, NULL)))
+    while ((reply = (gavel_msg_t *) zlistx_detach (test->replies, NULL)))
         gavel_msg_destroy (&reply);
-    zlistx_destroy (&net->replies);
-    s_flight_t *flight;
-    while ((flight = (s_flight_t *) zlistx_detach (net->flying, NULL))) {
-        gavel_msg_destroy (&flight->msg);
-        free (flight);
-    }
-    zlistx_destroy (&net->flying);
-    free (net);
-    *net_p = NULL;
+    zlistx_destroy (&test->replies);
+    free (test);
+    *test_p = NULL;
 }
 
+static gavel_core_t *
+s_core (s_test_t *test, size_t index)
+{
+    return gavel_fixture_core (test->world, index);
+}
+
+static int64_t
+s_now (s_test_t *test)
+{
+    return gavel_fixture_now (test->world);
+}
+
+//  Let time pass to until, and settle this instant
+static void
+s_run (s_test_t *test, int64_t until)
+{
+    gavel_fixture_run (test->world, until);
+}
+
+static void
+s_settle (s_test_t *test)
+{
+    gavel_fixture_run (test->world, s_now (test));
+}
+
+static void
+s_down (s_test_t *test, size_t index)
+{
+    gavel_fixture_set_side (test->world, index, (int) index + 1);
+    gavel_fixture_pause (test->world, index, TEST_DOWN);
+}
+
+static void
+s_up (s_test_t *test, size_t index)
+{
+    gavel_fixture_set_side (test->world, index, 0);
+    gavel_fixture_resume (test->world, index);
+}
+
+//  Its disk goes on writing at once, but reports nothing until s_report
+static void
+s_hold (s_test_t *test, size_t index)
+{
+    gavel_fixture_hold (test->world, index);
+}
+
+//  The disk reports what it wrote, in order, and goes on reporting at once
+static void
+s_report (s_test_t *test, size_t index)
+{
+    gavel_fixture_release (test->world, index);
+    s_settle (test);
+}
+
+//  The primary among the replicas that are up, or SIZE_MAX; never two
 static size_t
-s_net_primary (s_net_t *net)
+s_primary (s_test_t *test)
 {
     size_t found = SIZE_MAX;
-    for (size_t index = 0; index < net->replicas; index++)
-        if (!net->down [index] && gavel_core_role (net->cores [index]) == GAVEL_ROLE_PRIMARY) {
+    for (size_t index = 0; index < test->replicas; index++)
+        if (!gavel_fixture_paused (test->world, index)
+        &&  gavel_core_role (s_core (test, index)) == GAVEL_ROLE_PRIMARY) {
             assert (found == SIZE_MAX);
             found = index;
         }
     return found;
 }
 
-//  Send a request to replica index; return the reply it produced by `until`
-static gavel_msg_t *
-s_net_call (s_net_t *net, size_t index, gavel_msg_t *request, int64_t until)
+//  Hand replica index's core a request at now, as read in a loop turn that
+//  the next settle finishes
+static void
+s_give (s_test_t *test, size_t index, gavel_msg_t *request, int64_t now)
 {
-    gavel_core_request (net->cores [index], NULL, &request, net->now);
-    s_net_settle (net);
-    while (zlistx_size (net->replies) == 0 && net->now < until)
-        s_net_run (net, net->now + 1);
-    return (gavel_msg_t *) zlistx_detach (net->replies, NULL);
+    zmsg_t *route = gavel_fixture_envelope (test->world, 0);
+    gavel_core_request (s_core (test, index), &route, &request, now);
+    gavel_fixture_wake (test->world, index);
+}
+
+//  Send a request to replica index; return the first reply the client got
+//  by `until` (a millisecond at a time), or NULL
+static gavel_msg_t *
+s_call (s_test_t *test, size_t index, gavel_msg_t *request, int64_t until)
+{
+    s_give (test, index, request, s_now (test));
+    s_settle (test);
+    while (zlistx_size (test->replies) == 0 && s_now (test) < until)
+        s_run (test, s_now (test) + 1);
+    return (gavel_msg_t *) zlistx_detach (test->replies, NULL);
 }
 
 static gavel_msg_t *
@@ -247,24 +215,24 @@ s_test_open (uint64_t request_id, int64_t duration)
 static void
 s_test_alone (void)
 {
-    s_net_t *net = s_net_new (1);
-    s_net_settle (net);
+    s_test_t *test = s_test_new (1, 0);
+    s_settle (test);
     //  A cluster of one elects itself at once
-    assert (s_net_primary (net) == 0);
-    assert (gavel_core_term (net->cores [0]) == 1);
-    gavel_msg_t *reply = s_net_call (net, 0, s_test_open (1, 1000), net->now + 10);
+    assert (s_primary (test) == 0);
+    assert (gavel_core_term (s_core (test, 0)) == 1);
+    gavel_msg_t *reply = s_call (test, 0, s_test_open (1, 1000), s_now (test) + 10);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
-    reply = s_net_call (net, 0, s_test_bid (2, 1, 50), net->now + 10);
+    reply = s_call (test, 0, s_test_bid (2, 1, 50), s_now (test) + 10);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
     //  The deadline closes the auction through a CLOSE entry, on time
-    s_net_run (net, TEST_T0 + 1000);
-    gavel_msg_t *last = gavel_core_entry (net->cores [0], gavel_core_last_index (net->cores [0]));
+    s_run (test, TEST_T0 + 1000);
+    gavel_msg_t *last = gavel_core_entry (s_core (test, 0), gavel_core_last_index (s_core (test, 0)));
     assert (gavel_msg_id (last) == GAVEL_MSG_CLOSE);
     assert (gavel_msg_stamp (last) == TEST_T0 + 1000);
-    assert (gavel_core_commit (net->cores [0]) == gavel_core_last_index (net->cores [0]));
-    assert (gavel_core_next_deadline (net->cores [0]) > TEST_T0 + 1000);
+    assert (gavel_core_commit (s_core (test, 0)) == gavel_core_last_index (s_core (test, 0)));
+    assert (gavel_core_next_deadline (s_core (test, 0)) > TEST_T0 + 1000);
 
     //  HISTORY: the events so far, oldest first, numbered without holes
     gavel_msg_t *history = gavel_msg_new (GAVEL_MSG_HISTORY);
@@ -272,7 +240,7 @@ s_test_alone (void)
     gavel_msg_set_session (history, "test");
     gavel_msg_set_name (history, "alice");
     gavel_msg_set_count (history, 10);
-    reply = s_net_call (net, 0, history, net->now + 10);
+    reply = s_call (test, 0, history, s_now (test) + 10);
     assert (reply && gavel_msg_records (reply) == 4);
     assert (strstr (gavel_msg_record (reply, 0), "seq=1 index=1 term=1 ")
          && strstr (gavel_msg_record (reply, 0), "event=primary primary=1"));
@@ -286,7 +254,7 @@ s_test_alone (void)
     gavel_msg_set_session (history, "test");
     gavel_msg_set_name (history, "alice");
     gavel_msg_set_count (history, 2);
-    reply = s_net_call (net, 0, history, net->now + 10);
+    reply = s_call (test, 0, history, s_now (test) + 10);
     assert (reply && gavel_msg_records (reply) == 2);
     assert (strstr (gavel_msg_record (reply, 1), "event=closed"));
     gavel_msg_destroy (&reply);
@@ -299,30 +267,30 @@ s_test_alone (void)
         gavel_msg_set_name (history, "alice");
         gavel_msg_set_seq (history, 2);
         gavel_msg_set_count (history, 2);
-        reply = s_net_call (net, core, history, net->now + 10);
+        reply = s_call (test, core, history, s_now (test) + 10);
         assert (reply && gavel_msg_records (reply) == 2);
         assert (strncmp (gavel_msg_record (reply, 0), "seq=2 ", 6) == 0);
         assert (strstr (gavel_msg_record (reply, 1), "seq=3 index=3 ")
              && strstr (gavel_msg_record (reply, 1), "event=bid"));
         gavel_msg_destroy (&reply);
     }
-    s_net_destroy (&net);
+    s_test_destroy (&test);
 }
 
 static void
 s_test_failover (void)
 {
-    s_net_t *net = s_net_new (3);
+    s_test_t *test = s_test_new (3, 0);
     //  Replica 3 (highest id, logs equal) asks first, at E plus its jitter,
     //  and wins in one round trip
-    s_net_run (net, TEST_T0 + 250 + 25);
-    size_t primary = s_net_primary (net);
+    s_run (test, TEST_T0 + 250 + 25);
+    size_t primary = s_primary (test);
     assert (primary == 2);
-    uint64_t term = gavel_core_term (net->cores [2]);
+    uint64_t term = gavel_core_term (s_core (test, 2));
     assert (term == 1);
 
     //  A backup redirects to the primary
-    gavel_msg_t *reply = s_net_call (net, 0, s_test_open (1, 60000), net->now + 10);
+    gavel_msg_t *reply = s_call (test, 0, s_test_open (1, 60000), s_now (test) + 10);
     assert (gavel_msg_outcome (reply) == GAVEL_REDIRECT);
     assert (streq (gavel_msg_reason (reply), "not-primary"));
     char value [16];
@@ -331,75 +299,75 @@ s_test_failover (void)
     gavel_msg_destroy (&reply);
 
     //  The primary commits through a majority and answers
-    reply = s_net_call (net, 2, s_test_open (1, 60000), net->now + 10);
+    reply = s_call (test, 2, s_test_open (1, 60000), s_now (test) + 10);
     assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
-    reply = s_net_call (net, 2, s_test_bid (2, 1, 100), net->now + 10);
+    reply = s_call (test, 2, s_test_bid (2, 1, 100), s_now (test) + 10);
     assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
-    uint64_t committed = gavel_core_commit (net->cores [2]);
-    s_net_run (net, net->now + 60);        //  a heartbeat carries the commit index
+    uint64_t committed = gavel_core_commit (s_core (test, 2));
+    s_run (test, s_now (test) + 60);        //  a heartbeat carries the commit index
     for (size_t index = 0; index < 3; index++)
-        assert (gavel_core_commit (net->cores [index]) == committed);
+        assert (gavel_core_commit (s_core (test, index)) == committed);
 
     //  The primary goes silent: a new one within E + spread + a few ms,
     //  and the committed bid is still there
-    int64_t crash = net->now;
-    net->down [2] = true;
-    while (s_net_primary (net) == SIZE_MAX && net->now < crash + 1000)
-        s_net_run (net, net->now + 1);
-    primary = s_net_primary (net);
+    int64_t crash = s_now (test);
+    s_down (test, 2);
+    while (s_primary (test) == SIZE_MAX && s_now (test) < crash + 1000)
+        s_run (test, s_now (test) + 1);
+    primary = s_primary (test);
     assert (primary == 1);
-    assert (net->now - crash <= 250 + 50 + 50);
-    assert (gavel_core_term (net->cores [1]) == term + 1);
+    assert (s_now (test) - crash <= 250 + 50 + 50);
+    assert (gavel_core_term (s_core (test, 1)) == term + 1);
     gavel_msg_t *result = gavel_msg_new (GAVEL_MSG_RESULT);
     gavel_msg_set_request_id (result, 3);
     gavel_msg_set_session (result, "test");
     gavel_msg_set_name (result, "alice");
     gavel_msg_set_auction (result, 1);
-    reply = s_net_call (net, 1, result, net->now + 100);
+    reply = s_call (test, 1, result, s_now (test) + 100);
     assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     assert (strstr (gavel_msg_record (reply, 0), "highest=100 bidder=alice"));
     gavel_msg_destroy (&reply);
 
     //  A retry of the bid at the new primary is not applied twice
-    reply = s_net_call (net, 1, s_test_bid (2, 1, 100), net->now + 100);
+    reply = s_call (test, 1, s_test_bid (2, 1, 100), s_now (test) + 100);
     assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
 
     //  The old primary wakes up (as after SIGCONT) with a bid in hand: it
     //  cannot commit it, steps down on the first answer it gets, and sends
     //  the client on to the new primary instead of saying success
-    net->down [2] = false;
+    s_up (test, 2);
     gavel_msg_t *late = s_test_bid (5, 1, 500);
-    assert (gavel_core_role (net->cores [2]) == GAVEL_ROLE_PRIMARY);
-    reply = s_net_call (net, 2, late, net->now + 100);
+    assert (gavel_core_role (s_core (test, 2)) == GAVEL_ROLE_PRIMARY);
+    reply = s_call (test, 2, late, s_now (test) + 100);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_REDIRECT);
     gavel_msg_destroy (&reply);
-    assert (gavel_core_role (net->cores [2]) == GAVEL_ROLE_BACKUP);
-    assert (gavel_core_term (net->cores [2]) == term + 1);
+    assert (gavel_core_role (s_core (test, 2)) == GAVEL_ROLE_BACKUP);
+    assert (gavel_core_term (s_core (test, 2)) == term + 1);
     //  Its unreplicated tail is replaced by the new primary's log
-    s_net_run (net, net->now + 200);
-    uint64_t last = gavel_core_last_index (net->cores [1]);
-    assert (gavel_core_last_index (net->cores [2]) == last);
+    s_run (test, s_now (test) + 200);
+    uint64_t last = gavel_core_last_index (s_core (test, 1));
+    assert (gavel_core_last_index (s_core (test, 2)) == last);
     for (uint64_t index = 1; index <= last; index++) {
         char line_a [GAVEL_ENTRY_MAX], line_b [GAVEL_ENTRY_MAX];
-        gavel_msg_encode_entry (gavel_core_entry (net->cores [1], index), line_a, sizeof line_a);
-        gavel_msg_encode_entry (gavel_core_entry (net->cores [2], index), line_b, sizeof line_b);
+        gavel_msg_encode_entry (gavel_core_entry (s_core (test, 1), index), line_a, sizeof line_a);
+        gavel_msg_encode_entry (gavel_core_entry (s_core (test, 2), index), line_b, sizeof line_b);
         assert (streq (line_a, line_b));
     }
-    assert (gavel_core_commit (net->cores [2]) == gavel_core_commit (net->cores [1]));
+    assert (gavel_core_commit (s_core (test, 2)) == gavel_core_commit (s_core (test, 1)));
 
     //  Two of three down: a write waits for its time-out, then no-quorum
-    net->down [0] = true;
-    net->down [2] = true;
-    int64_t sent = net->now;
-    reply = s_net_call (net, 1, s_test_bid (6, 1, 600), net->now + 2000);
+    s_down (test, 0);
+    s_down (test, 2);
+    int64_t sent = s_now (test);
+    reply = s_call (test, 1, s_test_bid (6, 1, 600), s_now (test) + 2000);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_EXCEPTION);
     assert (streq (gavel_msg_reason (reply), "no-quorum"));
-    assert (net->now - sent <= 1000 + 1);
+    assert (s_now (test) - sent <= 1000 + 1);
     gavel_msg_destroy (&reply);
-    s_net_destroy (&net);
+    s_test_destroy (&test);
 }
 
 //  A backup away while the log moves on past two snapshots catches up
@@ -408,35 +376,35 @@ static void
 s_test_snapshot (uint64_t entries, uint64_t every)
 {
     s_test_snapshot_every = every;
-    s_net_t *net = s_net_new (3);
-    s_net_run (net, TEST_T0 + 400);
-    size_t primary = s_net_primary (net);
+    s_test_t *test = s_test_new (3, 0);
+    s_run (test, TEST_T0 + 400);
+    size_t primary = s_primary (test);
     assert (primary != SIZE_MAX);
     size_t away = (primary + 1) % 3;
-    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    gavel_msg_t *reply = s_call (test, primary, s_test_open (1, 600000), s_now (test) + 10);
     gavel_msg_destroy (&reply);
-    net->down [away] = true;
+    s_down (test, away);
     for (uint64_t request = 2; request < entries + 2; request++) {
-        reply = s_net_call (net, primary, s_test_bid (request, 1, (int64_t) request * 10), net->now + 10);
+        reply = s_call (test, primary, s_test_bid (request, 1, (int64_t) request * 10), s_now (test) + 10);
         assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
         gavel_msg_destroy (&reply);
     }
-    assert (gavel_core_base (net->cores [primary]) >= entries - 2 * every);
-    uint64_t commit = gavel_core_commit (net->cores [primary]);
-    net->down [away] = false;
-    s_net_run (net, net->now + 300);
-    assert (gavel_core_commit (net->cores [away]) == commit);
-    assert (gavel_core_applied (net->cores [away]) == commit);
-    assert (gavel_core_base (net->cores [away]) >= entries - 2 * every);
-    assert (gavel_core_last_index (net->cores [away]) - gavel_core_base (net->cores [away]) <= 2 * every + 10);
-    zmsg_t *a = gavel_auction_save (gavel_core_auction (net->cores [away]));
-    zmsg_t *b = gavel_auction_save (gavel_core_auction (net->cores [primary]));
+    assert (gavel_core_base (s_core (test, primary)) >= entries - 2 * every);
+    uint64_t commit = gavel_core_commit (s_core (test, primary));
+    s_up (test, away);
+    s_run (test, s_now (test) + 300);
+    assert (gavel_core_commit (s_core (test, away)) == commit);
+    assert (gavel_core_applied (s_core (test, away)) == commit);
+    assert (gavel_core_base (s_core (test, away)) >= entries - 2 * every);
+    assert (gavel_core_last_index (s_core (test, away)) - gavel_core_base (s_core (test, away)) <= 2 * every + 10);
+    zmsg_t *a = gavel_auction_save (gavel_core_auction (s_core (test, away)));
+    zmsg_t *b = gavel_auction_save (gavel_core_auction (s_core (test, primary)));
     assert (zmsg_size (a) == zmsg_size (b));
     for (zframe_t *x = zmsg_first (a), *y = zmsg_first (b); x; x = zmsg_next (a), y = zmsg_next (b))
         assert (zframe_eq (x, y));
     zmsg_destroy (&a);
     zmsg_destroy (&b);
-    s_net_destroy (&net);
+    s_test_destroy (&test);
     s_test_snapshot_every = 10000;
 }
 
@@ -456,26 +424,26 @@ void
 gavel_core_million_test (bool verbose)
 {
     printf (" * gavel_core (a million bids): ");
-    s_net_t *net = s_net_new (3);
-    s_net_run (net, TEST_T0 + 400);
-    size_t primary = s_net_primary (net);
+    s_test_t *test = s_test_new (3, 0);
+    s_run (test, TEST_T0 + 400);
+    size_t primary = s_primary (test);
     assert (primary != SIZE_MAX);
     uint64_t request = 1;
     for (int auction = 1; auction <= 100; auction++) {
-        gavel_msg_t *reply = s_net_call (net, primary, s_test_open (request++, 3600000), net->now + 10);
+        gavel_msg_t *reply = s_call (test, primary, s_test_open (request++, 3600000), s_now (test) + 10);
         assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
         gavel_msg_destroy (&reply);
     }
     size_t state_at_start = 0;
     for (int64_t bid = 1; bid <= 1000000; bid++) {
-        gavel_msg_t *reply = s_net_call (net, primary,
-                                         s_test_bid (request++, (uint64_t) (bid % 100) + 1, bid), net->now + 10);
+        gavel_msg_t *reply = s_call (test, primary,
+                                         s_test_bid (request++, (uint64_t) (bid % 100) + 1, bid), s_now (test) + 10);
         assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
         gavel_msg_destroy (&reply);
         if (bid % 100000 == 0) {
-            s_net_run (net, net->now + 60);
+            s_run (test, s_now (test) + 60);
             for (size_t index = 0; index < 3; index++) {
-                gavel_core_t *core = net->cores [index];
+                gavel_core_t *core = s_core (test, index);
                 uint64_t held = gavel_core_last_index (core) - gavel_core_base (core);
                 assert (held <= 2 * 10000 + 10);
                 size_t bytes = s_state_bytes (core);
@@ -486,11 +454,11 @@ gavel_core_million_test (bool verbose)
             }
             if (verbose)
                 printf ("\n   %" PRId64 " bids: %" PRIu64 " entries held, state %zu bytes", bid,
-                        gavel_core_last_index (net->cores [primary]) - gavel_core_base (net->cores [primary]),
-                        s_state_bytes (net->cores [primary]));
+                        gavel_core_last_index (s_core (test, primary)) - gavel_core_base (s_core (test, primary)),
+                        s_state_bytes (s_core (test, primary)));
         }
     }
-    s_net_destroy (&net);
+    s_test_destroy (&test);
     printf ("OK\n");
 }
 
@@ -515,24 +483,24 @@ s_test_named (gavel_msg_t *request, const char *session, const char *name)
 
 //  The reply to request_id among those the client got, taken out, or NULL
 static gavel_msg_t *
-s_net_reply (s_net_t *net, uint64_t request_id)
+s_reply (s_test_t *test, uint64_t request_id)
 {
-    for (void *handle = zlistx_first (net->replies)? zlistx_cursor (net->replies): NULL; handle;
-         handle = zlistx_next (net->replies)? zlistx_cursor (net->replies): NULL) {
+    for (void *handle = zlistx_first (test->replies)? zlistx_cursor (test->replies): NULL; handle;
+         handle = zlistx_next (test->replies)? zlistx_cursor (test->replies): NULL) {
         gavel_msg_t *reply = (gavel_msg_t *) zlistx_handle_item (handle);
         if (gavel_msg_request_id (reply) == request_id)
-            return (gavel_msg_t *) zlistx_detach (net->replies, handle);
+            return (gavel_msg_t *) zlistx_detach (test->replies, handle);
     }
     return NULL;
 }
 
 static size_t
-s_net_elect (s_net_t *net)
+s_elect (s_test_t *test)
 {
-    int64_t until = net->now + 2000;
-    while (s_net_primary (net) == SIZE_MAX && net->now < until)
-        s_net_run (net, net->now + 1);
-    size_t primary = s_net_primary (net);
+    int64_t until = s_now (test) + 2000;
+    while (s_primary (test) == SIZE_MAX && s_now (test) < until)
+        s_run (test, s_now (test) + 1);
+    size_t primary = s_primary (test);
     assert (primary != SIZE_MAX);
     return primary;
 }
@@ -543,32 +511,34 @@ s_net_elect (s_net_t *net)
 static void
 s_test_read_at_deadline (void)
 {
-    s_net_t *net = s_net_new (3);
-    size_t primary = s_net_elect (net);
-    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 1000), net->now + 10);
+    s_test_t *test = s_test_new (3, 0);
+    size_t primary = s_elect (test);
+    gavel_msg_t *reply = s_call (test, primary, s_test_open (1, 1000), s_now (test) + 10);
     assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
-    int64_t deadline = net->now + 1000;
-    reply = s_net_call (net, primary, s_test_named (s_test_bid (1, 1, 3122), "w2", "w2"), net->now + 10);
+    int64_t deadline = s_now (test) + 1000;
+    reply = s_call (test, primary, s_test_named (s_test_bid (1, 1, 3122), "w2", "w2"), s_now (test) + 10);
     assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
     //  Just before the deadline the backups stop hearing: a bid is stamped
     //  in time but cannot commit yet
-    s_net_run (net, deadline - 20);
+    s_run (test, deadline - 20);
     size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
-    net->down [a] = net->down [b] = true;
+    s_down (test, a);
+    s_down (test, b);
     gavel_msg_t *bid = s_test_named (s_test_bid (1, 1, 3153), "w1", "w1");
-    gavel_core_request (net->cores [primary], NULL, &bid, net->now);
-    s_net_settle (net);
+    s_give (test, primary, bid, s_now (test));
+    s_settle (test);
     //  After the deadline, a read; then the backups are back
-    s_net_run (net, deadline + 10);
+    s_run (test, deadline + 10);
     gavel_msg_t *result = s_test_result (100, 1);
-    gavel_core_request (net->cores [primary], NULL, &result, net->now);
-    s_net_settle (net);
-    net->down [a] = net->down [b] = false;
-    s_net_run (net, net->now + 100);
-    gavel_msg_t *read = s_net_reply (net, 100);
-    gavel_msg_t *won = s_net_reply (net, 1);
+    s_give (test, primary, result, s_now (test));
+    s_settle (test);
+    s_up (test, a);
+    s_up (test, b);
+    s_run (test, s_now (test) + 100);
+    gavel_msg_t *read = s_reply (test, 100);
+    gavel_msg_t *won = s_reply (test, 1);
     assert (read && won);
     //  The bid stamped in time won, and the read that says closed says so
     assert (gavel_msg_outcome (won) == GAVEL_SUCCESS);
@@ -576,13 +546,13 @@ s_test_read_at_deadline (void)
     gavel_msg_destroy (&read);
     gavel_msg_destroy (&won);
     //  A bid that can only fail, answered unlogged, says the same
-    uint64_t last = gavel_core_last_index (net->cores [primary]);
-    reply = s_net_call (net, primary, s_test_named (s_test_bid (2, 1, 3000), "w2", "w2"), net->now + 100);
+    uint64_t last = gavel_core_last_index (s_core (test, primary));
+    reply = s_call (test, primary, s_test_named (s_test_bid (2, 1, 3000), "w2", "w2"), s_now (test) + 100);
     assert (streq (gavel_msg_reason (reply), "closed"));
     assert (strstr (gavel_msg_record (reply, 0), "winner=w1 amount=3153"));
     gavel_msg_destroy (&reply);
-    assert (gavel_core_last_index (net->cores [primary]) == last);
-    s_net_destroy (&net);
+    assert (gavel_core_last_index (s_core (test, primary)) == last);
+    s_test_destroy (&test);
 }
 
 //  Finding 2: a primary that loses its quorum in the loop turn in which it
@@ -591,69 +561,75 @@ s_test_read_at_deadline (void)
 static void
 s_test_step_down_mid_turn (void)
 {
-    s_net_t *net = s_net_new (3);
-    size_t primary = s_net_elect (net);
-    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    s_test_t *test = s_test_new (3, 0);
+    size_t primary = s_elect (test);
+    gavel_msg_t *reply = s_call (test, primary, s_test_open (1, 600000), s_now (test) + 10);
     gavel_msg_destroy (&reply);
     size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
-    net->down [a] = net->down [b] = true;
-    //  One turn: requests read, then the tick finds no quorum, then flush
-    net->now += 300;
-    gavel_core_t *core = net->cores [primary];
+    s_down (test, a);
+    s_down (test, b);
+    //  One turn 300 ms on: requests read, then the tick finds no quorum,
+    //  then flush. The primary is stopped until then, so that no tick of
+    //  its own comes first.
+    gavel_fixture_pause (test->world, primary, TEST_DOWN);
+    s_run (test, s_now (test) + 300);
+    gavel_core_t *core = s_core (test, primary);
     for (uint64_t request = 2; request < 5; request++) {
         gavel_msg_t *bid = s_test_bid (request, 1, (int64_t) request * 10);
-        gavel_core_request (core, NULL, &bid, net->now);
+        s_give (test, primary, bid, s_now (test));
     }
-    gavel_core_tick (core, net->now);
+    gavel_core_tick (core, s_now (test));
     assert (gavel_core_role (core) == GAVEL_ROLE_BACKUP);
-    s_net_settle (net);
-    assert (net->stored [primary] == gavel_core_last_index (core));
+    gavel_fixture_resume (test->world, primary);
+    s_settle (test);
+    assert (gavel_fixture_stored_last (test->world, primary) == gavel_core_last_index (core));
     //  It has the longest log, so the others elect it again; it appends on
-    net->down [a] = net->down [b] = false;
-    primary = s_net_elect (net);
+    s_up (test, a);
+    s_up (test, b);
+    primary = s_elect (test);
     gavel_msg_t *bid = s_test_bid (9, 1, 900);
-    gavel_core_request (net->cores [primary], NULL, &bid, net->now);
-    s_net_run (net, net->now + 100);
-    reply = s_net_reply (net, 9);
+    s_give (test, primary, bid, s_now (test));
+    s_run (test, s_now (test) + 100);
+    reply = s_reply (test, 9);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
-    s_net_destroy (&net);
+    s_test_destroy (&test);
 }
 
 //  Refusals, replays and reads cost no log entry
 static void
 s_test_unlogged (void)
 {
-    s_net_t *net = s_net_new (3);
-    size_t primary = s_net_elect (net);
-    gavel_core_t *core = net->cores [primary];
-    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    s_test_t *test = s_test_new (3, 0);
+    size_t primary = s_elect (test);
+    gavel_core_t *core = s_core (test, primary);
+    gavel_msg_t *reply = s_call (test, primary, s_test_open (1, 600000), s_now (test) + 10);
     gavel_msg_destroy (&reply);
-    reply = s_net_call (net, primary, s_test_bid (2, 1, 100), net->now + 10);
+    reply = s_call (test, primary, s_test_bid (2, 1, 100), s_now (test) + 10);
     assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
     uint64_t last = gavel_core_last_index (core);
     //  A first, failing bid under a new name; a name another key holds; a
     //  retry of a bid that succeeded: none is logged
-    reply = s_net_call (net, primary, s_test_named (s_test_bid (1, 1, 50), "s-dan", "dan"), net->now + 100);
+    reply = s_call (test, primary, s_test_named (s_test_bid (1, 1, 50), "s-dan", "dan"), s_now (test) + 100);
     assert (streq (gavel_msg_reason (reply), "too-low"));
     gavel_msg_destroy (&reply);
     gavel_msg_t *bid = s_test_named (s_test_bid (1, 1, 500), "s-eve", "alice");
     gavel_msg_set_key (bid, "eve-key");
-    reply = s_net_call (net, primary, bid, net->now + 100);
+    reply = s_call (test, primary, bid, s_now (test) + 100);
     assert (streq (gavel_msg_reason (reply), "name-taken"));
     gavel_msg_destroy (&reply);
-    reply = s_net_call (net, primary, s_test_bid (2, 1, 100), net->now + 100);
+    reply = s_call (test, primary, s_test_bid (2, 1, 100), s_now (test) + 100);
     assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
     assert (gavel_core_last_index (core) == last);
     //  A bid on no auction is logged: the auction may be opened before a
     //  retry of the same request id arrives, which must not succeed then
-    reply = s_net_call (net, primary, s_test_bid (3, 7, 100), net->now + 1000);
+    reply = s_call (test, primary, s_test_bid (3, 7, 100), s_now (test) + 1000);
     assert (streq (gavel_msg_reason (reply), "unknown-auction"));
     gavel_msg_destroy (&reply);
     assert (gavel_core_last_index (core) == last + 1);
-    s_net_destroy (&net);
+    s_test_destroy (&test);
 }
 
 //  A resend that arrives while the first copy waits for a majority (a
@@ -662,29 +638,31 @@ s_test_unlogged (void)
 static void
 s_test_resend_in_flight (void)
 {
-    s_net_t *net = s_net_new (3);
-    size_t primary = s_net_elect (net);
-    gavel_core_t *core = net->cores [primary];
-    gavel_msg_t *reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    s_test_t *test = s_test_new (3, 0);
+    size_t primary = s_elect (test);
+    gavel_core_t *core = s_core (test, primary);
+    gavel_msg_t *reply = s_call (test, primary, s_test_open (1, 600000), s_now (test) + 10);
     gavel_msg_destroy (&reply);
     size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
-    net->down [a] = net->down [b] = true;
+    s_down (test, a);
+    s_down (test, b);
     uint64_t last = gavel_core_last_index (core);
     for (size_t copy = 0; copy < 3; copy++) {
         gavel_msg_t *bid = s_test_bid (2, 1, 100);
-        gavel_core_request (core, NULL, &bid, net->now + (int64_t) copy);
+        s_give (test, primary, bid, s_now (test) + (int64_t) copy);
     }
     assert (gavel_core_last_index (core) == last + 1);
     //  The next request id of the same session is a new entry
     gavel_msg_t *bid = s_test_bid (3, 1, 200);
-    gavel_core_request (core, NULL, &bid, net->now + 3);
+    s_give (test, primary, bid, s_now (test) + 3);
     assert (gavel_core_last_index (core) == last + 2);
-    s_net_settle (net);
-    assert (zlistx_size (net->replies) == 0);
-    net->down [a] = net->down [b] = false;
-    s_net_run (net, net->now + 200);
+    s_settle (test);
+    assert (zlistx_size (test->replies) == 0);
+    s_up (test, a);
+    s_up (test, b);
+    s_run (test, s_now (test) + 200);
     size_t answered [4] = { 0 };
-    while ((reply = (gavel_msg_t *) zlistx_detach (net->replies, NULL))) {
+    while ((reply = (gavel_msg_t *) zlistx_detach (test->replies, NULL))) {
         assert (gavel_msg_outcome (reply) == GAVEL_SUCCESS);
         uint64_t request_id = gavel_msg_request_id (reply);
         assert (request_id == 2 || request_id == 3);
@@ -693,7 +671,7 @@ s_test_resend_in_flight (void)
     }
     assert (answered [2] == 3 && answered [3] == 1);
     assert (gavel_core_applied (core) == last + 2);
-    s_net_destroy (&net);
+    s_test_destroy (&test);
 }
 
 //  Deliver one crafted peer message; the core must refuse or survive it
@@ -731,17 +709,17 @@ s_test_entry (uint64_t index, uint64_t term, int64_t stamp)
 static void
 s_test_hostile_peer (void)
 {
-    s_net_t *net = s_net_new (3);
-    size_t primary = s_net_elect (net);
+    s_test_t *test = s_test_new (3, 0);
+    size_t primary = s_elect (test);
     for (uint64_t request = 1; request <= 5; request++) {
-        gavel_msg_t *reply = s_net_call (net, primary, request == 1? s_test_open (1, 600000)
+        gavel_msg_t *reply = s_call (test, primary, request == 1? s_test_open (1, 600000)
                                                       : s_test_bid (request, 1, (int64_t) request),
-                                         net->now + 10);
+                                         s_now (test) + 10);
         gavel_msg_destroy (&reply);
     }
-    s_net_run (net, net->now + 60);
+    s_run (test, s_now (test) + 60);
     size_t backup = (primary + 1) % 3;
-    gavel_core_t *core = net->cores [backup];
+    gavel_core_t *core = s_core (test, backup);
     uint64_t from = primary + 1;
     uint64_t term = gavel_core_term (core);
     uint64_t last = gavel_core_last_index (core);
@@ -750,19 +728,19 @@ s_test_hostile_peer (void)
 
     //  A term that would wrap, and one far ahead
     gavel_msg_t *msg = s_test_peer (GAVEL_MSG_HB, from, UINT64_MAX);
-    s_test_inject (core, msg, net->now);
+    s_test_inject (core, msg, s_now (test));
     msg = s_test_peer (GAVEL_MSG_COORDINATOR, from, term + GAVEL_CORE_TERM_LEAP + 1);
-    s_test_inject (core, msg, net->now);
+    s_test_inject (core, msg, s_now (test));
     assert (gavel_core_term (core) == term);
     //  A snapshot at the last index there is, and one with no state
     msg = s_test_peer (GAVEL_MSG_SNAPSHOT, from, term);
     gavel_msg_set_index (msg, UINT64_MAX);
     zmsg_t *state = gavel_auction_save (gavel_core_auction (core));
     gavel_msg_set_payload (msg, &state);
-    s_test_inject (core, msg, net->now);
+    s_test_inject (core, msg, s_now (test));
     msg = s_test_peer (GAVEL_MSG_SNAPSHOT, from, term);
     gavel_msg_set_index (msg, last + 10);
-    s_test_inject (core, msg, net->now);
+    s_test_inject (core, msg, s_now (test));
     assert (gavel_core_last_index (core) == last && gavel_core_commit (core) == commit);
     //  Entries that do not start right after prev_index, that leave a gap,
     //  and one that contradicts a committed entry
@@ -771,7 +749,7 @@ s_test_hostile_peer (void)
     gavel_msg_set_prev_term (msg, term);
     gavel_msg_t *entry = s_test_entry (last - 2, term, TEST_T0);
     gavel_msg_add_entry (msg, &entry);
-    s_test_inject (core, msg, net->now);
+    s_test_inject (core, msg, s_now (test));
     msg = s_test_peer (GAVEL_MSG_LOG, from, term);
     gavel_msg_set_prev_index (msg, last);
     gavel_msg_set_prev_term (msg, term);
@@ -779,35 +757,35 @@ s_test_hostile_peer (void)
     gavel_msg_add_entry (msg, &entry);
     entry = s_test_entry (last + 3, term, TEST_T0);
     gavel_msg_add_entry (msg, &entry);
-    s_test_inject (core, msg, net->now);
+    s_test_inject (core, msg, s_now (test));
     msg = s_test_peer (GAVEL_MSG_ENTRIES, from, term);
     gavel_msg_set_prev_index (msg, commit - 2);
     gavel_msg_set_prev_term (msg, term);
     entry = s_test_entry (commit - 1, term + 1, TEST_T0);
     gavel_msg_add_entry (msg, &entry);
-    s_test_inject (core, msg, net->now);
+    s_test_inject (core, msg, s_now (test));
     //  A stamp that would overflow a deadline
     msg = s_test_peer (GAVEL_MSG_LOG, from, term);
     gavel_msg_set_prev_index (msg, last);
     gavel_msg_set_prev_term (msg, term);
     entry = s_test_entry (last + 1, term, INT64_MAX - 5);
     gavel_msg_add_entry (msg, &entry);
-    s_test_inject (core, msg, net->now);
+    s_test_inject (core, msg, s_now (test));
     assert (gavel_core_last_index (core) == last && gavel_core_commit (core) == commit);
     assert (gavel_core_term (core) == term);
 
     //  FETCH from entry 0 at a primary that has no snapshot: from entry 1
     msg = s_test_peer (GAVEL_MSG_FETCH, backup + 1, term);
     gavel_msg_set_index (msg, 0);
-    gavel_core_receive (net->cores [primary], &msg, net->now);
-    s_net_settle (net);
-    assert (gavel_core_role (net->cores [primary]) == GAVEL_ROLE_PRIMARY);
+    gavel_core_receive (s_core (test, primary), &msg, s_now (test));
+    s_settle (test);
+    assert (gavel_core_role (s_core (test, primary)) == GAVEL_ROLE_PRIMARY);
 
     //  The cluster still commits
-    gavel_msg_t *reply = s_net_call (net, primary, s_test_bid (9, 1, 900), net->now + 100);
+    gavel_msg_t *reply = s_call (test, primary, s_test_bid (9, 1, 900), s_now (test) + 100);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
-    s_net_destroy (&net);
+    s_test_destroy (&test);
 }
 
 //  Drain the outbox; the index of the last ACK in it, or UINT64_MAX
@@ -838,56 +816,58 @@ static void
 s_test_persisted (void)
 {
     //  Alone: the write waits for its own disk, however long
-    s_net_t *net = s_net_new (1);
-    s_net_settle (net);
-    net->late [0] = true;
-    gavel_core_t *core = net->cores [0];
+    s_test_t *test = s_test_new (1, 0);
+    s_settle (test);
+    s_hold (test, 0);
+    gavel_core_t *core = s_core (test, 0);
     uint64_t commit = gavel_core_commit (core);
-    gavel_msg_t *reply = s_net_call (net, 0, s_test_open (1, 600000), net->now + 200);
+    gavel_msg_t *reply = s_call (test, 0, s_test_open (1, 600000), s_now (test) + 200);
     assert (!reply);
     assert (gavel_core_commit (core) == commit);
     assert (gavel_core_durable (core) < gavel_core_last_index (core));
-    s_net_report (net, 0);
-    reply = s_net_reply (net, 1);
+    s_report (test, 0);
+    reply = s_reply (test, 1);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
     assert (gavel_core_durable (core) == gavel_core_last_index (core));
-    s_net_destroy (&net);
+    s_test_destroy (&test);
 
     //  Three: backups ack only what their disk reported
-    net = s_net_new (3);
-    size_t primary = s_net_elect (net);
+    test = s_test_new (3, 0);
+    size_t primary = s_elect (test);
     size_t a = (primary + 1) % 3, b = (primary + 2) % 3;
-    reply = s_net_call (net, primary, s_test_open (1, 600000), net->now + 10);
+    reply = s_call (test, primary, s_test_open (1, 600000), s_now (test) + 10);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
-    core = net->cores [primary];
-    net->late [a] = net->late [b] = true;
+    core = s_core (test, primary);
+    s_hold (test, a);
+    s_hold (test, b);
     commit = gavel_core_commit (core);
-    reply = s_net_call (net, primary, s_test_bid (2, 1, 100), net->now + 200);
+    reply = s_call (test, primary, s_test_bid (2, 1, 100), s_now (test) + 200);
     assert (!reply);
     assert (gavel_core_commit (core) == commit);
-    assert (net->stored [a] == gavel_core_last_index (core));     //  written, not reported
-    s_net_report (net, a);
-    reply = s_net_reply (net, 2);
+    assert (gavel_fixture_stored_last (test->world, a) == gavel_core_last_index (core));     //  written, not reported
+    s_report (test, a);
+    reply = s_reply (test, 2);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
     assert (gavel_core_commit (core) > commit);
-    s_net_report (net, b);
+    s_report (test, b);
 
     //  The primary counts itself only up to its own disk's report: with
     //  one backup's disk late too, the other backup alone is no majority
-    net->late [primary] = net->late [a] = true;
+    s_hold (test, primary);
+    s_hold (test, a);
     commit = gavel_core_commit (core);
-    reply = s_net_call (net, primary, s_test_bid (3, 1, 200), net->now + 200);
+    reply = s_call (test, primary, s_test_bid (3, 1, 200), s_now (test) + 200);
     assert (!reply);
     assert (gavel_core_commit (core) == commit);
-    s_net_report (net, primary);
-    reply = s_net_reply (net, 3);
+    s_report (test, primary);
+    reply = s_reply (test, 3);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
-    s_net_report (net, a);
-    s_net_destroy (&net);
+    s_report (test, a);
+    s_test_destroy (&test);
 
     //  A late report about entries since cut and replaced: the save that
     //  cut them, not yet reported, keeps them from counting
@@ -936,24 +916,23 @@ s_test_slow_link (void)
     //  With the replica's own default commit time-out, 400 ms, below this
     //  round trip: a request's wait must stretch with the round trip too
     s_test_request_timeout = 400;
-    s_net_t *net = s_net_new (3);
+    s_test_t *test = s_test_new (3, 210);
     s_test_request_timeout = 1000;
-    net->delay = 210;
-    s_net_run (net, TEST_T0 + 10000);
-    size_t primary = s_net_primary (net);
+    s_run (test, TEST_T0 + 10000);
+    size_t primary = s_primary (test);
     assert (primary != SIZE_MAX);
-    uint64_t term = gavel_core_term (net->cores [primary]);
+    uint64_t term = gavel_core_term (s_core (test, primary));
     assert (term <= 5);
     gavel_msg_t *bid = s_test_open (1, 60000);
-    gavel_core_request (net->cores [primary], NULL, &bid, net->now);
-    s_net_run (net, net->now + 20000);
-    gavel_msg_t *reply = s_net_reply (net, 1);
+    s_give (test, primary, bid, s_now (test));
+    s_run (test, s_now (test) + 20000);
+    gavel_msg_t *reply = s_reply (test, 1);
     assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
     gavel_msg_destroy (&reply);
     //  Twenty seconds on, the same primary in the same term
-    assert (s_net_primary (net) == primary);
-    assert (gavel_core_term (net->cores [primary]) == term);
-    s_net_destroy (&net);
+    assert (s_primary (test) == primary);
+    assert (gavel_core_term (s_core (test, primary)) == term);
+    s_test_destroy (&test);
 }
 
 //  A backup takes the LOGs of one loop turn with one save and one ACK. A LOG

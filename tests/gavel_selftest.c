@@ -22,6 +22,7 @@
 #include "gavel_entrylog.h"
 #include "gavel_events.h"
 #include "gavel_core.h"
+#include "gavel_fixture.h"
 #include "gavel_node.h"
 #include "gavel_store.h"
 #include "gavel_client.h"
@@ -68,6 +69,7 @@ static const struct {
     { "events", gavel_events_test },
     { "core",    gavel_core_test },
     { "million", gavel_core_million_test },
+    { "fixture", gavel_fixture_test },
     { "store",   gavel_store_test },
     { "node",    gavel_node_test },
     { "client",  gavel_client_test },

@@ -5,6 +5,10 @@
     network, and checks the invariants after every event. Everything random
     comes from one seed; nothing reads the wall clock or iterates a hash, so
     `gavel_sim --seed S --events E --replicas N` replays a run exactly.
+    The cores' world (the network, the clock, storage and disks, loop turns,
+    crashes and pauses) is the test fixture's (tests/gavel_fixture.c), which
+    gavel_core's self test runs in too; the faults, the bidders and the
+    checker are the simulator's (sim/).
 
     One run is a priority queue of events ordered by (time, insertion number):
     deliveries, loop turns, client timers, faults. The earliest is stepped.

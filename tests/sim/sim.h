@@ -1,12 +1,12 @@
-/*  sim: what the parts of gavel_sim share: its settings, its events and
-    queue, the state of one simulated run (replicas, clients, checker), and
-    the functions one part calls in another. gavel_sim.c says what the
+/*  sim: what the parts of gavel_sim share: its settings, the state of one
+    simulated run (the world it runs in, its faults, clients and checker),
+    and the functions one part calls in another. gavel_sim.c says what the
     simulator does; each part says how.
 */
 #ifndef SIM_H_INCLUDED
 #define SIM_H_INCLUDED
 
-#include "gavel_core.h"
+#include "gavel_fixture.h"
 #include "gavel_auction.h"
 #include "gavel_cli.h"
 
@@ -21,104 +21,34 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
-#define SIM_T0              1700000000000LL     //  stamps that look real
+#define SIM_T0              GAVEL_FIXTURE_T0
 #define SIM_REPLICAS_MAX    GAVEL_CORE_REPLICAS_MAX
 #define SIM_CLIENTS_MAX     8
 #define SIM_AUCTIONS_MAX    64                  //  auction ids the checker tracks
 #define SIM_OPENS_MAX       40                  //  OPENs per run, so ids fit above
-#define SIM_STASH_MAX       1000                //  a paused replica's queue (its HWM)
-#define SIM_TURN_MAX        256                 //  messages per socket per loop turn
 #define SIM_CLIENT_TIMEOUT  300                 //  ms a bidder waits for a reply
 #define SIM_SETTLE_MIN      3000                //  ms of calm before the final checks
 #define SIM_SETTLE_MAX      20000               //  ms to converge, or liveness fails
-#define SIM_SPIN_MAX        100                 //  ticks at one instant: a busy loop
 #define SIM_CHECKPOINT      64                  //  entries between reference states
 #define SIM_JOBS_MAX        16
-#define NOT_QUEUED          SIZE_MAX
 
-//  Each replica's client endpoint, as the cores' settings name them
-extern const char *sim_endpoints [SIM_REPLICAS_MAX];
-
-//  Events and the queue: a binary heap on (time, seq). Timers live inside
-//  their owner and are moved, never freed; everything else is allocated per
-//  event and freed once handled.
-typedef enum {
-    EV_PEER = 1,        //  replica to replica: PUB copy, ack or mesh message
-    EV_REQUEST,         //  client to replica
-    EV_REPLY,           //  replica to client
-    EV_TICK,            //  a core's deadline came
-    EV_RESUME,          //  a paused replica runs again
-    EV_CLIENT,          //  a client's think time, back-off or reply time-out
-    EV_FAULT,           //  the next fault of a storm
-    EV_PHASE,           //  a storm begins or ends
-    EV_DISK             //  a replica's disk finished writing
-} event_kind_t;
-
-typedef struct {
-    int64_t time;
-    uint64_t seq;               //  insertion order breaks ties
-    size_t pos;                 //  heap slot, or NOT_QUEUED
-    event_kind_t kind;
-    bool timer;                 //  embedded in its owner: never freed
-    size_t source;              //  sending replica, or client of a request
-    size_t target;              //  receiving replica or client
-    uint64_t incarnation;       //  of the target replica when sent
-    gavel_msg_t *msg;
-} event_t;
-
-typedef struct {
-    event_t **items;
-    size_t size;
-    size_t capacity;
-    uint64_t sequence;
-} queue_t;
+//  The simulator's alarms on the fixture's clock: the next fault of a
+//  storm, the next phase, and each client's think time, back-off or reply
+//  time-out
+#define SIM_ALARM_FAULT     0
+#define SIM_ALARM_PHASE     1
+#define SIM_ALARM_CLIENT    2                   //  + the client's index
 
 //  --------------------------------------------------------------------------
-//  The simulation
+//  The simulation. The replicas, their storage and disks, the network and
+//  the clock are the fixture's (tests/gavel_fixture.h); what is here is the
+//  simulator's own: its faults, its clients and its checker.
 
-//  A save of entries the disk has yet to write, and what its report says
+//  What the checker has seen of one replica's current incarnation
 typedef struct {
-    gavel_msg_t *save;
-    uint64_t index;
-    uint64_t term;
-} write_t;
-
-typedef struct {
-    size_t index;               //  0-based; the core's id is index + 1
-    gavel_core_t *core;         //  NULL while crashed
-    uint64_t incarnation;       //  bumped by every crash and restart
-    bool paused;
-    event_t tick;
-    event_t resume;
-    event_t **inbox;            //  what arrived for its next loop turn, in order
-    size_t inboxed;
-    size_t paused_from;         //  inbox [paused_from..] arrived while paused
-    int64_t busy_until;         //  a loop turn takes time: the next one waits
-    int side;                   //  partition side, 0 or 1
-    int64_t skew;               //  its clock minus the simulation's, ms
-    //  Durable storage, which survives crashes
-    uint64_t term;
-    uint64_t vote;
-    gavel_msg_t *snapshot;      //  the latest SNAPSHOT stored, or NULL
-    uint64_t base;              //  its index, 0 without one
-    char **lines;               //  entry base + 1 + i is lines [i]
-    size_t stored;              //  lines
-    size_t lines_capacity;
-    //  The disk, behind the loop: saves of entries not yet written, in
-    //  order, and reports of written ones for the core's next loop turn
-    event_t disk;
-    write_t *writes;
-    size_t writing;
-    size_t writes_capacity;
-    uint64_t (*reports) [2];    //  index, term
-    size_t reported;
-    size_t reports_capacity;
-    //  Checker state for this incarnation
     uint64_t checked;           //  entries 1..checked match the global log
     uint64_t last_commit;
-    int64_t spin_time;
-    size_t spins;
-} replica_t;
+} watch_t;
 
 //  One request a client sent, by request id
 typedef struct {
@@ -139,8 +69,7 @@ typedef struct {
     size_t target;              //  replica the last attempt went to
     size_t primary;             //  where the last answer came from
     size_t redirects;           //  in a row, for back-off
-    bool waiting;               //  the timer is a reply time-out
-    event_t timer;
+    bool waiting;               //  its alarm is a reply time-out
     int64_t last_amount;        //  own serious bids rise strictly
     sent_t *sent;
     size_t sent_capacity;
@@ -211,29 +140,19 @@ typedef struct {
 
 typedef struct {
     const options_t *options;
-    uint64_t rng;
-    int64_t now;
-    uint64_t steps;
-    queue_t queue;
-    //  The cluster and its network
+    uint64_t rng;               //  the one stream: the simulator's and the world's
+    gavel_fixture_t *world;     //  the replicas, the network, the clock
     size_t replica_count;
-    replica_t replicas [SIM_REPLICAS_MAX];
+    //  Faults this seed picked, as the report gives them
     double loss;
     double duplication;
     int64_t delay_max;
     int64_t skew_max;           //  clocks differ by up to twice this
     int64_t skew_low;           //  the lowest and highest skew of a replica
     int64_t skew_high;
-    int64_t turn_max;           //  ms a loop turn may take
-    uint64_t snapshot_every;    //  the cores' setting
-    int64_t disk_max;           //  ms a write of entries may take; 0: done and
-                                //  reported at once, as gavel_node does
-    //  Faults
     bool storm;
     bool settling;
     size_t crash_limit;
-    event_t fault;
-    event_t phase;
     //  Clients and what they learned
     size_t client_count;
     client_t clients [SIM_CLIENTS_MAX];
@@ -243,6 +162,7 @@ typedef struct {
     auction_view_t auctions [SIM_AUCTIONS_MAX + 1];
     uint64_t epoch;             //  confirmations so far
     //  The checker
+    watch_t watches [SIM_REPLICAS_MAX];
     char **log;                 //  the committed log, entry i at log [i - 1]
     gavel_msg_t **entries;      //  the same, decoded, for quick comparison
     uint64_t committed;
@@ -267,39 +187,25 @@ typedef struct {
     char failure [2048];
 } sim_t;
 
-//  A message on its way out, encoded once however many copies are made
-typedef struct {
-    gavel_msg_t *msg;
-    zmsg_t *frames;
-} parcel_t;
+static inline int64_t
+sim_now (sim_t *self)
+{
+    return gavel_fixture_now (self->world);
+}
+
+static inline uint64_t
+sim_steps (sim_t *self)
+{
+    return gavel_fixture_steps (self->world);
+}
 
 //  --------------------------------------------------------------------------
-//  Random numbers and the event queue (sim_queue.c)
+//  The simulator's side of the fixture: its random stream, and the hooks
+//  through which the checker and the clients hear of the world (sim_world.c)
 
-uint64_t
-    sim_mix (uint64_t *state);
-
-void
-    sim_queue_push (queue_t *queue, event_t *event, int64_t time);
-
-event_t *
-    sim_queue_pop (queue_t *queue);
-
-void
-    sim_queue_remove (queue_t *queue, event_t *event);
-
-//  (Re)arm a timer: a new sequence number, as if inserted now
-void
-    sim_queue_set (queue_t *queue, event_t *event, int64_t time);
-
-event_t *
-    sim_event_new (event_kind_t kind, size_t source, size_t target);
-
-void
-    sim_event_destroy (event_t **self_p);
-
-void
-    sim_timer_init (event_t *timer, event_kind_t kind, size_t target);
+//  The world this seed picked, its hooks leading to this simulation
+gavel_fixture_t *
+    sim_world_new (sim_t *self, const gavel_fixture_settings_t *settings);
 
 uint64_t
     sim_below (sim_t *self, uint64_t limit);
@@ -314,75 +220,6 @@ bool
     sim_chance (sim_t *self, double probability);
 
 //  --------------------------------------------------------------------------
-//  The cores' world: storage, disk, network, loop turns, lifecycle (sim_cluster.c)
-
-//  The last index stored, in the snapshot or after it
-uint64_t
-    sim_stored_last (replica_t *replica);
-
-//  The stored line of entry index, or NULL (not stored, or in the snapshot)
-const char *
-    sim_stored_line (replica_t *replica, uint64_t index);
-
-//  Keep the entries up to index (at least those in the snapshot)
-void
-    sim_store_truncate (replica_t *replica, uint64_t index);
-
-//  Whether the replica stores committed entry index, in its log or in its
-//  snapshot: what counts towards the majority that keeps it
-bool
-    sim_stores_committed (sim_t *self, replica_t *replica, uint64_t index);
-
-//  A write is done: some saves are on disk, their report on its way
-void
-    sim_on_disk (sim_t *self, replica_t *replica);
-
-bool
-    sim_linked (sim_t *self, size_t a, size_t b);
-
-parcel_t
-    sim_parcel (gavel_msg_t *msg);
-
-void
-    sim_transmit (sim_t *self, event_kind_t kind, size_t source, size_t target, parcel_t *parcel);
-
-void
-    sim_inbox_clear (replica_t *replica);
-
-//  A message waits in its socket until the next loop turn; a full queue
-//  (the socket's HWM) drops it
-void
-    sim_inbox_add (sim_t *self, replica_t *replica, event_t *event);
-
-//  One loop turn of the node's shell, in gavel_node_run's order: what
-//  waits on the client socket, then on the peers' sockets; a tick if a
-//  deadline is due; then flush, and carry out the outbox. So a primary may
-//  take requests and lose its quorum at the tick of the same turn, before
-//  the flush that would store them (issue 12, finding 2).
-void
-    sim_turn (sim_t *self, replica_t *replica);
-
-void
-    sim_crash (sim_t *self, replica_t *replica);
-
-//  A new process: a fresh core that loads term, vote and log from storage,
-//  as the node does at every start
-void
-    sim_boot (sim_t *self, replica_t *replica);
-
-void
-    sim_restart (sim_t *self, replica_t *replica);
-
-void
-    sim_pause (sim_t *self, replica_t *replica, int64_t duration);
-
-//  What queued up while stopped is all there at once, for one turn that
-//  ends with the overdue tick. The node drains one socket after another, so
-//  the order across sockets is not the order of sending: shuffle.
-void
-    sim_resume (sim_t *self, replica_t *replica);
-
-//  --------------------------------------------------------------------------
 //  The checker: invariants, what bidders were told, the deadline (sim_check.c)
 
 //  Only the first violation counts: later ones are usually its echoes
@@ -394,23 +231,23 @@ void
     sim_trace (sim_t *self, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
 
-//  One message in one line, for the trace
-const char *
-    sim_describe (gavel_msg_t *msg, char *text, size_t size);
-
-const char *
-    sim_replica_state (replica_t *replica, char *text, size_t size);
+//  Whether the replica stores committed entry index, in its log or in its
+//  snapshot: what counts towards the majority that keeps it
+bool
+    sim_stores_committed (sim_t *self, size_t replica, uint64_t index);
 
 void
-    sim_describe_cluster (sim_t *self, char *text, size_t size);
-
-void
-    sim_check_replica (sim_t *self, replica_t *replica);
+    sim_check_replica (sim_t *self, size_t replica);
 
 //  A snapshot is the state after the committed entries it covers: the same
 //  frames as the simulator's own state machine after them
 void
-    sim_check_snapshot (sim_t *self, replica_t *replica, gavel_msg_t *snapshot);
+    sim_check_snapshot (sim_t *self, size_t replica, gavel_msg_t *snapshot);
+
+//  A committed entry stored here must stay: it is part of the majority that
+//  committed it. lines are what a save cut from index from on.
+void
+    sim_check_kept (sim_t *self, size_t replica, uint64_t from, char **lines, size_t count);
 
 //  A success answered for an OPEN or BID must be in the committed log
 void
@@ -460,6 +297,10 @@ void
 
 size_t
     sim_crashed (sim_t *self);
+
+//  One of the simulator's alarms went off
+void
+    sim_on_alarm (sim_t *self, size_t alarm);
 
 //  3 or 5 by seed, from a stream of its own, so that naming the size with
 //  --replicas replays the same run

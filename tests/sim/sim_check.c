@@ -34,8 +34,8 @@ sim_trace (sim_t *self, const char *format, ...)
 {
     if (!self->options->verbose)
         return;
-    printf ("[%9.3f #%06" PRIu64 "] ", (double) (self->now - SIM_T0) / 1000.0,
-            self->steps);
+    printf ("[%9.3f #%06" PRIu64 "] ", (double) (sim_now (self) - SIM_T0) / 1000.0,
+            sim_steps (self));
     va_list args;
     va_start (args, format);
     vprintf (format, args);
@@ -43,112 +43,11 @@ sim_trace (sim_t *self, const char *format, ...)
     printf ("\n");
 }
 
-//  One message in one line, for the trace
-const char *
-sim_describe (gavel_msg_t *msg, char *text, size_t size)
-{
-    uint64_t term = gavel_msg_term (msg);
-    uint64_t from = gavel_msg_from (msg);
-    switch (gavel_msg_id (msg)) {
-        case GAVEL_MSG_OPEN:
-            snprintf (text, size, "OPEN #%" PRIu64 " %s %s %" PRId64 "ms",
-                      gavel_msg_request_id (msg), gavel_msg_session (msg),
-                      gavel_msg_item (msg), gavel_msg_duration (msg));
-            break;
-        case GAVEL_MSG_BID:
-            snprintf (text, size, "BID #%" PRIu64 " %s auction=%" PRIu64 " amount=%" PRId64,
-                      gavel_msg_request_id (msg), gavel_msg_session (msg),
-                      gavel_msg_auction (msg), gavel_msg_amount (msg));
-            break;
-        case GAVEL_MSG_RESULT:
-            snprintf (text, size, "RESULT #%" PRIu64 " %s auction=%" PRIu64,
-                      gavel_msg_request_id (msg), gavel_msg_session (msg),
-                      gavel_msg_auction (msg));
-            break;
-        case GAVEL_MSG_LIST:
-            snprintf (text, size, "LIST #%" PRIu64 " %s", gavel_msg_request_id (msg),
-                      gavel_msg_session (msg));
-            break;
-        case GAVEL_MSG_REPLY:
-            snprintf (text, size, "REPLY #%" PRIu64 " %s %s '%s'",
-                      gavel_msg_request_id (msg), gavel_msg_outcome_word (msg),
-                      gavel_msg_reason (msg),
-                      gavel_msg_records (msg)? gavel_msg_record (msg, 0): "");
-            break;
-        case GAVEL_MSG_LOG:
-        case GAVEL_MSG_ENTRIES:
-            snprintf (text, size, "%s t%" PRIu64 " from %" PRIu64 " prev=%" PRIu64 "/t%" PRIu64
-                      " commit=%" PRIu64 " last=%" PRIu64 " entries=%zu",
-                      gavel_msg_command (msg), term, from, gavel_msg_prev_index (msg),
-                      gavel_msg_prev_term (msg), gavel_msg_commit (msg),
-                      gavel_msg_last_index (msg), gavel_msg_entries (msg));
-            break;
-        case GAVEL_MSG_HB:
-            snprintf (text, size, "HB t%" PRIu64 " from %" PRIu64 " commit=%" PRIu64
-                      " last=%" PRIu64 " seq=%" PRIu64, term, from, gavel_msg_commit (msg),
-                      gavel_msg_last_index (msg), gavel_msg_seq (msg));
-            break;
-        case GAVEL_MSG_ACK:
-        case GAVEL_MSG_FETCH:
-            snprintf (text, size, "%s t%" PRIu64 " from %" PRIu64 " index=%" PRIu64
-                      " seq=%" PRIu64, gavel_msg_command (msg), term, from,
-                      gavel_msg_index (msg), gavel_msg_seq (msg));
-            break;
-        case GAVEL_MSG_ELECTION:
-        case GAVEL_MSG_COORDINATOR:
-            snprintf (text, size, "%s t%" PRIu64 " from %" PRIu64 " last=%" PRIu64 "/t%" PRIu64,
-                      gavel_msg_command (msg), term, from,
-                      gavel_msg_last_index (msg), gavel_msg_last_term (msg));
-            break;
-        case GAVEL_MSG_SNAPSHOT:
-            snprintf (text, size, "SNAPSHOT t%" PRIu64 " from %" PRIu64 " index=%" PRIu64
-                      "/t%" PRIu64 " commit=%" PRIu64, term, from, gavel_msg_index (msg),
-                      gavel_msg_last_term (msg), gavel_msg_commit (msg));
-            break;
-        case GAVEL_MSG_ACCEPT:
-            snprintf (text, size, "ACCEPT t%" PRIu64 " from %" PRIu64 " granted=%d",
-                      term, from, gavel_msg_granted (msg));
-            break;
-        default:
-            snprintf (text, size, "%s t%" PRIu64 " from %" PRIu64 " #%" PRIu64,
-                      gavel_msg_command (msg), term, from, gavel_msg_request_id (msg));
-            break;
-    }
-    return text;
-}
-
 static const char *
 s_kind_name (gavel_msg_id_t kind)
 {
     return kind == GAVEL_MSG_OPEN? "OPEN": kind == GAVEL_MSG_BID? "BID":
            kind == GAVEL_MSG_RESULT? "RESULT": kind == GAVEL_MSG_LIST? "LIST": "request";
-}
-
-const char *
-sim_replica_state (replica_t *replica, char *text, size_t size)
-{
-    if (!replica->core)
-        snprintf (text, size, "r%zu down", replica->index + 1);
-    else
-        snprintf (text, size, "r%zu %s%s t%" PRIu64 " p%" PRIu64 " c%" PRIu64
-                  " a%" PRIu64 " l%" PRIu64, replica->index + 1,
-                  gavel_core_role_name (replica->core), replica->paused? "(paused)": "",
-                  gavel_core_term (replica->core), gavel_core_primary (replica->core),
-                  gavel_core_commit (replica->core), gavel_core_applied (replica->core),
-                  gavel_core_last_index (replica->core));
-    return text;
-}
-
-void
-sim_describe_cluster (sim_t *self, char *text, size_t size)
-{
-    size_t used = 0;
-    text [0] = '\0';
-    for (size_t index = 0; index < self->replica_count && used < size; index++) {
-        char state [128];
-        used += snprintf (text + used, size - used, "%s%s", index? "; ": "",
-                          sim_replica_state (&self->replicas [index], state, sizeof state));
-    }
 }
 
 static size_t
@@ -370,7 +269,7 @@ s_commit (sim_t *self, gavel_msg_t *entry, const char *line)
     uint64_t index = self->committed;
     size_t copies = 0;
     for (size_t peer = 0; peer < self->replica_count; peer++)
-        copies += sim_stores_committed (self, &self->replicas [peer], index);
+        copies += sim_stores_committed (self, peer, index);
     if (index > 1 && gavel_msg_stamp (entry) < gavel_msg_stamp (self->entries [index - 2]))
         sim_fail (self, "stamps-monotonic", "committed entry %" PRIu64 " '%s' is stamped"
                 " before entry %" PRIu64 " '%s'", index, line, index - 1, self->log [index - 2]);
@@ -413,13 +312,14 @@ s_same_entry (gavel_msg_t *a, gavel_msg_t *b)
 }
 
 static void
-s_check_entry (sim_t *self, replica_t *replica, uint64_t index)
+s_check_entry (sim_t *self, size_t replica, uint64_t index)
 {
-    size_t id = replica->index + 1;
-    gavel_msg_t *entry = gavel_core_entry (replica->core, index);
+    size_t id = replica + 1;
+    gavel_core_t *core = gavel_fixture_core (self->world, replica);
+    gavel_msg_t *entry = gavel_core_entry (core, index);
     if (!entry) {
         sim_fail (self, "committed-log", "replica %zu has commit %" PRIu64
-                " but no entry %" PRIu64, id, gavel_core_commit (replica->core), index);
+                " but no entry %" PRIu64, id, gavel_core_commit (core), index);
         return;
     }
     if (gavel_msg_index (entry) != index) {
@@ -441,10 +341,11 @@ s_check_entry (sim_t *self, replica_t *replica, uint64_t index)
 }
 
 void
-sim_check_replica (sim_t *self, replica_t *replica)
+sim_check_replica (sim_t *self, size_t replica)
 {
-    gavel_core_t *core = replica->core;
-    size_t id = replica->index + 1;
+    gavel_core_t *core = gavel_fixture_core (self->world, replica);
+    watch_t *watch = &self->watches [replica];
+    size_t id = replica + 1;
     if (gavel_core_role (core) == GAVEL_ROLE_PRIMARY)
         s_check_primary (self, gavel_core_term (core), id);
     uint64_t commit = gavel_core_commit (core);
@@ -452,10 +353,10 @@ sim_check_replica (sim_t *self, replica_t *replica)
     if (applied > commit)
         sim_fail (self, "applied-committed", "replica %zu applied %" PRIu64
                 " but commit is %" PRIu64, id, applied, commit);
-    if (commit < replica->last_commit)
+    if (commit < watch->last_commit)
         sim_fail (self, "committed-log", "replica %zu's commit went back from %" PRIu64
-                " to %" PRIu64, id, replica->last_commit, commit);
-    replica->last_commit = commit;
+                " to %" PRIu64, id, watch->last_commit, commit);
+    watch->last_commit = commit;
     if (commit > gavel_core_last_index (core))
         sim_fail (self, "committed-log", "replica %zu has commit %" PRIu64 " beyond its last"
                 " index %" PRIu64, id, commit, gavel_core_last_index (core));
@@ -465,32 +366,32 @@ sim_check_replica (sim_t *self, replica_t *replica)
         sim_fail (self, "snapshot-committed", "replica %zu's snapshot ends at %" PRIu64
                 ", beyond what it applied (%" PRIu64 ") or what is committed (%" PRIu64 ")",
                 id, base, applied, self->committed);
-    if (replica->checked < base)
-        replica->checked = base;
-    while (replica->checked < commit && !self->failed)
-        s_check_entry (self, replica, ++replica->checked);
+    if (watch->checked < base)
+        watch->checked = base;
+    while (watch->checked < commit && !self->failed)
+        s_check_entry (self, replica, ++watch->checked);
     //  A committed entry may still be overwritten later: look again at the
     //  newest and at one that moves around the log with the step count
-    if (replica->checked > base && !self->failed) {
-        uint64_t span = replica->checked - base;
-        s_check_entry (self, replica, replica->checked);
-        s_check_entry (self, replica, base + 1 + (self->steps * 2654435761u) % span);
+    if (watch->checked > base && !self->failed) {
+        uint64_t span = watch->checked - base;
+        s_check_entry (self, replica, watch->checked);
+        s_check_entry (self, replica, base + 1 + (sim_steps (self) * 2654435761u) % span);
     }
 }
 
 //  A snapshot is the state after the committed entries it covers: the same
 //  frames as the simulator's own state machine after them
 void
-sim_check_snapshot (sim_t *self, replica_t *replica, gavel_msg_t *snapshot)
+sim_check_snapshot (sim_t *self, size_t replica, gavel_msg_t *snapshot)
 {
     uint64_t index = gavel_msg_index (snapshot);
-    if (replica->core)
+    if (gavel_fixture_core (self->world, replica))
         sim_check_replica (self, replica);
     if (self->failed)
         return;
     if (index > self->committed) {
         sim_fail (self, "snapshot-committed", "replica %zu stores a snapshot at %" PRIu64
-                " but only %" PRIu64 " entries are committed", replica->index + 1, index,
+                " but only %" PRIu64 " entries are committed", replica + 1, index,
                 self->committed);
         return;
     }
@@ -499,14 +400,43 @@ sim_check_snapshot (sim_t *self, replica_t *replica, gavel_msg_t *snapshot)
     if (gavel_msg_last_term (snapshot) != gavel_msg_term (self->entries [index - 1]))
         sim_fail (self, "snapshot-state", "replica %zu stores a snapshot at %" PRIu64
                 " of term %" PRIu64 " but committed entry %" PRIu64 " is '%s'",
-                replica->index + 1, index, gavel_msg_last_term (snapshot), index,
+                replica + 1, index, gavel_msg_last_term (snapshot), index,
                 self->log [index - 1]);
     else
     if (!s_same_state (expected, gavel_msg_payload (snapshot), where, sizeof where))
         sim_fail (self, "snapshot-state", "replica %zu stores a snapshot at %" PRIu64
                 " that is not the state after committed entries 1..%" PRIu64 ": it has %s",
-                replica->index + 1, index, index, where);
+                replica + 1, index, index, where);
     zmsg_destroy (&expected);
+}
+
+//  Whether the replica stores committed entry index, in its log or in its
+//  snapshot: what counts towards the majority that keeps it
+bool
+sim_stores_committed (sim_t *self, size_t replica, uint64_t index)
+{
+    if (index > self->committed)
+        return false;
+    if (index <= gavel_fixture_stored_base (self->world, replica))
+        return true;
+    const char *line = gavel_fixture_stored_line (self->world, replica, index);
+    return line && streq (line, self->log [index - 1]);
+}
+
+//  A committed entry stored here must stay: it is part of the majority that
+//  committed it. Compares what a save of entries cut with what is there now.
+void
+sim_check_kept (sim_t *self, size_t replica, uint64_t from, char **lines, size_t count)
+{
+    for (size_t offset = 0; offset < count && !self->failed; offset++) {
+        uint64_t index = from + offset;
+        if (index > self->committed || !streq (lines [offset], self->log [index - 1]))
+            continue;
+        if (!sim_stores_committed (self, replica, index))
+            sim_fail (self, "committed-entry-kept", "replica %zu loses committed entry '%s'"
+                    " from its storage (cut by a save of entries)", replica + 1,
+                    lines [offset]);
+    }
 }
 
 //  A success answered for an OPEN or BID must be in the committed log
@@ -561,31 +491,30 @@ sim_check_states (sim_t *self)
     gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_LIST);
     gavel_msg_set_request_id (request, 1);
     gavel_msg_t *lists [SIM_REPLICAS_MAX] = { NULL };
+    gavel_core_t *cores [SIM_REPLICAS_MAX] = { NULL };
     for (size_t index = 0; index < self->replica_count; index++) {
-        gavel_core_t *core = self->replicas [index].core;
-        if (core)
-            lists [index] = gavel_auction_query (gavel_core_auction (core), request, self->now);
+        cores [index] = gavel_fixture_core (self->world, index);
+        if (cores [index])
+            lists [index] = gavel_auction_query (gavel_core_auction (cores [index]), request,
+                                                 sim_now (self));
     }
     for (size_t index = 0; index < self->replica_count; index++)
         for (size_t other = 0; other < index && lists [index]; other++) {
             if (!lists [other]
-            ||  gavel_core_applied (self->replicas [index].core)
-             != gavel_core_applied (self->replicas [other].core))
+            ||  gavel_core_applied (cores [index]) != gavel_core_applied (cores [other]))
                 continue;
             int differ = s_differ (lists [other], lists [index]);
             if (differ >= 0)
                 sim_fail (self, "same-state", "replicas %zu and %zu applied %" PRIu64
                         " entries but list auctions differently: '%s' and '%s'",
-                        other + 1, index + 1,
-                        gavel_core_applied (self->replicas [index].core),
+                        other + 1, index + 1, gavel_core_applied (cores [index]),
                         s_record_or_none (lists [other], differ),
                         s_record_or_none (lists [index], differ));
         }
     //  And those that applied the whole committed log list what we do
-    gavel_msg_t *ours = gavel_auction_query (self->reference, request, self->now);
+    gavel_msg_t *ours = gavel_auction_query (self->reference, request, sim_now (self));
     for (size_t index = 0; index < self->replica_count && !self->failed; index++) {
-        if (!lists [index]
-        ||  gavel_core_applied (self->replicas [index].core) != self->committed)
+        if (!lists [index] || gavel_core_applied (cores [index]) != self->committed)
             continue;
         int differ = s_differ (ours, lists [index]);
         if (differ >= 0)
@@ -604,15 +533,15 @@ void
 sim_check (sim_t *self)
 {
     for (size_t index = 0; index < self->replica_count && !self->failed; index++)
-        if (self->replicas [index].core)
-            sim_check_replica (self, &self->replicas [index]);
+        if (gavel_fixture_core (self->world, index))
+            sim_check_replica (self, index);
     for (size_t index = 0; index < self->emitted_count && !self->failed; index++) {
         emitted_t *emitted = &self->emitted [index];
         sim_check_answered (self, &self->clients [emitted->client], emitted->request_id,
                           "was sent");
     }
     self->emitted_count = 0;
-    if (self->steps % 128 == 0 && !self->failed)
+    if (sim_steps (self) % 128 == 0 && !self->failed)
         sim_check_states (self);
 }
 
@@ -739,7 +668,7 @@ s_reply_name (sim_t *self, client_t *client, uint64_t request_id, size_t from,
 {
     snprintf (text, size, "replica %zu's answer to client %zu's %s #%" PRIu64 " at t=+%.3fs",
               from + 1, client->index, s_kind_name (client->sent [request_id].kind),
-              request_id, (double) (self->now - SIM_T0) / 1000.0);
+              request_id, (double) (sim_now (self) - SIM_T0) / 1000.0);
 }
 
 //  The auction as the committed log has it, at its deadline: "state=closed
@@ -768,7 +697,7 @@ s_check_closed (sim_t *self, client_t *client, uint64_t request_id, size_t from,
     auction_view_t *view = &self->auctions [auction];
     char by [128];
     s_reply_name (self, client, request_id, from, by, sizeof by);
-    if (self->now < view->deadline - self->skew_high) {
+    if (sim_now (self) < view->deadline - self->skew_high) {
         sim_fail (self, "deadline", "%s is '%s', but the deadline passes on no replica"
                 " before t=+%.3fs", by, record,
                 (double) (view->deadline - self->skew_high - SIM_T0) / 1000.0);
@@ -944,7 +873,7 @@ s_check_redirect (sim_t *self, gavel_msg_t *reply, size_t from)
     char endpoint [64] = "";
     gavel_record_get (record, "client", endpoint, sizeof endpoint);
     if (primary >= 1 && (size_t) primary <= self->replica_count
-    &&  !streq (endpoint, sim_endpoints [primary - 1]))
+    &&  !streq (endpoint, gavel_fixture_endpoint ((size_t) primary - 1)))
         sim_fail (self, "client", "replica %zu redirects to primary %" PRId64 " at '%s'",
                 from + 1, primary, endpoint);
 }

@@ -21,21 +21,19 @@ s_client_send (sim_t *self, client_t *client)
 {
     char text [256];
     sim_trace (self, "client %zu -> r%zu: %s", client->index, client->target + 1,
-             self->options->verbose? sim_describe (client->request, text, sizeof text): "");
-    if (self->replicas [client->target].core) {
-        parcel_t parcel = sim_parcel (client->request);
-        sim_transmit (self, EV_REQUEST, client->index, client->target, &parcel);
-        zmsg_destroy (&parcel.frames);
-    }
+             self->options->verbose? gavel_fixture_describe_msg (client->request, text,
+                                                                 sizeof text): "");
+    gavel_fixture_send (self->world, client->index, client->target, client->request);
     client->waiting = true;
-    sim_queue_set (&self->queue, &client->timer, self->now + SIM_CLIENT_TIMEOUT);
+    gavel_fixture_alarm (self->world, SIM_ALARM_CLIENT + client->index,
+                         sim_now (self) + SIM_CLIENT_TIMEOUT);
 }
 
 void
 sim_client_later (sim_t *self, client_t *client, int64_t delay)
 {
     client->waiting = false;
-    sim_queue_set (&self->queue, &client->timer, self->now + delay);
+    gavel_fixture_alarm (self->world, SIM_ALARM_CLIENT + client->index, sim_now (self) + delay);
 }
 
 //  An auction to bid on or read: mostly one that is known and not closed
@@ -61,11 +59,11 @@ static uint64_t
 s_racing_auction (sim_t *self)
 {
     uint64_t racing = 0;
+    int64_t now = sim_now (self);
     for (uint64_t auction = 1; auction <= SIM_AUCTIONS_MAX; auction++) {
         auction_view_t *view = &self->auctions [auction];
-        if (view->known_epoch && view->due >= self->now - 20 && view->due <= self->now + 120
-        && (!racing || llabs (view->due - self->now)
-                       < llabs (self->auctions [racing].due - self->now)))
+        if (view->known_epoch && view->due >= now - 20 && view->due <= now + 120
+        && (!racing || llabs (view->due - now) < llabs (self->auctions [racing].due - now)))
             racing = auction;
     }
     return racing;
@@ -113,7 +111,7 @@ s_client_compose (sim_t *self, client_t *client)
     memset (sent, 0, sizeof *sent);
     sent->kind = s_pick_kind (self, client);
     sent->epoch = self->epoch;
-    sent->sent_at = self->now;
+    sent->sent_at = sim_now (self);
     //  Most bids and reads in the last moments of an auction race its
     //  deadline: half bids, half reads
     uint64_t racing = 0;
@@ -167,7 +165,7 @@ s_client_finish (sim_t *self, client_t *client)
 {
     gavel_msg_destroy (&client->request);
     client->waiting = false;
-    sim_queue_remove (&self->queue, &client->timer);
+    gavel_fixture_alarm_cancel (self->world, SIM_ALARM_CLIENT + client->index);
     if (!self->settling)
         sim_client_later (self, client, sim_between (self, 0, 40));
 }
@@ -197,7 +195,7 @@ s_client_learn (sim_t *self, gavel_msg_t *reply)
         }
         int64_t closes_in = sim_record_number (record, "closes_in");
         if (closes_in >= 0)
-            view->due = self->now + closes_in;
+            view->due = sim_now (self) + closes_in;
     }
 }
 
@@ -258,11 +256,11 @@ sim_client_answer (sim_t *self, client_t *client, gavel_msg_t *reply, size_t fro
 {
     char text [256];
     sim_trace (self, "client %zu <- r%zu: %s", client->index, from + 1,
-             self->options->verbose? sim_describe (reply, text, sizeof text): "");
+             self->options->verbose? gavel_fixture_describe_msg (reply, text, sizeof text): "");
     //  A late or doubled answer to an earlier request
     if (!client->request || gavel_msg_request_id (reply) != client->request_id)
         return;
-    sim_queue_remove (&self->queue, &client->timer);
+    gavel_fixture_alarm_cancel (self->world, SIM_ALARM_CLIENT + client->index);
     client->waiting = false;
     gavel_outcome_t outcome = gavel_msg_outcome (reply);
     if (outcome == GAVEL_REDIRECT)

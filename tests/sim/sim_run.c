@@ -10,64 +10,62 @@ sim_crashed (sim_t *self)
 {
     size_t count = 0;
     for (size_t index = 0; index < self->replica_count; index++)
-        count += self->replicas [index].core == NULL;
+        count += gavel_fixture_core (self->world, index) == NULL;
     return count;
 }
 
-//  A live replica, the primary of the highest term half the time
-static replica_t *
+//  A live replica, the primary of the highest term half the time; or
+//  SIZE_MAX when none is
+static size_t
 s_pick_live (sim_t *self, bool running)
 {
-    replica_t *choices [SIM_REPLICAS_MAX];
+    size_t choices [SIM_REPLICAS_MAX];
     size_t count = 0;
-    replica_t *primary = NULL;
+    gavel_core_t *primary = NULL;
+    size_t primary_index = SIZE_MAX;
     for (size_t index = 0; index < self->replica_count; index++) {
-        replica_t *replica = &self->replicas [index];
-        if (!replica->core || (running && replica->paused))
+        gavel_core_t *core = gavel_fixture_core (self->world, index);
+        if (!core || (running && gavel_fixture_paused (self->world, index)))
             continue;
-        choices [count++] = replica;
-        if (gavel_core_role (replica->core) == GAVEL_ROLE_PRIMARY
-        && (!primary || gavel_core_term (replica->core) > gavel_core_term (primary->core)))
-            primary = replica;
+        choices [count++] = index;
+        if (gavel_core_role (core) == GAVEL_ROLE_PRIMARY
+        && (!primary || gavel_core_term (core) > gavel_core_term (primary))) {
+            primary = core;
+            primary_index = index;
+        }
     }
     if (count == 0)
-        return NULL;
+        return SIZE_MAX;
     if (primary && sim_chance (self, 0.5))
-        return primary;
+        return primary_index;
     return choices [sim_below (self, count)];
-}
-
-static void
-s_heal (sim_t *self)
-{
-    for (size_t index = 0; index < self->replica_count; index++)
-        self->replicas [index].side = 0;
 }
 
 static void
 s_fault_partition (sim_t *self)
 {
-    s_heal (self);
+    gavel_fixture_heal (self->world);
     if (self->replica_count == 1)
         return;
-    replica_t *alone = sim_chance (self, 0.4)? s_pick_live (self, false): NULL;
-    if (alone)
-        alone->side = 1;
+    size_t alone = sim_chance (self, 0.4)? s_pick_live (self, false): SIZE_MAX;
+    if (alone != SIZE_MAX)
+        gavel_fixture_set_side (self->world, alone, 1);
     else {
         //  Random sides, neither empty
         size_t ones = 0;
         while (ones == 0 || ones == self->replica_count) {
             ones = 0;
             for (size_t index = 0; index < self->replica_count; index++) {
-                self->replicas [index].side = (int) sim_below (self, 2);
-                ones += self->replicas [index].side;
+                int side = (int) sim_below (self, 2);
+                gavel_fixture_set_side (self->world, index, side);
+                ones += (size_t) side;
             }
         }
     }
     if (self->options->verbose) {
         char sides [SIM_REPLICAS_MAX + 1];
         for (size_t index = 0; index < self->replica_count; index++)
-            sides [index] = (char) ('0' + self->replicas [index].side);
+            sides [index] = (char) ('0' + gavel_fixture_side (self->world, index));
         sides [self->replica_count] = '\0';
         sim_trace (self, "FAULT partition %s", sides);
     }
@@ -79,34 +77,34 @@ s_fault (sim_t *self)
     self->faults++;
     uint64_t roll = sim_below (self, 100);
     if (roll < 25) {
-        replica_t *victim = s_pick_live (self, false);
-        if (victim && sim_crashed (self) < self->crash_limit)
-            sim_crash (self, victim);
+        size_t victim = s_pick_live (self, false);
+        if (victim != SIZE_MAX && sim_crashed (self) < self->crash_limit)
+            gavel_fixture_crash (self->world, victim);
     }
     else
     if (roll < 45) {
-        replica_t *choices [SIM_REPLICAS_MAX];
+        size_t choices [SIM_REPLICAS_MAX];
         size_t count = 0;
         for (size_t index = 0; index < self->replica_count; index++)
-            if (!self->replicas [index].core)
-                choices [count++] = &self->replicas [index];
+            if (!gavel_fixture_core (self->world, index))
+                choices [count++] = index;
         if (count)
-            sim_restart (self, choices [sim_below (self, count)]);
+            gavel_fixture_restart (self->world, choices [sim_below (self, count)]);
     }
     else
     if (roll < 65) {
-        replica_t *victim = s_pick_live (self, true);
-        if (victim)
-            sim_pause (self, victim, sim_between (self, 50, 1500));
+        size_t victim = s_pick_live (self, true);
+        if (victim != SIZE_MAX)
+            gavel_fixture_pause (self->world, victim, sim_between (self, 50, 1500));
     }
     else
     if (roll < 85)
         s_fault_partition (self);
     else {
         sim_trace (self, "FAULT heal");
-        s_heal (self);
+        gavel_fixture_heal (self->world);
     }
-    sim_queue_set (&self->queue, &self->fault, self->now + sim_between (self, 30, 500));
+    gavel_fixture_alarm (self->world, SIM_ALARM_FAULT, sim_now (self) + sim_between (self, 30, 500));
 }
 
 //  A calm: the network heals, paused replicas run, crashed ones mostly
@@ -116,16 +114,15 @@ s_calm (sim_t *self, bool everything)
 {
     sim_trace (self, "PHASE calm");
     self->storm = false;
-    sim_queue_remove (&self->queue, &self->fault);
-    s_heal (self);
+    gavel_fixture_alarm_cancel (self->world, SIM_ALARM_FAULT);
+    gavel_fixture_heal (self->world);
     for (size_t index = 0; index < self->replica_count; index++) {
-        replica_t *replica = &self->replicas [index];
-        if (replica->paused)
-            sim_resume (self, replica);
+        if (gavel_fixture_paused (self->world, index))
+            gavel_fixture_resume (self->world, index);
         else
-        if (!replica->core
+        if (!gavel_fixture_core (self->world, index)
         && (everything || sim_crashed (self) > self->replica_count / 2 || sim_chance (self, 0.7)))
-            sim_restart (self, replica);
+            gavel_fixture_restart (self->world, index);
     }
 }
 
@@ -136,7 +133,7 @@ s_storm (sim_t *self)
     //  Now and then a majority may go down: nothing may commit then
     self->crash_limit = sim_chance (self, 0.1)? self->replica_count: self->replica_count / 2;
     sim_trace (self, "PHASE storm (up to %zu crashed)", self->crash_limit);
-    sim_queue_set (&self->queue, &self->fault, self->now + sim_between (self, 0, 200));
+    gavel_fixture_alarm (self->world, SIM_ALARM_FAULT, sim_now (self) + sim_between (self, 0, 200));
 }
 
 static void
@@ -144,91 +141,41 @@ s_phase (sim_t *self)
 {
     if (self->storm) {
         s_calm (self, false);
-        sim_queue_set (&self->queue, &self->phase, self->now + sim_between (self, 1000, 3000));
+        gavel_fixture_alarm (self->world, SIM_ALARM_PHASE,
+                             sim_now (self) + sim_between (self, 1000, 3000));
     }
     else {
         s_storm (self);
-        sim_queue_set (&self->queue, &self->phase, self->now + sim_between (self, 1000, 4000));
+        gavel_fixture_alarm (self->world, SIM_ALARM_PHASE,
+                             sim_now (self) + sim_between (self, 1000, 4000));
     }
 }
 
 
 //  --------------------------------------------------------------------------
-//  Stepping events
+//  Stepping events: the world handles its own, the simulator's alarms come
+//  back here, and the checker looks after every one
 
-static bool
-s_reachable (replica_t *replica, event_t *event)
+void
+sim_on_alarm (sim_t *self, size_t alarm)
 {
-    return replica->core && event->incarnation == replica->incarnation;
-}
-
-static void
-s_on_peer (sim_t *self, event_t *event)
-{
-    replica_t *replica = &self->replicas [event->target];
-    if (!s_reachable (replica, event) || !sim_linked (self, event->source, event->target))
-        sim_event_destroy (&event);
+    if (alarm == SIM_ALARM_FAULT)
+        s_fault (self);
     else
-        sim_inbox_add (self, replica, event);
-}
-
-static void
-s_on_request (sim_t *self, event_t *event)
-{
-    replica_t *replica = &self->replicas [event->target];
-    if (!s_reachable (replica, event))
-        sim_event_destroy (&event);
-    else
-        sim_inbox_add (self, replica, event);
-}
-
-static void
-s_on_tick (sim_t *self, replica_t *replica)
-{
-    if (replica->core && !replica->paused)
-        sim_turn (self, replica);
+    if (alarm == SIM_ALARM_PHASE)
+        s_phase (self);
+    else {
+        assert (alarm >= SIM_ALARM_CLIENT && alarm < SIM_ALARM_CLIENT + self->client_count);
+        sim_client_timer (self, &self->clients [alarm - SIM_ALARM_CLIENT]);
+    }
 }
 
 static void
 s_step (sim_t *self)
 {
-    event_t *event = sim_queue_pop (&self->queue);
-    if (!event) {
+    if (!gavel_fixture_step (self->world)) {
         sim_fail (self, "liveness", "nothing left to happen");
         return;
-    }
-    assert (event->time >= self->now);
-    self->now = event->time;
-    self->steps++;
-    switch (event->kind) {
-        case EV_PEER:
-            s_on_peer (self, event);
-            break;
-        case EV_REQUEST:
-            s_on_request (self, event);
-            break;
-        case EV_REPLY:
-            sim_client_answer (self, &self->clients [event->target], event->msg, event->source);
-            sim_event_destroy (&event);
-            break;
-        case EV_TICK:
-            s_on_tick (self, &self->replicas [event->target]);
-            break;
-        case EV_RESUME:
-            sim_resume (self, &self->replicas [event->target]);
-            break;
-        case EV_CLIENT:
-            sim_client_timer (self, &self->clients [event->target]);
-            break;
-        case EV_FAULT:
-            s_fault (self);
-            break;
-        case EV_PHASE:
-            s_phase (self);
-            break;
-        case EV_DISK:
-            sim_on_disk (self, &self->replicas [event->target]);
-            break;
     }
     if (!self->failed)
         sim_check (self);
@@ -242,9 +189,9 @@ static bool
 s_converged (sim_t *self)
 {
     size_t primaries = 0;
-    uint64_t commit = gavel_core_commit (self->replicas [0].core);
+    uint64_t commit = gavel_core_commit (gavel_fixture_core (self->world, 0));
     for (size_t index = 0; index < self->replica_count; index++) {
-        gavel_core_t *core = self->replicas [index].core;
+        gavel_core_t *core = gavel_fixture_core (self->world, index);
         primaries += gavel_core_role (core) == GAVEL_ROLE_PRIMARY;
         if (gavel_core_commit (core) != commit || gavel_core_applied (core) != commit)
             return false;
@@ -262,17 +209,18 @@ s_settle (sim_t *self)
 {
     sim_trace (self, "PHASE settle");
     self->settling = true;
-    sim_queue_remove (&self->queue, &self->phase);
+    gavel_fixture_alarm_cancel (self->world, SIM_ALARM_PHASE);
     s_calm (self, true);
     self->loss = 0;
     self->duplication = 0;
-    int64_t start = self->now;
+    gavel_fixture_set_loss (self->world, 0, 0);
+    int64_t start = sim_now (self);
     while (!self->failed) {
-        if (self->now >= start + SIM_SETTLE_MIN && s_converged (self))
+        if (sim_now (self) >= start + SIM_SETTLE_MIN && s_converged (self))
             return;
-        if (self->now > start + SIM_SETTLE_MAX) {
+        if (sim_now (self) > start + SIM_SETTLE_MAX) {
             char cluster [1024];
-            sim_describe_cluster (self, cluster, sizeof cluster);
+            gavel_fixture_describe (self->world, cluster, sizeof cluster);
             size_t waiting = 0;
             for (size_t index = 0; index < self->client_count; index++)
                 waiting += self->clients [index].request != NULL;
@@ -290,16 +238,17 @@ static void
 s_check_storage (sim_t *self)
 {
     for (size_t index = 0; index < self->replica_count; index++) {
-        replica_t *replica = &self->replicas [index];
-        replica->checked = 0;
-        sim_check_replica (self, replica);
-        uint64_t last = sim_stored_last (replica) < self->committed
-                      ? sim_stored_last (replica): self->committed;
-        for (uint64_t entry = replica->base + 1; entry <= last && !self->failed; entry++)
-            if (!streq (sim_stored_line (replica, entry), self->log [entry - 1]))
+        self->watches [index].checked = 0;
+        sim_check_replica (self, index);
+        uint64_t stored = gavel_fixture_stored_last (self->world, index);
+        uint64_t last = stored < self->committed? stored: self->committed;
+        for (uint64_t entry = gavel_fixture_stored_base (self->world, index) + 1;
+             entry <= last && !self->failed; entry++) {
+            const char *line = gavel_fixture_stored_line (self->world, index, entry);
+            if (!streq (line, self->log [entry - 1]))
                 sim_fail (self, "committed-log", "replica %zu stored '%s' as entry %" PRIu64
-                        ", committed as '%s'", index + 1, sim_stored_line (replica, entry),
-                        entry, self->log [entry - 1]);
+                        ", committed as '%s'", index + 1, line, entry, self->log [entry - 1]);
+        }
     }
     for (size_t index = 0; index < self->client_count; index++) {
         client_t *client = &self->clients [index];
@@ -325,9 +274,9 @@ s_check_winners (sim_t *self)
         gavel_msg_set_auction (request, auction);
         char expected [GAVEL_RECORD_MAX] = "";
         for (size_t index = 0; index < self->replica_count && !self->failed; index++) {
-            gavel_core_t *core = self->replicas [index].core;
+            gavel_core_t *core = gavel_fixture_core (self->world, index);
             gavel_msg_t *reply = gavel_auction_query (gavel_core_auction (core), request,
-                                                      self->now);
+                                                      sim_now (self));
             const char *record = gavel_msg_records (reply)? gavel_msg_record (reply, 0): "";
             if (index == 0)
                 snprintf (expected, sizeof expected, "%s", record);
@@ -369,7 +318,7 @@ size_t
 sim_replica_count (const options_t *options, uint64_t seed)
 {
     uint64_t sizer = seed ^ 0x5eed5eed5eed5eedULL;
-    return options->replicas? options->replicas: (sim_mix (&sizer) & 1)? 5: 3;
+    return options->replicas? options->replicas: (gavel_fixture_random (&sizer) & 1)? 5: 3;
 }
 
 static sim_t *
@@ -379,55 +328,53 @@ s_sim_new (const options_t *options)
     assert (self);
     self->options = options;
     self->rng = options->seed;
-    self->now = SIM_T0;
     self->replica_count = sim_replica_count (options, options->seed);
-    sim_mix (&self->rng);
-    self->loss = sim_chance (self, 0.1)? 0: sim_unit (self) * 0.2;
-    self->duplication = sim_unit (self) * 0.05;
-    self->delay_max = sim_between (self, 0, 30);
+    gavel_fixture_random (&self->rng);
+    gavel_fixture_settings_t world = {
+        .replicas = self->replica_count, .wire = options->wire
+    };
+    world.loss = self->loss = sim_chance (self, 0.1)? 0: sim_unit (self) * 0.2;
+    world.duplication = self->duplication = sim_unit (self) * 0.05;
+    world.delay_max = self->delay_max = sim_between (self, 0, 30);
     self->client_count = (size_t) sim_between (self, 4, SIM_CLIENTS_MAX);
+    world.clients = self->client_count;
     self->opens_planned = (size_t) sim_between (self, 2, 4);
     self->stickiness = sim_unit (self) * 0.9;
     //  Mostly none or NTP-like; now and then beyond an election time-out
     double skewed = sim_unit (self);
     self->skew_max = skewed < 0.5? 0: skewed < 0.9? sim_between (self, 1, 25)
                    : sim_between (self, 100, 500);
-    self->turn_max = sim_between (self, 0, 2);
+    world.turn_max = sim_between (self, 0, 2);
     //  Snapshots often enough to be taken, installed and restored
-    self->snapshot_every = sim_chance (self, 0.2)? 10000: (uint64_t) sim_between (self, 10, 200);
+    world.snapshot_every = sim_chance (self, 0.2)? 10000: (uint64_t) sim_between (self, 10, 200);
     //  A disk that reports late in most seeds; in a fifth, as the node's
-    self->disk_max = sim_chance (self, 0.2)? 0: sim_between (self, 1, 20);
+    world.disk_max = sim_chance (self, 0.2)? 0: sim_between (self, 1, 20);
     self->reference = gavel_auction_new ();
     self->requests = zhashx_new ();
     assert (self->requests);
     zhashx_set_destructor (self->requests, s_committed_destroy);
-    sim_timer_init (&self->fault, EV_FAULT, 0);
-    sim_timer_init (&self->phase, EV_PHASE, 0);
 
+    self->world = sim_world_new (self, &world);
     for (size_t index = 0; index < self->replica_count; index++) {
-        replica_t *replica = &self->replicas [index];
-        replica->index = index;
-        sim_timer_init (&replica->tick, EV_TICK, index);
-        sim_timer_init (&replica->resume, EV_RESUME, index);
-        sim_timer_init (&replica->disk, EV_DISK, index);
-        replica->skew = sim_between (self, -self->skew_max, self->skew_max);
-        if (index == 0 || replica->skew < self->skew_low)
-            self->skew_low = replica->skew;
-        if (index == 0 || replica->skew > self->skew_high)
-            self->skew_high = replica->skew;
-        sim_boot (self, replica);
+        int64_t skew = sim_between (self, -self->skew_max, self->skew_max);
+        gavel_fixture_set_skew (self->world, index, skew);
+        if (index == 0 || skew < self->skew_low)
+            self->skew_low = skew;
+        if (index == 0 || skew > self->skew_high)
+            self->skew_high = skew;
+        gavel_fixture_boot (self->world, index);
     }
     for (size_t index = 0; index < self->client_count; index++) {
         client_t *client = &self->clients [index];
         client->index = index;
         snprintf (client->session, sizeof client->session, "sim%zu-%08" PRIx64, index,
-                  sim_mix (&self->rng) & 0xffffffff);
+                  gavel_fixture_random (&self->rng) & 0xffffffff);
         snprintf (client->name, sizeof client->name, "bidder%zu", index);
-        sim_timer_init (&client->timer, EV_CLIENT, index);
         sim_client_later (self, client, sim_between (self, 0, 100));
     }
     //  A calm first, so that a primary is elected and auctions open
-    sim_queue_set (&self->queue, &self->phase, self->now + sim_between (self, 1000, 2000));
+    gavel_fixture_alarm (self->world, SIM_ALARM_PHASE,
+                         sim_now (self) + sim_between (self, 1000, 2000));
     return self;
 }
 
@@ -437,24 +384,7 @@ s_sim_destroy (sim_t **self_p)
     sim_t *self = *self_p;
     if (!self)
         return;
-    event_t *event;
-    while ((event = sim_queue_pop (&self->queue)))
-        if (!event->timer)
-            sim_event_destroy (&event);
-    free (self->queue.items);
-    for (size_t index = 0; index < self->replica_count; index++) {
-        replica_t *replica = &self->replicas [index];
-        gavel_core_destroy (&replica->core);
-        sim_inbox_clear (replica);
-        free (replica->inbox);
-        for (size_t write = 0; write < replica->writing; write++)
-            gavel_msg_destroy (&replica->writes [write].save);
-        free (replica->writes);
-        free (replica->reports);
-        sim_store_truncate (replica, 0);
-        free (replica->lines);
-        gavel_msg_destroy (&replica->snapshot);
-    }
+    gavel_fixture_destroy (&self->world);
     for (size_t index = 0; index < self->client_count; index++) {
         gavel_msg_destroy (&self->clients [index].request);
         free (self->clients [index].sent);
@@ -485,7 +415,7 @@ s_sim_run (sim_t *self)
              " duplication %.1f%%, delay up to %" PRId64 " ms, clock skew up to %" PRId64
              " ms", self->options->seed, self->replica_count, self->client_count,
              self->loss * 100, self->duplication * 100, self->delay_max, self->skew_max);
-    while (!self->failed && self->steps < self->options->events)
+    while (!self->failed && sim_steps (self) < self->options->events)
         s_step (self);
     if (!self->failed)
         s_settle (self);
@@ -502,9 +432,9 @@ s_report (sim_t *self)
 {
     const options_t *options = self->options;
     char cluster [1024];
-    sim_describe_cluster (self, cluster, sizeof cluster);
+    gavel_fixture_describe (self->world, cluster, sizeof cluster);
     printf ("sim: seed %" PRIu64 " FAILED at event %" PRIu64 " (t=+%.3fs): [%s] %s\n",
-            options->seed, self->steps, (double) (self->now - SIM_T0) / 1000.0,
+            options->seed, sim_steps (self), (double) (sim_now (self) - SIM_T0) / 1000.0,
             self->invariant, self->failure);
     printf ("sim: seed %" PRIu64 ": %zu replicas (%s), %zu clients, loss %.1f%%,"
             " duplication %.1f%%, delay up to %" PRId64 " ms, clock skew up to %" PRId64
@@ -525,12 +455,12 @@ sim_run_seed (const options_t *options, outcome_t *outcome)
     outcome->seed = options->seed;
     outcome->passed = !sim->failed;
     outcome->replicas = sim->replica_count;
-    outcome->steps = sim->steps;
+    outcome->steps = sim_steps (sim);
     outcome->commits = sim->committed;
     outcome->elections = sim->elections;
     outcome->successes = sim->successes;
     outcome->faults = sim->faults;
-    outcome->simulated = sim->now - SIM_T0;
+    outcome->simulated = sim_now (sim) - SIM_T0;
     if (sim->failed)
         s_report (sim);
     else

@@ -23,6 +23,8 @@
                                     //  so that the retry granularity does
                                     //  not dominate the measured gap
 #define CLIENTS_MAX         1000
+#define DEPTH_MAX           64
+#define BIDDERS_MAX         4096    //  clients x depth
 #define TRIALS_MAX          1000
 
 //  -------------------------------------------------------------------------
@@ -142,13 +144,17 @@ s_parse_options (gavel_bench_options_t *options, int argc, char *argv [])
 {
     *options = (gavel_bench_options_t) { 0 };
     //  0 (-1 for the warm-up) until given: the mode is what was given
-    int64_t clients = 0, seconds = 0, warmup = -1, trials = 0, replicas = 0;
+    int64_t clients = 0, seconds = 0, warmup = -1, trials = 0, replicas = 0, depth = 0;
     const char *auctions = NULL;
     const gavel_cli_option_t table [] = {
         { "cluster", 0, GAVEL_CLI_TEXT, &options->cluster, "FILE", 0, 0,
           "load: the cluster file (gavel-local's DIR/cluster.cfg)" },
         { "clients", 0, GAVEL_CLI_INT, &clients, "K", 1, CLIENTS_MAX,
           "load: bidders, 1 to " STR (CLIENTS_MAX) " (default 16)" },
+        { "depth", 0, GAVEL_CLI_INT, &depth, "D", 1, DEPTH_MAX,
+          "load: requests in flight per client connection,\n"
+          "1 to " STR (DEPTH_MAX) " (default 1): D bidders share each\n"
+          "client's connections, each with its own session" },
         { "seconds", 0, GAVEL_CLI_INT, &seconds, "S", 1, 86400, "load: seconds measured (default 10)" },
         { "warmup", 0, GAVEL_CLI_INT, &warmup, "S", 0, 3600,
           "load: seconds of bidding before measuring (default 1)" },
@@ -192,11 +198,15 @@ s_parse_options (gavel_bench_options_t *options, int argc, char *argv [])
     if (options->plot && s_plot_check (options->plot))
         return GAVEL_BENCH_EXIT_USAGE;
     const char *load_flag = options->cluster? "--cluster": clients? "--clients":
-                            seconds? "--seconds": warmup >= 0? "--warmup":
+                            depth? "--depth": seconds? "--seconds": warmup >= 0? "--warmup":
                             auctions? "--auctions": NULL;
     const char *failover_flag = trials? "--failover": options->dir? "--dir":
                                 replicas? "--replicas": NULL;
     options->clients = clients? (uint64_t) clients: 16;
+    options->depth = depth? (uint64_t) depth: 1;
+    if (options->clients * options->depth > BIDDERS_MAX)
+        return s_usage_error ("--clients %" PRIu64 " x --depth %" PRIu64 " is over %d bidders",
+                              options->clients, options->depth, BIDDERS_MAX);
     options->seconds = seconds? (uint64_t) seconds: 10;
     options->warmup = warmup >= 0? (uint64_t) warmup: 1;
     options->shared = !auctions || streq (auctions, "one");

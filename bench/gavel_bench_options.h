@@ -15,7 +15,8 @@
 
 typedef struct {
     const char *cluster;        //  load: the cluster file
-    uint64_t clients;           //  load: closed-loop bidders
+    uint64_t clients;           //  load: connections, each a closed-loop bidder
+    uint64_t depth;             //  load: bidders (lanes) per connection, 1 or more
     uint64_t seconds;           //  load: measured seconds
     uint64_t warmup;            //  load: seconds before measuring
     bool shared;                //  load: one auction for all, else one each

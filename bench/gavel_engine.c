@@ -32,6 +32,7 @@ struct _gavel_engine_t {
     gavel_engine_answer_fn *on_answer;
     gavel_engine_late_fn *on_late;
     void *arg;                  //  the mode's state
+    size_t depth;               //  lanes per connection
     bool verbose;
     int64_t started;            //  us, for traces
     //  Load mode waits with epoll on the sockets' ZMQ_FDs and looks only at
@@ -122,6 +123,7 @@ gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const c
     self->arg = arg;
     self->verbose = verbose;
     self->started = zclock_usecs ();
+    self->depth = 1;
     self->clients = (gavel_engine_client_t *) zmalloc (count * sizeof (gavel_engine_client_t));
     assert (self->clients);
     self->epoll = epoll_create1 (EPOLL_CLOEXEC);
@@ -135,6 +137,7 @@ gavel_engine_new (gavel_config_t *config, size_t count, int64_t timeout, const c
         gavel_engine_client_t *client = &self->clients [index];
         client->engine = self;
         client->index = index;
+        client->host = client;
         s_random_hex (client->session, GAVEL_ENGINE_SESSION_BYTES);
         client->cert = gavel_sock_curve_on ()? zcert_new (): NULL;
         //  Redirects name replicas of the cluster file only, so the targets
@@ -189,11 +192,11 @@ static void
 s_client_transmit (gavel_engine_client_t *self)
 {
     zmsg_t *msg = gavel_msg_encode (self->request);
-    self->unsent = zmsg_send (&msg, self->socks [self->target]) != 0;
+    self->unsent = zmsg_send (&msg, self->host->socks [self->target]) != 0;
     zmsg_destroy (&msg);        //  left to us when the send failed
     gavel_engine_t *engine = self->engine;
     engine->dirty [engine->dirty_count++ % (engine->count * GAVEL_REPLICAS_MAX)]
-        = s_sock_key (self, self->target);
+        = s_sock_key (self->host, self->target);
 }
 
 //  Send the outstanding request to replica. A socket that cannot take it
@@ -204,20 +207,21 @@ static bool
 s_client_hop (gavel_engine_client_t *self, size_t replica)
 {
     gavel_engine_t *engine = self->engine;
+    gavel_engine_client_t *host = self->host;
     self->target = replica;
     self->unsent = false;
-    if (!self->socks [replica]) {
+    if (!host->socks [replica]) {
         char error [256];
         const char *endpoint = gavel_config_replica (engine->config, replica)->client;
-        self->socks [replica] = gavel_sock_new_keyed (ZMQ_DEALER, endpoint, false, NULL,
-                                                      self->cert, error, sizeof error);
-        if (!self->socks [replica]) {
+        host->socks [replica] = gavel_sock_new_keyed (ZMQ_DEALER, endpoint, false, NULL,
+                                                      host->cert, error, sizeof error);
+        if (!host->socks [replica]) {
             s_trace (engine, self, "%s", error);
             return false;
         }
-        zsock_set_rcvtimeo (self->socks [replica], 0);
-        struct epoll_event event = { .events = EPOLLIN, .data.u64 = s_sock_key (self, replica) };
-        int rc = epoll_ctl (engine->epoll, EPOLL_CTL_ADD, zsock_fd (self->socks [replica]), &event);
+        zsock_set_rcvtimeo (host->socks [replica], 0);
+        struct epoll_event event = { .events = EPOLLIN, .data.u64 = s_sock_key (host, replica) };
+        int rc = epoll_ctl (engine->epoll, EPOLL_CTL_ADD, zsock_fd (host->socks [replica]), &event);
         assert (rc == 0);
     }
     s_client_transmit (self);
@@ -274,7 +278,9 @@ gavel_engine_send (gavel_engine_client_t *self, gavel_msg_t **request_p)
     assert (!self->request);
     self->request = *request_p;
     *request_p = NULL;
-    gavel_msg_set_request_id (self->request, ++self->last_id);
+    //  Lane l: l + 1, then every depth-th id
+    self->last_id = self->last_id? self->last_id + self->engine->depth: self->lane + 1;
+    gavel_msg_set_request_id (self->request, self->last_id);
     gavel_msg_set_session (self->request, self->session);
     gavel_msg_set_name (self->request, self->name);
     self->sent_at = zclock_usecs ();
@@ -302,16 +308,20 @@ s_client_dispatch (gavel_engine_client_t *self, size_t replica, gavel_msg_t **re
     }
 }
 
+//  What a host's socket received, each reply to the lane its request id
+//  names
 static void
 s_client_receive (gavel_engine_client_t *self, size_t replica)
 {
+    size_t depth = self->engine->depth;
     zmsg_t *msg;
     while ((msg = zmsg_recv (self->socks [replica]))) {
         gavel_msg_error_t error;
         gavel_msg_t *reply = gavel_msg_decode (msg, &error);
         zmsg_destroy (&msg);
+        uint64_t id = reply? gavel_msg_request_id (reply): 0;
         if (reply)
-            s_client_dispatch (self, replica, &reply);
+            s_client_dispatch (id? self + (id - 1) % depth: self, replica, &reply);
         else
             s_trace (self->engine, self, "dropped an undecodable reply: %s", error.message);
         gavel_msg_destroy (&reply);
@@ -356,6 +366,28 @@ s_engine_reserve (gavel_engine_t *self, size_t count)
     assert (self->items && self->item_client && self->item_replica);
 }
 
+//  Whether a lane of host waits to send to replica
+static bool
+s_lanes_unsent (gavel_engine_client_t *host, size_t replica)
+{
+    for (size_t lane = 0; lane < host->engine->depth; lane++) {
+        gavel_engine_client_t *client = host + lane;
+        if (client->request && client->unsent && client->target == replica)
+            return true;
+    }
+    return false;
+}
+
+static void
+s_lanes_transmit (gavel_engine_client_t *host, size_t replica)
+{
+    for (size_t lane = 0; lane < host->engine->depth; lane++) {
+        gavel_engine_client_t *client = host + lane;
+        if (client->request && client->unsent && client->target == replica)
+            s_client_transmit (client);
+    }
+}
+
 //  The client sockets to poll this turn; returns how many.
 static size_t
 s_engine_items (gavel_engine_t *self)
@@ -365,9 +397,9 @@ s_engine_items (gavel_engine_t *self)
         gavel_engine_client_t *client = &self->clients [index];
         for (size_t replica = 0; replica < self->replicas; replica++) {
             if (!client->socks [replica])
-                continue;
+                continue;           //  none yet, or a lane's (its host's)
             short events = ZMQ_POLLIN;
-            if (client->request && client->unsent && client->target == replica)
+            if (s_lanes_unsent (client, replica))
                 events |= ZMQ_POLLOUT;
             self->items [count] = (zmq_pollitem_t) { zsock_resolve (client->socks [replica]), 0, events, 0 };
             self->item_client [count] = client;
@@ -387,12 +419,11 @@ s_engine_service (gavel_engine_t *self, uint64_t key)
     size_t replica = key % GAVEL_REPLICAS_MAX;
     for (int round = 0; round < 16 && client->socks [replica]; round++) {
         int events = zsock_events (client->socks [replica]);
-        bool send = (events & ZMQ_POLLOUT) && client->request && client->unsent
-                 && client->target == replica;
+        bool send = (events & ZMQ_POLLOUT) && s_lanes_unsent (client, replica);
         if (!send && !(events & ZMQ_POLLIN))
             break;
         if (send)
-            s_client_transmit (client);
+            s_lanes_transmit (client, replica);
         if (events & ZMQ_POLLIN)
             s_client_receive (client, replica);
     }
@@ -458,12 +489,27 @@ gavel_engine_turn (gavel_engine_t *self, zmq_pollitem_t *extras, size_t extra_co
         short revents = self->items [index].revents;
         gavel_engine_client_t *client = self->item_client [index];
         size_t replica = self->item_replica [index];
-        if ((revents & ZMQ_POLLOUT) && client->request && client->unsent && client->target == replica)
-            s_client_transmit (client);
+        if (revents & ZMQ_POLLOUT)
+            s_lanes_transmit (client, replica);
         if (revents & ZMQ_POLLIN)
             s_client_receive (client, replica);
     }
     s_engine_expire (self);
+}
+
+void
+gavel_engine_set_depth (gavel_engine_t *self, size_t depth)
+{
+    assert (depth >= 1 && self->count % depth == 0);
+    self->depth = depth;
+    for (size_t index = 0; index < self->count; index++) {
+        gavel_engine_client_t *client = &self->clients [index];
+        assert (!client->request && client->last_id == 0);
+        client->lane = index % depth;
+        client->host = client - client->lane;
+        if (client->lane)
+            zcert_destroy (&client->cert);  //  the host's key speaks for it
+    }
 }
 
 gavel_engine_client_t *
@@ -818,6 +864,30 @@ gavel_engine_test (bool verbose)
     s_test_run (engine, &test, 8, 1, false);
     assert (test.answered_by == 2 && test.answered_id == 2);
     assert (gavel_engine_timeouts (engine) == 2);
+    gavel_engine_destroy (&engine);
+
+    //  Pipelining: three lanes on one connection, each request in flight
+    //  at once and its answer handed to the lane that asked (lane l's ids
+    //  are l + 1, l + 4, ...: a reply to the wrong lane would be late)
+    engine = gavel_engine_new (config, 3, 1000, "engine-test", s_test_answer, s_test_late,
+                               &test, verbose);
+    gavel_engine_set_depth (engine, 3);
+    test.stands [0] = STAND_SUCCESS;
+    for (uint64_t round = 0; round < 2; round++) {
+        for (size_t lane = 0; lane < 3; lane++) {
+            gavel_engine_client (engine, lane)->auction = 1;
+            gavel_engine_bid (gavel_engine_client (engine, lane), 30 + (int64_t) lane);
+        }
+        s_test_run (engine, &test, 11 + 3 * round, 1, false);
+        assert (test.asked [0] == 3 * round + 3);
+        for (size_t lane = 0; lane < 3; lane++)
+            assert (gavel_engine_client (engine, lane)->last_id == 3 * round + lane + 1);
+    }
+    //  One socket, the first lane's; the others have none of their own
+    assert (gavel_engine_client (engine, 0)->socks [0]);
+    for (size_t lane = 1; lane < 3; lane++)
+        for (size_t replica = 0; replica < 3; replica++)
+            assert (!gavel_engine_client (engine, lane)->socks [replica]);
     gavel_engine_destroy (&engine);
     gavel_msg_destroy (&test.held);
     zframe_destroy (&test.held_route);

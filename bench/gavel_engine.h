@@ -36,6 +36,10 @@ typedef void (gavel_engine_late_fn) (gavel_engine_client_t *client, gavel_msg_t 
 struct _gavel_engine_client_t {
     gavel_engine_t *engine;
     size_t index;
+    //  The bidder whose sockets (and key) this one shares: itself, unless
+    //  gavel_engine_set_depth made lanes of one connection
+    gavel_engine_client_t *host;
+    size_t lane;                //  its place among its host's lanes, 0 first
     char session [GAVEL_ENGINE_SESSION_BYTES * 2 + 1];
     char name [GAVEL_NAME_MAX + 1];
     zcert_t *cert;              //  its own CURVE key pair; NULL without CURVE
@@ -76,6 +80,15 @@ void
 void
     gavel_engine_turn (gavel_engine_t *self, zmq_pollitem_t *extras, size_t extra_count,
                        int64_t wake_at);
+
+//  Pipelining (load mode): bidders depth at a time share one connection
+//  per replica (the first of each group's sockets and key), so that each
+//  connection has up to depth requests in flight, each lane with its own
+//  session. Lane l numbers its requests l + 1, l + 1 + depth, ..., so a
+//  reply's request id names its lane. Call before the first send; the
+//  bidder count must be a multiple of depth.
+void
+    gavel_engine_set_depth (gavel_engine_t *self, size_t depth);
 
 //  Send a request (takes ownership): stamped with the next request id, the
 //  session and the name, to the replica that answered last (or the one

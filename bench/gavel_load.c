@@ -45,6 +45,14 @@ struct _gavel_load_t {
     bool progress_shown;
 };
 
+//  The bidders: every client's lanes
+static size_t
+s_bidders (gavel_load_t *self)
+{
+    uint64_t depth = self->options->depth? self->options->depth: 1;
+    return (size_t) (self->options->clients * depth);
+}
+
 //  Bidder i of K on a shared auction bids 1 + nK + i: amounts interleave,
 //  so bids race and some fail too-low; on its own auction it bids 1 + n.
 static int64_t
@@ -52,7 +60,7 @@ s_load_amount (gavel_load_t *self, gavel_engine_client_t *client)
 {
     if (!self->options->shared)
         return 1 + client->round;
-    return 1 + client->round * (int64_t) self->options->clients + (int64_t) client->index;
+    return 1 + client->round * (int64_t) s_bidders (self) + (int64_t) client->index;
 }
 
 //  After an answer: the next round, and after too-low the first round
@@ -66,7 +74,7 @@ s_load_next_round (gavel_load_t *self, gavel_engine_client_t *client, gavel_msg_
     if (gavel_msg_outcome (reply) != GAVEL_FAIL || !streq (gavel_msg_reason (reply), "too-low")
     ||  highest < 0)
         return;
-    int64_t stride = self->options->shared? (int64_t) self->options->clients: 1;
+    int64_t stride = self->options->shared? (int64_t) s_bidders (self): 1;
     int64_t offset = self->options->shared? (int64_t) client->index: 0;
     int64_t above = highest - 1 - offset < 0? 0: (highest - 1 - offset) / stride + 1;
     if (above > client->round)
@@ -323,7 +331,8 @@ s_load_json (gavel_load_t *self, load_figures_t *figures)
     const gavel_bench_options_t *options = self->options;
     gavel_histogram_t *latency = self->latency;
     uint64_t decided = self->success + self->fail;
-    printf ("{\"mode\":\"load\",\"replicas\":%zu,\"clients\":%" PRIu64 ",\"auctions\":\"%s\","
+    printf ("{\"mode\":\"load\",\"replicas\":%zu,\"clients\":%" PRIu64 ",\"depth\":%" PRIu64
+            ",\"auctions\":\"%s\","
             "\"warmup_s\":%" PRIu64 ",\"seconds\":%.3f,\"timeout_ms\":%" PRId64 ","
             "\"committed\":%" PRIu64 ",\"decided\":%" PRIu64 ",\"fail\":%" PRIu64 ","
             "\"too_low\":%" PRIu64 ",\"exceptions\":%" PRIu64 ","
@@ -331,7 +340,8 @@ s_load_json (gavel_load_t *self, load_figures_t *figures)
             "\"p50_us\":%" PRId64 ",\"p90_us\":%" PRId64 ",\"p99_us\":%" PRId64 ","
             "\"p999_us\":%" PRId64 ",\"max_us\":%" PRId64 ",\"mean_us\":%.0f,"
             "\"timeouts\":%" PRIu64 ",\"redirects\":%" PRIu64 ",\"no_quorum\":%" PRIu64 ",",
-            figures->replicas, options->clients, options->shared? "one": "per-client",
+            figures->replicas, options->clients, options->depth? options->depth: 1,
+            options->shared? "one": "per-client",
             options->warmup, figures->seconds, options->timeout,
             self->success, decided, self->fail, self->too_low, self->exceptions,
             figures->seconds > 0? (double) self->success / figures->seconds: 0,
@@ -373,8 +383,13 @@ s_load_text (gavel_load_t *self, load_figures_t *figures)
     gavel_histogram_t *latency = self->latency;
     uint64_t decided = self->success + self->fail;
     double seconds = figures->seconds > 0? figures->seconds: 1;
-    printf ("gavel-bench: %" PRIu64 " bidder%s on %s, %zu replica%s, %.1f s measured after "
-            "%" PRIu64 " s warm-up%s\n", options->clients, options->clients == 1? "": "s",
+    size_t bidders = s_bidders (self);
+    char connections [96] = "";
+    if (bidders > options->clients)
+        snprintf (connections, sizeof connections, " (%" PRIu64 " in flight on each of %" PRIu64
+                  " connections)", options->depth, options->clients);
+    printf ("gavel-bench: %zu bidder%s%s on %s, %zu replica%s, %.1f s measured after "
+            "%" PRIu64 " s warm-up%s\n", bidders, bidders == 1? "": "s", connections,
             options->shared? "one shared auction": "an auction each",
             figures->replicas, figures->replicas == 1? "": "s", figures->seconds,
             options->warmup, zsys_interrupted? " (interrupted)": "");
@@ -595,8 +610,9 @@ gavel_load_run (gavel_load_t *self)
     gavel_status_start_replicas (self->start, self->config, STATUS_TIMEOUT);
     gavel_status_wait (self->start);
 
-    self->engine = gavel_engine_new (self->config, options->clients, options->timeout, "bench",
+    self->engine = gavel_engine_new (self->config, s_bidders (self), options->timeout, "bench",
                                      s_load_answer, NULL, self, options->verbose);
+    gavel_engine_set_depth (self->engine, options->depth? (size_t) options->depth: 1);
     //  Start at the primary rather than be redirected to it
     int primary = gavel_status_primary (self->start);
     if (primary >= 0)

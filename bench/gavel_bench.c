@@ -34,9 +34,9 @@
 #define STR_(x) #x
 
 static const char *s_synopsis =
-    "usage: gavel-bench --cluster FILE [--clients K] [--seconds S] [--warmup S]\n"
-    "                   [--auctions one|per-client] [--timeout MS] [--json]\n"
-    "                   [--plot FILE]\n"
+    "usage: gavel-bench --cluster FILE [--clients K] [--depth D] [--seconds S]\n"
+    "                   [--warmup S] [--auctions one|per-client] [--timeout MS]\n"
+    "                   [--json] [--plot FILE]\n"
     "       gavel-bench --failover N --dir DIR [--replicas R] [--timeout MS] [--json]\n"
     "                   [--plot FILE]\n";
 
@@ -133,8 +133,10 @@ s_check_mode (gavel_bench_options_t *options, const char *load_flag, const char 
     if (!options->cluster)
         return s_usage_error ("say what to run: --cluster FILE (load) or "
                               "--failover N --dir DIR");
+    //  D requests in flight on a connection take about D times as long
+    //  each: a hop waits as much longer before it is resent
     if (!options->timeout)
-        options->timeout = LOAD_TIMEOUT;
+        options->timeout = LOAD_TIMEOUT * (int64_t) (options->depth? options->depth: 1);
     return -1;
 }
 
@@ -154,7 +156,8 @@ s_parse_options (gavel_bench_options_t *options, int argc, char *argv [])
         { "depth", 0, GAVEL_CLI_INT, &depth, "D", 1, DEPTH_MAX,
           "load: requests in flight per client connection,\n"
           "1 to " STR (DEPTH_MAX) " (default 1): D bidders share each\n"
-          "client's connections, each with its own session" },
+          "client's connections, each with its own session\n"
+          "(the default --timeout grows D times)" },
         { "seconds", 0, GAVEL_CLI_INT, &seconds, "S", 1, 86400, "load: seconds measured (default 10)" },
         { "warmup", 0, GAVEL_CLI_INT, &warmup, "S", 0, 3600,
           "load: seconds of bidding before measuring (default 1)" },

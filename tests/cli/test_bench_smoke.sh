@@ -43,6 +43,20 @@ json_p50=$(sed -n 's/.*"p50_us":\([0-9]*\).*/\1/p' "$WORK/bench.json")
 positive "$json_committed" || fail "JSON committed_per_s '$json_committed' is not above 0"
 positive "$json_p50" || fail "JSON p50_us '$json_p50' is not above 0"
 
+#   The batch figures from the replicas' STATUS counts, in both forms
+expect_contains "$WORK/bench.txt" '^batches +primary: [0-9.]+ requests/turn, [0-9.]+ entries/LOG'
+expect_contains "$WORK/bench.json" '"batch":\{"requests_per_turn":[0-9.]+,"entries_per_log":[0-9.]+,'
+
+#   --depth D: D bidders in flight on each client's connection, every one
+#   answered (an auction each, so none fails)
+"$BIN/gavel-bench" --cluster "$CLUSTER" --clients 2 --depth 4 --seconds 2 --auctions per-client --json \
+    >"$WORK/depth.json" 2>"$WORK/depth.err" \
+    || fail "gavel-bench --depth 4 exited with $?: $(cat "$WORK/depth.err")"
+expect_contains "$WORK/depth.json" '"clients":2,"depth":4,'
+expect_contains "$WORK/depth.json" '"exceptions":0,'
+depth_committed=$(sed -n 's/.*"committed_per_s":\([0-9.]*\).*/\1/p' "$WORK/depth.json")
+positive "$depth_committed" || fail "--depth 4: committed_per_s '$depth_committed' is not above 0"
+
 #   --plot FILE: an SVG when gnuplot is installed; without it one line says
 #   so and the run still succeeds. A directory that does not exist is a
 #   usage error, before anything runs.

@@ -28,8 +28,11 @@ wait_bidders "${names[@]}"
 [ "$(answers "${names[@]}")" -eq 240 ] \
     || fail "expected 240 answers, got $(answers "${names[@]}")"
 check_auction "$auction" "${names[@]}" probe
-#   All three, the old primary included, end with the same log
-wait_agree 5
+#   All three, the old primary included, end with the same log. Under
+#   load the old primary has once taken over 5 s to catch up after its
+#   resume (CI, 2026-12-05; an open liveness question, docs/CORRECTNESS.md):
+#   the test asks that it does, within 20 s
+wait_agree 20
 [ -n "$(primary_id)" ] && [ "$(primary_id)" != "$old" ] \
     || fail "replica $old is primary again, or nobody is: $(cluster_state | tr '\n' ';')"
 lincheck "$WORK/history.txt"

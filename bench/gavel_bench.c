@@ -136,7 +136,7 @@ s_check_mode (gavel_bench_options_t *options, const char *load_flag, const char 
     //  D requests in flight on a connection take about D times as long
     //  each: a hop waits as much longer before it is resent
     if (!options->timeout)
-        options->timeout = LOAD_TIMEOUT * (int64_t) (options->depth? options->depth: 1);
+        options->timeout = LOAD_TIMEOUT * (int64_t) options->depth;
     return -1;
 }
 

@@ -49,8 +49,7 @@ struct _gavel_load_t {
 static size_t
 s_bidders (gavel_load_t *self)
 {
-    uint64_t depth = self->options->depth? self->options->depth: 1;
-    return (size_t) (self->options->clients * depth);
+    return (size_t) (self->options->clients * self->options->depth);
 }
 
 //  Bidder i of K on a shared auction bids 1 + nK + i: amounts interleave,
@@ -340,7 +339,7 @@ s_load_json (gavel_load_t *self, load_figures_t *figures)
             "\"p50_us\":%" PRId64 ",\"p90_us\":%" PRId64 ",\"p99_us\":%" PRId64 ","
             "\"p999_us\":%" PRId64 ",\"max_us\":%" PRId64 ",\"mean_us\":%.0f,"
             "\"timeouts\":%" PRIu64 ",\"redirects\":%" PRIu64 ",\"no_quorum\":%" PRIu64 ",",
-            figures->replicas, options->clients, options->depth? options->depth: 1,
+            figures->replicas, options->clients, options->depth,
             options->shared? "one": "per-client",
             options->warmup, figures->seconds, options->timeout,
             self->success, decided, self->fail, self->too_low, self->exceptions,
@@ -568,6 +567,7 @@ s_enough_descriptors (size_t sockets)
 gavel_load_t *
 gavel_load_new (const gavel_bench_options_t *options)
 {
+    assert (options->depth >= 1);       //  the command line's default is 1
     gavel_load_t *self = (gavel_load_t *) zmalloc (sizeof (gavel_load_t));
     assert (self);
     self->options = options;
@@ -612,7 +612,7 @@ gavel_load_run (gavel_load_t *self)
 
     self->engine = gavel_engine_new (self->config, s_bidders (self), options->timeout, "bench",
                                      s_load_answer, NULL, self, options->verbose);
-    gavel_engine_set_depth (self->engine, options->depth? (size_t) options->depth: 1);
+    gavel_engine_set_depth (self->engine, (size_t) options->depth);
     //  Start at the primary rather than be redirected to it
     int primary = gavel_status_primary (self->start);
     if (primary >= 0)
@@ -650,7 +650,7 @@ gavel_load_test (bool verbose)
     printf (" * gavel_load: ");
     if (verbose)
         printf ("\n");
-    gavel_bench_options_t options = { .clients = 4, .seconds = 1, .shared = true };
+    gavel_bench_options_t options = { .clients = 4, .depth = 1, .seconds = 1, .shared = true };
     gavel_load_t *self = gavel_load_new (&options);
     gavel_engine_client_t client = { .index = 2 };
 

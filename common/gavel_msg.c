@@ -5,10 +5,9 @@
     wire layout lives in one place and matches docs/PROTOCOL.md row by row.
 */
 #include "gavel_msg.h"
-
-#include <pthread.h>
 #include "gavel_text.h"
 
+#include <pthread.h>
 #include <stdarg.h>
 
 //  The fields a frame can hold, each with its name for error messages.

@@ -1177,8 +1177,10 @@ s_store (gavel_core_t *self, gavel_msg_t *msg)
             s_save_batch_entries (self);
             gavel_entrylog_truncate (self->log, index - 1);
         }
-        if (self->batch && gavel_msg_prev_index (self->batch) + gavel_msg_entries (self->batch) != index - 1)
-            s_save_batch_entries (self);
+        //  Appends follow the log's end, and the batch ends there too: a cut
+        //  saved it above, and all else the core does saves it first
+        assert (!self->batch
+                || gavel_msg_prev_index (self->batch) + gavel_msg_entries (self->batch) == index - 1);
         if (!self->batch) {
             self->batch = gavel_msg_new (GAVEL_MSG_LOG);
             gavel_msg_set_prev_index (self->batch, index - 1);

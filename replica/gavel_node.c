@@ -50,10 +50,9 @@ s_now (gavel_node_t *self)
 
 //  Our sockets receive only after a poll said so: reads never wait
 static zsock_t *
-s_socket (int type, const char *endpoint, bool bind, const char *identity,
-          char *error, size_t error_size)
+s_socket (int type, const char *endpoint, bool bind, char *error, size_t error_size)
 {
-    zsock_t *sock = gavel_sock_new (type, endpoint, bind, identity, error, error_size);
+    zsock_t *sock = gavel_sock_new (type, endpoint, bind, NULL, error, error_size);
     if (sock)
         zsock_set_rcvtimeo (sock, 0);
     return sock;
@@ -69,19 +68,27 @@ s_open_sockets (gavel_node_t *self, gavel_config_t *config, char *error, size_t 
     zsock_set_rcvtimeo (self->client, 0);
     if (self->replicas == 1)
         return 0;
-    if (!(self->pub = s_socket (ZMQ_PUB, me->pub, true, NULL, error, size))
-    ||  !(self->pull = s_socket (ZMQ_PULL, me->ack, true, NULL, error, size))
-    ||  !(self->mesh = s_socket (ZMQ_ROUTER, me->mesh, true, NULL, error, size)))
+    if (!(self->pub = s_socket (ZMQ_PUB, me->pub, true, error, size))
+    ||  !(self->pull = s_socket (ZMQ_PULL, me->ack, true, error, size))
+    ||  !(self->mesh = s_socket (ZMQ_ROUTER, me->mesh, true, error, size)))
         return -1;
-    char identity [24];
-    snprintf (identity, sizeof identity, "%" PRIu64, self->id);
+    //  A peer's message names its sender; the mesh ROUTER only receives, so
+    //  routing ids serve nothing, and a fixed one would harm: a ROUTER keeps
+    //  the first connection under an id and leaves a second one with the
+    //  same id unread for good. A peer's connection is made again while the
+    //  old one stands whenever either side was paused or starved past the
+    //  heartbeat time-out (the old one goes only once its queue is read),
+    //  and a backup whose primary's ENTRIES went there never caught up. Our
+    //  DEALERs take no id, and one that does (another implementation) has
+    //  its newest connection heard.
+    zsock_set_router_handover (self->mesh, 1);
     for (size_t slot = 0; slot < self->replicas; slot++) {
         const gavel_replica_conf_t *peer = gavel_config_replica (config, slot);
         if (peer->id == self->id)
             continue;
-        if (!(self->sub [slot] = s_socket (ZMQ_SUB, peer->pub, false, NULL, error, size))
-        ||  !(self->push [slot] = s_socket (ZMQ_PUSH, peer->ack, false, NULL, error, size))
-        ||  !(self->dealer [slot] = s_socket (ZMQ_DEALER, peer->mesh, false, identity, error, size)))
+        if (!(self->sub [slot] = s_socket (ZMQ_SUB, peer->pub, false, error, size))
+        ||  !(self->push [slot] = s_socket (ZMQ_PUSH, peer->ack, false, error, size))
+        ||  !(self->dealer [slot] = s_socket (ZMQ_DEALER, peer->mesh, false, error, size)))
             return -1;
         zsock_set_subscribe (self->sub [slot], "log");
         zsock_set_subscribe (self->sub [slot], "hb");
@@ -529,10 +536,10 @@ s_expect (zmsg_t **reply_p, const char *request_id, const char *outcome,
     zmsg_destroy (reply_p);
 }
 
-//  A replica of the cluster file given (a gavel_config_t *), for the CURVE
-//  test: the process's CURVE state must be on already.
+//  Replica 1 of the cluster file given (a gavel_config_t *); with keys, the
+//  process's CURVE state must be on already.
 static void
-s_secure_actor (zsock_t *pipe, void *args)
+s_config_actor (zsock_t *pipe, void *args)
 {
     char error [256];
     gavel_node_t *self = gavel_node_new ((gavel_config_t *) args, 1, NULL, error, sizeof error);
@@ -598,7 +605,7 @@ s_test_keys (bool verbose)
     snprintf (endpoint, sizeof endpoint, "tcp://127.0.0.1:%d", port);
     zcert_t *cert = zcert_dup (server);
     assert (gavel_sock_curve_start (config, &cert, true, error, sizeof error) == 0);
-    zactor_t *node = zactor_new (s_secure_actor, config);
+    zactor_t *node = zactor_new (s_config_actor, config);
     assert (node);
     zsock_set_rcvtimeo (zactor_sock (node), 2000);      //  a node that failed says nothing
     zstr_send (node, "PORT");
@@ -634,6 +641,104 @@ s_test_keys (bool verbose)
     zcert_destroy (&broker);
     zcert_destroy (&ann);
     zcert_destroy (&eve);
+}
+
+//  The last index a node's STATUS reports, or -1 when it does not answer
+static int64_t
+s_status_last (const char *endpoint)
+{
+    char error [256];
+    zsock_t *client = gavel_sock_new_client (endpoint, error, sizeof error);
+    assert (client);
+    zmsg_t *reply = EXCHANGE (client, "GAVEL/1", "STATUS", "1", "s1", "probe");
+    int64_t last = -1;
+    char value [32];
+    for (zframe_t *frame = reply? zmsg_first (reply): NULL; frame; frame = zmsg_next (reply)) {
+        char *text = zframe_strdup (frame);
+        if (gavel_record_get (text, "last", value, sizeof value) == 0)
+            last = atoll (value);
+        zstr_free (&text);
+    }
+    zmsg_destroy (&reply);
+    zsock_destroy (&client);
+    return last;
+}
+
+//  Replica 2, primary of term, sends entry index (after index - 1 of
+//  prev_term) on sock, and waits (at most 5 s) for replica 1 to hold it
+static bool
+s_mesh_send_entry (zsock_t *sock, const char *endpoint, uint64_t term, uint64_t index, uint64_t prev_term)
+{
+    gavel_msg_t *msg = gavel_msg_new (GAVEL_MSG_ENTRIES);
+    gavel_msg_set_from (msg, 2);
+    gavel_msg_set_term (msg, term);
+    gavel_msg_set_prev_index (msg, index - 1);
+    gavel_msg_set_prev_term (msg, prev_term);
+    gavel_msg_set_last_index (msg, index);
+    gavel_msg_t *entry = gavel_msg_new (GAVEL_MSG_NOOP);
+    gavel_msg_set_from (entry, 2);
+    gavel_msg_set_term (entry, term);
+    gavel_msg_set_index (entry, index);
+    gavel_msg_set_stamp (entry, zclock_time ());
+    gavel_msg_add_entry (msg, &entry);
+    zmq_pollitem_t item = { zsock_resolve (sock), 0, ZMQ_POLLOUT, 0 };
+    assert (zmq_poll (&item, 1, 2000) == 1);
+    gavel_msg_send (msg, NULL, zsock_resolve (sock));
+    gavel_msg_destroy (&msg);
+    for (int64_t until = zclock_mono () + 5000; zclock_mono () < until; zclock_sleep (20))
+        if (s_status_last (endpoint) == (int64_t) index)
+            return true;
+    return false;
+}
+
+//  A peer's mesh connection made again while the old one still stands (the
+//  old one drained only once the node reads it, after a pause or a heartbeat
+//  time-out) is heard: a ROUTER that kept the first connection under a
+//  routing id would leave the new one unread for good, and a backup whose
+//  primary's ENTRIES go there never catches up.
+static void
+s_test_mesh_reconnect (bool verbose)
+{
+    int ports [3][4];
+    for (size_t replica = 0; replica < 3; replica++)
+        for (size_t kind = 0; kind < 4; kind++)
+            ports [replica][kind] = gavel_sock_free_port ();
+    char *text = zsys_sprintf (
+        "cluster\n    settings\n        heartbeat = 1000\n        election = 600000\n        fsync = never\n"
+        "replica\n"
+        "    1\n        client = tcp://127.0.0.1:%d\n        pub = tcp://127.0.0.1:%d\n"
+        "        ack = tcp://127.0.0.1:%d\n        mesh = tcp://127.0.0.1:%d\n"
+        "    2\n        client = tcp://127.0.0.1:%d\n        pub = tcp://127.0.0.1:%d\n"
+        "        ack = tcp://127.0.0.1:%d\n        mesh = tcp://127.0.0.1:%d\n"
+        "    3\n        client = tcp://127.0.0.1:%d\n        pub = tcp://127.0.0.1:%d\n"
+        "        ack = tcp://127.0.0.1:%d\n        mesh = tcp://127.0.0.1:%d\n",
+        ports [0][0], ports [0][1], ports [0][2], ports [0][3], ports [1][0], ports [1][1],
+        ports [1][2], ports [1][3], ports [2][0], ports [2][1], ports [2][2], ports [2][3]);
+    char error [512], client [64], mesh [64];
+    gavel_config_t *config = gavel_config_parse (text, "test", error, sizeof error);
+    assert (config);
+    zstr_free (&text);
+    snprintf (client, sizeof client, "tcp://127.0.0.1:%d", ports [0][0]);
+    snprintf (mesh, sizeof mesh, "tcp://127.0.0.1:%d", ports [0][3]);
+    zactor_t *node = zactor_new (s_config_actor, config);
+    assert (node);
+
+    //  Replica 2's first connection, with the routing id a peer may give it
+    zsock_t *first = gavel_sock_new (ZMQ_DEALER, mesh, false, "2", error, sizeof error);
+    assert (first);
+    assert (s_mesh_send_entry (first, client, 7, 1, 0));
+    //  Its second, while the first stands
+    zsock_t *second = gavel_sock_new (ZMQ_DEALER, mesh, false, "2", error, sizeof error);
+    assert (second);
+    assert (s_mesh_send_entry (second, client, 7, 2, 7));
+    //  And once the first is gone
+    zsock_destroy (&first);
+    assert (s_mesh_send_entry (second, client, 7, 3, 7));
+    if (verbose)
+        printf ("a peer's second mesh connection is heard; ");
+    zsock_destroy (&second);
+    zactor_destroy (&node);
+    gavel_config_destroy (&config);
 }
 
 void
@@ -755,5 +860,6 @@ gavel_node_test (bool verbose)
     zsock_destroy (&client);
     zactor_destroy (&node);
     s_test_keys (verbose);
+    s_test_mesh_reconnect (verbose);
     printf ("OK\n");
 }

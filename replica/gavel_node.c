@@ -2,9 +2,14 @@
 
     Everything the pure core cannot do: it reads what arrives on the four
     endpoints, gives it to the core with the time, and carries out the
-    core's actions in order (store, then send). Every save is done when it
-    returns, so it reports the entries it wrote persisted at once: an ACK
-    or a reply that counts on them comes later in the outbox.
+    core's actions in order (store, then send). With fsync never, every
+    save is done when it returns, so it reports the entries it wrote
+    persisted at once: an ACK or a reply that counts on them comes later in
+    the outbox. With fsync always, a writer thread (gavel_writer) writes and
+    syncs the log while the loop goes on, and the loop reports what it
+    synced when it says so: an ACK or reply that counts on it waits in the
+    core until then. Term, vote and snapshots are still written at once,
+    after the log saves before them.
 */
 #include "gavel_node.h"
 #include "gavel_core.h"
@@ -12,6 +17,7 @@
 #include "gavel_keys.h"
 #include "gavel_sock.h"
 #include "gavel_store.h"
+#include "gavel_writer.h"
 #include "gavel_record.h"
 
 //  What one loop turn reads from one socket at most, so no socket starves
@@ -30,6 +36,7 @@ struct _gavel_node_t {
     uint64_t ids [GAVEL_CORE_REPLICAS_MAX];
     gavel_core_t *core;
     gavel_store_t *store;       //  NULL: nothing is kept (tests)
+    gavel_writer_t *writer;     //  with fsync always: writes and syncs the log
     int64_t clock_offset;       //  wall clock at start minus monotonic clock
     uint64_t requests;          //  decoded client requests
     uint64_t rejected;          //  client requests that failed to decode
@@ -123,6 +130,13 @@ s_open_store (gavel_node_t *self, const char *directory, bool fsync, char *error
                    " and %zu entries after it from %s (fsync %s)", self->id, term,
                    snapshot? gavel_msg_index (snapshot): 0, zlistx_size (entries), directory,
                    fsync? "always": "never");
+        //  Without fsync a write costs less than handing it to a thread
+        if (fsync && !(self->writer = gavel_writer_new (self->store))) {
+            snprintf (error, size, "cannot start the log writer: %s", strerror (errno));
+            zlistx_destroy (&entries);
+            gavel_msg_destroy (&snapshot);
+            return -1;
+        }
     }
     if (snapshot)
         gavel_core_restore_snapshot (self->core, &snapshot);
@@ -184,6 +198,7 @@ gavel_node_destroy (gavel_node_t **self_p)
     assert (self_p);
     if (*self_p) {
         gavel_node_t *self = *self_p;
+        gavel_writer_destroy (&self->writer);
         gavel_core_destroy (&self->core);
         gavel_store_destroy (&self->store);
         zsock_destroy (&self->client);
@@ -288,20 +303,29 @@ s_carry_out (gavel_node_t *self, gavel_action_t *action)
             s_send (slot == SIZE_MAX? NULL: self->dealer [slot], action->msg);
             break;
         case GAVEL_ACTION_SAVE_STATE:
+            //  The store is the writer's until what it holds is written
+            if (self->writer && gavel_writer_wait (self->writer))
+                s_store_failed (self, "the log");
             if (self->store && gavel_store_save_state (self->store, action->term, action->vote))
                 s_store_failed (self, "the state file");
             break;
         case GAVEL_ACTION_SAVE_SNAPSHOT:
+            if (self->writer && gavel_writer_wait (self->writer))
+                s_store_failed (self, "the log");
             if (self->store && gavel_store_save_snapshot (self->store, action->msg))
                 s_store_failed (self, "a snapshot");
             break;
         case GAVEL_ACTION_SAVE_ENTRIES:
-            if (self->store && gavel_store_save_entries (self->store, gavel_msg_prev_index (action->msg),
-                                                         action->msg))
-                s_store_failed (self, "the log");
-            //  Written, and with fsync always synced: durable before the
-            //  next action, as the core's acks and commits now count on
-            gavel_core_persisted (self->core, action->index, action->term, s_now (self));
+            if (self->writer)
+                gavel_writer_save (self->writer, &action->msg, action->index, action->term);
+            else {
+                if (self->store && gavel_store_save_entries (self->store, gavel_msg_prev_index (action->msg),
+                                                             action->msg))
+                    s_store_failed (self, "the log");
+                //  Written: durable (as fsync never means it) before the
+                //  next action, as the core's acks and commits now count on
+                gavel_core_persisted (self->core, action->index, action->term, s_now (self));
+            }
             break;
     }
 }
@@ -314,6 +338,14 @@ s_carry_out_all (gavel_node_t *self)
         s_carry_out (self, action);
         gavel_action_destroy (&action);
     }
+}
+
+//  The writer synced the log up to index (of term)
+static void
+s_persisted (void *arg, uint64_t index, uint64_t term)
+{
+    gavel_node_t *self = (gavel_node_t *) arg;
+    gavel_core_persisted (self->core, index, term, s_now (self));
 }
 
 //  ---------------------------------------------------------------------------
@@ -425,8 +457,8 @@ s_poll_timeout (gavel_node_t *self)
 int
 gavel_node_run (gavel_node_t *self, zsock_t *pipe)
 {
-    zmq_pollitem_t items [3 + 2 * GAVEL_CORE_REPLICAS_MAX];
-    zsock_t *socks [3 + 2 * GAVEL_CORE_REPLICAS_MAX];
+    zmq_pollitem_t items [5 + 2 * GAVEL_CORE_REPLICAS_MAX];
+    zsock_t *socks [5 + 2 * GAVEL_CORE_REPLICAS_MAX];
     size_t count = 0;
     zsock_t *candidates [] = { pipe, self->client, self->pull, self->mesh };
     for (size_t index = 0; index < 4; index++)
@@ -437,6 +469,10 @@ gavel_node_run (gavel_node_t *self, zsock_t *pipe)
             socks [count++] = self->sub [slot];
     for (size_t index = 0; index < count; index++)
         items [index] = (zmq_pollitem_t) { zsock_resolve (socks [index]), 0, ZMQ_POLLIN, 0 };
+    if (self->writer) {
+        socks [count] = NULL;
+        items [count++] = (zmq_pollitem_t) { NULL, gavel_writer_fd (self->writer), ZMQ_POLLIN, 0 };
+    }
 
     zsys_info ("replica %" PRIu64 ": serving on port %d, %zu replica%s",
                self->id, gavel_node_port (self), self->replicas, self->replicas == 1? "": "s");
@@ -448,6 +484,11 @@ gavel_node_run (gavel_node_t *self, zsock_t *pipe)
         for (size_t index = 0; rc > 0 && index < count; index++) {
             if (!(items [index].revents & ZMQ_POLLIN))
                 continue;
+            if (!socks [index]) {
+                if (gavel_writer_report (self->writer, s_persisted, self))
+                    s_store_failed (self, "the log");
+            }
+            else
             if (socks [index] == pipe) {
                 char *command = zstr_recv (pipe);
                 stop = !command || streq (command, "$TERM");

@@ -29,6 +29,7 @@ struct _gavel_store_t {
     char *log_path;
     bool fsync;                 //  group commit: on disk before each save returns
     bool loaded;                //  saves come after a load
+    bool unsynced;              //  the log changed since its last fdatasync
     int log_fd;
     uint64_t base;              //  the snapshot's index; the log starts after it
     uint64_t base_term;         //  the term of the entry at base
@@ -672,7 +673,7 @@ gavel_store_save_state (gavel_store_t *self, uint64_t term, uint64_t vote)
 }
 
 int
-gavel_store_save_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t *entries)
+gavel_store_write_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t *entries)
 {
     assert (self->loaded);
     uint64_t last = self->base + self->count;
@@ -714,9 +715,26 @@ gavel_store_save_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t 
     if (rc)
         return -1;
     self->size += (off_t) used;
-    if (self->fsync && (used || cut) && fdatasync (self->log_fd))
-        return -1;
+    if (used || cut)
+        self->unsynced = true;
     return 0;
+}
+
+int
+gavel_store_sync (gavel_store_t *self)
+{
+    if (self->fsync && self->unsynced && fdatasync (self->log_fd))
+        return -1;
+    self->unsynced = false;
+    return 0;
+}
+
+int
+gavel_store_save_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t *entries)
+{
+    if (gavel_store_write_entries (self, prev_index, entries))
+        return -1;
+    return gavel_store_sync (self);
 }
 
 int

@@ -66,6 +66,16 @@ int
 int
     gavel_store_save_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t *entries);
 
+//  save_entries in two halves, so that a writer syncs once for several
+//  saves: write_entries writes (no sync), and sync, with fsync, fdatasyncs
+//  the log when a write or a cut changed it since the last sync. Each
+//  returns 0 or -1.
+int
+    gavel_store_write_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t *entries);
+
+int
+    gavel_store_sync (gavel_store_t *self);
+
 //  Store the snapshot atomically, then drop every log entry at or below
 //  its index (rewriting the log's remaining tail atomically), so that the
 //  disk stays bounded. Entries after its index are kept. A snapshot older

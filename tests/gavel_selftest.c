@@ -24,6 +24,7 @@
 #include "gavel_core.h"
 #include "gavel_fixture.h"
 #include "gavel_node.h"
+#include "gavel_writer.h"
 #include "gavel_store.h"
 #include "gavel_client.h"
 #include "gavel_script.h"
@@ -71,6 +72,7 @@ static const struct {
     { "million", gavel_core_million_test },
     { "fixture", gavel_fixture_test },
     { "store",   gavel_store_test },
+    { "writer",  gavel_writer_test },
     { "node",    gavel_node_test },
     { "client",  gavel_client_test },
     { "script",  gavel_script_test },

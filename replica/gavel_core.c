@@ -1679,6 +1679,22 @@ gavel_core_persisted (gavel_core_t *self, uint64_t index, uint64_t term, int64_t
         s_ack_durable (self);
 }
 
+void
+gavel_core_peer_lost (gavel_core_t *self, uint64_t id, int64_t now)
+{
+    s_save_batch (self);
+    if (self->role != GAVEL_ROLE_BACKUP || id == 0 || id != self->primary)
+        return;
+    //  Not fresh any more: others' rounds get our answer, clients wait here
+    //  for the next primary rather than go to this one
+    self->heard = now - self->settings.election;
+    int64_t due = now + s_election_timeout (self) - self->settings.election;
+    if (due < self->election_due)
+        self->election_due = due;
+    s_trace (self, now, GAVEL_TRACE_INFO, "replica %" PRIu64 " backup term %" PRIu64
+             ": lost the connection to primary %" PRIu64, self->settings.id, self->term, id);
+}
+
 //  ---------------------------------------------------------------------------
 //  Time
 

@@ -18,8 +18,9 @@
     disk as the store's fsync setting says, before the shell takes the next
     action, so that a vote is never sent before it is kept. Entries are
     not: the core counts an entry as durable only once the shell reports it
-    with gavel_core_persisted, which it may do at once (gavel_node today) or
-    later, from a writer that works behind the loop. A backup acks, and a
+    with gavel_core_persisted, which it may do at once (gavel_node with fsync
+    never) or later, from a writer that works behind the loop (gavel_node
+    with fsync always). A backup acks, and a
     primary counts itself towards a majority, only up to the last entry
     reported; a crash may lose whatever was not reported. The shell must
     write the saves of entries in the order the outbox gives them (a report
@@ -148,6 +149,15 @@ void
 //  Time passed: heartbeats, election time-outs, request time-outs, deadlines.
 void
     gavel_core_tick (gavel_core_t *self, int64_t now);
+
+//  The shell saw its connection to replica id break: that host closed it
+//  (the process died) or it went silent past the link's heartbeat. A hint
+//  that spares a backup waiting out its primary's silence: it runs its
+//  round at once (after its rank's spread) and answers others' rounds. No
+//  safety rests on it: a round proves nothing, and a primary still alive
+//  answers the round and is followed again.
+void
+    gavel_core_peer_lost (gavel_core_t *self, uint64_t id, int64_t now);
 
 //  Entries are durably stored up to index, the last entry written, whose
 //  term is term: what a SAVE_ENTRIES action carries in its index and term

@@ -33,6 +33,7 @@ struct _gavel_node_t {
     zsock_t *mesh;              //  ROUTER: peers' elections and fetches
     zsock_t *push [GAVEL_CORE_REPLICAS_MAX];    //  to each peer's ack
     zsock_t *dealer [GAVEL_CORE_REPLICAS_MAX];  //  to each peer's mesh
+    zsock_t *lost [GAVEL_CORE_REPLICAS_MAX];    //  PAIR: sub [slot]'s broken connections
     uint64_t ids [GAVEL_CORE_REPLICAS_MAX];
     gavel_core_t *core;
     gavel_store_t *store;       //  NULL: nothing is kept (tests)
@@ -63,6 +64,31 @@ s_socket (int type, const char *endpoint, bool bind, char *error, size_t error_s
     if (sock)
         zsock_set_rcvtimeo (sock, 0);
     return sock;
+}
+
+//  A peer's PUB connection that breaks (its process died, so its host
+//  closed it; or it went silent past the link's heartbeat) is the fastest
+//  sign that a primary is gone: libzmq's monitor tells, and the core takes
+//  it as a hint (gavel_core_peer_lost) instead of waiting out the silence.
+static zsock_t *
+s_watch_disconnects (gavel_node_t *self, size_t slot, char *error, size_t size)
+{
+    char endpoint [64];
+    snprintf (endpoint, sizeof endpoint, "inproc://gavel-lost-%p-%zu", (void *) self, slot);
+    if (zmq_socket_monitor (zsock_resolve (self->sub [slot]), endpoint, ZMQ_EVENT_DISCONNECTED)) {
+        snprintf (error, size, "cannot watch the connection to replica %" PRIu64 ": %s",
+                  self->ids [slot], zmq_strerror (zmq_errno ()));
+        return NULL;
+    }
+    zsock_t *pair = zsock_new (ZMQ_PAIR);
+    assert (pair);
+    if (zsock_connect (pair, "%s", endpoint)) {
+        snprintf (error, size, "cannot watch the connection to replica %" PRIu64, self->ids [slot]);
+        zsock_destroy (&pair);
+        return NULL;
+    }
+    zsock_set_rcvtimeo (pair, 0);
+    return pair;
 }
 
 static int
@@ -99,6 +125,8 @@ s_open_sockets (gavel_node_t *self, gavel_config_t *config, char *error, size_t 
             return -1;
         zsock_set_subscribe (self->sub [slot], "log");
         zsock_set_subscribe (self->sub [slot], "hb");
+        if (!(self->lost [slot] = s_watch_disconnects (self, slot, error, size)))
+            return -1;
     }
     return 0;
 }
@@ -206,6 +234,7 @@ gavel_node_destroy (gavel_node_t **self_p)
         zsock_destroy (&self->pull);
         zsock_destroy (&self->mesh);
         for (size_t slot = 0; slot < GAVEL_CORE_REPLICAS_MAX; slot++) {
+            zsock_destroy (&self->lost [slot]);
             zsock_destroy (&self->sub [slot]);
             zsock_destroy (&self->push [slot]);
             zsock_destroy (&self->dealer [slot]);
@@ -428,6 +457,29 @@ s_read_peer (gavel_node_t *self, zmsg_t *msg, bool routed)
                       self->id, self->dropped, error.message);
 }
 
+//  The slot whose broken connections sock reports, or SIZE_MAX
+static size_t
+s_lost_slot (gavel_node_t *self, zsock_t *sock)
+{
+    for (size_t slot = 0; slot < self->replicas; slot++)
+        if (self->lost [slot] == sock)
+            return slot;
+    return SIZE_MAX;
+}
+
+//  A monitor event: its first frame holds the event (16 bits, then a 32-bit
+//  value), its second the endpoint. Only disconnections were asked for.
+static void
+s_read_lost (gavel_node_t *self, zmsg_t *msg, size_t slot)
+{
+    zframe_t *frame = zmsg_first (msg);
+    uint16_t event = 0;
+    if (frame && zframe_size (frame) == 6)
+        memcpy (&event, zframe_data (frame), sizeof event);
+    if (event == ZMQ_EVENT_DISCONNECTED)
+        gavel_core_peer_lost (self->core, self->ids [slot], s_now (self));
+}
+
 //  Everything waiting on one socket, up to TURN_MAX messages
 static void
 s_drain (gavel_node_t *self, zsock_t *sock)
@@ -436,8 +488,12 @@ s_drain (gavel_node_t *self, zsock_t *sock)
         zmsg_t *msg = zmsg_recv (sock);
         if (!msg)
             break;
+        size_t slot = s_lost_slot (self, sock);
         if (sock == self->client)
             s_read_client (self, msg);
+        else
+        if (slot != SIZE_MAX)
+            s_read_lost (self, msg, slot);
         else
             s_read_peer (self, msg, sock == self->mesh);
         zmsg_destroy (&msg);
@@ -457,8 +513,8 @@ s_poll_timeout (gavel_node_t *self)
 int
 gavel_node_run (gavel_node_t *self, zsock_t *pipe)
 {
-    zmq_pollitem_t items [5 + 2 * GAVEL_CORE_REPLICAS_MAX];
-    zsock_t *socks [5 + 2 * GAVEL_CORE_REPLICAS_MAX];
+    zmq_pollitem_t items [5 + 3 * GAVEL_CORE_REPLICAS_MAX];
+    zsock_t *socks [5 + 3 * GAVEL_CORE_REPLICAS_MAX];
     size_t count = 0;
     zsock_t *candidates [] = { pipe, self->client, self->pull, self->mesh };
     for (size_t index = 0; index < 4; index++)
@@ -467,6 +523,9 @@ gavel_node_run (gavel_node_t *self, zsock_t *pipe)
     for (size_t slot = 0; slot < self->replicas; slot++)
         if (self->sub [slot])
             socks [count++] = self->sub [slot];
+    for (size_t slot = 0; slot < self->replicas; slot++)
+        if (self->lost [slot])
+            socks [count++] = self->lost [slot];
     for (size_t index = 0; index < count; index++)
         items [index] = (zmq_pollitem_t) { zsock_resolve (socks [index]), 0, ZMQ_POLLIN, 0 };
     if (self->writer) {

@@ -33,7 +33,8 @@ typedef enum {
     EV_TICK,            //  a replica's loop turn: a deadline came, or messages wait
     EV_RESUME,          //  a paused replica runs again
     EV_DISK,            //  a replica's disk finished writing
-    EV_ALARM            //  the owner's
+    EV_ALARM,           //  the owner's
+    EV_LOST             //  a replica sees its connection to another break
 } event_kind_t;
 
 typedef struct {
@@ -619,14 +620,30 @@ s_wire_copy (gavel_fixture_t *self, parcel_t *parcel)
     return copy;
 }
 
+//  Target sees its connection to source break, a network delay from now;
+//  with no chance set, nothing is drawn, so seeds keep their runs
+static void
+s_hint (gavel_fixture_t *self, size_t source, size_t target, double chance)
+{
+    if (chance <= 0 || !self->replicas [target].core || !s_chance (self, chance))
+        return;
+    event_t *event = s_event_new (EV_LOST, source, target);
+    event->incarnation = self->replicas [target].incarnation;
+    s_queue_push (&self->queue, event, self->now
+                  + s_between (self, self->settings.delay_min, self->settings.delay_max));
+}
+
 static void
 s_transmit (gavel_fixture_t *self, event_kind_t kind, size_t source, size_t target,
             parcel_t *parcel)
 {
     size_t copies = s_chance (self, self->settings.duplication)? 2: 1;
     for (size_t copy = 0; copy < copies; copy++) {
-        if (s_chance (self, self->settings.loss))
+        if (s_chance (self, self->settings.loss)) {
+            if (kind == EV_PEER)
+                s_hint (self, source, target, self->settings.false_hints);
             continue;
+        }
         event_t *event = s_event_new (kind, source, target);
         event->msg = s_wire_copy (self, parcel);
         if (!event->msg) {
@@ -852,8 +869,13 @@ s_drain (gavel_fixture_t *self, replica_t *replica, event_kind_t kind)
         }
         taken++;
         char text [256] = "";
-        if (tracing)
+        if (tracing && event->msg)
             gavel_fixture_describe_msg (event->msg, text, sizeof text);
+        if (kind == EV_LOST) {
+            s_trace (self, "r%zu <- its connection to r%zu broke", event->target + 1, event->source + 1);
+            gavel_core_peer_lost (replica->core, event->source + 1, s_clock (self, replica));
+        }
+        else
         if (kind == EV_REQUEST) {
             s_trace (self, "r%zu <- client %zu: %s", event->target + 1, event->source, text);
             zmsg_t *route = gavel_fixture_envelope (self, event->source);
@@ -882,6 +904,7 @@ s_turn (gavel_fixture_t *self, replica_t *replica)
     s_disk_reports (self, replica);
     s_drain (self, replica, EV_REQUEST);
     s_drain (self, replica, EV_PEER);
+    s_drain (self, replica, EV_LOST);
     int64_t now = s_clock (self, replica);
     if (gavel_core_next_deadline (replica->core) <= now) {
         if (replica->spin_time == self->now) {
@@ -964,6 +987,7 @@ gavel_fixture_step (gavel_fixture_t *self)
     self->steps++;
     switch (event->kind) {
         case EV_PEER:
+        case EV_LOST:
             s_on_peer (self, event);
             break;
         case EV_REQUEST:
@@ -1173,6 +1197,9 @@ gavel_fixture_crash (gavel_fixture_t *self, size_t index)
     s_queue_remove (&self->queue, &replica->tick);
     s_queue_remove (&self->queue, &replica->resume);
     s_inbox_clear (replica);
+    for (size_t peer = 0; peer < self->settings.replicas; peer++)
+        if (peer != index)
+            s_hint (self, index, peer, self->settings.hints);
 }
 
 void

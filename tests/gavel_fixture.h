@@ -49,6 +49,11 @@ typedef struct {
     int64_t disk_max;           //  a write of entries takes 1..disk_max ms;
                                 //  0: written and reported at once, as gavel_node does
     bool wire;                  //  copies cross the codec; false: duplicated
+    double hints;               //  a crash: each live replica sees its connection
+                                //  to the dead one break with this chance, a
+                                //  network delay later (gavel_core_peer_lost)
+    double false_hints;         //  a lost copy of a peer message: its receiver
+                                //  sees the connection break with this chance
     uint64_t seed;              //  the fixture's own random stream, when
                                 //  the hooks give no source
 } gavel_fixture_settings_t;

@@ -349,6 +349,10 @@ s_sim_new (const options_t *options)
     world.snapshot_every = sim_chance (self, 0.2)? 10000: (uint64_t) sim_between (self, 10, 200);
     //  A disk that reports late in most seeds; in a fifth, as the node's
     world.disk_max = sim_chance (self, 0.2)? 0: sim_between (self, 1, 20);
+    //  Crashes seen as broken connections in most seeds, and in half of
+    //  them lost messages seen so too: hints that must never cost safety
+    world.hints = sim_chance (self, 0.3)? 0: sim_unit (self);
+    world.false_hints = sim_chance (self, 0.5)? 0: sim_unit (self) * 0.2;
     self->reference = gavel_auction_new ();
     self->requests = zhashx_new ();
     assert (self->requests);

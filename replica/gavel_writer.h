@@ -49,9 +49,10 @@ int
 int
     gavel_writer_fd (gavel_writer_t *self);
 
-//  Report the saves written since the last call, in order, to persisted,
-//  and destroy them. Returns 0, or -1 (errno set) once a write or a sync
-//  failed: nothing after that is reported, and no later save is written.
+//  Report the saves written and synced since the last call, in order, to
+//  persisted, and destroy them. Returns 0, or -1 (errno set) once a write
+//  or a sync failed: that batch is never reported, and no later save is
+//  written. The descriptor may wake the caller with nothing to report.
 int
     gavel_writer_report (gavel_writer_t *self, gavel_writer_fn *persisted, void *arg);
 

@@ -4,7 +4,7 @@
 #   again under a third. Every bid is answered and the state holds exactly
 #   the acknowledged bids.
 source "$(dirname "$0")/lib.sh"
-up 5
+up 5 --fsync always
 open_auction piano 5m
 auction=$AUCTION
 

@@ -22,6 +22,16 @@
 
 #define SESSION_BYTES   8           //  16 hex digits
 
+//  A request sent and not yet returned by gavel_client_wait
+typedef struct {
+    uint64_t id;
+    gavel_msg_t *request;       //  our copy, to send again
+    int unsent;                 //  the target whose socket could not take it, or -1
+    bool finished;              //  answered or given up: reply, or error
+    gavel_msg_t *reply;
+    char error [320];
+} pending_t;
+
 struct _gavel_client_t {
     gavel_attempt_t *attempts;      //  the targets are its, in its order
     zsock_t *socks [GAVEL_ATTEMPT_TARGETS_MAX];   //  NULL until next used
@@ -29,9 +39,25 @@ struct _gavel_client_t {
     unsigned retries;               //  attempts' time after the first
     bool verbose;
     uint64_t last_id;               //  request ids go on from here
+    pending_t *pending [GAVEL_CLIENT_PIPELINE_MAX];     //  in the order sent
+    size_t outstanding;
     char session [SESSION_BYTES * 2 + 1];
 };
 
+
+//  Forget every request outstanding
+static void
+s_drop_all (gavel_client_t *self)
+{
+    for (size_t index = 0; index < self->outstanding; index++) {
+        pending_t *pending = self->pending [index];
+        gavel_attempt_cancel (self->attempts, pending->id);
+        gavel_msg_destroy (&pending->request);
+        gavel_msg_destroy (&pending->reply);
+        free (pending);
+    }
+    self->outstanding = 0;
+}
 
 gavel_client_t *
 gavel_client_new (void)
@@ -60,6 +86,7 @@ gavel_client_destroy (gavel_client_t **self_p)
     if (*self_p) {
         gavel_client_t *self = *self_p;
         gavel_client_reset (self);
+        s_drop_all (self);
         gavel_attempt_destroy (&self->attempts);
         free (self);
         *self_p = NULL;
@@ -192,20 +219,33 @@ s_receive (gavel_client_t *self, size_t target, int64_t now)
     snprintf (what, sizeof what, "%s #%" PRIu64, gavel_msg_command (reply),
               gavel_msg_request_id (reply));
     if (!gavel_attempt_reply (self->attempts, gavel_msg_request_id (reply), target, &reply, now))
-        s_trace (self, "dropped %s from %s: waiting for #%" PRIu64, what, endpoint, self->last_id);
+        s_trace (self, "dropped %s from %s: not outstanding", what, endpoint);
 }
 
-//  Wait for replies, and for the socket of a send that could not go yet,
+
+static pending_t *
+s_pending (gavel_client_t *self, uint64_t id)
+{
+    for (size_t index = 0; index < self->outstanding; index++)
+        if (self->pending [index]->id == id)
+            return self->pending [index];
+    return NULL;
+}
+
+//  Wait for replies, and for the sockets of sends that could not go yet,
 //  until deadline or a signal. Reads what came.
 static void
-s_wait (gavel_client_t *self, int unsent, int64_t deadline)
+s_wait (gavel_client_t *self, int64_t deadline)
 {
     zmq_pollitem_t items [GAVEL_ATTEMPT_TARGETS_MAX];
     size_t targets [GAVEL_ATTEMPT_TARGETS_MAX];
     size_t count = 0;
     for (size_t target = 0; target < GAVEL_ATTEMPT_TARGETS_MAX; target++)
         if (self->socks [target]) {
-            short events = ZMQ_POLLIN | ((int) target == unsent? ZMQ_POLLOUT: 0);
+            short events = ZMQ_POLLIN;
+            for (size_t index = 0; index < self->outstanding; index++)
+                if (self->pending [index]->unsent == (int) target)
+                    events |= ZMQ_POLLOUT;
             items [count] = (zmq_pollitem_t) { zsock_resolve (self->socks [target]), 0, events, 0 };
             targets [count++] = target;
         }
@@ -219,72 +259,134 @@ s_wait (gavel_client_t *self, int unsent, int64_t deadline)
             s_receive (self, targets [index], zclock_mono ());
 }
 
-gavel_msg_t *
-gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
-                      char *error, size_t error_size)
+//  Carry out what the attempts say: sends, and the ends of requests
+static void
+s_act (gavel_client_t *self)
+{
+    gavel_attempt_action_t *action;
+    while ((action = gavel_attempt_next_action (self->attempts))) {
+        pending_t *pending = s_pending (self, action->key);
+        assert (pending);
+        const char *endpoint = gavel_attempt_endpoint (self->attempts, action->target);
+        if (action->kind == GAVEL_ATTEMPT_SEND) {
+            //  What led here (a redirect, the end of an attempt), then the send
+            if (*action->note)
+                s_trace (self, "%s", action->note);
+            s_trace (self, "%s #%" PRIu64 " to %s", gavel_msg_command (pending->request),
+                     pending->id, endpoint);
+            int rc = s_send (self, action->target, pending->request);
+            pending->unsent = rc == 1? (int) action->target: -1;
+            if (rc == -1)
+                gavel_attempt_unreachable (self->attempts, pending->id, action->target, zclock_mono ());
+        }
+        else
+        if (action->kind == GAVEL_ATTEMPT_TIMED_OUT)
+            s_trace (self, "%s", action->note);
+        else {
+            //  Done, or given up with the last no-quorum: an answer
+            //  either way; given up with none, the note says why
+            pending->reply = action->reply;
+            action->reply = NULL;
+            if (!pending->reply)
+                snprintf (pending->error, sizeof pending->error, "%s", action->note);
+            pending->finished = true;
+            pending->unsent = -1;
+        }
+        gavel_attempt_action_destroy (&action);
+    }
+}
+
+uint64_t
+gavel_client_send (gavel_client_t *self, gavel_msg_t *request)
 {
     assert (self);
     assert (request);
-    assert (error);
     assert (gavel_attempt_targets (self->attempts) > 0);
+    assert (self->outstanding < GAVEL_CLIENT_PIPELINE_MAX);
 
     //  Every attempt carries the same id: that is what makes a retried BID
     //  safe, and what tells this request's reply from late ones
-    uint64_t id = ++self->last_id;
-    gavel_msg_set_request_id (request, id);
+    pending_t *pending = (pending_t *) zmalloc (sizeof (pending_t));
+    assert (pending);
+    pending->id = ++self->last_id;
+    pending->unsent = -1;
+    gavel_msg_set_request_id (request, pending->id);
     gavel_msg_set_session (request, self->session);
+    pending->request = gavel_msg_dup (request);
+    self->pending [self->outstanding++] = pending;
+
     gavel_attempt_settings_t settings;
     gavel_attempt_settings_default (&settings);
     settings.timeout = self->timeout;
     settings.budget = self->timeout * ((int64_t) self->retries + 1);
     settings.learn = true;
     gavel_attempt_set_settings (self->attempts, &settings);
-    gavel_attempt_start (self->attempts, id, zclock_mono ());
+    gavel_attempt_start (self->attempts, pending->id, zclock_mono ());
+    s_act (self);
+    return pending->id;
+}
 
-    gavel_msg_t *reply = NULL;
-    bool finished = false;
-    int unsent = -1;            //  the target whose socket could not take it
-    while (!finished && !zsys_interrupted) {
-        gavel_attempt_action_t *action;
-        while ((action = gavel_attempt_next_action (self->attempts))) {
-            const char *endpoint = gavel_attempt_endpoint (self->attempts, action->target);
-            if (action->kind == GAVEL_ATTEMPT_SEND) {
-                //  What led here (a redirect, the end of an attempt), then the send
-                if (*action->note)
-                    s_trace (self, "%s", action->note);
-                s_trace (self, "%s #%" PRIu64 " to %s", gavel_msg_command (request), id, endpoint);
-                int rc = s_send (self, action->target, request);
-                unsent = rc == 1? (int) action->target: -1;
-                if (rc == -1)
-                    gavel_attempt_unreachable (self->attempts, id, action->target, zclock_mono ());
-            }
-            else
-            if (action->kind == GAVEL_ATTEMPT_TIMED_OUT)
-                s_trace (self, "%s", action->note);
-            else {
-                //  Done, or given up with the last no-quorum: an answer
-                //  either way; given up with none, the note says why
-                reply = action->reply;
-                action->reply = NULL;
-                if (!reply)
-                    snprintf (error, error_size, "%s", action->note);
-                finished = true;
-            }
-            gavel_attempt_action_destroy (&action);
+size_t
+gavel_client_outstanding (gavel_client_t *self)
+{
+    assert (self);
+    return self->outstanding;
+}
+
+gavel_msg_t *
+gavel_client_wait (gavel_client_t *self, uint64_t *id_p, char *error, size_t error_size)
+{
+    assert (self);
+    assert (id_p);
+    assert (error);
+    assert (self->outstanding > 0);
+    while (!zsys_interrupted) {
+        //  The first that ended, in the order sent
+        for (size_t index = 0; index < self->outstanding; index++) {
+            pending_t *pending = self->pending [index];
+            if (!pending->finished)
+                continue;
+            memmove (self->pending + index, self->pending + index + 1,
+                     (self->outstanding - index - 1) * sizeof (pending_t *));
+            self->outstanding--;
+            *id_p = pending->id;
+            gavel_msg_t *reply = pending->reply;
+            if (!reply)
+                snprintf (error, error_size, "%s", pending->error);
+            gavel_msg_destroy (&pending->request);
+            free (pending);
+            return reply;
         }
-        if (finished || zsys_interrupted)
-            break;
-        s_wait (self, unsent, gavel_attempt_next_deadline (self->attempts));
-        if (unsent >= 0 && self->socks [unsent]
-        &&  (zsock_events (self->socks [unsent]) & ZMQ_POLLOUT)
-        &&  s_send (self, (size_t) unsent, request) == 0)
-            unsent = -1;
+        s_wait (self, gavel_attempt_next_deadline (self->attempts));
+        for (size_t index = 0; index < self->outstanding; index++) {
+            pending_t *pending = self->pending [index];
+            int unsent = pending->unsent;
+            if (unsent >= 0 && self->socks [unsent]
+            &&  (zsock_events (self->socks [unsent]) & ZMQ_POLLOUT)
+            &&  s_send (self, (size_t) unsent, pending->request) == 0)
+                pending->unsent = -1;
+        }
         gavel_attempt_tick (self->attempts, zclock_mono ());
+        s_act (self);
     }
-    if (!finished) {
-        gavel_attempt_cancel (self->attempts, id);
-        snprintf (error, error_size, "interrupted");
-    }
+    //  Interrupted: every request outstanding is dropped, the first one
+    //  named as the one cut short
+    *id_p = self->pending [0]->id;
+    snprintf (error, error_size, "interrupted");
+    s_drop_all (self);
+    return NULL;
+}
+
+gavel_msg_t *
+gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
+                      char *error, size_t error_size)
+{
+    assert (self);
+    assert (self->outstanding == 0);
+    uint64_t id = gavel_client_send (self, request);
+    uint64_t ended;
+    gavel_msg_t *reply = gavel_client_wait (self, &ended, error, error_size);
+    assert (ended == id);
     return reply;
 }
 
@@ -392,6 +494,33 @@ gavel_client_test (bool verbose)
     gavel_client_destroy (&client);
     zactor_destroy (&silent_actor);
     assert (silent.served == 2);
+
+    //  Pipelined: three requests out at once, the first one's first attempt
+    //  unanswered; each ends on its own, and the first after its retry
+    s_fake_t slow = { "inproc://client-test-slow", { "silent" }, 0 };
+    zactor_t *slow_actor = zactor_new (s_fake_replica, &slow);
+    client = gavel_client_new ();
+    assert (gavel_client_connect (client, slow.endpoint, error, sizeof error) == 0);
+    gavel_client_set_timeout (client, 100);
+    gavel_client_set_retries (client, 3);
+    gavel_client_set_verbose (client, verbose);
+    for (uint64_t expected = 1; expected <= 3; expected++)
+        assert (gavel_client_send (client, request) == expected);
+    assert (gavel_client_outstanding (client) == 3);
+    uint64_t order [3];
+    for (size_t index = 0; index < 3; index++) {
+        reply = gavel_client_wait (client, &order [index], error, sizeof error);
+        assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
+        assert (gavel_msg_request_id (reply) == order [index]);
+        gavel_msg_destroy (&reply);
+    }
+    assert (order [0] == 2 && order [1] == 3 && order [2] == 1);
+    assert (gavel_client_outstanding (client) == 0);
+    //  Destroyed with requests outstanding: nothing leaks
+    gavel_client_send (client, request);
+    gavel_client_destroy (&client);
+    zactor_destroy (&slow_actor);
+    assert (slow.served >= 4);
     gavel_msg_destroy (&request);
     printf ("OK\n");
 }

@@ -41,7 +41,7 @@
 
 static const char *s_usage =
     "usage: bidder [--cluster FILE] [--connect ENDPOINT ...] [--name NAME]\n"
-    "              [--script FILE|-] [--json] [--timeout MS] [--retries N]\n"
+    "              [--script FILE|-] [--pipeline D] [--json] [--timeout MS] [--retries N]\n"
     "              [--history FILE] [--keys DIR] [--insecure] [--verbose] [--help]\n";
 
 static const char *s_notes =
@@ -63,6 +63,7 @@ typedef struct {
     bool verbose;
     int64_t timeout;                //  0: not given
     int64_t retries;                //  -1: not given
+    int64_t pipeline;               //  0: not given
 } s_options_t;
 
 //  --------------------------------------------------------------------------
@@ -199,6 +200,11 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
         { "script", 0, GAVEL_CLI_TEXT, &options->script, "FILE|-", 0, 0,
           "run the commands in FILE (- for stdin); without it,\n"
           "a prompt when stdin is a terminal, else stdin" },
+        { "pipeline", 0, GAVEL_CLI_INT, &options->pipeline, "D", 1, GAVEL_CLIENT_PIPELINE_MAX,
+          "with --script: send up to D requests without waiting\n"
+          "(open, list, status, and bid and result naming their\n"
+          "auction, unless one out names it too); answers are\n"
+          "printed in script order (default 1: one at a time)" },
         { "json", 0, GAVEL_CLI_FLAG, &options->json, NULL, 0, 0, "print one JSON object per line" },
         { "timeout", 0, GAVEL_CLI_INT, &options->timeout, "MS", 1, TIMEOUT_MAX,
           "wait MS for each reply (default: the cluster file's\n"
@@ -232,6 +238,10 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
         return parsed;
     if (!options->cluster && !options->endpoints.count) {
         s_usage_error ("no replica to talk to: give --cluster FILE or --connect ENDPOINT");
+        return -1;
+    }
+    if (options->pipeline && !options->script) {
+        s_usage_error ("--pipeline needs --script: at the prompt, each answer comes before the next line");
         return -1;
     }
     return 0;
@@ -402,6 +412,8 @@ s_run (gavel_session_t *session, const s_options_t *options)
     //  on stderr, also when stdout is a pipe to a test or a tee
     setvbuf (stdout, NULL, _IOLBF, 0);
     if (options->script) {
+        if (options->pipeline)
+            gavel_session_set_pipeline (session, (size_t) options->pipeline);
         if (s_run_script (session, options->script))
             return EXIT_USAGE;
     }

@@ -11,6 +11,19 @@
 #include "gavel_answer.h"
 #include "gavel_session.h"
 
+//  A request sent ahead (--pipeline), printed in script order once ended
+typedef struct {
+    gavel_script_command_t command;
+    gavel_msg_t *request;           //  as sent, for the history
+    uint64_t id;
+    uint64_t auction;               //  BID and RESULT: theirs; else 0
+    int64_t invoked;                //  µs
+    int64_t completed;              //  µs, once ended
+    bool ended;
+    gavel_msg_t *reply;             //  NULL: none, error says why
+    char error [320];
+} ahead_t;
+
 struct _gavel_session_t {
     gavel_client_t *client;
     gavel_script_t *script;
@@ -22,6 +35,9 @@ struct _gavel_session_t {
     char keys [PATH_MAX];           //  key directory, with CURVE
     uint64_t last_auction;          //  last opened or bid on; 0: none yet
     int status;                     //  failures other than exceptions
+    size_t pipeline;                //  requests out at once, at most
+    ahead_t ahead [GAVEL_CLIENT_PIPELINE_MAX];  //  sent ahead, in script order
+    size_t aheads;
 };
 
 gavel_session_t *
@@ -39,6 +55,7 @@ gavel_session_new (const char *name, const char *cluster, bool json, FILE *strea
     self->stream = stream;
     snprintf (self->name, sizeof (self->name), "%s", name);
     gavel_watch_set_name (self->watch, self->name);
+    self->pipeline = 1;
     return self;
 }
 
@@ -48,6 +65,10 @@ gavel_session_destroy (gavel_session_t **self_p)
     assert (self_p);
     gavel_session_t *self = *self_p;
     if (self) {
+        for (size_t index = 0; index < self->aheads; index++) {
+            gavel_msg_destroy (&self->ahead [index].request);
+            gavel_msg_destroy (&self->ahead [index].reply);
+        }
         gavel_watch_destroy (&self->watch);
         gavel_client_destroy (&self->client);
         gavel_script_destroy (&self->script);
@@ -70,6 +91,14 @@ gavel_session_watch (gavel_session_t *self)
 {
     assert (self);
     return self->watch;
+}
+
+void
+gavel_session_set_pipeline (gavel_session_t *self, size_t depth)
+{
+    assert (self);
+    assert (depth >= 1 && depth <= GAVEL_CLIENT_PIPELINE_MAX);
+    self->pipeline = depth;
 }
 
 void
@@ -135,6 +164,24 @@ s_take_name (gavel_session_t *self, const char *name)
 
 //  Sends request as the current name; prints the no-answer exception itself
 //  and returns NULL when there is no reply.
+//  A request ended, between invoked and completed: into the history, and
+//  when it got no answer, said so (why is in error)
+static void
+s_ended (gavel_session_t *self, gavel_msg_t *request, gavel_msg_t *reply,
+         int64_t invoked, int64_t completed, const char *error)
+{
+    char failure [512];
+    if (self->history
+    &&  gavel_history_put (self->history, gavel_client_session (self->client), request,
+                           reply, invoked, completed, failure, sizeof (failure))) {
+        fprintf (stderr, "bidder: cannot write --history: %s\n", failure);
+        self->status = 1;
+    }
+    //  An interrupted request is reported by the loop that reads commands
+    if (!reply && !zsys_interrupted)
+        gavel_answer_print (self->answer, "exception", "no-answer", NULL, error);
+}
+
 static gavel_msg_t *
 s_request (gavel_session_t *self, gavel_msg_t *request)
 {
@@ -143,15 +190,7 @@ s_request (gavel_session_t *self, gavel_msg_t *request)
     int64_t invoked = zclock_usecs ();
     gavel_msg_t *reply = gavel_client_request (self->client, request,
                                                error, sizeof (error));
-    if (self->history
-    &&  gavel_history_put (self->history, gavel_client_session (self->client), request,
-                           reply, invoked, zclock_usecs (), error, sizeof (error))) {
-        fprintf (stderr, "bidder: cannot write --history: %s\n", error);
-        self->status = 1;
-    }
-    //  An interrupted request is reported by the loop that reads commands
-    if (!reply && !zsys_interrupted)
-        gavel_answer_print (self->answer, "exception", "no-answer", NULL, error);
+    s_ended (self, request, reply, invoked, zclock_usecs (), error);
     return reply;
 }
 
@@ -218,112 +257,180 @@ s_only_open (gavel_session_t *self, uint64_t *auction_p)
     return -1;
 }
 
-//  A request whose reply is printed as it comes
-static void
-s_ask (gavel_session_t *self, gavel_msg_t **request_p)
-{
-    gavel_msg_t *reply = s_request (self, *request_p);
-    gavel_msg_destroy (request_p);
-    if (reply) {
-        gavel_answer_print_reply (self->answer, reply);
-        gavel_msg_destroy (&reply);
-    }
-}
-
-
 //  --------------------------------------------------------------------------
 //  Commands
 
-static void
-s_do_open (gavel_session_t *self)
+//  The request of the line parsed (OPEN, BID, RESULT, LIST or STATUS), on
+//  auction for BID and RESULT
+static gavel_msg_t *
+s_build (gavel_session_t *self, uint64_t auction)
 {
-    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_OPEN);
-    assert (request);
-    gavel_msg_set_item (request, gavel_script_item (self->script));
-    gavel_msg_set_duration (request, gavel_script_duration (self->script));
-    gavel_msg_set_reserve (request, gavel_script_reserve (self->script));
-    gavel_msg_t *reply = s_request (self, request);
-    gavel_msg_destroy (&request);
-    if (reply) {
-        if (gavel_msg_outcome (reply) == GAVEL_SUCCESS
-        &&  gavel_msg_records (reply) > 0) {
-            uint64_t auction = gavel_record_auction (gavel_msg_record (reply, 0));
-            if (auction)
-                self->last_auction = auction;
-        }
-        gavel_answer_print_reply (self->answer, reply);
-        gavel_msg_destroy (&reply);
+    gavel_msg_t *request = NULL;
+    switch (gavel_script_command (self->script)) {
+        case GAVEL_SCRIPT_OPEN:
+            request = gavel_msg_new (GAVEL_MSG_OPEN);
+            gavel_msg_set_item (request, gavel_script_item (self->script));
+            gavel_msg_set_duration (request, gavel_script_duration (self->script));
+            gavel_msg_set_reserve (request, gavel_script_reserve (self->script));
+            break;
+        case GAVEL_SCRIPT_BID:
+            request = gavel_msg_new (GAVEL_MSG_BID);
+            gavel_msg_set_auction (request, auction);
+            gavel_msg_set_amount (request, gavel_script_amount (self->script));
+            break;
+        case GAVEL_SCRIPT_RESULT:
+            request = gavel_msg_new (GAVEL_MSG_RESULT);
+            gavel_msg_set_auction (request, auction);
+            break;
+        case GAVEL_SCRIPT_LIST:
+            request = gavel_msg_new (GAVEL_MSG_LIST);
+            break;
+        default:
+            request = gavel_msg_new (GAVEL_MSG_STATUS);
+            break;
     }
+    assert (request);
+    gavel_msg_set_name (request, self->name);
+    return request;
 }
 
+//  What an answer to command means to the session, and its lines printed
 static void
-s_do_bid (gavel_session_t *self)
+s_answered (gavel_session_t *self, gavel_script_command_t command, uint64_t auction,
+            gavel_msg_t **reply_p)
 {
-    uint64_t auction = gavel_script_auction (self->script);
-    if (!auction && s_only_open (self, &auction))
+    gavel_msg_t *reply = *reply_p;
+    if (!reply)
         return;
-    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_BID);
-    assert (request);
-    gavel_msg_set_auction (request, auction);
-    gavel_msg_set_amount (request, gavel_script_amount (self->script));
-    gavel_msg_t *reply = s_request (self, request);
-    gavel_msg_destroy (&request);
-    if (reply) {
+    gavel_outcome_t outcome = gavel_msg_outcome (reply);
+    if (command == GAVEL_SCRIPT_OPEN && outcome == GAVEL_SUCCESS && gavel_msg_records (reply) > 0) {
+        uint64_t opened = gavel_record_auction (gavel_msg_record (reply, 0));
+        if (opened)
+            self->last_auction = opened;
+    }
+    if (command == GAVEL_SCRIPT_BID) {
         //  A refused bid still makes it "our" auction for a later result;
         //  an unknown one does not
-        if (gavel_msg_outcome (reply) != GAVEL_EXCEPTION)
+        if (outcome != GAVEL_EXCEPTION)
             self->last_auction = auction;
         //  Our bid may beat our SUBs' connect; the feed must still know
         //  that we led, to say when we are outbid
-        if (gavel_msg_outcome (reply) == GAVEL_SUCCESS)
+        if (outcome == GAVEL_SUCCESS)
             gavel_watch_set_leader (self->watch, auction, self->name);
+    }
+    //  LIST: one line per auction, so that a script can grep or count them
+    if (command == GAVEL_SCRIPT_LIST && outcome == GAVEL_SUCCESS) {
+        if (gavel_msg_records (reply) == 0)
+            gavel_answer_print (self->answer, "success", NULL, "count=0", NULL);
+        for (size_t index = 0; index < gavel_msg_records (reply); index++)
+            gavel_answer_print (self->answer, "success", NULL,
+                                gavel_msg_record (reply, index), NULL);
+    }
+    else
         gavel_answer_print_reply (self->answer, reply);
-        gavel_msg_destroy (&reply);
+    gavel_msg_destroy (reply_p);
+}
+
+//  OPEN, BID, RESULT, LIST, STATUS, waiting for the answer; "bid AMOUNT"
+//  and "result" find their auction first
+static void
+s_do_request (gavel_session_t *self)
+{
+    gavel_script_command_t command = gavel_script_command (self->script);
+    uint64_t auction = gavel_script_auction (self->script);
+    if (command == GAVEL_SCRIPT_RESULT && !auction)
+        auction = self->last_auction;
+    if ((command == GAVEL_SCRIPT_BID || command == GAVEL_SCRIPT_RESULT)
+    &&  !auction && s_only_open (self, &auction))
+        return;
+    gavel_msg_t *request = s_build (self, auction);
+    gavel_msg_t *reply = s_request (self, request);
+    gavel_msg_destroy (&request);
+    s_answered (self, command, auction, &reply);
+}
+
+//  --------------------------------------------------------------------------
+//  Pipelining (--pipeline D): a line whose request depends on no answer
+//  still to come is sent at once, up to D out at a time, and answers are
+//  printed in script order. Every other line, and a BID or RESULT on an
+//  auction that a request still out names, waits for those before it.
+
+//  The oldest request out: wait until it ended, then print it and what
+//  ended after it
+static void
+s_ahead_advance (gavel_session_t *self)
+{
+    while (self->aheads && !self->ahead [0].ended) {
+        char error [320];
+        uint64_t id;
+        gavel_msg_t *reply = gavel_client_wait (self->client, &id, error, sizeof error);
+        int64_t now = zclock_usecs ();
+        for (size_t index = 0; index < self->aheads; index++) {
+            ahead_t *ahead = &self->ahead [index];
+            //  Interrupted, the client dropped them all: each ends unknown
+            if (ahead->id == id || (!reply && zsys_interrupted && !ahead->ended)) {
+                ahead->ended = true;
+                ahead->completed = now;
+                if (ahead->id == id)
+                    ahead->reply = reply;
+                snprintf (ahead->error, sizeof ahead->error, "%s", error);
+            }
+        }
+    }
+    while (self->aheads && self->ahead [0].ended) {
+        ahead_t *ahead = &self->ahead [0];
+        s_ended (self, ahead->request, ahead->reply, ahead->invoked, ahead->completed, ahead->error);
+        s_answered (self, ahead->command, ahead->auction, &ahead->reply);
+        gavel_msg_destroy (&ahead->request);
+        memmove (self->ahead, self->ahead + 1, (self->aheads - 1) * sizeof (ahead_t));
+        self->aheads--;
     }
 }
 
 static void
-s_do_result (gavel_session_t *self)
+s_ahead_finish (gavel_session_t *self)
 {
+    while (self->aheads)
+        s_ahead_advance (self);
+}
+
+static bool
+s_ahead_names (gavel_session_t *self, uint64_t auction)
+{
+    for (size_t index = 0; index < self->aheads; index++)
+        if (self->ahead [index].auction == auction)
+            return true;
+    return false;
+}
+
+//  Sends the line's request ahead when it may go; false when it must wait
+//  for the answers before it
+static bool
+s_ahead_send (gavel_session_t *self)
+{
+    gavel_script_command_t command = gavel_script_command (self->script);
     uint64_t auction = gavel_script_auction (self->script);
-    if (!auction)
-        auction = self->last_auction;
-    if (!auction && s_only_open (self, &auction))
-        return;
-    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_RESULT);
-    assert (request);
-    gavel_msg_set_auction (request, auction);
-    s_ask (self, &request);
-}
-
-//  One line per auction, so that a script can grep or count them.
-static void
-s_do_list (gavel_session_t *self)
-{
-    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_LIST);
-    assert (request);
-    gavel_msg_t *reply = s_request (self, request);
-    gavel_msg_destroy (&request);
-    if (!reply)
-        return;
-    if (gavel_msg_outcome (reply) != GAVEL_SUCCESS)
-        gavel_answer_print_reply (self->answer, reply);
-    else
-    if (gavel_msg_records (reply) == 0)
-        gavel_answer_print (self->answer, "success", NULL, "count=0", NULL);
-    else
-        for (size_t index = 0; index < gavel_msg_records (reply); index++)
-            gavel_answer_print (self->answer, "success", NULL,
-                                gavel_msg_record (reply, index), NULL);
-    gavel_msg_destroy (&reply);
-}
-
-static void
-s_do_status (gavel_session_t *self)
-{
-    gavel_msg_t *request = gavel_msg_new (GAVEL_MSG_STATUS);
-    assert (request);
-    s_ask (self, &request);
+    bool independent = command == GAVEL_SCRIPT_OPEN || command == GAVEL_SCRIPT_LIST
+                    || command == GAVEL_SCRIPT_STATUS
+                    || ((command == GAVEL_SCRIPT_BID || command == GAVEL_SCRIPT_RESULT) && auction);
+    if (self->pipeline < 2 || !independent)
+        return false;
+    while (auction && s_ahead_names (self, auction))
+        s_ahead_advance (self);
+    while (self->aheads >= self->pipeline)
+        s_ahead_advance (self);
+    if (zsys_interrupted)
+        return true;
+    ahead_t *ahead = &self->ahead [self->aheads++];
+    memset (ahead, 0, sizeof *ahead);
+    ahead->command = command;
+    ahead->auction = auction;
+    ahead->request = s_build (self, auction);
+    ahead->invoked = zclock_usecs ();
+    //  The client stamps our request with its id and session, then keeps
+    //  its own copy: ours goes to the history as it was sent
+    ahead->id = gavel_client_send (self->client, ahead->request);
+    return true;
 }
 
 static void
@@ -371,23 +478,19 @@ s_do_sleep (gavel_session_t *self)
 static bool
 s_execute (gavel_session_t *self)
 {
-    switch (gavel_script_command (self->script)) {
+    gavel_script_command_t command = gavel_script_command (self->script);
+    if (command == GAVEL_SCRIPT_NONE || s_ahead_send (self))
+        return true;
+    s_ahead_finish (self);
+    switch (command) {
         case GAVEL_SCRIPT_NONE:
             break;
         case GAVEL_SCRIPT_OPEN:
-            s_do_open (self);
-            break;
         case GAVEL_SCRIPT_BID:
-            s_do_bid (self);
-            break;
         case GAVEL_SCRIPT_RESULT:
-            s_do_result (self);
-            break;
         case GAVEL_SCRIPT_LIST:
-            s_do_list (self);
-            break;
         case GAVEL_SCRIPT_STATUS:
-            s_do_status (self);
+            s_do_request (self);
             break;
         case GAVEL_SCRIPT_AS:
             s_take_name (self, gavel_script_name (self->script));
@@ -440,6 +543,7 @@ gavel_session_run_file (gavel_session_t *self, FILE *file, const char *origin)
         if (!gavel_session_execute_line (self, line, origin, line_number))
             break;
     }
+    s_ahead_finish (self);
     free (line);
     if (zsys_interrupted) {
         fprintf (stderr, "bidder: interrupted\n");
@@ -457,10 +561,12 @@ gavel_session_run_file (gavel_session_t *self, FILE *file, const char *origin)
 //  Self test
 
 //  A replica that answers each request once, with the reply its test
-//  script gives for that command
+//  script gives for that command. It holds its answer to a BID on auction
+//  4 back until the next request comes, and answers that one first.
 static void
 s_fake_replica (zsock_t *pipe, void *args)
 {
+    zmsg_t *held = NULL;
     char error [256];
     zsock_t *router = gavel_sock_new_server ((const char *) args, error, sizeof (error));
     assert (router);
@@ -490,12 +596,20 @@ s_fake_replica (zsock_t *pipe, void *args)
             reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_EXCEPTION,
                                          "unknown-auction", "no auction %" PRIu64,
                                          gavel_msg_auction (request));
+        bool hold = gavel_msg_id (request) == GAVEL_MSG_BID && gavel_msg_auction (request) == 4;
         gavel_msg_destroy (&request);
         msg = gavel_msg_encode (reply);
         gavel_msg_destroy (&reply);
         zmsg_prepend (msg, &identity);
-        zmsg_send (&msg, router);
+        if (hold && !held)
+            held = msg;
+        else {
+            zmsg_send (&msg, router);
+            if (held)
+                zmsg_send (&held, router);
+        }
     }
+    zmsg_destroy (&held);
     zpoller_destroy (&poller);
     zsock_destroy (&router);
 }
@@ -542,6 +656,37 @@ gavel_session_test (bool verbose)
         "exception reason=unknown-auction message=\"no auction 5\"\n"
         "exception reason=no-feed message=\"watch needs --cluster FILE\"\n"));
     assert (gavel_session_status (session) == 1);
+    gavel_session_destroy (&session);
+    fclose (stream);
+    free (text);
+
+    //  Pipelined: "bid 4 10" is answered only once the next request comes,
+    //  so only a session that sent the lines after it ahead gets its answer
+    //  (one at a time, it would time out); answers print in script order
+    stream = open_memstream (&text, &size);
+    assert (stream);
+    session = gavel_session_new ("ann", NULL, false, stream);
+    client = gavel_session_client (session);
+    assert (gavel_client_connect (client, endpoint, error, sizeof (error)) == 0);
+    gavel_client_set_timeout (client, 2000);
+    gavel_client_set_retries (client, 0);
+    gavel_session_set_pipeline (session, 4);
+    char lines [] = "bid 4 10\nlist\nbid 5 11\nbid 5 12\nresult 9\n";
+    FILE *script = fmemopen (lines, strlen (lines), "r");
+    assert (script);
+    gavel_session_run_file (session, script, "p");
+    fclose (script);
+    assert (gavel_client_outstanding (client) == 0);
+    fflush (stream);
+    if (verbose)
+        printf ("%s", text);
+    assert (streq (text,
+        "fail reason=closed\n"
+        "success auction=4 state=closed\n"
+        "success auction=5 state=open\n"
+        "success\n"
+        "success\n"
+        "exception reason=unknown-auction message=\"no auction 9\"\n"));
     gavel_session_destroy (&session);
     fclose (stream);
     free (text);

@@ -69,6 +69,32 @@ winner=$(sed -n 's/.*bidder=\([a-z]*\).*/\1/p' "$WORK/chair.txt")
 grep -q "^success auction=3 amount=40 " "$WORK/$winner.txt" \
     || fail "$winner holds the highest bid but was not told success for 40"
 
+#   Pipelined (--pipeline 8): bids on four auctions, up to eight out at
+#   once; the answers come in script order, each the one a bidder sending
+#   a line at a time would get, and the history is linearizable
+printf 'open a 5m\nopen b 5m\nopen c 5m\nopen d 5m\n' | bidder --name ivan >"$WORK/opened.txt"
+ids=($(sed -n 's/^success auction=\([0-9]*\) .*/\1/p' "$WORK/opened.txt"))
+[ ${#ids[@]} -eq 4 ] || fail "could not open four auctions: $(cat "$WORK/opened.txt")"
+for round in $(seq 1 50); do
+    for id in "${ids[@]}"; do echo "bid $id $round"; done
+done >"$WORK/pipelined.txt"
+echo "result ${ids[0]}" >>"$WORK/pipelined.txt"
+bidder --name judy --pipeline 8 --script "$WORK/pipelined.txt" --history "$WORK/pipelined-history.txt" \
+    >"$WORK/pipelined-out.txt" || fail "bidder --pipeline 8 exited non-zero"
+line=0
+for round in $(seq 1 50); do
+    for id in "${ids[@]}"; do
+        line=$((line + 1))
+        expect_line "$WORK/pipelined-out.txt" $line "^success auction=$id amount=$round "
+    done
+done
+expect_line "$WORK/pipelined-out.txt" 201 "^success auction=${ids[0]} state=open highest=50 bidder=judy "
+[ "$(wc -l <"$WORK/pipelined-history.txt")" -eq 201 ] \
+    || fail "expected 201 history lines, got $(wc -l <"$WORK/pipelined-history.txt")"
+lincheck "$WORK/pipelined-history.txt"
+rc=0; "$BIN/bidder" --connect tcp://127.0.0.1:1 --pipeline 2 </dev/null >/dev/null 2>&1 || rc=$?
+[ $rc -eq 2 ] || fail "--pipeline without --script exited $rc, expected 2"
+
 #   Usage errors exit 2
 rc=0; "$BIN/bidder" --bogus >/dev/null 2>&1 || rc=$?
 [ $rc -eq 2 ] || fail "bidder --bogus exited $rc, expected 2"

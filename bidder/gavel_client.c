@@ -25,6 +25,7 @@
 //  A request sent and not yet returned by gavel_client_wait
 typedef struct {
     uint64_t id;
+    size_t lane;                //  whose session it went in
     gavel_msg_t *request;       //  our copy, to send again
     int unsent;                 //  the target whose socket could not take it, or -1
     bool finished;              //  answered or given up: reply, or error
@@ -41,7 +42,12 @@ struct _gavel_client_t {
     uint64_t last_id;               //  request ids go on from here
     pending_t *pending [GAVEL_CLIENT_PIPELINE_MAX];     //  in the order sent
     size_t outstanding;
-    char session [SESSION_BYTES * 2 + 1];
+    //  A session per request in flight: the replica applies a session's
+    //  requests at most once by remembering its last id, so a retry of an
+    //  earlier id after a later one was applied would be refused as stale.
+    //  A lane is used again only once its request ended, so each session's
+    //  ids are sent in order, one at a time. Lane 0's is the client's.
+    char sessions [GAVEL_CLIENT_PIPELINE_MAX][SESSION_BYTES * 2 + 1];
 };
 
 
@@ -59,6 +65,17 @@ s_drop_all (gavel_client_t *self)
     self->outstanding = 0;
 }
 
+//  Tokens must not collide between clients: the replica remembers the last
+//  request id per token and would take ours as stale or repeated
+static void
+s_new_session (char *session)
+{
+    unsigned char bytes [SESSION_BYTES];
+    randombytes_buf (bytes, sizeof (bytes));
+    for (size_t index = 0; index < SESSION_BYTES; index++)
+        snprintf (session + 2 * index, 3, "%02x", bytes [index]);
+}
+
 gavel_client_t *
 gavel_client_new (void)
 {
@@ -70,12 +87,7 @@ gavel_client_new (void)
     gavel_attempt_settings_default (&settings);
     self->attempts = gavel_attempt_new (&settings);
 
-    //  Tokens must not collide between clients: the replica remembers the
-    //  last request id per token and would take ours as stale or repeated
-    unsigned char bytes [SESSION_BYTES];
-    randombytes_buf (bytes, sizeof (bytes));
-    for (size_t index = 0; index < SESSION_BYTES; index++)
-        snprintf (self->session + 2 * index, 3, "%02x", bytes [index]);
+    s_new_session (self->sessions [0]);
     return self;
 }
 
@@ -157,7 +169,7 @@ const char *
 gavel_client_session (gavel_client_t *self)
 {
     assert (self);
-    return self->session;
+    return self->sessions [0];
 }
 
 static void
@@ -310,8 +322,15 @@ gavel_client_send (gavel_client_t *self, gavel_msg_t *request)
     assert (pending);
     pending->id = ++self->last_id;
     pending->unsent = -1;
+    for (size_t index = 0; index < self->outstanding; index++)
+        if (self->pending [index]->lane == pending->lane) {
+            pending->lane++;
+            index = (size_t) -1;        //  look again from the start
+        }
+    if (!*self->sessions [pending->lane])
+        s_new_session (self->sessions [pending->lane]);
     gavel_msg_set_request_id (request, pending->id);
-    gavel_msg_set_session (request, self->session);
+    gavel_msg_set_session (request, self->sessions [pending->lane]);
     pending->request = gavel_msg_dup (request);
     self->pending [self->outstanding++] = pending;
 
@@ -504,8 +523,15 @@ gavel_client_test (bool verbose)
     gavel_client_set_timeout (client, 100);
     gavel_client_set_retries (client, 3);
     gavel_client_set_verbose (client, verbose);
-    for (uint64_t expected = 1; expected <= 3; expected++)
+    char sessions [3][32];
+    for (uint64_t expected = 1; expected <= 3; expected++) {
         assert (gavel_client_send (client, request) == expected);
+        snprintf (sessions [expected - 1], sizeof sessions [0], "%s", gavel_msg_session (request));
+    }
+    //  Each in a session of its own, the first the client's
+    assert (streq (sessions [0], gavel_client_session (client)));
+    assert (!streq (sessions [0], sessions [1]) && !streq (sessions [1], sessions [2])
+            && !streq (sessions [0], sessions [2]));
     assert (gavel_client_outstanding (client) == 3);
     uint64_t order [3];
     for (size_t index = 0; index < 3; index++) {

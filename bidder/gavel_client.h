@@ -77,8 +77,10 @@ gavel_msg_t *
     gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
                           char *error, size_t error_size);
 
-//  Pipelining: several requests outstanding on one session (the protocol
+//  Pipelining: several requests outstanding on one client (the protocol
 //  allows it: each has its own request id, and a replica answers each).
+//  Each request in flight goes in a session of its own (the first one is
+//  gavel_client_session's), so that a retry is never refused as stale.
 //  send stamps request as gavel_client_request does, keeps a copy to send
 //  again, sends it, and returns its request id without waiting; at most
 //  GAVEL_CLIENT_PIPELINE_MAX may be outstanding. wait returns the first

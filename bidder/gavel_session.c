@@ -172,7 +172,7 @@ s_ended (gavel_session_t *self, gavel_msg_t *request, gavel_msg_t *reply,
 {
     char failure [512];
     if (self->history
-    &&  gavel_history_put (self->history, gavel_client_session (self->client), request,
+    &&  gavel_history_put (self->history, gavel_msg_session (request), request,
                            reply, invoked, completed, failure, sizeof (failure))) {
         fprintf (stderr, "bidder: cannot write --history: %s\n", failure);
         self->status = 1;

@@ -550,6 +550,11 @@ gavel_attempt_tick (gavel_attempt_t *self, int64_t now)
             size_t target = (size_t) request->target;
             self->timeouts++;
             self->targets [target].silent_until = now + self->settings.silence;
+            //  Nor preferred any more: its silence may end before the next
+            //  hop does, and a dead primary preferred again and again, with
+            //  a dead replica next to it, would take every attempt
+            if (self->preferred == (int) target)
+                self->preferred = -1;
             gavel_attempt_action_t *action = s_action_new (self, GAVEL_ATTEMPT_TIMED_OUT, request, target);
             snprintf (action->note, sizeof action->note, "no reply from %s within %" PRId64 " ms",
                       self->targets [target].endpoint, self->settings.timeout);
@@ -818,7 +823,9 @@ gavel_attempt_test (bool verbose)
     gavel_attempt_destroy (&self);
 
     //  The caller's hint: where new requests and retries go first, unless
-    //  it is where the failed attempt started
+    //  it is where the failed attempt started; once it let a hop time out
+    //  it is preferred no more (heard from again or not), and the retries
+    //  go on in turn
     self = s_test_new (&settings);
     gavel_attempt_prefer (self, 2);
     gavel_attempt_start (self, 1, 0);
@@ -829,8 +836,38 @@ gavel_attempt_test (bool verbose)
     gavel_attempt_alive (self, 2);
     gavel_attempt_tick (self, 200);
     s_expect_drop (self, GAVEL_ATTEMPT_TIMED_OUT, 1, 0);
-    s_expect_send (self, 1, 2);
+    s_expect_send (self, 1, 1);
     gavel_attempt_destroy (&self);
+
+    //  Two dead replicas side by side, one of them preferred (the primary
+    //  that answered last, killed, and the one before it, killed too), with
+    //  a hop longer than the silence: the request must not go back and
+    //  forth between the two for good (test_double_failover did), but on
+    //  to the live ones
+    {
+        gavel_attempt_settings_t slow = settings;
+        slow.timeout = 500;
+        slow.silence = 300;
+        slow.budget = 5000;
+        gavel_attempt_t *five = s_test_new (&slow);
+        assert (gavel_attempt_add_target (five, 4, "tcp://127.0.0.1:9004") == 3);
+        assert (gavel_attempt_add_target (five, 5, "tcp://127.0.0.1:9005") == 4);
+        gavel_attempt_prefer (five, 3);
+        gavel_attempt_start (five, 1, 0);
+        s_expect_send (five, 1, 3);
+        size_t target = 3;
+        int64_t now = 0;
+        for (size_t attempt = 0; attempt < 3 && target >= 3; attempt++) {
+            now += 500;
+            gavel_attempt_tick (five, now);
+            s_expect_drop (five, GAVEL_ATTEMPT_TIMED_OUT, 1, target);
+            action = s_expect (five, GAVEL_ATTEMPT_SEND, 1, SIZE_MAX);
+            target = action->target;
+            gavel_attempt_action_destroy (&action);
+        }
+        assert (target < 3);
+        gavel_attempt_destroy (&five);
+    }
 
     //  No-quorum: not an answer; the same request again after a pause, at
     //  the next replica

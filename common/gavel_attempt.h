@@ -39,8 +39,9 @@
       target, or one too many: an election is under way). After a time-out
       the next attempt starts at once; after the others, `pause` ms later.
     - The next attempt goes to the preferred target (the one that answered
-      last, or the caller's hint) unless that is where the failed attempt
-      started or it is silent; else to the next target in turn after where
+      last, or the caller's hint; no longer once it let a hop time out)
+      unless that is where the failed attempt started or it is silent;
+      else to the next target in turn after where
       the failed attempt started that is not silent; else simply the next.
     - Any final reply (success, fail, an exception other than no-quorum)
       to the request's key from any target is its answer: the request id

@@ -14,7 +14,7 @@ FUZZ_BUILD   ?= build/fuzz
 FUZZ_SECONDS ?= 60
 FUZZ_TARGETS ?= codec core store snapshot config script keys
 
-.PHONY: all deps build demo test bench fuzz chaos liveness clean
+.PHONY: all deps build demo test bench fuzz chaos liveness install package clean
 
 all: build
 
@@ -41,6 +41,23 @@ test: deps
 
 demo: build
 	@bash tools/demo $(BUILD)/bin
+
+#   make install [PREFIX=/usr/local] [DESTDIR=/tmp/stage]: the programs, the
+#   systemd units (which name PREFIX/bin) and the docs
+PREFIX ?= /usr/local
+install: deps
+	@cmake -S . -B $(BUILD) -DCMAKE_INSTALL_PREFIX=$(PREFIX) $(CMAKE_OPTS) >/dev/null
+	@cmake --build $(BUILD) -j$(JOBS)
+	@DESTDIR=$(DESTDIR) cmake --install $(BUILD)
+
+#   make package: a Debian package of a release build (build/package), for
+#   apt-get install ./build/package/gavel_*.deb on any host of the cluster
+PACKAGE_BUILD ?= build/package
+package: deps
+	@cmake -S . -B $(PACKAGE_BUILD) -DCMAKE_BUILD_TYPE=Release -DCMAKE_INSTALL_PREFIX=/usr $(CMAKE_OPTS) >/dev/null
+	@cmake --build $(PACKAGE_BUILD) -j$(JOBS)
+	@cd $(PACKAGE_BUILD) && cpack -G DEB
+	@ls $(PACKAGE_BUILD)/gavel_*.deb
 
 #   The standard benchmark: a release build, then bench/standard (about three
 #   minutes; BENCH_SECONDS=N sets the seconds per load run, default 10)

@@ -131,10 +131,12 @@ s_parse_fsync (gavel_config_t *self, zconfig_t *setting, const char *origin,
     const char *value = "";
     if (s_leaf (setting, "cluster/settings/fsync", &value, origin, error, size))
         return -1;
-    if (!streq (value, "always") && !streq (value, "never"))
+    if (!streq (value, "always") && !streq (value, "never") && !streq (value, "writer"))
         return s_error (error, size, origin, "cluster/settings/fsync: '%s' is not 'always' "
-                        "(each save on disk before the ack) or 'never' (left to the kernel)", value);
-    self->settings.fsync = streq (value, "always");
+                        "(each save on disk before the ack), 'writer' (the same, synced by a "
+                        "thread behind the loop) or 'never' (left to the kernel)", value);
+    self->settings.fsync = !streq (value, "never");
+    self->settings.fsync_writer = streq (value, "writer");
     return 0;
 }
 

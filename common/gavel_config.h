@@ -91,6 +91,7 @@ typedef struct {
                                 //  replica answers it, before no-quorum (5000)
     bool fsync;                 //  "always" (true): group commit, every save
                                 //  on disk before the ack; "never": for tests
+    bool fsync_writer;          //  "writer": fsync, by a thread behind the loop
     const char *bidder_allow;   //  directory of bidders' public certificates
                                 //  the client endpoints admit; "": any key
 } gavel_settings_t;

@@ -256,7 +256,7 @@ gavel_layout_text (gavel_layout_t *self)
         "cluster\n"
         "    name = local\n");
     fprintf (file, "    settings\n");
-    fprintf (file, "        fsync = %s\n", settings->fsync? "always": "never");
+    fprintf (file, "        fsync = %s\n", settings->fsync_writer? "writer": settings->fsync? "always": "never");
     if (settings->heartbeat)
         fprintf (file, "        heartbeat = %" PRIu64 "\n", settings->heartbeat);
     if (settings->election)
@@ -365,7 +365,7 @@ gavel_layout_test (bool verbose)
     //  Three replicas and two brokers on free ports from a random base
     gavel_layout_t *layout = gavel_layout_new (dir, 3, 2);
     gavel_layout_settings_t settings = {
-        .heartbeat = 40, .election = 200, .snapshot_every = 500, .fsync = true
+        .heartbeat = 40, .election = 200, .snapshot_every = 500, .fsync = true, .fsync_writer = true
     };
     gavel_layout_set_settings (layout, &settings);
     assert (gavel_layout_make_keys (layout, error, sizeof error) == 0);
@@ -386,7 +386,7 @@ gavel_layout_test (bool verbose)
     s_test_config (layout, config);
     const gavel_settings_t *parsed = gavel_config_settings (config);
     assert (parsed->heartbeat == 40 && parsed->election == 200);
-    assert (parsed->snapshot_every == 500 && parsed->fsync);
+    assert (parsed->snapshot_every == 500 && parsed->fsync && parsed->fsync_writer);
     gavel_config_destroy (&config);
 
     //  The secrets are where the text says, and their keys match it

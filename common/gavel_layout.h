@@ -22,6 +22,7 @@ typedef struct {
     uint64_t election;
     uint64_t snapshot_every;
     bool fsync;                 //  always written: replicas default to always
+    bool fsync_writer;          //  fsync = writer (with fsync)
 } gavel_layout_settings_t;
 
 typedef struct _gavel_layout_t gavel_layout_t;

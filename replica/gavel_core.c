@@ -1105,7 +1105,10 @@ s_save_batch (gavel_core_t *self)
     s_save_batch_entries (self);
     if (self->ack_owed) {
         self->ack_owed = false;
-        if (self->role == GAVEL_ROLE_BACKUP && self->primary)
+        //  An ACK that would say nothing new is left out: what was just
+        //  saved is acked once it is persisted (s_ack_durable), and with a
+        //  writer behind the loop that is a later turn
+        if (self->role == GAVEL_ROLE_BACKUP && self->primary && s_ack_index (self) > self->acked)
             s_ack (self);
     }
 }

@@ -182,6 +182,15 @@ gavel_writer_wait (gavel_writer_t *self)
     return failed? -1: 0;
 }
 
+bool
+gavel_writer_busy (gavel_writer_t *self)
+{
+    pthread_mutex_lock (&self->lock);
+    bool busy = (self->busy || self->waiting.count) && !self->failed;
+    pthread_mutex_unlock (&self->lock);
+    return busy;
+}
+
 int
 gavel_writer_fd (gavel_writer_t *self)
 {

@@ -45,6 +45,10 @@ void
 int
     gavel_writer_wait (gavel_writer_t *self);
 
+//  Whether a save is queued or being written (and none failed)
+bool
+    gavel_writer_busy (gavel_writer_t *self);
+
 //  Readable (for poll) while saves written wait to be reported
 int
     gavel_writer_fd (gavel_writer_t *self);

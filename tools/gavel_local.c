@@ -159,10 +159,12 @@ s_parse_up (gavel_local_options_t *options, uint64_t *count, uint64_t *brokers,
     ||  s_parse_setting (options, "--snapshot-every", options->snapshot_every, "entries", 10,
                          1000000000, &settings->snapshot_every))
         return EXIT_USAGE;
-    if (options->fsync && !streq (options->fsync, "always") && !streq (options->fsync, "never"))
-        return gavel_local_options_usage_error (options, "--fsync '%s' is not 'always' or "
-                                                "'never'", options->fsync);
-    settings->fsync = options->fsync && streq (options->fsync, "always");
+    if (options->fsync && !streq (options->fsync, "always") && !streq (options->fsync, "never")
+    &&  !streq (options->fsync, "writer"))
+        return gavel_local_options_usage_error (options, "--fsync '%s' is not 'always', 'writer' "
+                                                "or 'never'", options->fsync);
+    settings->fsync = options->fsync && !streq (options->fsync, "never");
+    settings->fsync_writer = options->fsync && streq (options->fsync, "writer");
     return 0;
 }
 

@@ -176,9 +176,10 @@ s_options_table (gavel_local_options_t *options, gavel_cli_option_t *table, size
                "backup runs an election (default: the replicas' own,\n"
                "250); at least twice the heartbeat" } },
         { OPT_SETTINGS, { "fsync", 0, GAVEL_CLI_TEXT, &options->fsync, "WHEN", 0, 0,
-               "cluster/settings/fsync, 'always' or 'never': always\n"
-               "puts each save on disk before the ack (survives a\n"
-               "power cut); never (the default here, for speed)\n"
+               "cluster/settings/fsync, 'always', 'writer' or\n"
+               "'never': always puts each save on disk before the ack\n"
+               "(survives a power cut); writer does so from a thread\n"
+               "behind the loop; never (the default here, for speed)\n"
                "leaves it to the kernel (survives kill -9 only)" } },
         { OPT_SETTINGS, { "snapshot-every", 0, GAVEL_CLI_TEXT, &options->snapshot_every, "N", 0, 0,
                "cluster/settings/snapshot_every: entries applied\n"

@@ -4,7 +4,7 @@
 #   that was acknowledged is still there, the auction goes on, and its
 #   deadline still holds.
 source "$(dirname "$0")/lib.sh"
-up 3 --fsync always
+up 3 --fsync writer
 open_auction clock 12s
 auction=$AUCTION
 opened_at=$SECONDS

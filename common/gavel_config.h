@@ -8,7 +8,7 @@
             settings
                 request_timeout = 500       #  ms, clients
                 heartbeat = 50              #  ms, replicas
-                fsync = always              #  or never (tests)
+                fsync = always              #  or writer, or never (tests)
                 bidder_allow = /etc/gavel/bidders   #  optional allow-list
         replica
             1

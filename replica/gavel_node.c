@@ -5,10 +5,10 @@
     core's actions in order (store, then send). With fsync never, every
     save is done when it returns, so it reports the entries it wrote
     persisted at once: an ACK or a reply that counts on them comes later in
-    the outbox. With fsync always, a writer thread (gavel_writer) writes and
-    syncs the log while the loop goes on, and the loop reports what it
-    synced when it says so: an ACK or reply that counts on it waits in the
-    core until then. Term, vote and snapshots are still written at once,
+    the outbox; so with fsync always, the write synced. With fsync writer, a
+    thread (gavel_writer) writes and syncs the log while the loop goes on,
+    and the loop reports what it synced when it says so: an ACK or reply
+    that counts on it waits in the core until then. Term, vote and snapshots are still written at once,
     after the log saves before them.
 */
 #include "gavel_node.h"

@@ -34,6 +34,7 @@
 #include "gavel_session.h"
 #include "gavel_broker.h"
 #include "gavel_status.h"
+#include "gavel_census.h"
 #include "gavel_child.h"
 #include "gavel_histogram.h"
 #include "gavel_engine.h"
@@ -82,6 +83,7 @@ static const struct {
     { "session", gavel_session_test },
     { "broker",  gavel_broker_test },
     { "status",  gavel_status_test },
+    { "census",  gavel_census_test },
     { "child",   gavel_child_test },
     { "histogram", gavel_histogram_test },
     { "plot",    gavel_plot_test },

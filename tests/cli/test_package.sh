@@ -30,7 +30,7 @@ bindir=$(dirname "$(find "$WORK/root" -type f -name replica -path '*/bin/*' | he
 [ -x "$bindir/replica" ] || { fail "no bin/replica in the package"; exit 1; }
 prefix=${bindir%/bin}
 prefix=${prefix#"$WORK/root"}
-for program in replica broker bidder gavel-local gavel-keygen gavel-dump gavel-bench gavel-lincheck zmq-tail; do
+for program in replica broker bidder gavel-local gavel-admin gavel-keygen gavel-dump gavel-bench gavel-lincheck zmq-tail; do
     [ -x "$bindir/$program" ] || { fail "the package lacks $program"; continue; }
     "$bindir/$program" --help >"$WORK/help.out" 2>&1 || fail "$program --help: $(tail -2 "$WORK/help.out")"
 done

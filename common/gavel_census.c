@@ -1,0 +1,350 @@
+/*  gavel_census: a whole cluster's state, as its servers say when asked
+    STATUS (gavel_census.h).
+*/
+#include "gavel_census.h"
+
+#define WAKE_MAX    100         //  ms between looks at the clock while waiting
+
+struct _gavel_census_t {
+    gavel_config_t *config;
+    gavel_status_t *replicas;   //  one round for the replicas,
+    gavel_status_t *brokers;    //  one for the brokers, asked together
+    gavel_census_row_t rows [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
+    size_t count;
+    bool taken;
+};
+
+gavel_census_t *
+gavel_census_new (gavel_config_t *config, const char *asker)
+{
+    assert (config);
+    assert (asker);
+    gavel_census_t *self = (gavel_census_t *) zmalloc (sizeof (gavel_census_t));
+    assert (self);
+    self->config = config;
+    self->replicas = gavel_status_new (asker);
+    self->brokers = gavel_status_new (asker);
+    assert (self->replicas && self->brokers);
+    return self;
+}
+
+void
+gavel_census_destroy (gavel_census_t **self_p)
+{
+    assert (self_p);
+    if (*self_p) {
+        gavel_census_t *self = *self_p;
+        gavel_status_destroy (&self->replicas);
+        gavel_status_destroy (&self->brokers);
+        free (self);
+        *self_p = NULL;
+    }
+}
+
+void
+gavel_census_take (gavel_census_t *self, int64_t timeout)
+{
+    assert (self);
+    size_t replicas = gavel_config_replicas (self->config);
+    size_t brokers = gavel_config_brokers (self->config);
+    const char *endpoints [GAVEL_BROKERS_MAX];
+    for (size_t index = 0; index < brokers; index++)
+        endpoints [index] = gavel_config_broker (self->config, index)->client;
+    gavel_status_start_replicas (self->replicas, self->config, timeout);
+    gavel_status_start (self->brokers, endpoints, brokers, timeout);
+    //  Both rounds in one poll: a broker's ask must not wait for a replica
+    //  that is down to use up its time
+    while (!gavel_status_done (self->replicas) || !gavel_status_done (self->brokers)) {
+        zmq_pollitem_t items [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
+        size_t ours = gavel_status_items (self->replicas, items);
+        size_t theirs = gavel_status_items (self->brokers, items + ours);
+        int64_t deadline = gavel_status_deadline (self->replicas);
+        if (gavel_status_deadline (self->brokers) < deadline)
+            deadline = gavel_status_deadline (self->brokers);
+        int64_t left = deadline - zclock_usecs ();
+        long wait = left <= 0? 0: left > (int64_t) WAKE_MAX * 1000? WAKE_MAX: (long) ((left + 999) / 1000);
+        if (zmq_poll (items, (int) (ours + theirs), wait) < 0)
+            for (size_t item = 0; item < ours + theirs; item++)
+                items [item].revents = 0;
+        int64_t now = zclock_usecs ();
+        gavel_status_handle (self->replicas, items, ours, now);
+        gavel_status_handle (self->brokers, items + ours, theirs, now);
+    }
+    self->count = 0;
+    for (size_t index = 0; index < replicas; index++) {
+        gavel_census_row_t *row = &self->rows [self->count++];
+        const gavel_status_answer_t *answer = gavel_status_answer (self->replicas, index);
+        *row = (gavel_census_row_t) {
+            .id = gavel_config_replica (self->config, index)->id,
+            .up = answer->outcome == GAVEL_STATUS_ANSWERED,
+            .answer = *answer,
+            .lag = -1
+        };
+    }
+    //  A broker forwards STATUS: any valid answer through it says it is up
+    for (size_t index = 0; index < brokers; index++) {
+        gavel_census_row_t *row = &self->rows [self->count++];
+        *row = (gavel_census_row_t) {
+            .id = gavel_config_broker (self->config, index)->id,
+            .broker = true,
+            .up = gavel_status_answer (self->brokers, index)->outcome == GAVEL_STATUS_ANSWERED,
+            .lag = -1
+        };
+        row->answer.outcome = gavel_status_answer (self->brokers, index)->outcome;
+    }
+    int primary = gavel_census_primary (self);
+    for (size_t index = 0; primary >= 0 && index < replicas; index++) {
+        gavel_census_row_t *row = &self->rows [index];
+        int64_t last = self->rows [primary].answer.last;
+        if (row->up && row->answer.last >= 0 && last >= 0)
+            row->lag = last > row->answer.last? last - row->answer.last: 0;
+    }
+    self->taken = true;
+}
+
+size_t
+gavel_census_rows (gavel_census_t *self)
+{
+    assert (self);
+    return self->count;
+}
+
+const gavel_census_row_t *
+gavel_census_row (gavel_census_t *self, size_t index)
+{
+    assert (self);
+    assert (index < self->count);
+    return &self->rows [index];
+}
+
+int
+gavel_census_primary (gavel_census_t *self)
+{
+    assert (self);
+    int primary = -1;
+    for (size_t index = 0; index < self->count; index++) {
+        const gavel_census_row_t *row = &self->rows [index];
+        if (!row->broker && row->up && streq (row->answer.role, "primary")
+        &&  (primary < 0 || row->answer.term > self->rows [primary].answer.term))
+            primary = (int) index;
+    }
+    return primary;
+}
+
+bool
+gavel_census_healthy (gavel_census_t *self)
+{
+    assert (self);
+    if (!self->taken || gavel_census_primary (self) < 0)
+        return false;
+    for (size_t index = 0; index < self->count; index++) {
+        const gavel_census_row_t *row = &self->rows [index];
+        if (!row->up || row->lag >= GAVEL_CENSUS_BEHIND)
+            return false;
+    }
+    return true;
+}
+
+//  A number, or none when unknown (-1)
+static const char *
+s_number (char *text, size_t size, int64_t value, const char *none)
+{
+    if (value >= 0)
+        snprintf (text, size, "%" PRId64, value);
+    else
+        snprintf (text, size, "%s", none);
+    return text;
+}
+
+//  Roles are lower-case words (gavel_status_decode checks), safe in JSON
+void
+gavel_census_print (gavel_census_t *self, bool json, FILE *stream)
+{
+    assert (self);
+    const char *none = json? "null": "-";
+    if (!json)
+        fprintf (stream, "%-10s %-10s %6s %10s %10s %10s %8s\n",
+                 "server", "state", "term", "commit", "applied", "last", "lag");
+    for (size_t index = 0; index < self->count; index++) {
+        const gavel_census_row_t *row = &self->rows [index];
+        const gavel_status_answer_t *answer = &row->answer;
+        bool known = row->up && !row->broker;
+        const char *state = !row->up? "down": row->broker? "up": answer->role;
+        char term [24], commit [24], applied [24], last [24], lag [24];
+        s_number (term, sizeof term, known? answer->term: -1, none);
+        s_number (commit, sizeof commit, known? answer->commit: -1, none);
+        s_number (applied, sizeof applied, known? answer->applied: -1, none);
+        s_number (last, sizeof last, known? answer->last: -1, none);
+        s_number (lag, sizeof lag, row->lag, none);
+        if (json)
+            fprintf (stream, "{\"server\":\"%s\",\"id\":%" PRIu64 ",\"state\":\"%s\",\"term\":%s,"
+                     "\"commit\":%s,\"applied\":%s,\"last\":%s,\"lag\":%s}\n",
+                     row->broker? "broker": "replica", row->id, state, term, commit, applied,
+                     last, lag);
+        else {
+            char name [24];
+            snprintf (name, sizeof name, "%s %" PRIu64, row->broker? "broker": "replica", row->id);
+            fprintf (stream, "%-10s %-10s %6s %10s %10s %10s %8s\n",
+                     name, state, term, commit, applied, last, lag);
+        }
+    }
+}
+
+size_t
+gavel_census_changes (gavel_census_t *self, gavel_census_t *before, FILE *stream)
+{
+    assert (self);
+    assert (before);
+    size_t lines = 0;
+    int primary = gavel_census_primary (self);
+    int was = gavel_census_primary (before);
+    if (primary >= 0 && (was < 0 || self->rows [primary].id != before->rows [was].id
+                         || self->rows [primary].answer.term != before->rows [was].answer.term)) {
+        fprintf (stream, "new primary: replica %" PRIu64 " (term %" PRId64 ")\n",
+                 self->rows [primary].id, self->rows [primary].answer.term);
+        lines++;
+    }
+    if (primary < 0 && was >= 0) {
+        fprintf (stream, "no primary (replica %" PRIu64 " was)\n", before->rows [was].id);
+        lines++;
+    }
+    for (size_t index = 0; index < self->count && index < before->count; index++) {
+        const gavel_census_row_t *now = &self->rows [index];
+        const gavel_census_row_t *then = &before->rows [index];
+        const char *kind = now->broker? "broker": "replica";
+        if (now->up != then->up) {
+            fprintf (stream, "%s %" PRIu64 ": %s\n", kind, now->id, now->up? "up": "down");
+            lines++;
+        }
+        bool behind = now->lag >= GAVEL_CENSUS_BEHIND;
+        bool was_behind = then->lag >= GAVEL_CENSUS_BEHIND;
+        if (behind && !was_behind) {
+            fprintf (stream, "%s %" PRIu64 ": behind by %" PRId64 "\n", kind, now->id, now->lag);
+            lines++;
+        }
+        else
+        if (!behind && was_behind && now->up) {
+            fprintf (stream, "%s %" PRIu64 ": caught up\n", kind, now->id);
+            lines++;
+        }
+    }
+    return lines;
+}
+
+//  --------------------------------------------------------------------------
+//  Self test: fake servers on inproc ROUTERs answer STATUS with the record
+//  their test gives, or stay silent
+
+typedef struct {
+    const char *endpoint;
+    const char *record;         //  NULL: never answers
+} s_fake_t;
+
+static void
+s_fake_server (zsock_t *pipe, void *args)
+{
+    s_fake_t *fake = (s_fake_t *) args;
+    zsock_t *router = zsock_new_router (fake->endpoint);
+    assert (router);
+    zpoller_t *poller = zpoller_new (pipe, router, NULL);
+    zsock_signal (pipe, 0);
+    while (zpoller_wait (poller, -1) == router) {
+        zmsg_t *msg = zmsg_recv (router);
+        zframe_t *identity = zmsg_pop (msg);
+        gavel_msg_error_t error;
+        gavel_msg_t *request = gavel_msg_decode (msg, &error);
+        zmsg_destroy (&msg);
+        if (request && fake->record) {
+            gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS,
+                                                      NULL, NULL);
+            gavel_msg_add_record (reply, "%s", fake->record);
+            msg = gavel_msg_encode (reply);
+            zmsg_prepend (msg, &identity);
+            zmsg_send (&msg, router);
+            gavel_msg_destroy (&reply);
+        }
+        zframe_destroy (&identity);
+        gavel_msg_destroy (&request);
+    }
+    zpoller_destroy (&poller);
+    zsock_destroy (&router);
+}
+
+void
+gavel_census_test (bool verbose)
+{
+    printf (" * gavel_census: ");
+    const char *text =
+        "replica\n"
+        "    1\n        client = inproc://census-r1\n        pub = inproc://p1\n"
+        "        ack = inproc://a1\n        mesh = inproc://m1\n"
+        "    2\n        client = inproc://census-r2\n        pub = inproc://p2\n"
+        "        ack = inproc://a2\n        mesh = inproc://m2\n"
+        "    3\n        client = inproc://census-r3\n        pub = inproc://p3\n"
+        "        ack = inproc://a3\n        mesh = inproc://m3\n"
+        "broker\n"
+        "    1\n        client = inproc://census-b1\n        pub = inproc://bp1\n";
+    char error [256];
+    gavel_config_t *config = gavel_config_parse (text, "test", error, sizeof error);
+    assert (config);
+    s_fake_t fakes [] = {
+        { "inproc://census-r1", "role=backup term=3 commit=90 applied=90 last=100 primary=2 auctions=1 open=1 bidders=2" },
+        { "inproc://census-r2", "role=primary term=3 commit=2500 applied=2500 last=2600 primary=2 auctions=1 open=1 bidders=2" },
+        { "inproc://census-r3", NULL },
+        { "inproc://census-b1", "role=primary term=3 commit=2500 applied=2500 last=2600 primary=2 auctions=1 open=1 bidders=2" },
+    };
+    zactor_t *actors [4];
+    for (size_t index = 0; index < 4; index++)
+        actors [index] = zactor_new (s_fake_server, &fakes [index]);
+
+    gavel_census_t *census = gavel_census_new (config, "census-test");
+    gavel_census_take (census, 200);
+    assert (gavel_census_rows (census) == 4);
+    assert (gavel_census_primary (census) == 1);
+    const gavel_census_row_t *row = gavel_census_row (census, 0);
+    assert (row->id == 1 && row->up && !row->broker && row->lag == 2500);
+    assert (row->answer.applied == 90);
+    row = gavel_census_row (census, 2);
+    assert (row->id == 3 && !row->up && row->lag == -1);
+    row = gavel_census_row (census, 3);
+    assert (row->id == 1 && row->broker && row->up);
+    assert (!gavel_census_healthy (census));
+
+    char *printed = NULL;
+    size_t size = 0;
+    FILE *stream = open_memstream (&printed, &size);
+    gavel_census_print (census, true, stream);
+    fclose (stream);
+    if (verbose)
+        printf ("\n%s", printed);
+    assert (strstr (printed, "{\"server\":\"replica\",\"id\":1,\"state\":\"backup\",\"term\":3,"
+                             "\"commit\":90,\"applied\":90,\"last\":100,\"lag\":2500}\n"));
+    assert (strstr (printed, "{\"server\":\"replica\",\"id\":3,\"state\":\"down\",\"term\":null,"));
+    assert (strstr (printed, "{\"server\":\"broker\",\"id\":1,\"state\":\"up\","));
+    free (printed);
+
+    //  Changes against an earlier census in which 1 was primary, 3 up and
+    //  nobody behind
+    gavel_census_t *before = gavel_census_new (config, "census-test");
+    gavel_census_take (before, 200);
+    before->rows [0].answer.term = 2;
+    snprintf (before->rows [0].answer.role, sizeof before->rows [0].answer.role, "primary");
+    snprintf (before->rows [1].answer.role, sizeof before->rows [1].answer.role, "backup");
+    before->rows [0].lag = 0;
+    before->rows [2].up = true;
+    stream = open_memstream (&printed, &size);
+    assert (gavel_census_changes (census, before, stream) == 3);
+    fclose (stream);
+    if (verbose)
+        printf ("%s", printed);
+    assert (streq (printed, "new primary: replica 2 (term 3)\n"
+                            "replica 1: behind by 2500\n"
+                            "replica 3: down\n"));
+    free (printed);
+    gavel_census_destroy (&before);
+    gavel_census_destroy (&census);
+    for (size_t index = 0; index < 4; index++)
+        zactor_destroy (&actors [index]);
+    gavel_config_destroy (&config);
+    printf ("OK\n");
+}

@@ -12,8 +12,11 @@
 */
 #include "gavel_cli.h"
 #include "gavel_census.h"
+#include "gavel_fetcher.h"
 #include "gavel_keys.h"
+#include "gavel_record.h"
 #include "gavel_sock.h"
+#include "gavel_text.h"
 
 #define EXIT_UNHEALTHY  1
 #define EXIT_USAGE      2
@@ -22,6 +25,7 @@
 static const char *s_synopsis =
     "usage: gavel-admin --cluster FILE [--json] [--timeout MS] [--insecure] status\n"
     "       gavel-admin --cluster FILE [--interval MS] [--count N] [--timeout MS] [--insecure] watch\n"
+    "       gavel-admin --cluster FILE [--json] [--insecure] history N\n"
     "       gavel-admin --cluster FILE [--timeout MS] keys check\n";
 
 static const char *s_about =
@@ -34,14 +38,16 @@ static const char *s_about =
     "               primary, a server down or up, a replica falling behind\n"
     "               (1000 entries or more) or caught up; until SIGINT, or\n"
     "               --count rounds\n"
+    "  history N    the last N events of the feed (1 to 10000), asked of the\n"
+    "               brokers, then the replicas, one line each (or JSON)\n"
     "  keys check   per server: does its secret certificate on this host\n"
     "               (if here) hold the file's public key, and does the\n"
     "               server answer a CURVE handshake made with that key\n";
 
 static const char *s_notes =
     "Exit status: 0 healthy (status: every server up, one primary, none\n"
-    "behind; keys check: every key matches and is answered), 1 not, 2 usage\n"
-    "error or a cluster file that does not load.\n";
+    "behind; history: answered; keys check: every key matches and is\n"
+    "answered), 1 not, 2 usage error or a cluster file that does not load.\n";
 
 typedef struct {
     const char *cluster;
@@ -94,6 +100,46 @@ s_watch (gavel_config_t *config, const s_options_t *options)
     gavel_census_destroy (&census);
     gavel_census_destroy (&before);
     return healthy? 0: EXIT_UNHEALTHY;
+}
+
+//  The last count events, from the first broker or replica that answers
+static int
+s_history (gavel_config_t *config, const s_options_t *options, uint64_t count)
+{
+    gavel_fetcher_t *fetcher = gavel_fetcher_new ("gavel-admin", config);
+    gavel_msg_t *reply = NULL;
+    for (size_t endpoint = 0; !reply && endpoint < gavel_fetcher_size (fetcher); endpoint++) {
+        reply = gavel_fetcher_ask (fetcher, endpoint, endpoint + 1, 0, count);
+        if (reply && gavel_msg_outcome (reply) != GAVEL_SUCCESS)
+            gavel_msg_destroy (&reply);
+    }
+    gavel_fetcher_destroy (&fetcher);
+    if (!reply) {
+        fprintf (stderr, "gavel-admin: no broker or replica answered the history request\n");
+        return EXIT_UNHEALTHY;
+    }
+    for (size_t index = 0; index < gavel_msg_records (reply); index++) {
+        const char *record = gavel_msg_record (reply, index);
+        if (options->json) {
+            const char *separator = "";
+            putchar ('{');
+            gavel_record_put_json (stdout, record, true, &separator);
+            puts ("}");
+            continue;
+        }
+        uint64_t seq = 0;
+        int64_t stamp = 0;
+        gavel_record_event_t event;
+        char why [128];
+        if (gavel_record_get_unsigned (record, "seq", 1, UINT64_MAX, &seq) == 0
+        &&  gavel_record_get_number (record, "stamp", 0, INT64_MAX, &stamp) == 0
+        &&  !gavel_record_event (record, &event, why, sizeof why))
+            gavel_record_put_event (stdout, record, &event, seq, stamp);
+        else
+            puts (record);      //  not an event we know: as it came
+    }
+    gavel_msg_destroy (&reply);
+    return 0;
 }
 
 //  One server's key: its secret here, and a handshake with its public key
@@ -166,12 +212,21 @@ main (int argc, char *argv [])
     const char *command = options.operands.count? options.operands.items [0]: "";
     bool keys = streq (command, "keys") && options.operands.count == 2
              && streq (options.operands.items [1], "check");
+    bool history = streq (command, "history");
+    uint64_t count = 0;
+    if (history && (options.operands.count != 2
+                    || gavel_text_parse_uint (options.operands.items [1], 1, GAVEL_HISTORY_MAX, &count, NULL))) {
+        gavel_cli_usage_error ("gavel-admin", s_synopsis, "history takes how many events: N, 1 to %d",
+                               GAVEL_HISTORY_MAX);
+        return EXIT_USAGE;
+    }
     if (!options.cluster) {
         gavel_cli_usage_error ("gavel-admin", s_synopsis, "give the cluster file: --cluster FILE");
         return EXIT_USAGE;
     }
-    if (!keys && (options.operands.count != 1 || (!streq (command, "status") && !streq (command, "watch")))) {
-        gavel_cli_usage_error ("gavel-admin", s_synopsis, "say what to do: status, watch or keys check");
+    if (!keys && !history
+    &&  (options.operands.count != 1 || (!streq (command, "status") && !streq (command, "watch")))) {
+        gavel_cli_usage_error ("gavel-admin", s_synopsis, "say what to do: status, watch, history N or keys check");
         return EXIT_USAGE;
     }
     if (keys && options.insecure) {
@@ -187,6 +242,7 @@ main (int argc, char *argv [])
     int rc = EXIT_USAGE;
     if (gavel_sock_curve_setup ("gavel-admin", config, options.insecure, NULL, false) == 0)
         rc = keys? s_keys_check (config, &options)
+           : history? s_history (config, &options, count)
            : streq (command, "status")? s_status (config, &options)
            : s_watch (config, &options);
     gavel_config_destroy (&config);

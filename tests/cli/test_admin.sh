@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 #   gavel-admin (issue 15, Build item 2): a cluster with a broker, CURVE on,
 #   seen from its cluster file alone: status as a table and as JSON, the
-#   exit status, a replica down, watch telling a new primary, and keys
-#   check finding a key that does not match its server.
+#   exit status, a replica down, watch telling a new primary, the feed's
+#   history, and keys check finding a key that does not match its server.
 source "$(dirname "$0")/lib.sh"
 up 3 --brokers 1
 admin () {
@@ -25,6 +25,15 @@ rows = [json.loads(line) for line in open(sys.argv[1])]
 assert sum(row["state"] == "primary" for row in rows) == 1, rows
 assert all(row["lag"] == 0 for row in rows if row["server"] == "replica"), rows
 ' "$WORK/status.json" || fail "status --json: $(cat "$WORK/status.json")"
+
+#   history N: the feed's last events, oldest first, for people and as JSON
+printf 'open lamp 1m\nbid 1 10\nbid 1 20\n' | bidder --name zed >/dev/null
+admin history 3 >"$WORK/history.txt" || fail "history 3 exited non-zero"
+expect_line "$WORK/history.txt" 1 ' #[0-9]+  auction 1  opened: lamp by zed, '
+expect_line "$WORK/history.txt" 2 ' #[0-9]+  auction 1  zed bids 10$'
+expect_line "$WORK/history.txt" 3 ' #[0-9]+  auction 1  zed bids 20$'
+admin --json history 1 >"$WORK/history.json" || fail "history --json exited non-zero"
+expect_line "$WORK/history.json" 1 '^\{"seq":[0-9]+,.*"event":"bid","auction":1,"bidder":"zed","amount":20\}$'
 
 #   keys check: every key matches; then a copy of the file with replica 1's
 #   key swapped for replica 2's: replica 1 no longer answers the handshake

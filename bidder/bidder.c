@@ -202,8 +202,8 @@ s_parse_options (s_options_t *options, int argc, char *argv [])
           "a prompt when stdin is a terminal, else stdin" },
         { "pipeline", 0, GAVEL_CLI_INT, &options->pipeline, "D", 1, GAVEL_CLIENT_PIPELINE_MAX,
           "with --script: send up to D requests without waiting\n"
-          "(open, list, status, and bid and result naming their\n"
-          "auction, unless one out names it too); answers are\n"
+          "(open, and bid and result naming their auction, unless\n"
+          "one out names it too or is an open); answers are\n"
           "printed in script order (default 1: one at a time)" },
         { "json", 0, GAVEL_CLI_FLAG, &options->json, NULL, 0, 0, "print one JSON object per line" },
         { "timeout", 0, GAVEL_CLI_INT, &options->timeout, "MS", 1, TIMEOUT_MAX,

@@ -29,6 +29,7 @@ typedef struct {
     gavel_msg_t *request;       //  our copy, to send again
     int unsent;                 //  the target whose socket could not take it, or -1
     bool finished;              //  answered or given up: reply, or error
+    int64_t ended;              //  when, in µs (zclock_usecs)
     gavel_msg_t *reply;
     char error [320];
 } pending_t;
@@ -302,6 +303,7 @@ s_act (gavel_client_t *self)
             if (!pending->reply)
                 snprintf (pending->error, sizeof pending->error, "%s", action->note);
             pending->finished = true;
+            pending->ended = zclock_usecs ();
             pending->unsent = -1;
         }
         gavel_attempt_action_destroy (&action);
@@ -353,14 +355,17 @@ gavel_client_outstanding (gavel_client_t *self)
 }
 
 gavel_msg_t *
-gavel_client_wait (gavel_client_t *self, uint64_t *id_p, char *error, size_t error_size)
+gavel_client_wait (gavel_client_t *self, uint64_t *id_p, int64_t *ended_p,
+                   char *error, size_t error_size)
 {
     assert (self);
     assert (id_p);
     assert (error);
     assert (self->outstanding > 0);
-    while (!zsys_interrupted) {
-        //  The first that ended, in the order sent
+    *error = '\0';
+    while (true) {
+        //  The first that ended, in the order sent; also after a SIGINT,
+        //  so that no answer in hand is lost
         for (size_t index = 0; index < self->outstanding; index++) {
             pending_t *pending = self->pending [index];
             if (!pending->finished)
@@ -369,6 +374,8 @@ gavel_client_wait (gavel_client_t *self, uint64_t *id_p, char *error, size_t err
                      (self->outstanding - index - 1) * sizeof (pending_t *));
             self->outstanding--;
             *id_p = pending->id;
+            if (ended_p)
+                *ended_p = pending->ended;
             gavel_msg_t *reply = pending->reply;
             if (!reply)
                 snprintf (error, error_size, "%s", pending->error);
@@ -376,6 +383,8 @@ gavel_client_wait (gavel_client_t *self, uint64_t *id_p, char *error, size_t err
             free (pending);
             return reply;
         }
+        if (zsys_interrupted)
+            break;
         s_wait (self, gavel_attempt_next_deadline (self->attempts));
         for (size_t index = 0; index < self->outstanding; index++) {
             pending_t *pending = self->pending [index];
@@ -391,6 +400,8 @@ gavel_client_wait (gavel_client_t *self, uint64_t *id_p, char *error, size_t err
     //  Interrupted: every request outstanding is dropped, the first one
     //  named as the one cut short
     *id_p = self->pending [0]->id;
+    if (ended_p)
+        *ended_p = zclock_usecs ();
     snprintf (error, error_size, "interrupted");
     s_drop_all (self);
     return NULL;
@@ -404,7 +415,7 @@ gavel_client_request (gavel_client_t *self, gavel_msg_t *request,
     assert (self->outstanding == 0);
     uint64_t id = gavel_client_send (self, request);
     uint64_t ended;
-    gavel_msg_t *reply = gavel_client_wait (self, &ended, error, error_size);
+    gavel_msg_t *reply = gavel_client_wait (self, &ended, NULL, error, error_size);
     assert (ended == id);
     return reply;
 }
@@ -535,7 +546,10 @@ gavel_client_test (bool verbose)
     assert (gavel_client_outstanding (client) == 3);
     uint64_t order [3];
     for (size_t index = 0; index < 3; index++) {
-        reply = gavel_client_wait (client, &order [index], error, sizeof error);
+        int64_t sent = zclock_usecs ();
+        int64_t ended = 0;
+        reply = gavel_client_wait (client, &order [index], &ended, error, sizeof error);
+        assert (ended > 0 && ended <= zclock_usecs () && (index || ended >= sent - 1000000));
         assert (reply && gavel_msg_outcome (reply) == GAVEL_SUCCESS);
         assert (gavel_msg_request_id (reply) == order [index]);
         gavel_msg_destroy (&reply);

@@ -84,17 +84,20 @@ gavel_msg_t *
 //  send stamps request as gavel_client_request does, keeps a copy to send
 //  again, sends it, and returns its request id without waiting; at most
 //  GAVEL_CLIENT_PIPELINE_MAX may be outstanding. wait returns the first
-//  outstanding request (in the order sent) that has ended, its id in *id_p:
-//  its reply, which the caller owns, or NULL with error (no answer within
-//  the retries; or interrupted, and then every request outstanding is
-//  dropped). gavel_client_request is send then wait, with none outstanding.
+//  outstanding request (in the order sent) that has ended, its id in *id_p
+//  and, when ended_p is not NULL, when it ended (µs, zclock_usecs: when its
+//  answer came, not when wait returned it): its reply, which the caller
+//  owns, or NULL with error (no answer within the retries; or interrupted:
+//  the requests that ended still come first, then the rest are dropped).
+//  gavel_client_request is send then wait, with none outstanding.
 #define GAVEL_CLIENT_PIPELINE_MAX   64
 
 uint64_t
     gavel_client_send (gavel_client_t *self, gavel_msg_t *request);
 
 gavel_msg_t *
-    gavel_client_wait (gavel_client_t *self, uint64_t *id_p, char *error, size_t error_size);
+    gavel_client_wait (gavel_client_t *self, uint64_t *id_p, int64_t *ended_p,
+                       char *error, size_t error_size);
 
 //  Requests sent and not yet returned by wait.
 size_t

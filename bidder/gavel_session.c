@@ -352,8 +352,11 @@ s_do_request (gavel_session_t *self)
 //  --------------------------------------------------------------------------
 //  Pipelining (--pipeline D): a line whose request depends on no answer
 //  still to come is sent at once, up to D out at a time, and answers are
-//  printed in script order. Every other line, and a BID or RESULT on an
-//  auction that a request still out names, waits for those before it.
+//  printed in script order. OPEN goes ahead; BID and RESULT naming their
+//  auction go ahead unless a request still out names that auction or is an
+//  OPEN; every other line (LIST and STATUS too: they read every auction)
+//  waits for all those before it. So a script reads its own writes as it
+//  would one line at a time.
 
 //  The oldest request out: wait until it ended, then print it and what
 //  ended after it
@@ -363,17 +366,26 @@ s_ahead_advance (gavel_session_t *self)
     while (self->aheads && !self->ahead [0].ended) {
         char error [320];
         uint64_t id;
-        gavel_msg_t *reply = gavel_client_wait (self->client, &id, error, sizeof error);
-        int64_t now = zclock_usecs ();
+        int64_t ended = 0;
+        gavel_msg_t *reply = gavel_client_wait (self->client, &id, &ended, error, sizeof error);
         for (size_t index = 0; index < self->aheads; index++) {
             ahead_t *ahead = &self->ahead [index];
-            //  Interrupted, the client dropped them all: each ends unknown
-            if (ahead->id == id || (!reply && zsys_interrupted && !ahead->ended)) {
+            if (ahead->id == id && !ahead->ended) {
                 ahead->ended = true;
-                ahead->completed = now;
-                if (ahead->id == id)
-                    ahead->reply = reply;
-                snprintf (ahead->error, sizeof ahead->error, "%s", error);
+                ahead->completed = ended;
+                ahead->reply = reply;
+                if (!reply)
+                    snprintf (ahead->error, sizeof ahead->error, "%s", error);
+            }
+        }
+        //  Nothing left out while lines still wait: interrupted, the client
+        //  dropped them, and each ends unknown
+        for (size_t index = 0; gavel_client_outstanding (self->client) == 0 && index < self->aheads; index++) {
+            ahead_t *ahead = &self->ahead [index];
+            if (!ahead->ended) {
+                ahead->ended = true;
+                ahead->completed = ended;
+                snprintf (ahead->error, sizeof ahead->error, "interrupted");
             }
         }
     }
@@ -394,11 +406,14 @@ s_ahead_finish (gavel_session_t *self)
         s_ahead_advance (self);
 }
 
+//  Whether a line on auction must wait for a request still out: one on
+//  the same auction, or an OPEN (it may be opening that very auction, as
+//  a replayed script's next line expects)
 static bool
 s_ahead_names (gavel_session_t *self, uint64_t auction)
 {
     for (size_t index = 0; index < self->aheads; index++)
-        if (self->ahead [index].auction == auction)
+        if (self->ahead [index].auction == auction || self->ahead [index].command == GAVEL_SCRIPT_OPEN)
             return true;
     return false;
 }
@@ -410,8 +425,8 @@ s_ahead_send (gavel_session_t *self)
 {
     gavel_script_command_t command = gavel_script_command (self->script);
     uint64_t auction = gavel_script_auction (self->script);
-    bool independent = command == GAVEL_SCRIPT_OPEN || command == GAVEL_SCRIPT_LIST
-                    || command == GAVEL_SCRIPT_STATUS
+    //  LIST and STATUS read every auction: they wait for all, as other lines
+    bool independent = command == GAVEL_SCRIPT_OPEN
                     || ((command == GAVEL_SCRIPT_BID || command == GAVEL_SCRIPT_RESULT) && auction);
     if (self->pipeline < 2 || !independent)
         return false;
@@ -671,7 +686,7 @@ gavel_session_test (bool verbose)
     gavel_client_set_timeout (client, 2000);
     gavel_client_set_retries (client, 0);
     gavel_session_set_pipeline (session, 4);
-    char lines [] = "bid 4 10\nlist\nbid 5 11\nbid 5 12\nresult 9\n";
+    char lines [] = "bid 4 10\nbid 5 11\nbid 5 12\nresult 9\nlist\n";
     FILE *script = fmemopen (lines, strlen (lines), "r");
     assert (script);
     gavel_session_run_file (session, script, "p");
@@ -682,11 +697,11 @@ gavel_session_test (bool verbose)
         printf ("%s", text);
     assert (streq (text,
         "fail reason=closed\n"
+        "success\n"
+        "success\n"
+        "exception reason=unknown-auction message=\"no auction 9\"\n"
         "success auction=4 state=closed\n"
-        "success auction=5 state=open\n"
-        "success\n"
-        "success\n"
-        "exception reason=unknown-auction message=\"no auction 9\"\n"));
+        "success auction=5 state=open\n"));
     gavel_session_destroy (&session);
     fclose (stream);
     free (text);

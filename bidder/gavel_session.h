@@ -43,11 +43,12 @@ gavel_watch_t *
     gavel_session_watch (gavel_session_t *self);
 
 //  Send up to depth requests ahead (1, the default: one at a time; at most
-//  GAVEL_CLIENT_PIPELINE_MAX). OPEN, LIST, STATUS, and BID and RESULT that
-//  name their auction, go out without waiting for the answers before them,
-//  unless a request still out names the same auction; every other line
-//  waits for all of them. Answers are printed, and go to the history, in
-//  the order of the lines, each with the time it really came.
+//  GAVEL_CLIENT_PIPELINE_MAX). OPEN, and BID and RESULT that name their
+//  auction, go out without waiting for the answers before them, unless a
+//  request still out names the same auction or is an OPEN; every other
+//  line (LIST, STATUS, as, sleep...) waits for all of them. Answers are
+//  printed, and go to the history, in the order of the lines, each with
+//  the time it came.
 void
     gavel_session_set_pipeline (gavel_session_t *self, size_t depth);
 

@@ -75,8 +75,12 @@ s_socket (int type, const char *endpoint, bool bind, char *error, size_t error_s
 static zsock_t *
 s_watch_disconnects (gavel_node_t *self, size_t slot, char *error, size_t size)
 {
+    //  libzmq frees a monitor's endpoint only some time after its socket
+    //  closed: a name made of the node's address could meet itself again
+    static uint64_t s_monitors = 0;         //  atomically counted
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://gavel-lost-%p-%zu", (void *) self, slot);
+    snprintf (endpoint, sizeof endpoint, "inproc://gavel-lost-%d-%" PRIu64, (int) getpid (),
+              __atomic_add_fetch (&s_monitors, 1, __ATOMIC_RELAXED));
     if (zmq_socket_monitor (zsock_resolve (self->sub [slot]), endpoint, ZMQ_EVENT_DISCONNECTED)) {
         snprintf (error, size, "cannot watch the connection to replica %" PRIu64 ": %s",
                   self->ids [slot], zmq_strerror (zmq_errno ()));
@@ -240,6 +244,10 @@ gavel_node_destroy (gavel_node_t **self_p)
         zsock_destroy (&self->pull);
         zsock_destroy (&self->mesh);
         for (size_t slot = 0; slot < GAVEL_CORE_REPLICAS_MAX; slot++) {
+            //  The monitor stopped before its reader goes: an event sent to
+            //  a reader that is gone would stall libzmq's I/O thread
+            if (self->sub [slot] && self->lost [slot])
+                zmq_socket_monitor (zsock_resolve (self->sub [slot]), NULL, 0);
             zsock_destroy (&self->lost [slot]);
             zsock_destroy (&self->sub [slot]);
             zsock_destroy (&self->push [slot]);
@@ -828,28 +836,39 @@ s_mesh_send_entry (zsock_t *sock, const char *endpoint, uint64_t term, uint64_t 
 //  time-out) is heard: a ROUTER that kept the first connection under a
 //  routing id would leave the new one unread for good, and a backup whose
 //  primary's ENTRIES go there never catches up.
-static void
-s_test_mesh_reconnect (bool verbose)
+//  A cluster file of three replicas on free ports, settings given; ports
+//  [replica][client, pub, ack, mesh] say which
+static gavel_config_t *
+s_test_config3 (int ports [3][4], const char *settings)
 {
-    int ports [3][4];
     for (size_t replica = 0; replica < 3; replica++)
         for (size_t kind = 0; kind < 4; kind++)
             ports [replica][kind] = gavel_sock_free_port ();
     char *text = zsys_sprintf (
-        "cluster\n    settings\n        heartbeat = 1000\n        election = 600000\n        fsync = never\n"
+        "cluster\n    settings\n%s"
         "replica\n"
         "    1\n        client = tcp://127.0.0.1:%d\n        pub = tcp://127.0.0.1:%d\n"
         "        ack = tcp://127.0.0.1:%d\n        mesh = tcp://127.0.0.1:%d\n"
         "    2\n        client = tcp://127.0.0.1:%d\n        pub = tcp://127.0.0.1:%d\n"
         "        ack = tcp://127.0.0.1:%d\n        mesh = tcp://127.0.0.1:%d\n"
         "    3\n        client = tcp://127.0.0.1:%d\n        pub = tcp://127.0.0.1:%d\n"
-        "        ack = tcp://127.0.0.1:%d\n        mesh = tcp://127.0.0.1:%d\n",
+        "        ack = tcp://127.0.0.1:%d\n        mesh = tcp://127.0.0.1:%d\n", settings,
         ports [0][0], ports [0][1], ports [0][2], ports [0][3], ports [1][0], ports [1][1],
         ports [1][2], ports [1][3], ports [2][0], ports [2][1], ports [2][2], ports [2][3]);
-    char error [512], client [64], mesh [64];
+    char error [512];
     gavel_config_t *config = gavel_config_parse (text, "test", error, sizeof error);
     assert (config);
     zstr_free (&text);
+    return config;
+}
+
+static void
+s_test_mesh_reconnect (bool verbose)
+{
+    int ports [3][4];
+    gavel_config_t *config = s_test_config3 (ports, "        heartbeat = 1000\n        election = 600000\n"
+                                                    "        fsync = never\n");
+    char error [512], client [64], mesh [64];
     snprintf (client, sizeof client, "tcp://127.0.0.1:%d", ports [0][0]);
     snprintf (mesh, sizeof mesh, "tcp://127.0.0.1:%d", ports [0][3]);
     zactor_t *node = zactor_new (s_config_actor, config);
@@ -871,6 +890,19 @@ s_test_mesh_reconnect (bool verbose)
     zsock_destroy (&second);
     zactor_destroy (&node);
     gavel_config_destroy (&config);
+
+    //  Nodes made and destroyed one after another each watch their peers
+    //  (a monitor's endpoint named after the node's address met itself
+    //  again: 139 of 300 failed)
+    for (size_t round = 0; round < 30; round++) {
+        config = s_test_config3 (ports, "");
+        gavel_node_t *made = gavel_node_new (config, 1, NULL, error, sizeof error);
+        if (!made)
+            printf ("\nround %zu: %s\n", round, error);
+        assert (made);
+        gavel_node_destroy (&made);
+        gavel_config_destroy (&config);
+    }
 }
 
 void

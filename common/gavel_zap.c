@@ -167,11 +167,17 @@ s_handle_monitor (s_agent_t *self, s_monitor_t *monitor)
         memcpy (&event, zframe_data (head), 2);
         memcpy (&value, zframe_data (head) + 2, 4);
     }
+    //  With no detail, the code is an errno: a peer that hung up or reset
+    //  mid-handshake (a client that gave up, a replica restarting) is not
+    //  one that lacks the key
+    bool gone = event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL
+             && (value == EPIPE || value == ECONNRESET || value == ECONNABORTED);
     if (event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL || event == ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL)
-        s_refused (self, "refused a connection on %s: the handshake failed (%s, code 0x%x): "
-                   "a client without CURVE or without the server's key",
+        s_refused (self, "refused a connection on %s: the handshake failed (%s, code 0x%x): %s",
                    monitor->endpoint, event == ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL?
-                   "protocol error": "no detail", (unsigned) value);
+                   "protocol error": gone? strerror ((int) value): "no detail", (unsigned) value,
+                   gone? "the peer hung up before it ended"
+                       : "a client without CURVE or without the server's key");
     zmsg_destroy (&msg);
 }
 

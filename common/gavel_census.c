@@ -135,11 +135,15 @@ bool
 gavel_census_healthy (gavel_census_t *self)
 {
     assert (self);
-    if (!self->taken || gavel_census_primary (self) < 0)
+    int primary = self->taken? gavel_census_primary (self): -1;
+    if (primary < 0)
         return false;
     for (size_t index = 0; index < self->count; index++) {
         const gavel_census_row_t *row = &self->rows [index];
         if (!row->up || row->lag >= GAVEL_CENSUS_BEHIND)
+            return false;
+        //  A replica of a newer term: an election is under way
+        if (!row->broker && row->answer.term > self->rows [primary].answer.term)
             return false;
     }
     return true;
@@ -223,7 +227,7 @@ gavel_census_changes (gavel_census_t *self, gavel_census_t *before, FILE *stream
             lines++;
         }
         else
-        if (!behind && was_behind && now->up) {
+        if (!behind && was_behind && now->up && now->lag >= 0) {
             fprintf (stream, "%s %" PRIu64 ": caught up\n", kind, now->id);
             lines++;
         }
@@ -341,6 +345,26 @@ gavel_census_test (bool verbose)
                             "replica 1: behind by 2500\n"
                             "replica 3: down\n"));
     free (printed);
+
+    //  The primary gone: the lag unknown is not "caught up", and a replica
+    //  of a newer term than the primary's means an election, not health
+    before->rows [0] = census->rows [0];            //  behind by 2500
+    before->rows [1] = census->rows [1];
+    before->rows [2] = census->rows [2];
+    census->rows [0].lag = -1;
+    census->rows [1].up = false;
+    stream = open_memstream (&printed, &size);
+    gavel_census_changes (census, before, stream);
+    fclose (stream);
+    assert (!strstr (printed, "caught up"));
+    free (printed);
+    census->rows [1].up = true;
+    census->rows [0].lag = 0;
+    census->rows [2].up = true;
+    census->rows [2].answer.term = 4;
+    assert (!gavel_census_healthy (census));
+    census->rows [2].answer.term = 3;
+    assert (gavel_census_healthy (census));
     gavel_census_destroy (&before);
     gavel_census_destroy (&census);
     for (size_t index = 0; index < 4; index++)

@@ -122,6 +122,13 @@ gavel_keys_load_secret (const char *path, const char *expect, char *error, size_
         snprintf (error, error_size, "secret certificate %s: not a file", path);
         return NULL;
     }
+    //  Unreadable is not malformed: a service user that cannot read a
+    //  root-owned secret must be told so
+    if (access (path, R_OK)) {
+        snprintf (error, error_size, "secret certificate %s: %s (the server's user must own it)",
+                  path, strerror (errno));
+        return NULL;
+    }
     zconfig_t *root = s_load_zpl (path);
     const char *public_text = root? s_cert_key (root, "public-key"): NULL;
     const char *secret_text = root? s_cert_key (root, "secret-key"): NULL;

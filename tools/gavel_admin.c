@@ -167,10 +167,6 @@ s_check_key (const char *kind, uint64_t id, const char *client, const char *publ
 static int
 s_keys_check (gavel_config_t *config, const s_options_t *options)
 {
-    if (!gavel_config_secure (config)) {
-        printf ("the cluster file lists no keys: the cluster runs without CURVE\n");
-        return EXIT_UNHEALTHY;
-    }
     bool good = true;
     for (size_t index = 0; index < gavel_config_replicas (config); index++) {
         const gavel_replica_conf_t *conf = gavel_config_replica (config, index);
@@ -238,6 +234,11 @@ main (int argc, char *argv [])
     if (!config) {
         fprintf (stderr, "gavel-admin: %s\n", error);
         return EXIT_USAGE;
+    }
+    if (keys && !gavel_config_secure (config)) {
+        printf ("the cluster file lists no keys: the cluster runs without CURVE\n");
+        gavel_config_destroy (&config);
+        return EXIT_UNHEALTHY;
     }
     int rc = EXIT_USAGE;
     if (gavel_sock_curve_setup ("gavel-admin", config, options.insecure, NULL, false) == 0)

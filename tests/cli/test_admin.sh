@@ -43,14 +43,18 @@ python3 - "$CLUSTER" "$WORK/cluster/swapped.cfg" <<'SWAP' || fail "could not swa
 import sys
 lines = open(sys.argv[1]).read().split("\n")
 keys = [i for i, line in enumerate(lines) if line.strip().startswith("public_key")]
-#   the first two keys are replicas 1 and 2 (the file lists replicas first)
+#   the first two keys are replicas 1 and 2 (the file lists replicas first);
+#   replica 1's secret line goes too, so that only the handshake can tell
 lines[keys[0]] = lines[keys[1]]
+secret = [i for i, line in enumerate(lines) if line.strip().startswith("secret")][0]
+del lines[secret]
 open(sys.argv[2], "w").write("\n".join(lines))
 SWAP
 rc=0
 "$BIN/gavel-admin" --cluster "$WORK/cluster/swapped.cfg" --timeout 300 keys check >"$WORK/swapped.txt" 2>&1 || rc=$?
 [ $rc -eq 1 ] || fail "keys check with a swapped key exited $rc, expected 1"
-grep -q '^replica 1: BAD; ' "$WORK/swapped.txt" || fail "replica 1 not found bad: $(cat "$WORK/swapped.txt")"
+grep -q '^replica 1: BAD; its secret is not on this host; no answer to a handshake' "$WORK/swapped.txt" \
+    || fail "replica 1 not found bad by its handshake: $(cat "$WORK/swapped.txt")"
 
 #   watch: the primary killed between rounds shows as a new primary
 old=$PRIMARY
@@ -58,7 +62,10 @@ old=$PRIMARY
 ( admin watch --interval 200 --count 15 --timeout 200 >"$WORK/watch.txt" || true ) &
 watcher=$!
 deadline=$((SECONDS + 10))
-until grep -q '^-- ' "$WORK/watch.txt" 2>/dev/null || [ $SECONDS -ge $deadline ]; do sleep 0.05; done
+#   (a round that saw the primary, so that its going is a change)
+until grep -q -E "^replica $old +primary " "$WORK/watch.txt" 2>/dev/null || [ $SECONDS -ge $deadline ]; do
+    sleep 0.05
+done
 local_cmd kill "$old" || fail "gavel-local kill $old"
 wait $watcher || true
 grep -q '^new primary: replica [0-9] (term [0-9]*)$' "$WORK/watch.txt" \

@@ -46,7 +46,13 @@ for unit in replica broker; do
         grep -q "^$option$" "$file" || fail "gavel-$unit@.service lacks $option"
     done
 done
-[ -n "$(find "$WORK/root" -name cluster.cfg.example)" ] || fail "no example cluster file"
+example=$(find "$WORK/root" -name cluster.cfg.example | head -1)
+[ -n "$example" ] || fail "no example cluster file"
+#   Its placeholder keys do not load: a copy left unedited cannot run
+rc=0
+"$bindir/gavel-admin" --cluster "$example" status >"$WORK/example.out" 2>&1 || rc=$?
+[ $rc -eq 2 ] && grep -q public_key "$WORK/example.out" \
+    || fail "the example's placeholder keys loaded (exit $rc): $(cat "$WORK/example.out")"
 
 #   An auction on the unpacked programs alone (gavel-local starts the
 #   replica next to itself)

@@ -2,6 +2,7 @@
     STATUS (gavel_census.h).
 */
 #include "gavel_census.h"
+#include "gavel_text.h"
 
 #define WAKE_MAX    100         //  ms between looks at the clock while waiting
 
@@ -149,17 +150,6 @@ gavel_census_healthy (gavel_census_t *self)
     return true;
 }
 
-//  A number, or none when unknown (-1)
-static const char *
-s_number (char *text, size_t size, int64_t value, const char *none)
-{
-    if (value >= 0)
-        snprintf (text, size, "%" PRId64, value);
-    else
-        snprintf (text, size, "%s", none);
-    return text;
-}
-
 //  Roles are lower-case words (gavel_status_decode checks), safe in JSON
 void
 gavel_census_print (gavel_census_t *self, bool json, FILE *stream)
@@ -175,11 +165,11 @@ gavel_census_print (gavel_census_t *self, bool json, FILE *stream)
         bool known = row->up && !row->broker;
         const char *state = !row->up? "down": row->broker? "up": answer->role;
         char term [24], commit [24], applied [24], last [24], lag [24];
-        s_number (term, sizeof term, known? answer->term: -1, none);
-        s_number (commit, sizeof commit, known? answer->commit: -1, none);
-        s_number (applied, sizeof applied, known? answer->applied: -1, none);
-        s_number (last, sizeof last, known? answer->last: -1, none);
-        s_number (lag, sizeof lag, row->lag, none);
+        gavel_text_number (term, sizeof term, known? answer->term: -1, none);
+        gavel_text_number (commit, sizeof commit, known? answer->commit: -1, none);
+        gavel_text_number (applied, sizeof applied, known? answer->applied: -1, none);
+        gavel_text_number (last, sizeof last, known? answer->last: -1, none);
+        gavel_text_number (lag, sizeof lag, row->lag, none);
         if (json)
             fprintf (stream, "{\"server\":\"%s\",\"id\":%" PRIu64 ",\"state\":\"%s\",\"term\":%s,"
                      "\"commit\":%s,\"applied\":%s,\"last\":%s,\"lag\":%s}\n",

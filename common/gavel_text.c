@@ -228,10 +228,24 @@ gavel_text_quote (const char *text, size_t length, char *out, size_t size)
     out [used] = '\0';
 }
 
+const char *
+gavel_text_number (char *text, size_t size, int64_t value, const char *none)
+{
+    if (value >= 0)
+        snprintf (text, size, "%" PRId64, value);
+    else
+        snprintf (text, size, "%s", none);
+    return text;
+}
+
 void
 gavel_text_test (bool verbose)
 {
     printf (" * gavel_text: ");
+    char number [24];
+    assert (streq (gavel_text_number (number, sizeof number, 42, "-"), "42"));
+    assert (streq (gavel_text_number (number, sizeof number, 0, "-"), "0"));
+    assert (streq (gavel_text_number (number, sizeof number, -1, "null"), "null"));
     int64_t value;
     uint64_t uvalue;
     const char *why;

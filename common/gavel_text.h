@@ -59,6 +59,11 @@ bool
 void
     gavel_text_quote (const char *text, size_t length, char *out, size_t size);
 
+//  A number as text, or none (such as "-" or "null") for -1, unknown. Returns
+//  text.
+const char *
+    gavel_text_number (char *text, size_t size, int64_t value, const char *none);
+
 void
     gavel_text_test (bool verbose);
 

@@ -7,6 +7,7 @@
 #include "gavel_cli.h"
 #include "gavel_proc.h"
 #include "gavel_survey.h"
+#include "gavel_text.h"
 
 #include <fcntl.h>
 #include <sys/stat.h>
@@ -269,7 +270,7 @@ s_report_no_primary (gavel_launch_t *self, spawned_t *spawned, size_t count,
         char log [PATH_MAX];
         gavel_clusterdir_log_path (self->local, spawned [index].id, log);
         char term [24];
-        gavel_survey_number (term, sizeof term, states [index].term, "-");
+        gavel_text_number (term, sizeof term, states [index].term, "-");
         fprintf (stderr, "    replica %" PRIu64 " (pid %d) said last: role %s, term %s\n",
                  spawned [index].id, (int) spawned [index].pid, states [index].role, term);
         s_print_log_tail (log, spawned [index].log_start);

@@ -9,15 +9,6 @@
 #define PRIMARY_POLL    40      //  ms between rounds of asking for a primary
 
 void
-gavel_survey_number (char *text, size_t size, int64_t value, const char *none)
-{
-    if (value >= 0)
-        snprintf (text, size, "%" PRId64, value);
-    else
-        snprintf (text, size, "%s", none);
-}
-
-void
 gavel_survey_state_set (gavel_survey_state_t *state, gavel_status_outcome_t outcome,
                         const gavel_status_answer_t *answer)
 {
@@ -57,11 +48,11 @@ gavel_survey_print_replica (const gavel_survey_state_t *state, bool json, FILE *
 {
     const char *none = json? "null": "-";
     char term [24], commit [24], last [24], primary [24], pid [24];
-    gavel_survey_number (term, sizeof term, state->term, none);
-    gavel_survey_number (commit, sizeof commit, state->commit, none);
-    gavel_survey_number (last, sizeof last, state->last, none);
-    gavel_survey_number (primary, sizeof primary, state->primary, none);
-    gavel_survey_number (pid, sizeof pid, state->pid? state->pid: -1, none);
+    gavel_text_number (term, sizeof term, state->term, none);
+    gavel_text_number (commit, sizeof commit, state->commit, none);
+    gavel_text_number (last, sizeof last, state->last, none);
+    gavel_text_number (primary, sizeof primary, state->primary, none);
+    gavel_text_number (pid, sizeof pid, state->pid? state->pid: -1, none);
     if (json)
         fprintf (stream, "{\"id\":%" PRIu64 ",\"role\":\"%s\",\"term\":%s,\"commit\":%s,"
                  "\"last\":%s,\"primary\":%s,\"pid\":%s}\n",
@@ -83,7 +74,7 @@ gavel_survey_print_broker (gavel_clusterdir_t *local, const gavel_broker_conf_t 
                                         : GAVEL_STATUS_NO_ANSWER;
     const char *state = !pid? "down": outcome == GAVEL_STATUS_NO_ANSWER? "no-answer": "up";
     char pid_text [24];
-    gavel_survey_number (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
+    gavel_text_number (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
     if (json)
         fprintf (stream, "{\"broker\":%" PRIu64 ",\"state\":\"%s\",\"pid\":%s}\n",
                  conf->id, state, pid_text);

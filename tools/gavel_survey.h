@@ -58,10 +58,6 @@ void
     gavel_survey_state_set (gavel_survey_state_t *state, gavel_status_outcome_t outcome,
                             const gavel_status_answer_t *answer);
 
-//  A number as text, or none for -1 (unknown).
-void
-    gavel_survey_number (char *text, size_t size, int64_t value, const char *none);
-
 void
     gavel_survey_test (bool verbose);
 

@@ -4,8 +4,6 @@
 #include "gavel_census.h"
 #include "gavel_text.h"
 
-#define WAKE_MAX    100         //  ms between looks at the clock while waiting
-
 struct _gavel_census_t {
     gavel_config_t *config;
     gavel_status_t *replicas;   //  one round for the replicas,
@@ -55,22 +53,8 @@ gavel_census_take (gavel_census_t *self, int64_t timeout)
     gavel_status_start (self->brokers, endpoints, brokers, timeout);
     //  Both rounds in one poll: a broker's ask must not wait for a replica
     //  that is down to use up its time
-    while (!gavel_status_done (self->replicas) || !gavel_status_done (self->brokers)) {
-        zmq_pollitem_t items [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
-        size_t ours = gavel_status_items (self->replicas, items);
-        size_t theirs = gavel_status_items (self->brokers, items + ours);
-        int64_t deadline = gavel_status_deadline (self->replicas);
-        if (gavel_status_deadline (self->brokers) < deadline)
-            deadline = gavel_status_deadline (self->brokers);
-        int64_t left = deadline - zclock_usecs ();
-        long wait = left <= 0? 0: left > (int64_t) WAKE_MAX * 1000? WAKE_MAX: (long) ((left + 999) / 1000);
-        if (zmq_poll (items, (int) (ours + theirs), wait) < 0)
-            for (size_t item = 0; item < ours + theirs; item++)
-                items [item].revents = 0;
-        int64_t now = zclock_usecs ();
-        gavel_status_handle (self->replicas, items, ours, now);
-        gavel_status_handle (self->brokers, items + ours, theirs, now);
-    }
+    gavel_status_t *rounds [] = { self->replicas, self->brokers };
+    gavel_status_wait_all (rounds, 2);
     self->count = 0;
     for (size_t index = 0; index < replicas; index++) {
         gavel_census_row_t *row = &self->rows [self->count++];

@@ -270,15 +270,36 @@ gavel_status_done (gavel_status_t *self)
 void
 gavel_status_wait (gavel_status_t *self)
 {
-    while (!gavel_status_done (self)) {
-        zmq_pollitem_t items [GAVEL_REPLICAS_MAX];
-        size_t count = gavel_status_items (self, items);
-        int64_t left = gavel_status_deadline (self) - zclock_usecs ();
+    gavel_status_wait_all (&self, 1);
+}
+
+//  Rounds at most GAVEL_STATUS_ROUNDS_MAX, each at most GAVEL_REPLICAS_MAX asks
+#define GAVEL_STATUS_ROUNDS_MAX 4
+
+void
+gavel_status_wait_all (gavel_status_t **rounds, size_t count)
+{
+    assert (count <= GAVEL_STATUS_ROUNDS_MAX);
+    while (true) {
+        zmq_pollitem_t items [GAVEL_STATUS_ROUNDS_MAX * GAVEL_REPLICAS_MAX];
+        size_t first [GAVEL_STATUS_ROUNDS_MAX + 1] = { 0 };
+        int64_t deadline = INT64_MAX;
+        for (size_t round = 0; round < count; round++) {
+            first [round + 1] = first [round] + gavel_status_items (rounds [round], items + first [round]);
+            if (gavel_status_deadline (rounds [round]) < deadline)
+                deadline = gavel_status_deadline (rounds [round]);
+        }
+        if (deadline == INT64_MAX)
+            break;              //  every round done
+        int64_t left = deadline - zclock_usecs ();
         long wait = left <= 0? 0: left > (int64_t) WAKE_MAX * 1000? WAKE_MAX: (long) ((left + 999) / 1000);
-        if (zmq_poll (items, (int) count, wait) < 0)
-            for (size_t item = 0; item < count; item++)
+        if (zmq_poll (items, (int) first [count], wait) < 0)
+            for (size_t item = 0; item < first [count]; item++)
                 items [item].revents = 0;
-        gavel_status_handle (self, items, count, zclock_usecs ());
+        int64_t now = zclock_usecs ();
+        for (size_t round = 0; round < count; round++)
+            gavel_status_handle (rounds [round], items + first [round],
+                                 first [round + 1] - first [round], now);
     }
 }
 

@@ -108,6 +108,11 @@ bool
 void
     gavel_status_wait (gavel_status_t *self);
 
+//  Block until every one of count rounds (at most 4) is done, all asked
+//  in one poll: an ask of one round never waits for another's deadline.
+void
+    gavel_status_wait_all (gavel_status_t **rounds, size_t count);
+
 //  The answer of endpoint index of this round.
 const gavel_status_answer_t *
     gavel_status_answer (gavel_status_t *self, size_t index);

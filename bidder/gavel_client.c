@@ -324,11 +324,11 @@ gavel_client_send (gavel_client_t *self, gavel_msg_t *request)
     assert (pending);
     pending->id = ++self->last_id;
     pending->unsent = -1;
+    //  The lowest lane no request out holds (one is free: at most 64 out)
+    uint64_t held = 0;
     for (size_t index = 0; index < self->outstanding; index++)
-        if (self->pending [index]->lane == pending->lane) {
-            pending->lane++;
-            index = (size_t) -1;        //  look again from the start
-        }
+        held |= (uint64_t) 1 << self->pending [index]->lane;
+    pending->lane = (size_t) __builtin_ctzll (~held);
     if (!*self->sessions [pending->lane])
         s_new_session (self->sessions [pending->lane]);
     gavel_msg_set_request_id (request, pending->id);

@@ -19,6 +19,7 @@
 #include "gavel_store.h"
 #include "gavel_writer.h"
 #include "gavel_record.h"
+#include "gavel_status.h"
 
 //  What one loop turn reads from one socket at most, so no socket starves
 #define TURN_MAX 256
@@ -783,27 +784,6 @@ s_test_keys (bool verbose)
     zcert_destroy (&eve);
 }
 
-//  The last index a node's STATUS reports, or -1 when it does not answer
-static int64_t
-s_status_last (const char *endpoint)
-{
-    char error [256];
-    zsock_t *client = gavel_sock_new_client (endpoint, error, sizeof error);
-    assert (client);
-    zmsg_t *reply = EXCHANGE (client, "GAVEL/1", "STATUS", "1", "s1", "probe");
-    int64_t last = -1;
-    char value [32];
-    for (zframe_t *frame = reply? zmsg_first (reply): NULL; frame; frame = zmsg_next (reply)) {
-        char *text = zframe_strdup (frame);
-        if (gavel_record_get (text, "last", value, sizeof value) == 0)
-            last = atoll (value);
-        zstr_free (&text);
-    }
-    zmsg_destroy (&reply);
-    zsock_destroy (&client);
-    return last;
-}
-
 //  Replica 2, primary of term, sends entry index (after index - 1 of
 //  prev_term) on sock, and waits (at most 5 s) for replica 1 to hold it
 static bool
@@ -825,8 +805,10 @@ s_mesh_send_entry (zsock_t *sock, const char *endpoint, uint64_t term, uint64_t 
     assert (zmq_poll (&item, 1, 2000) == 1);
     gavel_msg_send (msg, NULL, zsock_resolve (sock));
     gavel_msg_destroy (&msg);
+    gavel_status_answer_t answer;
     for (int64_t until = zclock_mono () + 5000; zclock_mono () < until; zclock_sleep (20))
-        if (s_status_last (endpoint) == (int64_t) index)
+        if (gavel_status_ask ("node-test", endpoint, 2000, &answer) == GAVEL_STATUS_ANSWERED
+        &&  answer.last == (int64_t) index)
             return true;
     return false;
 }

@@ -146,6 +146,30 @@ gavel_sock_curve_apply (zsock_t *sock, const char *endpoint, bool bind,
 }
 
 int
+gavel_sock_monitor (zsock_t *sock, int events, char *address, size_t size)
+{
+    static uint64_t s_monitors = 0;         //  atomically counted
+    snprintf (address, size, "inproc://gavel-monitor-%d-%" PRIu64, (int) getpid (),
+              __atomic_add_fetch (&s_monitors, 1, __ATOMIC_RELAXED));
+    return zmq_socket_monitor (zsock_resolve (sock), address, events);
+}
+
+//  The first frame holds the event (16 bits, then a 32-bit value), the
+//  second the endpoint
+uint16_t
+gavel_sock_monitor_event (zmsg_t *msg, uint32_t *value)
+{
+    zframe_t *head = zmsg_first (msg);
+    uint16_t event = 0;
+    if (head && zframe_size (head) == 6) {
+        memcpy (&event, zframe_data (head), 2);
+        if (value)
+            memcpy (value, zframe_data (head) + 2, 4);
+    }
+    return event;
+}
+
+int
 gavel_sock_free_port (void)
 {
     //  A plain socket, closed at once (ZeroMQ closes its own in the
@@ -541,6 +565,34 @@ gavel_sock_test (bool verbose)
     printf (" * gavel_sock: ");
     char error [1024];
     int port = gavel_sock_free_port ();
+
+    //  A monitor's event, from a real monitor: a PUB that loses its peer
+    char address [64];
+    zsock_t *watched = zsock_new_pub ("tcp://127.0.0.1:*");
+    assert (watched);
+    assert (gavel_sock_monitor (watched, ZMQ_EVENT_HANDSHAKE_SUCCEEDED | ZMQ_EVENT_DISCONNECTED,
+                                address, sizeof address) == 0);
+    zsock_t *events = zsock_new_pair (address);
+    char peer_endpoint [64];
+    snprintf (peer_endpoint, sizeof peer_endpoint, "tcp://127.0.0.1:%d", gavel_sock_port (watched));
+    zsock_t *peer = zsock_new_sub (peer_endpoint, "");
+    assert (events && peer);
+    zsock_set_rcvtimeo (events, 2000);
+    zmsg_t *event = zmsg_recv (events);
+    assert (event && gavel_sock_monitor_event (event, NULL) == ZMQ_EVENT_HANDSHAKE_SUCCEEDED);
+    zmsg_destroy (&event);
+    zsock_destroy (&peer);
+    event = zmsg_recv (events);
+    uint32_t value = 0;
+    assert (event && gavel_sock_monitor_event (event, &value) == ZMQ_EVENT_DISCONNECTED);
+    zmsg_destroy (&event);
+    event = zmsg_new ();
+    zmsg_addstr (event, "hello");
+    assert (gavel_sock_monitor_event (event, NULL) == 0);
+    zmsg_destroy (&event);
+    zmq_socket_monitor (zsock_resolve (watched), NULL, 0);
+    zsock_destroy (&events);
+    zsock_destroy (&watched);
 
     zcert_t *server_cert = zcert_new ();
     char *text = zsys_sprintf ("replica\n    1\n        client = tcp://127.0.0.1:%d\n"

@@ -95,6 +95,19 @@ int
     gavel_sock_curve_apply (zsock_t *sock, const char *endpoint, bool bind,
                             char *error, size_t error_size);
 
+//  Start libzmq's monitor on sock for events (a ZMQ_EVENT_* mask), on an
+//  inproc endpoint named anew each time in the process (libzmq frees a
+//  monitor's endpoint only a while after its socket closed, so a name
+//  given again could still be taken), written into address for a PAIR to
+//  connect to. Returns 0, or -1 (zmq_errno says why).
+int
+    gavel_sock_monitor (zsock_t *sock, int events, char *address, size_t size);
+
+//  A monitor's message: its event (0 when it is no monitor message), and
+//  its value (an errno, a descriptor...) into *value when not NULL.
+uint16_t
+    gavel_sock_monitor_event (zmsg_t *msg, uint32_t *value);
+
 //  The TCP port a bound socket ended up on (for "tcp://127.0.0.1:*"), or -1.
 int
     gavel_sock_port (zsock_t *sock);

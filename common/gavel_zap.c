@@ -6,6 +6,7 @@
     (so that a caller's change is in force when the call returns).
 */
 #include "gavel_zap.h"
+#include "gavel_sock.h"
 
 #define S_ZAP_ENDPOINT  "inproc://zeromq.zap.01"
 #define S_LOG_BURST     5       //  refusals logged per S_LOG_WINDOW ms
@@ -160,13 +161,8 @@ s_handle_monitor (s_agent_t *self, s_monitor_t *monitor)
     zmsg_t *msg = zmsg_recv (monitor->pair);
     if (!msg)
         return;
-    zframe_t *head = zmsg_first (msg);
-    uint16_t event = 0;
     uint32_t value = 0;
-    if (head && zframe_size (head) == 6) {
-        memcpy (&event, zframe_data (head), 2);
-        memcpy (&value, zframe_data (head) + 2, 4);
-    }
+    uint16_t event = gavel_sock_monitor_event (msg, &value);
     //  With no detail, the code is an errno: a peer that hung up or reset
     //  mid-handshake (a client that gave up, a replica restarting) is not
     //  one that lacks the key
@@ -328,11 +324,9 @@ gavel_zap_allow_client (gavel_zap_t *self, const char *key)
 void
 gavel_zap_monitor (gavel_zap_t *self, zsock_t *sock, const char *endpoint)
 {
-    static unsigned s_monitors = 0;
     char address [64];
-    snprintf (address, sizeof address, "inproc://gavel-zap-monitor-%u-%p", s_monitors++, (void *) sock);
-    if (zmq_socket_monitor (zsock_resolve (sock), address,
-                            ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL))
+    if (gavel_sock_monitor (sock, ZMQ_EVENT_HANDSHAKE_FAILED_PROTOCOL | ZMQ_EVENT_HANDSHAKE_FAILED_NO_DETAIL,
+                            address, sizeof address))
         return;
     zstr_sendx (self->actor, "MONITOR", address, endpoint, NULL);
     zsock_wait (self->actor);

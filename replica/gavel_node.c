@@ -76,13 +76,8 @@ s_socket (int type, const char *endpoint, bool bind, char *error, size_t error_s
 static zsock_t *
 s_watch_disconnects (gavel_node_t *self, size_t slot, char *error, size_t size)
 {
-    //  libzmq frees a monitor's endpoint only some time after its socket
-    //  closed: a name made of the node's address could meet itself again
-    static uint64_t s_monitors = 0;         //  atomically counted
     char endpoint [64];
-    snprintf (endpoint, sizeof endpoint, "inproc://gavel-lost-%d-%" PRIu64, (int) getpid (),
-              __atomic_add_fetch (&s_monitors, 1, __ATOMIC_RELAXED));
-    if (zmq_socket_monitor (zsock_resolve (self->sub [slot]), endpoint, ZMQ_EVENT_DISCONNECTED)) {
+    if (gavel_sock_monitor (self->sub [slot], ZMQ_EVENT_DISCONNECTED, endpoint, sizeof endpoint)) {
         snprintf (error, size, "cannot watch the connection to replica %" PRIu64 ": %s",
                   self->ids [slot], zmq_strerror (zmq_errno ()));
         return NULL;
@@ -482,16 +477,11 @@ s_lost_slot (gavel_node_t *self, zsock_t *sock)
     return SIZE_MAX;
 }
 
-//  A monitor event: its first frame holds the event (16 bits, then a 32-bit
-//  value), its second the endpoint. Only disconnections were asked for.
+//  A monitor event: only disconnections were asked for
 static void
 s_read_lost (gavel_node_t *self, zmsg_t *msg, size_t slot)
 {
-    zframe_t *frame = zmsg_first (msg);
-    uint16_t event = 0;
-    if (frame && zframe_size (frame) == 6)
-        memcpy (&event, zframe_data (frame), sizeof event);
-    if (event == ZMQ_EVENT_DISCONNECTED)
+    if (gavel_sock_monitor_event (msg, NULL) == ZMQ_EVENT_DISCONNECTED)
         gavel_core_peer_lost (self->core, self->ids [slot], s_now (self));
 }
 

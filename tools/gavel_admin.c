@@ -12,9 +12,9 @@
 */
 #include "gavel_cli.h"
 #include "gavel_census.h"
+#include "gavel_eventline.h"
 #include "gavel_fetcher.h"
 #include "gavel_keys.h"
-#include "gavel_record.h"
 #include "gavel_sock.h"
 #include "gavel_text.h"
 
@@ -118,25 +118,15 @@ s_history (gavel_config_t *config, const s_options_t *options, uint64_t count)
         fprintf (stderr, "gavel-admin: no broker or replica answered the history request\n");
         return EXIT_UNHEALTHY;
     }
+    //  Each record as the event it stands for, put as zmq-tail puts it
+    //  (which, like zmq-tail, names replica 1 as its sender: a record
+    //  does not say which replica published it)
     for (size_t index = 0; index < gavel_msg_records (reply); index++) {
         const char *record = gavel_msg_record (reply, index);
-        if (options->json) {
-            const char *separator = "";
-            putchar ('{');
-            gavel_record_put_json (stdout, record, true, &separator);
-            puts ("}");
-            continue;
-        }
-        uint64_t seq = 0;
-        int64_t stamp = 0;
-        gavel_record_event_t event;
-        char why [128];
-        if (gavel_record_get_unsigned (record, "seq", 1, UINT64_MAX, &seq) == 0
-        &&  gavel_record_get_number (record, "stamp", 0, INT64_MAX, &stamp) == 0
-        &&  !gavel_record_event (record, &event, why, sizeof why))
-            gavel_record_put_event (stdout, record, &event, seq, stamp);
-        else
+        gavel_msg_t *event = gavel_msg_new_history_event (record, 1);
+        if (!event || !gavel_eventline_put (stdout, event, options->json, 0))
             puts (record);      //  not an event we know: as it came
+        gavel_msg_destroy (&event);
     }
     gavel_msg_destroy (&reply);
     return 0;

@@ -48,6 +48,7 @@
 #include "gavel_frames.h"
 #include "gavel_fetcher.h"
 #include "gavel_subscription.h"
+#include "gavel_follower.h"
 #include "gavel_eventline.h"
 #include "gavel_tail_options.h"
 
@@ -101,6 +102,7 @@ static const struct {
     { "frames",  gavel_frames_test },
     { "fetcher", gavel_fetcher_test },
     { "subscription", gavel_subscription_test },
+    { "follower", gavel_follower_test },
     { "eventline", gavel_eventline_test },
     { "tail_options", gavel_tail_options_test },
 };

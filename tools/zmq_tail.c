@@ -27,8 +27,7 @@
 #include "gavel_cli.h"
 #include "gavel_eventline.h"
 #include "gavel_frames.h"
-#include "gavel_fetcher.h"
-#include "gavel_subscription.h"
+#include "gavel_follower.h"
 #include "gavel_tail_options.h"
 #include "gavel_msg.h"
 #include "gavel_config.h"
@@ -43,11 +42,7 @@
 typedef struct {
     const gavel_tail_options_t *options;
     gavel_config_t *config;         //  --cluster's, loaded once; or NULL
-    gavel_subscription_t **feeds;
-    size_t feed_count;
-    zpoller_t *poller;
-    gavel_fetcher_t *history;       //  where HISTORY can go (--cluster)
-    gavel_feed_t *feed;             //  the events' order, holes, repeats
+    gavel_follower_t *follower;
     int64_t printed;
 } s_tail_t;
 
@@ -78,113 +73,78 @@ s_on_signal (int signal)
 //  --------------------------------------------------------------------------
 //  Events: checked, filtered, printed (gavel_record reads and prints them)
 
+static void s_note (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+
+static bool
+s_done (s_tail_t *self)
+{
+    return self->options->count > 0 && self->printed >= self->options->count;
+}
+
+//  What the feed follower says, until --count is reached: print, or say
+//  what is missed, fetched or lost
+static void
+s_on_action (void *arg, gavel_feed_action_t *action)
+{
+    s_tail_t *self = (s_tail_t *) arg;
+    if (s_done (self) || zsys_interrupted)
+        ;                       //  nothing more to print: leaving
+    else
+    if (action->kind == GAVEL_FEED_DELIVER) {
+        if (gavel_eventline_put (stdout, action->event, self->options->json,
+                                 self->options->auction))
+            self->printed++;
+    }
+    else
+    if (action->kind == GAVEL_FEED_GAP)
+        s_note ("gap: events %" PRIu64 " to %" PRIu64 " were missed (this subscriber fell "
+                "behind, or its connection dropped); %s", action->from, action->to,
+                self->options->cluster? "fetching them from the history"
+                                      : "--cluster FILE would fetch them");
+    else
+    if (action->kind == GAVEL_FEED_FILLED)
+        s_note ("gap: events %" PRIu64 " to %" PRIu64 " fetched", action->from, action->to);
+    else
+    if (action->kind == GAVEL_FEED_LOST && action->from == 0)
+        s_note ("-n %" PRId64 ": nobody answered the history request; following live "
+                "events only", self->options->lines);
+    else
+    if (action->kind == GAVEL_FEED_LOST)
+        s_note ("events %" PRIu64 " to %" PRIu64 " %s: lost to this subscriber",
+                action->from, action->to, action->cause == GAVEL_FEED_LOST_NOT_KEPT?
+                "are no longer in the history": "could not be fetched");
+    else
+    if (action->kind == GAVEL_FEED_RESTART)
+        s_note ("event numbers went back from %" PRIu64 " to %" PRIu64 ": a new feed; "
+                "following it", action->from, action->to);
+    else
+    if (action->kind == GAVEL_FEED_BAD_RECORD) {
+        char quoted [128];
+        gavel_text_quote (action->record, strlen (action->record), quoted, sizeof quoted);
+        s_note ("history answer: %s, dropped: '%s'", action->why, quoted);
+    }
+}
+
 //  A message that is not the event it should be: in pretty mode a line of
 //  the feed like any other, in JSON mode on stderr so stdout stays JSON
 static void
-s_print_malformed (s_tail_t *self, zmsg_t *msg, const char *why)
+s_on_malformed (void *arg, zmsg_t *msg, const char *why)
 {
+    s_tail_t *self = (s_tail_t *) arg;
     if (self->options->json)
         gavel_eventline_put_malformed (stderr, "zmq-tail", msg, why);
     else
         gavel_eventline_put_malformed (stdout, NULL, msg, why);
 }
 
-static void s_note (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-static bool s_done (s_tail_t *self);
-static void s_fetch (s_tail_t *self, gavel_feed_action_t *fetch);
-
-//  A checked event, next in the numbering: printed unless filtered out.
 static void
-s_print_event (s_tail_t *self, gavel_msg_t *event)
+s_on_raw (void *arg, zmsg_t *msg)
 {
-    if (gavel_eventline_put (stdout, event, self->options->json, self->options->auction))
-        self->printed++;
-}
-
-//  What the feed follower asks for, until --count is reached: print,
-//  fetch from the history (waiting for the answer here), or say what is
-//  missed, fetched or lost
-static void
-s_feed_actions (s_tail_t *self)
-{
-    gavel_feed_action_t *action;
-    while ((action = gavel_feed_next_action (self->feed))) {
-        if (s_done (self) || zsys_interrupted)
-            ;                   //  nothing more to print: leaving
-        else
-        if (action->kind == GAVEL_FEED_DELIVER)
-            s_print_event (self, action->event);
-        else
-        if (action->kind == GAVEL_FEED_FETCH)
-            s_fetch (self, action);
-        else
-        if (action->kind == GAVEL_FEED_GAP)
-            s_note ("gap: events %" PRIu64 " to %" PRIu64 " were missed (this subscriber fell "
-                    "behind, or its connection dropped); %s", action->from, action->to,
-                    self->options->cluster? "fetching them from the history"
-                                          : "--cluster FILE would fetch them");
-        else
-        if (action->kind == GAVEL_FEED_FILLED)
-            s_note ("gap: events %" PRIu64 " to %" PRIu64 " fetched", action->from, action->to);
-        else
-        if (action->kind == GAVEL_FEED_LOST && action->from == 0)
-            s_note ("-n %" PRId64 ": nobody answered the history request; following live "
-                    "events only", self->options->lines);
-        else
-        if (action->kind == GAVEL_FEED_LOST)
-            s_note ("events %" PRIu64 " to %" PRIu64 " %s: lost to this subscriber",
-                    action->from, action->to, action->cause == GAVEL_FEED_LOST_NOT_KEPT?
-                    "are no longer in the history": "could not be fetched");
-        else
-        if (action->kind == GAVEL_FEED_RESTART)
-            s_note ("event numbers went back from %" PRIu64 " to %" PRIu64 ": a new feed; "
-                    "following it", action->from, action->to);
-        else
-        if (action->kind == GAVEL_FEED_BAD_RECORD) {
-            char quoted [128];
-            gavel_text_quote (action->record, strlen (action->record), quoted, sizeof quoted);
-            s_note ("history answer: %s, dropped: '%s'", action->why, quoted);
-        }
-        gavel_feed_action_destroy (&action);
-    }
-}
-
-//  A message off feed number source
-static void
-s_on_event (s_tail_t *self, zmsg_t *msg, size_t source)
-{
-    gavel_msg_error_t error;
-    gavel_msg_t *event = gavel_msg_decode (msg, &error);
-    char why [GAVEL_MESSAGE_MAX + 64];
-    gavel_record_event_t fields;
-    if (event && gavel_msg_id (event) == GAVEL_MSG_LAST) {
-        //  A broker's word on how far the feed has gone: events up to it
-        //  that never came are a hole, even if no event follows them
-        gavel_feed_last (self->feed, gavel_msg_seq (event), source, zclock_mono ());
-        gavel_msg_destroy (&event);
-        s_feed_actions (self);
-        return;
-    }
-    const char *problem = event? gavel_eventline_check (event, &fields, why, sizeof why): error.message;
-    if (problem)
-        s_print_malformed (self, msg, problem);
-    else
-        gavel_feed_event (self->feed, &event, source, zclock_mono ());
-    gavel_msg_destroy (&event);
-    s_feed_actions (self);
-}
-
-static void
-s_on_raw (s_tail_t *self, zmsg_t *msg)
-{
+    s_tail_t *self = (s_tail_t *) arg;
     gavel_frames_put (stdout, msg);
     putchar ('\n');
     self->printed++;
 }
-
-
-//  --------------------------------------------------------------------------
-//  Feeds: one SUB per endpoint, watched by a monitor
 
 static void
 s_note (const char *format, ...)
@@ -199,128 +159,14 @@ s_note (const char *format, ...)
 
 //  What a feed's monitor says, on stderr
 static void
-s_on_monitor (s_tail_t *self, gavel_subscription_t *feed)
+s_on_note (void *arg, const char *note)
 {
-    char note [GAVEL_SUBSCRIPTION_NOTE_MAX];
-    if (gavel_subscription_on_monitor (feed, self->options->raw, note, sizeof note))
-        s_note ("%s", note);
-}
-
-//  The endpoints of the cluster file's feeds, appended to endpoints.
-//  Today every replica's pub: the primary of the moment publishes there.
-//  Brokers, when the file lists them, will each re-publish the whole feed
-//  without gaps or repeats: then their pub endpoints go here instead, and
-//  nothing else changes.
-static int
-s_cluster_endpoints (gavel_config_t *config, const char *path, zlistx_t *endpoints)
-{
-    //  With CURVE a replica's pub admits only the cluster's own keys
-    if (gavel_sock_curve_on () && gavel_config_brokers (config) == 0) {
-        s_note ("%s lists no broker, and with CURVE the replicas' pub endpoints admit only "
-                "the cluster's own keys: follow a broker's feed (list one in the file), or a "
-                "cluster run with --insecure (then give --insecure too)", path);
-        return -1;
-    }
-    //  Brokers re-publish one gap-free feed: follow them when there are any
-    for (size_t index = 0; index < gavel_config_brokers (config); index++)
-        zlistx_add_end (endpoints, gavel_config_broker (config, index)->pub);
-    for (size_t index = 0; gavel_config_brokers (config) == 0
-                           && index < gavel_config_replicas (config); index++) {
-        const gavel_replica_conf_t *replica = gavel_config_replica (config, index);
-        if (*replica->pub)
-            zlistx_add_end (endpoints, replica->pub);
-        else
-            s_note ("%s: replica %" PRIu64 " has no pub endpoint: it publishes nothing",
-                    path, replica->id);
-    }
-    if (zlistx_size (endpoints) == 0) {
-        s_note ("%s lists no pub endpoint to follow", path);
-        return -1;
-    }
-    return 0;
-}
-
-//  Every endpoint once (a repeat would print each message twice in --raw)
-static int
-s_open_feeds (s_tail_t *self)
-{
-    zlistx_t *endpoints = zlistx_new ();
-    zlistx_set_duplicator (endpoints, (zlistx_duplicator_fn *) strdup);
-    zlistx_set_destructor (endpoints, (zlistx_destructor_fn *) zstr_free);
-    zlistx_set_comparator (endpoints, (zlistx_comparator_fn *) strcmp);
-    for (size_t index = 0; index < self->options->endpoints.count; index++)
-        zlistx_add_end (endpoints, (void *) self->options->endpoints.items [index]);
-    int rc = self->config? s_cluster_endpoints (self->config, self->options->cluster, endpoints): 0;
-    self->feeds = (gavel_subscription_t **) zmalloc ((zlistx_size (endpoints) + 1)
-                                                     * sizeof (gavel_subscription_t *));
-    assert (self->feeds);
-    self->poller = zpoller_new (NULL);
-    assert (self->poller);
-    for (const char *endpoint = (const char *) zlistx_first (endpoints);
-         endpoint && rc == 0; endpoint = (const char *) zlistx_next (endpoints)) {
-        bool repeat = false;
-        for (size_t index = 0; index < self->feed_count; index++)
-            repeat |= streq (gavel_subscription_endpoint (self->feeds [index]), endpoint);
-        if (repeat)
-            continue;
-        char error [512];
-        gavel_subscription_t *feed = gavel_subscription_new (
-            endpoint, self->feed_count, self->options->topics.items, self->options->topics.count,
-            self->options->hwm, error, sizeof error);
-        if (!feed) {
-            s_note ("%s", error);
-            rc = -1;
-            break;
-        }
-        self->feeds [self->feed_count++] = feed;
-        zpoller_add (self->poller, gavel_subscription_sub (feed));
-        zpoller_add (self->poller, gavel_subscription_monitor (feed));
-    }
-    zlistx_destroy (&endpoints);
-    return rc;
+    s_note ("%s", note);
 }
 
 
 //  --------------------------------------------------------------------------
 //  Running
-
-//  The follower's HISTORY request, answered or not before we go on: the
-//  feed waits meanwhile, its sockets holding what comes
-static void
-s_fetch (s_tail_t *self, gavel_feed_action_t *fetch)
-{
-    gavel_msg_t *reply = gavel_fetcher_ask (self->history, fetch->endpoint, fetch->request_id,
-                                            fetch->from, fetch->count);
-    if (reply)
-        gavel_feed_history (self->feed, reply, fetch->endpoint, 1, zclock_mono ());
-    else
-        gavel_feed_history_failed (self->feed, zclock_mono ());
-    gavel_msg_destroy (&reply);
-}
-
-static const char *
-s_check_history (gavel_msg_t *event, char *why, size_t size)
-{
-    gavel_record_event_t fields;
-    return gavel_eventline_check (event, &fields, why, size);
-}
-
-//  The follower, with the cluster's client endpoints to ask for history
-static void
-s_follower_new (s_tail_t *self)
-{
-    //  Without a cluster file, nobody to ask
-    self->history = gavel_fetcher_new ("zmq-tail", self->config);
-    gavel_feed_settings_t settings = {
-        .feed_endpoints = self->feed_count,
-        .history_endpoints = gavel_fetcher_size (self->history),
-        .fetch_timeout = GAVEL_FETCHER_ASK_WAIT,    //  gavel_fetcher_ask waits itself
-        .fetch_tries = (unsigned) gavel_fetcher_size (self->history),
-        .backlog_max = GAVEL_HISTORY_MAX
-    };
-    self->feed = gavel_feed_new (&settings);
-    gavel_feed_set_check (self->feed, s_check_history);
-}
 
 //  -n N: the last N events, from a HISTORY request to a broker or replica,
 //  then live ones from there on (the numbering drops those seen twice).
@@ -334,72 +180,42 @@ s_print_history (s_tail_t *self)
                 "(--cluster FILE); following live events only", self->options->lines);
         return;
     }
-    if (gavel_fetcher_size (self->history) == 0)
+    if (gavel_follower_history_endpoints (self->follower) == 0)
         s_note ("-n %" PRId64 ": nobody answered the history request; following live events only",
                 self->options->lines);
-    gavel_feed_catch_up (self->feed, (uint64_t) self->options->lines, zclock_mono ());
-    s_feed_actions (self);
-}
-
-static bool
-s_done (s_tail_t *self)
-{
-    return self->options->count > 0 && self->printed >= self->options->count;
-}
-
-static int
-s_receive (s_tail_t *self, zsock_t *sub, size_t source)
-{
-    zmsg_t *msg = zmsg_recv (sub);
-    if (!msg)
-        return zsys_interrupted? 0: -1;
-    if (self->options->raw)
-        s_on_raw (self, msg);
-    else
-        s_on_event (self, msg, source);
-    zmsg_destroy (&msg);
-    return 0;
+    gavel_follower_catch_up (self->follower, (uint64_t) self->options->lines);
 }
 
 static int
 s_run (s_tail_t *self)
 {
-    s_follower_new (self);
-    s_print_history (self);
-    while (!zsys_interrupted && !s_done (self)) {
-        void *which = zpoller_wait (self->poller, POLL_INTERVAL);
-        if (!which) {
-            if (zpoller_terminated (self->poller) && !zsys_interrupted) {
-                s_note ("cannot read the feed: %s", zmq_strerror (zmq_errno ()));
-                return EXIT_FAIL;
-            }
-            continue;
-        }
-        for (size_t index = 0; index < self->feed_count; index++) {
-            gavel_subscription_t *feed = self->feeds [index];
-            if (which == gavel_subscription_monitor (feed))
-                s_on_monitor (self, feed);
-            else
-            if (which == gavel_subscription_sub (feed)
-            &&  s_receive (self, gavel_subscription_sub (feed), index)) {
-                s_note ("cannot read %s: %s", gavel_subscription_endpoint (feed),
-                        zmq_strerror (zmq_errno ()));
-                return EXIT_FAIL;
-            }
-        }
+    gavel_follower_handler_t handler = {
+        .action = s_on_action, .malformed = s_on_malformed, .note = s_on_note,
+        .raw = self->options->raw? s_on_raw: NULL, .arg = self
+    };
+    char error [1024];
+    self->follower = gavel_follower_new (
+        "zmq-tail", self->config, self->options->cluster,
+        (const char *const *) self->options->endpoints.items, self->options->endpoints.count,
+        (const char *const *) self->options->topics.items, self->options->topics.count,
+        self->options->hwm, &handler, error, sizeof error);
+    if (!self->follower) {
+        s_note ("%s", error);
+        return EXIT_USAGE;
     }
+    s_print_history (self);
+    while (!zsys_interrupted && !s_done (self))
+        if (gavel_follower_wait (self->follower, POLL_INTERVAL, error, sizeof error)) {
+            s_note ("%s", error);
+            return EXIT_FAIL;
+        }
     return EXIT_SUCCESS;
 }
 
 static void
 s_tail_destroy (s_tail_t *self)
 {
-    zpoller_destroy (&self->poller);
-    gavel_feed_destroy (&self->feed);
-    gavel_fetcher_destroy (&self->history);
-    for (size_t index = 0; index < self->feed_count; index++)
-        gavel_subscription_destroy (&self->feeds [index]);
-    free (self->feeds);
+    gavel_follower_destroy (&self->follower);
     gavel_config_destroy (&self->config);
 }
 
@@ -439,7 +255,7 @@ main (int argc, char *argv [])
     if (status == -1 && s_setup_curve (&options, tail.config))
         status = EXIT_USAGE;
     if (status == -1)
-        status = s_open_feeds (&tail) == 0? s_run (&tail): EXIT_USAGE;
+        status = s_run (&tail);
     s_tail_destroy (&tail);
     gavel_sock_curve_end ();
     return status;

@@ -49,6 +49,8 @@
 #include "gavel_fetcher.h"
 #include "gavel_subscription.h"
 #include "gavel_follower.h"
+#include "gavel_house.h"
+#include "gavel_eventring.h"
 #include "gavel_eventline.h"
 #include "gavel_tail_options.h"
 
@@ -103,6 +105,8 @@ static const struct {
     { "fetcher", gavel_fetcher_test },
     { "subscription", gavel_subscription_test },
     { "follower", gavel_follower_test },
+    { "house", gavel_house_test },
+    { "eventring", gavel_eventring_test },
     { "eventline", gavel_eventline_test },
     { "tail_options", gavel_tail_options_test },
 };

@@ -51,6 +51,8 @@
 #include "gavel_follower.h"
 #include "gavel_house.h"
 #include "gavel_eventring.h"
+#include "gavel_metrics.h"
+#include "gavel_webserver.h"
 #include "gavel_eventline.h"
 #include "gavel_tail_options.h"
 
@@ -107,6 +109,8 @@ static const struct {
     { "follower", gavel_follower_test },
     { "house", gavel_house_test },
     { "eventring", gavel_eventring_test },
+    { "metrics", gavel_metrics_test },
+    { "webserver", gavel_webserver_test },
     { "eventline", gavel_eventline_test },
     { "tail_options", gavel_tail_options_test },
 };

@@ -33,14 +33,16 @@ build: deps
 #   As root the short fault campaign runs too (chaos_short): its packages
 test: deps
 	@[ "$$(id -u)" -ne 0 ] || bash tools/install-deps --chaos
+	@bash tools/install-deps --browser || echo "gavel: Chromium could not be installed: the browser test will say SKIP"
 	@cmake -S . -B $(BUILD) $(CMAKE_OPTS) >/dev/null
 	@cmake --build $(BUILD) -j$(JOBS) --target gavel_sim
 	@cmake -S . -B $(TEST_BUILD) -DGAVEL_SANITIZE=ON -DGAVEL_SIM_FAST=$(abspath $(BUILD))/bin/gavel_sim $(CMAKE_OPTS) >/dev/null
 	@cmake --build $(TEST_BUILD) -j$(JOBS)
 	@cd $(TEST_BUILD) && ctest --output-on-failure --timeout 300 -j$(JOBS)
 
+#   make demo WEB=1: the live page too (WEB_PORT, default 8080), up until Ctrl-C
 demo: build
-	@bash tools/demo $(BUILD)/bin
+	@WEB=$(WEB) WEB_PORT=$(WEB_PORT) bash tools/demo $(BUILD)/bin
 
 #   make install [PREFIX=/usr/local] [DESTDIR=/tmp/stage]: the programs, the
 #   systemd units (which name PREFIX/bin) and the docs

@@ -18,6 +18,7 @@ cleanup () {
     #   the down below: helpers stop by themselves once $WORK/stop exists
     touch "$WORK/stop"
     stop_bidders
+    stop_groups
     for pid in "${HELPER_PIDS[@]}"; do
         wait "$pid" 2>/dev/null || true
     done
@@ -49,9 +50,24 @@ trap cleanup EXIT
     for file in "$WORK"/*.pid; do
         [ -e "$file" ] && [ ! -e "${file%.pid}.rc" ] && kill -TERM "$(cat "$file")"
     done
+    for file in "$WORK"/*.pgid; do
+        [ -e "$file" ] && kill -TERM -- "-$(cat "$file")"
+    done
     for file in "$WORK"/*/cluster.cfg; do
         [ -e "$file" ] && "$BIN/gavel-local" down --dir "$(dirname "$file")"
     done ) & )
+
+#   Process groups a test started (a program that starts others, such as
+#   chromedriver and its browsers, under setsid): it writes each group's
+#   id to $WORK/NAME.pgid, and the group is stopped whatever happens
+stop_groups () {
+    local file
+    for file in "$WORK"/*.pgid; do
+        [ -e "$file" ] || continue
+        kill -TERM -- "-$(cat "$file")" 2>/dev/null || true
+        rm -f "$file"
+    done
+}
 
 #   Background helpers of a test (a nemesis): they must check for $WORK/stop
 #   between steps, and cleanup waits for them

@@ -16,7 +16,7 @@ deb=$(ls "$WORK"/package/gavel_*.deb 2>/dev/null | head -1)
 
 #   Each library the programs link is a declared dependency
 depends=$(dpkg-deb -f "$deb" Depends)
-for package in libzmq5 libczmq4 libsodium23 libedit2; do
+for package in libzmq5 libczmq4 libsodium23 libedit2 libmicrohttpd12; do
     [[ ", $depends" == *", $package"* ]] || fail "Depends lacks $package: $depends"
 done
 #   (read whole first: grep -q would leave dpkg-deb a closed pipe)
@@ -29,8 +29,9 @@ dpkg-deb -x "$deb" "$WORK/root"
 bindir=$(dirname "$(find "$WORK/root" -type f -name replica -path '*/bin/*' | head -1)")
 [ -x "$bindir/replica" ] || { fail "no bin/replica in the package"; exit 1; }
 prefix=${bindir%/bin}
+prefix_root=$prefix
 prefix=${prefix#"$WORK/root"}
-for program in replica broker bidder gavel-local gavel-admin gavel-keygen gavel-dump gavel-bench gavel-lincheck zmq-tail; do
+for program in replica broker bidder gavel-local gavel-admin gavel-keygen gavel-dump gavel-bench gavel-lincheck zmq-tail gavel-web; do
     [ -x "$bindir/$program" ] || { fail "the package lacks $program"; continue; }
     "$bindir/$program" --help >"$WORK/help.out" 2>&1 || fail "$program --help: $(tail -2 "$WORK/help.out")"
 done
@@ -66,4 +67,22 @@ printf 'open lamp 1m\nbid 1 10\nresult 1\n' \
 expect_line "$WORK/auction.out" 1 '^success auction=1 closes_in='
 expect_line "$WORK/auction.out" 2 '^success auction=1 amount=10 '
 expect_line "$WORK/auction.out" 3 '^success auction=1 state=open highest=10 bidder=pat '
+
+#   gavel-web from the unpacked tree serves the page it brought (its
+#   share/gavel/web, not this source tree's) and the auction above
+for asset in index.html app.js style.css; do
+    [ -f "$prefix_root/share/gavel/web/$asset" ] || fail "the package lacks share/gavel/web/$asset"
+done
+"$bindir/gavel-web" --cluster "$CLUSTER" --insecure --listen 127.0.0.1:0     >"$WORK/web.out" 2>"$WORK/web.err" &
+web_pid=$!
+wait_for "$WORK/web.out" "^gavel-web: serving http://127.0.0.1:[0-9]+/ \\(assets $prefix_root/bin/../share/gavel/web\\)" 10
+port=$(sed -n 's|^gavel-web: serving http://127.0.0.1:\([0-9]*\)/.*|\1|p' "$WORK/web.out")
+deadline=$((SECONDS + 10))
+until curl -sf "http://127.0.0.1:$port/api/auctions" 2>/dev/null | grep -q '"item":"lamp"'; do
+    [ $SECONDS -lt $deadline ] || { fail "unpacked gavel-web: no lamp in /api/auctions"; break; }
+    sleep 0.1
+done
+curl -sf "http://127.0.0.1:$port/" | grep -q '<title>Gavel' || fail "unpacked gavel-web: no page at /"
+kill -TERM $web_pid
+wait $web_pid || fail "unpacked gavel-web exited $? on SIGTERM: $(tail -3 "$WORK/web.err")"
 [ $FAILED -eq 0 ] && echo "PASS: $TEST_NAME"

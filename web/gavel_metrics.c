@@ -144,8 +144,12 @@ gavel_metrics_render (const gavel_census_row_t *rows, size_t count,
            "Holes that could not be fetched from the history", web->lost);
     s_own (stream, "gavel_web_event_streams", "gauge", "Event-stream connections open",
            web->readers);
-    s_own (stream, "gavel_web_event_streams_dropped_total", "counter",
-           "Event-stream connections dropped for reading too slowly", web->readers_dropped);
+    s_own (stream, "gavel_web_event_streams_reset_total", "counter",
+           "Event streams told to reload the house: left further behind than the events held",
+           web->readers_dropped);
+    s_own (stream, "gavel_web_idle_connections_dropped_total", "counter",
+           "HTTP connections that moved nothing for the idle time-out (readers that stopped "
+           "reading, requests never finished)", web->idle_dropped);
     s_own (stream, "gavel_web_http_requests_total", "counter", "HTTP requests answered",
            web->http_requests);
     fclose (stream);

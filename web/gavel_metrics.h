@@ -23,7 +23,8 @@ typedef struct {
     uint64_t term_changes;      //  rises of the highest term censuses saw
     uint64_t censuses;          //  STATUS rounds taken
     uint64_t readers;           //  event-stream connections open now
-    uint64_t readers_dropped;   //  dropped as too slow to read
+    uint64_t readers_dropped;   //  event streams told to reload: left behind
+    uint64_t idle_dropped;      //  connections that moved nothing for --idle
     uint64_t http_requests;     //  HTTP requests answered
 } gavel_metrics_web_t;
 

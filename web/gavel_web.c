@@ -54,6 +54,7 @@ typedef struct {
     bool insecure;
     int64_t interval;
     int64_t timeout;
+    int64_t idle;
 } s_options_t;
 
 typedef struct {
@@ -316,7 +317,7 @@ s_run (s_web_t *self)
     }
     char error [1024];
     self->server = gavel_webserver_new (self->options->listen, assets, self->ring,
-                                        error, sizeof error);
+                                        (int) self->options->idle, error, sizeof error);
     if (!self->server) {
         s_log ("%s", error);
         return EXIT_FAIL;
@@ -365,7 +366,8 @@ main (int argc, char *argv [])
     gavel_cli_catch_stop (s_on_signal);
     //  A browser that goes away mid-answer must not end the program
     signal (SIGPIPE, SIG_IGN);
-    s_options_t options = { .listen = "127.0.0.1:8080", .interval = 1000, .timeout = 500 };
+    s_options_t options = { .listen = "127.0.0.1:8080", .interval = 1000, .timeout = 500,
+                            .idle = 30 };
     const gavel_cli_option_t table [] = {
         { "cluster", 0, GAVEL_CLI_TEXT, &options.cluster, "FILE", 0, 0,
           "the cluster file (required)" },
@@ -379,6 +381,10 @@ main (int argc, char *argv [])
           "ask every server STATUS this often (default 1000)" },
         { "timeout", 0, GAVEL_CLI_INT, &options.timeout, "MS", 10, 60000,
           "wait MS for each STATUS answer (default 500)" },
+        { "idle", 0, GAVEL_CLI_INT, &options.idle, "S", 1, 3600,
+          "drop an HTTP connection that moves nothing for S seconds: a\n"
+          "reader that stopped reading (default 30; event streams send a\n"
+          "comment every 15 s)" },
         { "insecure", 0, GAVEL_CLI_FLAG, &options.insecure, NULL, 0, 0,
           "CURVE off, for a cluster that runs without it" },
         { 0 }

@@ -15,15 +15,18 @@
 #define S_MEMORY        16384       //  bytes per connection: headers that do
                                     //  not fit are refused
 #define S_NAME_MAX      64          //  an asset's name
+#define S_SEND_BUFFER   32768       //  bytes the kernel holds for one client
 
 struct _gavel_webserver_t {
     struct MHD_Daemon *daemon;
+    int idle;                       //  s a connection may move nothing
     char *assets;
     gavel_eventring_t *ring;
     pthread_mutex_t mutex;          //  guards what follows
     char *texts [GAVEL_WEBSERVER_TEXTS];
     uint64_t readers;
     uint64_t readers_dropped;
+    uint64_t idle_dropped;
     uint64_t requests;
 };
 
@@ -312,9 +315,25 @@ s_completed (void *cls, struct MHD_Connection *connection, void **state,
 {
     gavel_webserver_t *self = (gavel_webserver_t *) cls;
     if (code == MHD_REQUEST_TERMINATED_TIMEOUT_REACHED) {
-        s_log ("a connection moved nothing for %d s: dropped", GAVEL_WEBSERVER_IDLE);
-        s_count (self, &self->readers_dropped, 1);
+        s_log ("a connection moved nothing for %d s (a reader that stopped reading, or a "
+               "request never finished): dropped", self->idle);
+        s_count (self, &self->idle_dropped, 1);
     }
+}
+
+//  What the kernel holds for a client that does not read is bounded too:
+//  the reader's thread then waits on it, and the idle time-out drops it
+static void
+s_on_connection (void *cls, struct MHD_Connection *connection, void **socket_context,
+                 enum MHD_ConnectionNotificationCode code)
+{
+    if (code != MHD_CONNECTION_NOTIFY_STARTED)
+        return;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info (
+        connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    int size = S_SEND_BUFFER;
+    if (info)
+        setsockopt (info->connect_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 }
 
 static void
@@ -326,9 +345,9 @@ s_mhd_log (void *cls, const char *format, va_list args)
 
 gavel_webserver_t *
 gavel_webserver_new (const char *listen, const char *assets, gavel_eventring_t *ring,
-                     char *error, size_t size)
+                     int idle, char *error, size_t size)
 {
-    assert (listen && assets && ring);
+    assert (listen && assets && ring && idle > 0);
     struct sockaddr_in address = { .sin_family = AF_INET };
     char host [64];
     const char *colon = strrchr (listen, ':');
@@ -353,6 +372,7 @@ gavel_webserver_new (const char *listen, const char *assets, gavel_eventring_t *
     self->assets = strdup (assets);
     assert (self->assets);
     self->ring = ring;
+    self->idle = idle;
     pthread_mutex_init (&self->mutex, NULL);
     self->daemon = MHD_start_daemon (
         MHD_USE_THREAD_PER_CONNECTION | MHD_USE_INTERNAL_POLLING_THREAD | MHD_USE_POLL
@@ -361,9 +381,10 @@ gavel_webserver_new (const char *listen, const char *assets, gavel_eventring_t *
         MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) GAVEL_WEBSERVER_CONNECTIONS,
-        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) GAVEL_WEBSERVER_IDLE,
+        MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) idle,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
+        MHD_OPTION_NOTIFY_CONNECTION, s_on_connection, self,
         MHD_OPTION_END);
     if (!self->daemon) {
         snprintf (error, size, "cannot listen on %s: %s", listen, strerror (errno));
@@ -420,6 +441,7 @@ gavel_webserver_counts (gavel_webserver_t *self, gavel_metrics_web_t *web)
     pthread_mutex_lock (&self->mutex);
     web->readers = self->readers;
     web->readers_dropped = self->readers_dropped;
+    web->idle_dropped = self->idle_dropped;
     web->http_requests = self->requests;
     pthread_mutex_unlock (&self->mutex);
 }
@@ -480,9 +502,9 @@ gavel_webserver_test (bool verbose)
     fflush (stdout);
     char error [256];
     gavel_eventring_t *ring = gavel_eventring_new (3);
-    assert (!gavel_webserver_new ("8080", "/nonexistent", ring, error, sizeof error));
+    assert (!gavel_webserver_new ("8080", "/nonexistent", ring, 30, error, sizeof error));
     assert (strstr (error, "give HOST:PORT"));
-    assert (!gavel_webserver_new ("example.org:8080", "/nonexistent", ring, error, sizeof error));
+    assert (!gavel_webserver_new ("example.org:8080", "/nonexistent", ring, 30, error, sizeof error));
     assert (strstr (error, "is not an IPv4 address"));
 
     char assets [] = "/tmp/gavel-webserver-test-XXXXXX";
@@ -495,7 +517,7 @@ gavel_webserver_test (bool verbose)
     fclose (file);
 
     gavel_webserver_t *self = gavel_webserver_new ("127.0.0.1:0", assets, ring,
-                                                   error, sizeof error);
+                                                   30, error, sizeof error);
     assert (self);
     int port = gavel_webserver_port (self);
     assert (port > 0);

@@ -6,8 +6,7 @@
       extension, nothing else, so no path leads outside the folder);
     - `/api/auctions` and `/api/cluster`: the JSON texts the program last
       published (gavel_house's and the census's);
-    - `/metrics`: the Prometheus text the program last published, and the
-      server's own counts after it;
+    - `/metrics`: the Prometheus text the program last published;
     - `/events`: Server-Sent Events, one per committed event, `id:` its
       number. A reader resumes after `Last-Event-ID` (a browser's
       reconnect), else after `?after=N` (the number of the house it
@@ -18,9 +17,10 @@
     A thread per connection, at most GAVEL_WEBSERVER_CONNECTIONS of them;
     libmicrohttpd refuses what is not HTTP or whose headers do not fit the
     connection's memory, and closes a connection that moves nothing for
-    GAVEL_WEBSERVER_IDLE seconds (an event stream sends a comment every 15
-    s, so only one that stopped reading is idle). The feed never waits for
-    a reader (gavel_eventring); a reader left behind is dropped with a log
+    `idle` seconds (an event stream sends a comment every 15 s, so only one
+    that stopped reading, or a request never finished, is idle). The
+    kernel holds at most 32 KiB for a client. The feed never waits for a
+    reader (gavel_eventring); a reader left behind is dropped with a log
     line.
 */
 #ifndef GAVEL_WEBSERVER_H_INCLUDED
@@ -31,7 +31,6 @@
 #include "gavel_metrics.h"
 
 #define GAVEL_WEBSERVER_CONNECTIONS 64
-#define GAVEL_WEBSERVER_IDLE        30      //  s
 
 typedef enum {
     GAVEL_WEBSERVER_AUCTIONS,   //  /api/auctions
@@ -44,11 +43,11 @@ typedef struct _gavel_webserver_t gavel_webserver_t;
 
 //  A server listening on listen ("HOST:PORT", a numeric IPv4 address;
 //  port 0: any free port), serving assets from folder assets and events
-//  from ring (borrowed: it must outlive the server). NULL with why in
-//  error when it cannot listen.
+//  from ring (borrowed: it must outlive the server), dropping connections
+//  idle for idle seconds. NULL with why in error when it cannot listen.
 gavel_webserver_t *
     gavel_webserver_new (const char *listen, const char *assets, gavel_eventring_t *ring,
-                         char *error, size_t size);
+                         int idle, char *error, size_t size);
 
 //  Stops serving: open event streams end, connections close.
 void
@@ -63,8 +62,8 @@ void
     gavel_webserver_publish (gavel_webserver_t *self, gavel_webserver_text_t which,
                              const char *text);
 
-//  The server's own counts, into web's readers, readers_dropped and
-//  http_requests. Thread safe.
+//  The server's own counts, into web's readers, readers_dropped,
+//  idle_dropped and http_requests. Thread safe.
 void
     gavel_webserver_counts (gavel_webserver_t *self, gavel_metrics_web_t *web);
 

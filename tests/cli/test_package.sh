@@ -38,13 +38,19 @@ done
 for program in gavel_selftest gavel_sim gavel-delay; do
     [ ! -e "$bindir/$program" ] || fail "the package holds the test tool $program"
 done
-for unit in replica broker; do
-    file=$(find "$WORK/root" -name "gavel-$unit@.service" | head -1)
-    [ -n "$file" ] || { fail "no gavel-$unit@.service"; continue; }
-    grep -q "^ExecStart=$prefix/bin/$unit --cluster /etc/gavel/cluster.cfg --id %i$" "$file" \
-        || fail "gavel-$unit@.service: $(grep ExecStart "$file")"
+for unit in replica broker web; do
+    if [ $unit = web ]; then
+        name=gavel-web.service
+        exec_start="^ExecStart=$prefix/bin/gavel-web --cluster /etc/gavel/cluster.cfg --listen 127.0.0.1:8080$"
+    else
+        name=gavel-$unit@.service
+        exec_start="^ExecStart=$prefix/bin/$unit --cluster /etc/gavel/cluster.cfg --id %i$"
+    fi
+    file=$(find "$WORK/root" -name "$name" | head -1)
+    [ -n "$file" ] || { fail "no $name"; continue; }
+    grep -q "$exec_start" "$file" || fail "$name: $(grep ExecStart "$file")"
     for option in User=gavel ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes Restart=on-failure; do
-        grep -q "^$option$" "$file" || fail "gavel-$unit@.service lacks $option"
+        grep -q "^$option$" "$file" || fail "$name lacks $option"
     done
 done
 example=$(find "$WORK/root" -name cluster.cfg.example | head -1)

@@ -11,6 +11,7 @@ struct _gavel_census_t {
     gavel_census_row_t rows [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
     size_t count;
     bool taken;
+    bool passed_over [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
 };
 
 gavel_census_t *
@@ -46,10 +47,14 @@ gavel_census_take (gavel_census_t *self, int64_t timeout)
     assert (self);
     size_t replicas = gavel_config_replicas (self->config);
     size_t brokers = gavel_config_brokers (self->config);
-    const char *endpoints [GAVEL_BROKERS_MAX];
+    const char *endpoints [GAVEL_REPLICAS_MAX];
+    for (size_t index = 0; index < replicas; index++)
+        endpoints [index] = self->passed_over [index]? NULL
+                          : gavel_config_replica (self->config, index)->client;
+    gavel_status_start (self->replicas, endpoints, replicas, timeout);
     for (size_t index = 0; index < brokers; index++)
-        endpoints [index] = gavel_config_broker (self->config, index)->client;
-    gavel_status_start_replicas (self->replicas, self->config, timeout);
+        endpoints [index] = self->passed_over [replicas + index]? NULL
+                          : gavel_config_broker (self->config, index)->client;
     gavel_status_start (self->brokers, endpoints, brokers, timeout);
     //  Both rounds in one poll: a broker's ask must not wait for a replica
     //  that is down to use up its time
@@ -85,6 +90,14 @@ gavel_census_take (gavel_census_t *self, int64_t timeout)
             row->lag = last > row->answer.last? last - row->answer.last: 0;
     }
     self->taken = true;
+}
+
+void
+gavel_census_pass_over (gavel_census_t *self, size_t index, bool pass_over)
+{
+    assert (self);
+    assert (index < gavel_config_replicas (self->config) + gavel_config_brokers (self->config));
+    self->passed_over [index] = pass_over;
 }
 
 size_t
@@ -300,6 +313,21 @@ gavel_census_test (bool verbose)
     assert (strstr (printed, "{\"server\":\"replica\",\"id\":3,\"state\":\"down\",\"term\":null,"));
     assert (strstr (printed, "{\"server\":\"broker\",\"id\":1,\"state\":\"up\","));
     free (printed);
+
+    //  Servers known not to run are not asked: replica 3 (silent) does not
+    //  hold the take up to its time-out, and replica 1 (which would answer)
+    //  is down
+    gavel_census_pass_over (census, 2, true);
+    gavel_census_pass_over (census, 0, true);
+    int64_t started = zclock_mono ();
+    gavel_census_take (census, 5000);
+    assert (zclock_mono () - started < 2500);
+    assert (!gavel_census_row (census, 0)->up && !gavel_census_row (census, 2)->up);
+    assert (gavel_census_row (census, 1)->up && gavel_census_row (census, 3)->up);
+    gavel_census_pass_over (census, 0, false);
+    gavel_census_pass_over (census, 2, false);
+    gavel_census_take (census, 200);
+    assert (gavel_census_row (census, 0)->up && !gavel_census_row (census, 2)->up);
 
     //  Changes against an earlier census in which 1 was primary, 3 up and
     //  nobody behind

@@ -38,9 +38,17 @@ void
     gavel_census_destroy (gavel_census_t **self_p);
 
 //  Ask every server, at once, and wait for the answers (at most timeout
-//  ms); forgets the previous answers.
+//  ms); forgets the previous answers. A server passed over (below) is not
+//  asked, and is down.
 void
     gavel_census_take (gavel_census_t *self, int64_t timeout);
+
+//  Pass over server index (in the rows' order: the replicas, then the
+//  brokers) in the takes from now on, or ask it again: for a caller that
+//  knows a server is not running (gavel-local, from its pid files), so
+//  that a take does not wait for it.
+void
+    gavel_census_pass_over (gavel_census_t *self, size_t index, bool pass_over);
 
 //  The replicas, in the file's order, then the brokers.
 size_t

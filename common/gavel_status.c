@@ -175,7 +175,8 @@ gavel_status_start (gavel_status_t *self, const char *const *endpoints, size_t c
         *ask = (ask_t) { .deadline = deadline };
         gavel_status_answer_reset (&ask->answer);
         char error [256];
-        ask->sock = gavel_sock_new_client (endpoints [index], error, sizeof error);
+        ask->sock = endpoints [index]? gavel_sock_new_client (endpoints [index], error, sizeof error)
+                                     : NULL;
         if (!ask->sock) {
             s_ask_stop (ask);
             continue;

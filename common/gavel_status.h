@@ -75,7 +75,8 @@ void
     gavel_status_destroy (gavel_status_t **self_p);
 
 //  Start a round: ask each of count endpoints, each answer due within
-//  timeout ms. Forgets the previous round.
+//  timeout ms (a NULL endpoint is not asked: no answer at once). Forgets
+//  the previous round.
 void
     gavel_status_start (gavel_status_t *self, const char *const *endpoints, size_t count,
                         int64_t timeout);

@@ -253,19 +253,14 @@ s_cmd_status (gavel_local_options_t *options)
     gavel_clusterdir_t *local = s_open_cluster (options->dir);
     if (!local)
         return EXIT_FAIL;
-    gavel_config_t *config = gavel_clusterdir_config (local);
+    gavel_survey_state_t states [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
+    size_t count = gavel_survey_take (local, states);
     bool all_up = true;
-    for (size_t index = 0; index < gavel_config_replicas (config); index++) {
-        gavel_survey_state_t state;
-        gavel_survey_replica (local, gavel_config_replica (config, index), &state);
-        gavel_survey_print_replica (&state, options->json, stdout);
-        if (state.term < 0)
+    for (size_t index = 0; index < count; index++) {
+        gavel_survey_print (&states [index], options->json, stdout);
+        if (states [index].broker? !streq (states [index].role, "up"): states [index].term < 0)
             all_up = false;
     }
-    for (size_t index = 0; index < gavel_config_brokers (config); index++)
-        if (!gavel_survey_print_broker (local, gavel_config_broker (config, index),
-                                        options->json, stdout))
-            all_up = false;
     gavel_clusterdir_destroy (&local);
     return all_up? EXIT_OK: EXIT_FAIL;
 }

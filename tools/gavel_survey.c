@@ -2,6 +2,7 @@
     when asked STATUS, and which of them an ID operand of gavel-local names.
 */
 #include "gavel_survey.h"
+#include "gavel_census.h"
 #include "gavel_proc.h"
 #include "gavel_text.h"
 
@@ -25,26 +26,43 @@ gavel_survey_state_set (gavel_survey_state_t *state, gavel_status_outcome_t outc
                   outcome == GAVEL_STATUS_BAD_ANSWER? "bad-answer": "no-answer");
 }
 
-void
-gavel_survey_replica (gavel_clusterdir_t *local, const gavel_replica_conf_t *conf,
-                      gavel_survey_state_t *state)
+size_t
+gavel_survey_take (gavel_clusterdir_t *local, gavel_survey_state_t *states)
 {
-    memset (state, 0, sizeof *state);
-    state->id = conf->id;
-    state->term = state->commit = state->last = state->primary = -1;
-    state->pid = gavel_clusterdir_pid (local, conf->id);
-    if (!state->pid) {
-        snprintf (state->role, sizeof state->role, "down");
-        return;
+    gavel_config_t *config = gavel_clusterdir_config (local);
+    size_t replicas = gavel_config_replicas (config);
+    size_t count = replicas + gavel_config_brokers (config);
+    gavel_census_t *census = gavel_census_new (config, "gavel-local");
+    for (size_t index = 0; index < count; index++) {
+        gavel_survey_state_t *state = &states [index];
+        *state = (gavel_survey_state_t) { .broker = index >= replicas };
+        state->id = state->broker? gavel_config_broker (config, index - replicas)->id
+                                 : gavel_config_replica (config, index)->id;
+        state->pid = gavel_clusterdir_pid (local, state->broker?
+                                           GAVEL_CLUSTERDIR_BROKER_SLOT + state->id: state->id);
+        //  What is not running cannot answer: not waited for
+        gavel_census_pass_over (census, index, state->pid == 0);
     }
-    gavel_status_answer_t answer;
-    gavel_survey_state_set (state, gavel_status_ask ("gavel-local", conf->client, STATUS_TIMEOUT,
-                                                     &answer), &answer);
+    gavel_census_take (census, STATUS_TIMEOUT);
+    for (size_t index = 0; index < count; index++) {
+        gavel_survey_state_t *state = &states [index];
+        const gavel_census_row_t *row = gavel_census_row (census, index);
+        if (!state->broker)
+            gavel_survey_state_set (state, row->answer.outcome, &row->answer);
+        else {
+            state->term = state->commit = state->last = state->primary = -1;
+            snprintf (state->role, sizeof state->role, "%s", row->up? "up": "no-answer");
+        }
+        if (!state->pid)
+            snprintf (state->role, sizeof state->role, "down");
+    }
+    gavel_census_destroy (&census);
+    return count;
 }
 
 //  Roles are lower-case words by construction, safe to print in JSON as is.
 void
-gavel_survey_print_replica (const gavel_survey_state_t *state, bool json, FILE *stream)
+gavel_survey_print (const gavel_survey_state_t *state, bool json, FILE *stream)
 {
     const char *none = json? "null": "-";
     char term [24], commit [24], last [24], primary [24], pid [24];
@@ -53,6 +71,13 @@ gavel_survey_print_replica (const gavel_survey_state_t *state, bool json, FILE *
     gavel_text_number (last, sizeof last, state->last, none);
     gavel_text_number (primary, sizeof primary, state->primary, none);
     gavel_text_number (pid, sizeof pid, state->pid? state->pid: -1, none);
+    if (state->broker && json)
+        fprintf (stream, "{\"broker\":%" PRIu64 ",\"state\":\"%s\",\"pid\":%s}\n",
+                 state->id, state->role, pid);
+    else
+    if (state->broker)
+        fprintf (stream, "broker %" PRIu64 "   %-9s  pid %s\n", state->id, state->role, pid);
+    else
     if (json)
         fprintf (stream, "{\"id\":%" PRIu64 ",\"role\":\"%s\",\"term\":%s,\"commit\":%s,"
                  "\"last\":%s,\"primary\":%s,\"pid\":%s}\n",
@@ -62,41 +87,19 @@ gavel_survey_print_replica (const gavel_survey_state_t *state, bool json, FILE *
                  "  pid %s\n", state->id, state->role, term, commit, last, primary, pid);
 }
 
-bool
-gavel_survey_print_broker (gavel_clusterdir_t *local, const gavel_broker_conf_t *conf,
-                           bool json, FILE *stream)
-{
-    pid_t pid = gavel_clusterdir_pid (local, GAVEL_CLUSTERDIR_BROKER_SLOT + conf->id);
-    //  Any successful reply will do: it forwards, it does not answer for itself
-    gavel_status_answer_t answer;
-    gavel_status_outcome_t outcome = pid? gavel_status_ask ("gavel-local", conf->client,
-                                                            STATUS_TIMEOUT, &answer)
-                                        : GAVEL_STATUS_NO_ANSWER;
-    const char *state = !pid? "down": outcome == GAVEL_STATUS_NO_ANSWER? "no-answer": "up";
-    char pid_text [24];
-    gavel_text_number (pid_text, sizeof pid_text, pid? pid: -1, json? "null": "-");
-    if (json)
-        fprintf (stream, "{\"broker\":%" PRIu64 ",\"state\":\"%s\",\"pid\":%s}\n",
-                 conf->id, state, pid_text);
-    else
-        fprintf (stream, "broker %" PRIu64 "   %-9s  pid %s\n", conf->id, state, pid_text);
-    return streq (state, "up");
-}
-
 //  One round: the replica that says it is primary, of the newest term.
 static bool
 s_ask_primary (gavel_clusterdir_t *local, uint64_t *id)
 {
-    gavel_config_t *config = gavel_clusterdir_config (local);
+    gavel_survey_state_t states [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
+    size_t count = gavel_survey_take (local, states);
     int64_t best_term = -1;
-    for (size_t index = 0; index < gavel_config_replicas (config); index++) {
-        gavel_survey_state_t state;
-        gavel_survey_replica (local, gavel_config_replica (config, index), &state);
-        if (streq (state.role, "primary") && state.term > best_term) {
-            best_term = state.term;
-            *id = state.id;
+    for (size_t index = 0; index < count; index++)
+        if (!states [index].broker && streq (states [index].role, "primary")
+        &&  states [index].term > best_term) {
+            best_term = states [index].term;
+            *id = states [index].id;
         }
-    }
     return best_term >= 0;
 }
 
@@ -169,7 +172,6 @@ gavel_survey_test (bool verbose)
     printf (" * gavel_survey: ");
     char error [PATH_MAX + 256];
     gavel_clusterdir_t *local = gavel_clusterdir_test_new (3, 1);
-    gavel_config_t *config = gavel_clusterdir_config (local);
 
     //  Which processes an operand names
     uint64_t ids [GAVEL_REPLICAS_MAX];
@@ -207,18 +209,24 @@ gavel_survey_test (bool verbose)
     gavel_clusterdir_path (local, 2, "", path);
     assert (zsys_dir_create ("%s", path) == 0);
     assert (gavel_clusterdir_pid_write (local, 2, pid, error, sizeof error) == 0);
-    gavel_survey_state_t state;
-    gavel_survey_replica (local, gavel_config_replica (config, 0), &state);
+    gavel_survey_state_t states [GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX];
+    started = zclock_mono ();
+    assert (gavel_survey_take (local, states) == 4);
+    //  One round for all: the silent replica's 500 ms, not one per server
+    assert (zclock_mono () - started < 1500);
+    gavel_survey_state_t state = states [0];
     assert (streq (state.role, "down") && state.pid == 0 && state.term == -1);
+    assert (streq (states [2].role, "down") && streq (states [3].role, "down"));
+    assert (states [3].broker && states [3].id == 1);
     char *text = NULL;
     size_t size = 0;
     FILE *stream = open_memstream (&text, &size);
     assert (stream);
-    gavel_survey_print_replica (&state, false, stream);
-    gavel_survey_print_replica (&state, true, stream);
-    gavel_survey_replica (local, gavel_config_replica (config, 1), &state);
+    gavel_survey_print (&state, false, stream);
+    gavel_survey_print (&state, true, stream);
+    state = states [1];
     assert (streq (state.role, "no-answer") && state.pid == pid);
-    gavel_survey_print_replica (&state, false, stream);
+    gavel_survey_print (&state, false, stream);
     //  What a server answered, into its state: its words, or why none
     gavel_status_answer_t answer;
     gavel_status_answer_reset (&answer);
@@ -233,9 +241,9 @@ gavel_survey_test (bool verbose)
     gavel_survey_state_set (&said, GAVEL_STATUS_ANSWERED, &answer);
     assert (said.id == 3 && said.pid == 77);
     state = said;
-    gavel_survey_print_replica (&state, true, stream);
-    assert (!gavel_survey_print_broker (local, gavel_config_broker (config, 0), false, stream));
-    assert (!gavel_survey_print_broker (local, gavel_config_broker (config, 0), true, stream));
+    gavel_survey_print (&state, true, stream);
+    gavel_survey_print (&states [3], false, stream);
+    gavel_survey_print (&states [3], true, stream);
     assert (fclose (stream) == 0);
     char expect [512];
     snprintf (expect, sizeof expect,

@@ -1,8 +1,10 @@
 /*  gavel_survey: what the servers of a local cluster say of themselves
     when asked STATUS, and which of them an ID operand of gavel-local names.
 
-    A server that is not running (gavel_clusterdir_pid) is "down" without
-    being asked; one that runs but stays silent 500 ms is "no-answer".
+    One round asks every server at once, through gavel_census (the code
+    gavel-admin asks any cluster with). A server that is not running
+    (gavel_clusterdir_pid) is "down" without being asked; one that runs but
+    stays silent 500 ms is "no-answer".
 */
 #ifndef GAVEL_SURVEY_H_INCLUDED
 #define GAVEL_SURVEY_H_INCLUDED
@@ -13,7 +15,10 @@
 //  What status shows for one server; unknown numbers are -1.
 typedef struct {
     uint64_t id;
-    char role [GAVEL_STATUS_ROLE_MAX + 1];  //  as it said, or down, no-answer, bad-answer
+    bool broker;
+    char role [GAVEL_STATUS_ROLE_MAX + 1];  //  a replica's as it said, or down,
+                                            //  no-answer, bad-answer; a
+                                            //  broker's up, down or no-answer
     int64_t term;
     int64_t commit;
     int64_t last;               //  last index in its log
@@ -21,21 +26,16 @@ typedef struct {
     pid_t pid;                  //  0 when not running
 } gavel_survey_state_t;
 
-//  Ask replica conf of local for its state; role down, no-answer or
-//  bad-answer when it cannot say.
-void
-    gavel_survey_replica (gavel_clusterdir_t *local, const gavel_replica_conf_t *conf,
-                          gavel_survey_state_t *state);
+//  Every server of local, asked at once: one state per replica in the
+//  cluster file's order, then one per broker (a broker forwards STATUS to
+//  the primary: up when that is answered), into states (room for
+//  GAVEL_REPLICAS_MAX + GAVEL_BROKERS_MAX). Returns how many.
+size_t
+    gavel_survey_take (gavel_clusterdir_t *local, gavel_survey_state_t *states);
 
 //  One line for state, as gavel-local status prints it (JSON if asked).
 void
-    gavel_survey_print_replica (const gavel_survey_state_t *state, bool json, FILE *stream);
-
-//  Ask broker conf of local (it forwards STATUS to the primary) and print
-//  its line. True when it is up: the STATUS through it was answered.
-bool
-    gavel_survey_print_broker (gavel_clusterdir_t *local, const gavel_broker_conf_t *conf,
-                               bool json, FILE *stream);
+    gavel_survey_print (const gavel_survey_state_t *state, bool json, FILE *stream);
 
 //  The replica that says it is primary; two may claim it for a while after
 //  a failover, and then the newer term wins. Right after a failover nobody

@@ -28,7 +28,8 @@
 #define EXIT_FAIL       1
 #define EXIT_USAGE      2
 #define RING_EVENTS     GAVEL_HISTORY_MAX   //  events held for readers
-#define POLL_INTERVAL   200                 //  ms: a signal ends the wait anyway
+#define POLL_INTERVAL   100                 //  ms: a signal ends the wait anyway
+#define PUBLISH_EVERY   100                 //  ms: /api/auctions made at most so often
 
 static const char *s_synopsis =
     "usage: gavel-web --cluster FILE [--listen ADDR:PORT] [--assets DIR] [--insecure]\n";
@@ -343,14 +344,21 @@ s_run (s_web_t *self)
     //  The house as the history has it, then live events
     gavel_follower_catch_up (self->follower, GAVEL_HISTORY_MAX);
     int status = EXIT_SUCCESS;
+    int64_t next_publish = 0;
     while (!zsys_interrupted) {
         if (gavel_follower_wait (self->follower, POLL_INTERVAL, error, sizeof error)) {
             s_log ("%s", error);
             status = EXIT_FAIL;
             break;
         }
-        if (gavel_house_seq (self->house) != self->published)
+        //  One event at a time comes out of a wait: the house's JSON (up to
+        //  a thousand auctions) is made again at most every PUBLISH_EVERY
+        //  ms, and within a poll interval of the last event
+        int64_t now = zclock_mono ();
+        if (gavel_house_seq (self->house) != self->published && now >= next_publish) {
             s_publish_house (self);
+            next_publish = now + PUBLISH_EVERY;
+        }
     }
     pthread_mutex_lock (&self->mutex);
     self->stopping = true;

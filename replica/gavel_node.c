@@ -101,8 +101,12 @@ s_open_sockets (gavel_node_t *self, gavel_config_t *config, char *error, size_t 
     if (!self->client)
         return -1;
     zsock_set_rcvtimeo (self->client, 0);
-    if (self->replicas == 1)
+    //  A replica alone needs no acks and no mesh, but still publishes the
+    //  event feed that brokers, zmq-tail and gavel-web follow
+    if (self->replicas == 1 && !*me->pub)
         return 0;
+    if (self->replicas == 1)
+        return (self->pub = s_socket (ZMQ_PUB, me->pub, true, error, size))? 0: -1;
     if (!(self->pub = s_socket (ZMQ_PUB, me->pub, true, error, size))
     ||  !(self->pull = s_socket (ZMQ_PULL, me->ack, true, error, size))
     ||  !(self->mesh = s_socket (ZMQ_ROUTER, me->mesh, true, error, size)))

@@ -49,7 +49,8 @@ for unit in replica broker web; do
     file=$(find "$WORK/root" -name "$name" | head -1)
     [ -n "$file" ] || { fail "no $name"; continue; }
     grep -q "$exec_start" "$file" || fail "$name: $(grep ExecStart "$file")"
-    for option in User=gavel ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes Restart=on-failure; do
+    for option in User=gavel ProtectSystem=strict NoNewPrivileges=yes PrivateTmp=yes Restart=on-failure \
+                  ConfigurationDirectoryMode=0750; do
         grep -q "^$option$" "$file" || fail "$name lacks $option"
     done
 done

@@ -17,6 +17,7 @@ struct _gavel_follower_t {
     zpoller_t *poller;
     gavel_fetcher_t *history;       //  where HISTORY can go (the cluster's)
     gavel_feed_t *feed;             //  the events' order, holes, repeats
+    bool stopping;                  //  fetch nothing more
 };
 
 //  The endpoints of the cluster file's feeds, appended to endpoints: the
@@ -155,6 +156,10 @@ gavel_follower_history_endpoints (gavel_follower_t *self)
 static void
 s_fetch (gavel_follower_t *self, gavel_feed_action_t *fetch)
 {
+    if (self->stopping || zsys_interrupted) {
+        gavel_feed_history_failed (self->feed, zclock_mono ());
+        return;
+    }
     gavel_msg_t *reply = gavel_fetcher_ask (self->history, fetch->endpoint, fetch->request_id,
                                             fetch->from, fetch->count);
     if (reply)
@@ -249,6 +254,13 @@ gavel_follower_wait (gavel_follower_t *self, int timeout, char *error, size_t si
         }
     }
     return 0;
+}
+
+void
+gavel_follower_stop (gavel_follower_t *self)
+{
+    assert (self);
+    self->stopping = true;
 }
 
 uint64_t

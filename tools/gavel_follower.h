@@ -63,6 +63,12 @@ void
 int
     gavel_follower_wait (gavel_follower_t *self, int timeout, char *error, size_t size);
 
+//  The caller wants nothing more (zmq-tail --count reached): a hole from
+//  now on is not fetched, and so never makes a wait block on a history
+//  request. A signal (zsys_interrupted) does the same.
+void
+    gavel_follower_stop (gavel_follower_t *self);
+
 //  The number of the last event delivered, 0 before the first.
 uint64_t
     gavel_follower_last_seq (gavel_follower_t *self);

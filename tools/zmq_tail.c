@@ -94,6 +94,8 @@ s_on_action (void *arg, gavel_feed_action_t *action)
         if (gavel_eventline_put (stdout, action->event, self->options->json,
                                  self->options->auction))
             self->printed++;
+        if (s_done (self))
+            gavel_follower_stop (self->follower);
     }
     else
     if (action->kind == GAVEL_FEED_GAP)

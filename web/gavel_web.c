@@ -333,7 +333,6 @@ s_run (s_web_t *self)
         s_log ("%s", error);
         return EXIT_USAGE;
     }
-    s_publish_house (self);
     pthread_t census;
     assert (pthread_create (&census, NULL, s_census_thread, self) == 0);
     printf ("gavel-web: serving http://%.*s:%d/ (assets %s)\n",
@@ -341,8 +340,11 @@ s_run (s_web_t *self)
             gavel_webserver_port (self->server), assets);
     fflush (stdout);
 
-    //  The house as the history has it, then live events
+    //  The house as the history has it, then live events. Until it is
+    //  published, /api/auctions answers 503 and the page asks again: a
+    //  house of number 0 would send every reader back and forth
     gavel_follower_catch_up (self->follower, GAVEL_HISTORY_MAX);
+    s_publish_house (self);
     int status = EXIT_SUCCESS;
     int64_t next_publish = 0;
     while (!zsys_interrupted) {

@@ -1,5 +1,6 @@
 /*  gavel_webserver: gavel-web's HTTP side, on libmicrohttpd.
 */
+#define _GNU_SOURCE                 //  POLLRDHUP: a reader that hung up
 #include "gavel_webserver.h"
 #include "gavel_text.h"
 
@@ -8,10 +9,14 @@
 #include <inttypes.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
+#include <poll.h>
 #include <pthread.h>
 #include <sys/stat.h>
 
 #define S_KEEPALIVE     15000       //  ms between comments on a quiet stream
+#define S_SLICE         1000        //  ms a stream waits before it looks
+                                    //  whether its reader hung up
+#define S_PER_ADDRESS   64          //  connections from one address
 #define S_MEMORY        16384       //  bytes per connection: headers that do
                                     //  not fit are refused
 #define S_NAME_MAX      64          //  an asset's name
@@ -33,6 +38,7 @@ struct _gavel_webserver_t {
 //  One reader of /events
 typedef struct {
     gavel_webserver_t *server;
+    int fd;                         //  the connection's socket
     uint64_t after;                 //  the last event sent
     char *pending;                  //  what is still to be sent of the last
     size_t pending_length;          //  text formed
@@ -147,9 +153,12 @@ s_asset (gavel_webserver_t *self, struct MHD_Connection *connection, const char 
     char path [PATH_MAX];
     if ((size_t) snprintf (path, sizeof path, "%s/%s", self->assets, name) >= sizeof path)
         return s_error (connection, MHD_HTTP_NOT_FOUND, "not found\n");
-    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW);
+    //  Non-blocking until it is known to be a regular file: opening a FIFO
+    //  would wait for a writer
+    int fd = open (path, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
     struct stat status;
-    if (fd < 0 || fstat (fd, &status) || !S_ISREG (status.st_mode)) {
+    if (fd < 0 || fstat (fd, &status) || !S_ISREG (status.st_mode)
+    ||  fcntl (fd, F_SETFL, fcntl (fd, F_GETFL) & ~O_NONBLOCK)) {
         if (fd >= 0)
             close (fd);
         return s_error (connection, MHD_HTTP_NOT_FOUND, "not found\n");
@@ -195,8 +204,18 @@ s_stream_read (void *cls, uint64_t position, char *buffer, size_t max)
             return MHD_CONTENT_READER_END_OF_STREAM;
         uint64_t seq = 0;
         char *text = NULL;
-        gavel_eventring_result_t result = gavel_eventring_wait (
-            stream->server->ring, stream->after, S_KEEPALIVE, &seq, &text);
+        //  In slices: a reader that hung up frees its thread and its place
+        //  within a slice, not at the next write
+        gavel_eventring_result_t result = GAVEL_EVENTRING_TIMEOUT;
+        for (int64_t waited = 0; waited < S_KEEPALIVE && result == GAVEL_EVENTRING_TIMEOUT;
+             waited += S_SLICE) {
+            result = gavel_eventring_wait (stream->server->ring, stream->after, S_SLICE,
+                                           &seq, &text);
+            struct pollfd hangup = { .fd = stream->fd, .events = POLLRDHUP };
+            if (result == GAVEL_EVENTRING_TIMEOUT && stream->fd >= 0
+            &&  poll (&hangup, 1, 0) == 1 && (hangup.revents & (POLLRDHUP | POLLHUP | POLLERR)))
+                return MHD_CONTENT_READER_END_WITH_ERROR;
+        }
         if (result == GAVEL_EVENTRING_CLOSED)
             return MHD_CONTENT_READER_END_OF_STREAM;
         if (result == GAVEL_EVENTRING_NEXT) {
@@ -251,16 +270,41 @@ s_stream_start (gavel_webserver_t *self, struct MHD_Connection *connection, uint
 }
 
 static enum MHD_Result
-s_events (gavel_webserver_t *self, struct MHD_Connection *connection)
+s_events (gavel_webserver_t *self, struct MHD_Connection *connection, bool head)
 {
     uint64_t after;
     if (s_stream_start (self, connection, &after))
         return s_error (connection, MHD_HTTP_BAD_REQUEST,
                         "Last-Event-ID and ?after= take an event number\n");
+    if (head) {
+        //  The headers a stream would have, and no body
+        struct MHD_Response *response = MHD_create_response_from_buffer (
+            0, (void *) "", MHD_RESPMEM_PERSISTENT);
+        if (response)
+            MHD_add_response_header (response, MHD_HTTP_HEADER_CACHE_CONTROL, "no-store");
+        return s_queue (connection, MHD_HTTP_OK, response, "text/event-stream");
+    }
+    //  Streams hold a thread each for as long as they read: at most
+    //  GAVEL_WEBSERVER_STREAMS, so that the page and the API keep places
+    pthread_mutex_lock (&self->mutex);
+    bool full = self->readers >= GAVEL_WEBSERVER_STREAMS;
+    pthread_mutex_unlock (&self->mutex);
+    if (full) {
+        struct MHD_Response *response = MHD_create_response_from_buffer (
+            strlen ("too many event streams; try again later\n"),
+            (void *) "too many event streams; try again later\n", MHD_RESPMEM_PERSISTENT);
+        if (response)
+            MHD_add_response_header (response, MHD_HTTP_HEADER_RETRY_AFTER, "5");
+        return s_queue (connection, MHD_HTTP_SERVICE_UNAVAILABLE, response,
+                        "text/plain; charset=utf-8");
+    }
     s_stream_t *stream = (s_stream_t *) zmalloc (sizeof (s_stream_t));
     assert (stream);
     stream->server = self;
     stream->after = after;
+    const union MHD_ConnectionInfo *info = MHD_get_connection_info (
+        connection, MHD_CONNECTION_INFO_CONNECTION_FD);
+    stream->fd = info? info->connect_fd: -1;
     struct MHD_Response *response = MHD_create_response_from_callback (
         MHD_SIZE_UNKNOWN, 4096, s_stream_read, stream, s_stream_free);
     if (!response) {
@@ -281,8 +325,8 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
           const char *version, const char *upload_data, size_t *upload_data_size, void **state)
 {
     gavel_webserver_t *self = (gavel_webserver_t *) cls;
-    //  Called first when the headers are in: a request body is not wanted
-    //  (everything here is read-only), so answer before reading any
+    //  Called first when the headers are in: what would write is refused
+    //  at once (its body unread, so the connection closes after)
     if (!streq (method, MHD_HTTP_METHOD_GET) && !streq (method, MHD_HTTP_METHOD_HEAD)) {
         struct MHD_Response *response = MHD_create_response_from_buffer (
             strlen ("read-only: GET and HEAD only\n"), (void *) "read-only: GET and HEAD only\n",
@@ -292,11 +336,23 @@ s_answer (void *cls, struct MHD_Connection *connection, const char *url, const c
         return s_queue (connection, MHD_HTTP_METHOD_NOT_ALLOWED, response,
                         "text/plain; charset=utf-8");
     }
+    //  A GET or HEAD is answered once the request is all in (a body, which
+    //  they should not have, read and dropped): answering on the first call
+    //  would leave the body unread, and the connection could not be kept
+    static int s_headers_in;
+    if (*state == NULL) {
+        *state = &s_headers_in;
+        return MHD_YES;
+    }
+    if (*upload_data_size) {
+        *upload_data_size = 0;
+        return MHD_YES;
+    }
     s_count (self, &self->requests, 1);
     if (streq (url, "/"))
         return s_asset (self, connection, "index.html");
     if (streq (url, "/events"))
-        return s_events (self, connection);
+        return s_events (self, connection, streq (method, MHD_HTTP_METHOD_HEAD));
     if (streq (url, "/api/auctions"))
         return s_published (self, connection, GAVEL_WEBSERVER_AUCTIONS, "application/json");
     if (streq (url, "/api/cluster"))
@@ -381,6 +437,7 @@ gavel_webserver_new (const char *listen, const char *assets, gavel_eventring_t *
         MHD_OPTION_EXTERNAL_LOGGER, s_mhd_log, NULL,
         MHD_OPTION_SOCK_ADDR, (struct sockaddr *) &address,
         MHD_OPTION_CONNECTION_LIMIT, (unsigned int) GAVEL_WEBSERVER_CONNECTIONS,
+        MHD_OPTION_PER_IP_CONNECTION_LIMIT, (unsigned int) S_PER_ADDRESS,
         MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int) idle,
         MHD_OPTION_CONNECTION_MEMORY_LIMIT, (size_t) S_MEMORY,
         MHD_OPTION_NOTIFY_COMPLETED, s_completed, self,
@@ -566,6 +623,50 @@ gavel_webserver_test (bool verbose)
     gavel_webserver_counts (self, &web);
     assert (web.http_requests >= 10);
     assert (web.readers_dropped == 1);      //  after=0 was left behind
+
+    //  Connections kept: two requests on one, two answers
+    answer = s_test_ask (port, "GET /api/auctions HTTP/1.1\r\nHost: x\r\n\r\n"
+                               "GET /api/auctions HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                         NULL);
+    char *second = strstr (answer, "HTTP/1.1 200");
+    assert (second && strstr (second + 1, "HTTP/1.1 200"));
+    free (answer);
+    //  HEAD of a stream: its headers, no body
+    answer = s_test_ask (port, "HEAD /events HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n",
+                         NULL);
+    assert (strstr (answer, "text/event-stream"));
+    assert (strlen (answer) >= 4 && streq (answer + strlen (answer) - 4, "\r\n\r\n"));
+    free (answer);
+    //  A FIFO among the assets is no asset (opening it would wait)
+    snprintf (path, sizeof path, "%s/fifo.js", assets);
+    assert (mkfifo (path, 0600) == 0);
+    s_test_expect (port, "GET /fifo.js HTTP/1.0\r\n\r\n", NULL, "404");
+    unlink (path);
+    snprintf (path, sizeof path, "%s/index.html", assets);
+
+    //  At most GAVEL_WEBSERVER_STREAMS streams; one that hangs up frees
+    //  its place within a slice
+    int streams [GAVEL_WEBSERVER_STREAMS];
+    for (size_t index = 0; index < GAVEL_WEBSERVER_STREAMS; index++) {
+        streams [index] = s_test_connect (port);
+        const char *request = "GET /events HTTP/1.1\r\nHost: x\r\n\r\n";
+        assert (write (streams [index], request, strlen (request)) == (ssize_t) strlen (request));
+    }
+    int64_t give_up = zclock_mono () + 10000;
+    do
+        gavel_webserver_counts (self, &web);
+    while (web.readers < GAVEL_WEBSERVER_STREAMS && zclock_mono () < give_up
+           && (zclock_sleep (10), true));
+    assert (web.readers == GAVEL_WEBSERVER_STREAMS);
+    s_test_expect (port, "GET /events HTTP/1.0\r\n\r\n", NULL, "503");
+    s_test_expect (port, "GET / HTTP/1.0\r\n\r\n", NULL, "<p>the house</p>");
+    for (size_t index = 0; index < GAVEL_WEBSERVER_STREAMS; index++)
+        close (streams [index]);
+    give_up = zclock_mono () + 10000;
+    do
+        gavel_webserver_counts (self, &web);
+    while (web.readers > 0 && zclock_mono () < give_up && (zclock_sleep (10), true));
+    assert (web.readers == 0);
 
     gavel_webserver_destroy (&self);
     assert (self == NULL);

@@ -14,7 +14,10 @@
       held (or the number is past the last), it gets one `reset` event and
       the stream ends: the page reloads the house and starts again.
 
-    A thread per connection, at most GAVEL_WEBSERVER_CONNECTIONS of them;
+    A thread per connection, at most GAVEL_WEBSERVER_CONNECTIONS of them
+    (and GAVEL_WEBSERVER_STREAMS event streams: one more is told 503, try
+    again; a stream whose reader hung up ends within a second);
+    connections are kept alive between requests;
     libmicrohttpd refuses what is not HTTP or whose headers do not fit the
     connection's memory, and closes a connection that moves nothing for
     `idle` seconds (an event stream sends a comment every 15 s, so only one
@@ -30,7 +33,8 @@
 #include "gavel_eventring.h"
 #include "gavel_metrics.h"
 
-#define GAVEL_WEBSERVER_CONNECTIONS 64
+#define GAVEL_WEBSERVER_CONNECTIONS 128     //  at once, 64 from one address
+#define GAVEL_WEBSERVER_STREAMS     48      //  of them event streams
 
 typedef enum {
     GAVEL_WEBSERVER_AUCTIONS,   //  /api/auctions

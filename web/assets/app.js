@@ -52,7 +52,16 @@ function follow(after) {
     stream = null;
     load();
   });
-  stream.onerror = () => setFeed("down", "feed lost; reconnecting…");
+  stream.onerror = () => {
+    setFeed("down", "feed lost; reconnecting…");
+    // The browser retries by itself after a lost connection, but not after
+    // an answer that is no stream (gavel-web starting, or too many
+    // streams): then load the house again, a second later
+    if (stream.readyState === EventSource.CLOSED) {
+      stream = null;
+      setTimeout(load, 1000);
+    }
+  };
 }
 
 function auctionOf(id) {

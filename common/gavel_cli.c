@@ -27,11 +27,28 @@ gavel_cli_fail (const char *program, const char *format, ...)
 {
     va_list args;
     va_start (args, format);
-    fprintf (stderr, "%s: ", program);
-    vfprintf (stderr, format, args);
-    fprintf (stderr, "\n");
+    gavel_cli_vnote (program, format, args);
     va_end (args);
     return 1;
+}
+
+void
+gavel_cli_note (const char *program, const char *format, ...)
+{
+    va_list args;
+    va_start (args, format);
+    gavel_cli_vnote (program, format, args);
+    va_end (args);
+}
+
+void
+gavel_cli_vnote (const char *program, const char *format, va_list args)
+{
+    //  One write, so that lines of two threads do not interleave
+    char *text = zsys_vprintf (format, args);
+    if (text)
+        fprintf (stderr, "%s: %s\n", program, text);
+    zstr_free (&text);
 }
 
 int

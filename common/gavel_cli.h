@@ -6,6 +6,7 @@
 #ifndef GAVEL_CLI_H_INCLUDED
 #define GAVEL_CLI_H_INCLUDED
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stdint.h>
 #include <stddef.h>
@@ -88,6 +89,14 @@ void
 int
     gavel_cli_fail (const char *program, const char *format, ...)
     __attribute__ ((format (printf, 2, 3)));
+
+//  A line for people on stderr: "PROGRAM: what happened" (a log line of a
+//  server, a note of a tool). Thread safe: one write per line.
+void
+    gavel_cli_note (const char *program, const char *format, ...)
+    __attribute__ ((format (printf, 2, 3)));
+void
+    gavel_cli_vnote (const char *program, const char *format, va_list args);
 
 //  Parse an option's value as a decimal integer in [min, max]. Returns 0, or
 //  prints a usage error naming the option and the value and returns -1.

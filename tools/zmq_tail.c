@@ -73,7 +73,7 @@ s_on_signal (int signal)
 //  --------------------------------------------------------------------------
 //  Events: checked, filtered, printed (gavel_record reads and prints them)
 
-static void s_note (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
+#define s_note(...)     gavel_cli_note ("zmq-tail", __VA_ARGS__)
 
 static bool
 s_done (s_tail_t *self)
@@ -148,16 +148,6 @@ s_on_raw (void *arg, zmsg_t *msg)
     self->printed++;
 }
 
-static void
-s_note (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "zmq-tail: ");
-    vfprintf (stderr, format, args);
-    fprintf (stderr, "\n");
-    va_end (args);
-}
 
 //  What a feed's monitor says, on stderr
 static void

@@ -72,19 +72,7 @@ typedef struct {
     gavel_metrics_web_t counts;     //  the feed's, kept here
 } s_web_t;
 
-static void
-s_log (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static void
-s_log (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "gavel-web: ");
-    vfprintf (stderr, format, args);
-    fprintf (stderr, "\n");
-    va_end (args);
-}
+#define s_log(...)      gavel_cli_note ("gavel-web", __VA_ARGS__)
 
 static void
 s_on_signal (int signal)

@@ -2,6 +2,7 @@
 */
 #define _GNU_SOURCE                 //  POLLRDHUP: a reader that hung up
 #include "gavel_webserver.h"
+#include "gavel_cli.h"
 #include "gavel_text.h"
 
 #include <arpa/inet.h>
@@ -46,19 +47,7 @@ typedef struct {
     bool ending;                    //  the reset is the last thing sent
 } s_stream_t;
 
-static void
-s_log (const char *format, ...) __attribute__ ((format (printf, 1, 2)));
-
-static void
-s_log (const char *format, ...)
-{
-    va_list args;
-    va_start (args, format);
-    fprintf (stderr, "gavel-web: ");
-    vfprintf (stderr, format, args);
-    fprintf (stderr, "\n");
-    va_end (args);
-}
+#define s_log(...)      gavel_cli_note ("gavel-web", __VA_ARGS__)
 
 static void
 s_count (gavel_webserver_t *self, uint64_t *counter, int64_t change)

@@ -11,6 +11,9 @@ signal.signal(signal.SIGINT, signal.SIG_DFL)
 os.execvp(sys.argv[1], sys.argv[1:])' bash "$(dirname "$0")/../../tools/demo" "$BIN" \
     >"$WORK/demo.txt" 2>&1 &
 demo_pid=$!
+#   Stopped (SIGTERM: the demo's trap stops what it started) if this test
+#   ends early
+echo $demo_pid >"$WORK/demo.pid"
 wait_for "$WORK/demo.txt" "Ctrl-C stops everything" 60 || { cat "$WORK/demo.txt"; exit 1; }
 expect_contains "$WORK/demo.txt" "^Winner: alice at 260$"
 url=$(sed -n 's|.*live in a browser: \(http://127.0.0.1:[0-9]*/\) .*|\1|p' "$WORK/demo.txt")
@@ -24,6 +27,7 @@ kill -INT $demo_pid
 rc=0
 timeout 20 tail --pid=$demo_pid -f /dev/null || fail "the demo was still running 20 s after SIGINT"
 wait $demo_pid || rc=$?
+rm "$WORK/demo.pid"
 [ $rc -eq 130 ] || fail "the demo exited $rc on SIGINT, not 130"
 ! kill -0 "$web_pid" 2>/dev/null || fail "gavel-web (pid $web_pid) still runs after the demo"
 for pid in $(sed -n 's/.*replica [0-9]*  *pid \([0-9]*\).*/\1/p' "$WORK/demo.txt"); do

@@ -59,6 +59,34 @@ s_now (gavel_node_t *self)
     return zclock_mono () + self->clock_offset;
 }
 
+//  That offset, in ms: the wall clock's reading minus the monotonic
+//  clock's, from a wall-clock read that two monotonic reads bracket within
+//  S_CLOCK_BRACKET us. Read once, unbracketed, it was off by whatever came
+//  between the two reads: a replica preempted there, or a slow first
+//  wall-clock call (libfaketime's set-up, under the fault campaign), then
+//  stamped every entry that much off, and two replicas started apart
+//  disagreed by 20 ms on an auction's deadline (a fault campaign's run on
+//  2026-12-06, no clock fault injected)
+#define S_CLOCK_BRACKET 200
+#define S_CLOCK_TRIES   20
+typedef int64_t (s_clock_fn) (void);
+
+static int64_t
+s_clock_offset (s_clock_fn *mono_usecs, s_clock_fn *wall_msecs)
+{
+    int64_t offset = 0, width = INT64_MAX;
+    for (int attempt = 0; attempt < S_CLOCK_TRIES && width > S_CLOCK_BRACKET; attempt++) {
+        int64_t before = mono_usecs ();
+        int64_t wall = wall_msecs ();
+        int64_t after = mono_usecs ();
+        if (after - before < width) {
+            width = after - before;
+            offset = wall - (before + after) / 2000;
+        }
+    }
+    return offset;
+}
+
 //  Our sockets receive only after a poll said so: reads never wait
 static zsock_t *
 s_socket (int type, const char *endpoint, bool bind, char *error, size_t error_size)
@@ -195,7 +223,7 @@ gavel_node_new (gavel_config_t *config, uint64_t id, bool *bad_data, char *error
     assert (self);
     self->id = id;
     self->replicas = gavel_config_replicas (config);
-    self->clock_offset = zclock_time () - zclock_mono ();
+    self->clock_offset = s_clock_offset (zclock_usecs, zclock_time);
 
     gavel_core_settings_t settings;
     gavel_core_settings_default (&settings, id, self->replicas);
@@ -881,10 +909,36 @@ s_test_mesh_reconnect (bool verbose)
     }
 }
 
+//  Clocks for s_clock_offset's test: the wall clock is 1,000,000 ms ahead
+//  of the monotonic one, and its first read takes 20 ms
+static int64_t s_test_mono_us;
+static int s_test_wall_reads;
+
+static int64_t
+s_test_mono_usecs (void)
+{
+    return s_test_mono_us += 10;
+}
+
+static int64_t
+s_test_wall_msecs (void)
+{
+    if (s_test_wall_reads++ == 0)
+        s_test_mono_us += 20000;            //  what it reads is of before
+    return (s_test_mono_us - (s_test_wall_reads == 1? 20000: 0)) / 1000 + 1000000;
+}
+
 void
 gavel_node_test (bool verbose)
 {
     printf (" * gavel_node: ");
+    //  A slow first read of the wall clock is not the offset
+    s_test_mono_us = 5000000;
+    int64_t offset = s_clock_offset (s_test_mono_usecs, s_test_wall_msecs);
+    assert (offset >= 999999 && offset <= 1000001);
+    assert (s_test_wall_reads == 2);
+    offset = s_clock_offset (zclock_usecs, zclock_time);
+    assert (llabs (offset - (zclock_time () - zclock_mono ())) <= 5);
     zactor_t *node = zactor_new (gavel_node_actor, "tcp://127.0.0.1:*");
     assert (node);
     zstr_send (node, "PORT");

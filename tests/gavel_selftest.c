@@ -37,6 +37,7 @@
 #include "gavel_census.h"
 #include "gavel_child.h"
 #include "gavel_histogram.h"
+#include "gavel_buckets.h"
 #include "gavel_engine.h"
 #include "gavel_load.h"
 #include "gavel_failover.h"
@@ -91,6 +92,7 @@ static const struct {
     { "census",  gavel_census_test },
     { "child",   gavel_child_test },
     { "histogram", gavel_histogram_test },
+    { "buckets", gavel_buckets_test },
     { "plot",    gavel_plot_test },
     { "engine",  gavel_engine_test },
     { "load",    gavel_load_test },

@@ -30,7 +30,7 @@ gavel_buckets_init (gavel_buckets_t *self, gavel_buckets_scale_t scale)
     self->scale = scale;
     size_t count;
     s_bounds (self, &count);
-    assert (count + 1 <= GAVEL_BUCKETS_BUCKETS_MAX);
+    assert (count + 1 <= GAVEL_BUCKETS_MAX);
 }
 
 void
@@ -75,7 +75,7 @@ int
 gavel_buckets_format (const gavel_buckets_t *self, const char *key, char *text, size_t size)
 {
     //  Written whole on the side, then appended only if it fits
-    char pairs [64 + GAVEL_BUCKETS_BUCKETS_MAX * 21 + 64 + 24];
+    char pairs [64 + GAVEL_BUCKETS_MAX * 21 + 64 + 24];
     size_t used = (size_t) snprintf (pairs, sizeof pairs, " %.60s=", key);
     for (size_t bucket = 0; bucket < gavel_buckets_buckets (self); bucket++)
         used += (size_t) snprintf (pairs + used, sizeof pairs - used, "%s%" PRIu64,
@@ -96,7 +96,7 @@ gavel_buckets_parse (gavel_buckets_t *self, const char *record, const char *key)
     gavel_buckets_init (self, self->scale);
     //  Room for every bucket at 20 digits and a comma, and one byte more,
     //  so that a longer value is cut, and seen
-    char value [GAVEL_BUCKETS_BUCKETS_MAX * 21 + 2];
+    char value [GAVEL_BUCKETS_MAX * 21 + 2];
     if (gavel_record_get (record, key, value, sizeof value))
         return 1;
     char sum_key [64];

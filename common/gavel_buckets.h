@@ -27,7 +27,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
-#define GAVEL_BUCKETS_BUCKETS_MAX 16
+#define GAVEL_BUCKETS_MAX 16
 
 typedef enum {
     GAVEL_BUCKETS_MICROS,     //  durations in us: 50, 100, 250 ... 1000000
@@ -36,7 +36,7 @@ typedef enum {
 
 typedef struct {
     gavel_buckets_scale_t scale;
-    uint64_t counts [GAVEL_BUCKETS_BUCKETS_MAX];
+    uint64_t counts [GAVEL_BUCKETS_MAX];
     uint64_t sum;
 } gavel_buckets_t;
 

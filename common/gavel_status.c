@@ -28,7 +28,7 @@ struct _gavel_status_t {
 
 static const char *s_stat_names [GAVEL_STATS] = {
     "turns", "requests", "logs_out", "entries_out", "acks_in", "logs_in", "entries_in",
-    "saves", "saved", "acks_out"
+    "saves", "saved", "acks_out", "rounds", "terms", "elected"
 };
 
 const char *
@@ -47,6 +47,7 @@ gavel_status_answer_reset (gavel_status_answer_t *answer)
     };
     for (size_t stat = 0; stat < GAVEL_STATS; stat++)
         answer->stats [stat] = -1;
+    gavel_report_init (&answer->report);
 }
 
 //  A number in a record into value; -1 when absent, false when present but
@@ -103,13 +104,21 @@ gavel_status_decode (gavel_msg_t *reply, gavel_status_answer_t *answer)
     ||  !s_number (record, "open", &decoded.open)
     ||  !s_number (record, "bidders", &decoded.bidders))
         return -1;
-    //  The counts are optional (a replica from before them says none), but
-    //  a count that is not a number is a bad answer
-    if (gavel_msg_records (reply) > 1) {
-        const char *counts = gavel_msg_record (reply, 1);
-        for (size_t stat = 0; stat < GAVEL_STATS; stat++)
-            if (!s_number (counts, s_stat_names [stat], &decoded.stats [stat]))
-                return -1;
+    //  The later records are optional (a replica from before them says
+    //  none, a replica says no broker's), but one that is malformed is a
+    //  bad answer. A count a replica from before it does not say is -1.
+    bool counted = false;
+    for (size_t index = 1; index < gavel_msg_records (reply); index++) {
+        const char *later = gavel_msg_record (reply, index);
+        if (strncmp (later, "turns=", 6) == 0) {
+            for (size_t stat = 0; stat < GAVEL_STATS; stat++)
+                if (counted || !s_number (later, s_stat_names [stat], &decoded.stats [stat]))
+                    return -1;
+            counted = true;
+        }
+        else
+        if (gavel_report_read (&decoded.report, later) == -1)
+            return -1;
     }
     decoded.outcome = GAVEL_STATUS_ANSWERED;
     *answer = decoded;
@@ -473,6 +482,39 @@ gavel_status_test (bool verbose)
     gavel_msg_add_record (reply, "turns=x");
     assert (gavel_status_decode (reply, &answer) == -1);
     gavel_msg_destroy (&reply);
+    //  The shell's records and a broker's, known by their first keys, in
+    //  any order; one not known is passed over; one of them malformed, or
+    //  said twice, spoils the answer
+    gavel_report_t report;
+    gavel_report_init (&report);
+    report.broker_id = 1;
+    report.held = 3;
+    for (int variant = 0; variant < 4; variant++) {
+        reply = s_reply (GAVEL_SUCCESS, "id=1 role=backup term=2 commit=9");
+        gavel_msg_add_record (reply, "color=blue");
+        gavel_report_add_broker (&report, reply);
+        gavel_report_add_served (&report, reply);
+        gavel_report_add_disk (&report, reply, 10, 20, NULL);
+        gavel_msg_add_record (reply, "turns=8 requests=7 logs_out=0 entries_out=0 acks_in=0 "
+                              "logs_in=6 entries_in=9 saves=5 saved=9 acks_out=6 rounds=2 "
+                              "terms=3 elected=1");
+        if (variant == 1)
+            gavel_msg_add_record (reply, "log_bytes=1");
+        if (variant == 2)
+            gavel_report_add_broker (&report, reply);
+        if (variant == 3)
+            gavel_msg_add_record (reply, "turns=8");
+        int rc = gavel_status_decode (reply, &answer);
+        gavel_msg_destroy (&reply);
+        if (variant > 0) {
+            assert (rc == -1 && !answer.report.broker && answer.stats [GAVEL_STAT_TURNS] == -1);
+            continue;
+        }
+        assert (rc == 0);
+        assert (answer.report.broker && answer.report.held == 3);
+        assert (answer.report.served && answer.report.disk && answer.report.log_bytes == 10);
+        assert (answer.stats [GAVEL_STAT_ELECTED] == 1 && answer.stats [GAVEL_STAT_TERMS] == 3);
+    }
 
     //  A round against three stand-in replicas: one answers primary, one
     //  first an exception (passed over) then backup, one nothing at all

@@ -17,6 +17,7 @@
 
 #include "gavel_config.h"
 #include "gavel_msg.h"
+#include "gavel_report.h"
 
 typedef enum {
     GAVEL_STATUS_WAITING,       //  asked, no answer yet
@@ -40,6 +41,9 @@ typedef enum {
     GAVEL_STAT_SAVES,           //  writes of entries to the log
     GAVEL_STAT_SAVED,           //  entries in them
     GAVEL_STAT_ACKS_OUT,        //  ACKs sent
+    GAVEL_STAT_ROUNDS,          //  bully rounds it started
+    GAVEL_STAT_TERMS,           //  rises of its term: elections it saw
+    GAVEL_STAT_ELECTED,         //  times it became primary
     GAVEL_STATS
 } gavel_stat_t;
 
@@ -62,6 +66,7 @@ typedef struct {
     int64_t open;
     int64_t bidders;
     int64_t stats [GAVEL_STATS];    //  -1 each without the second record
+    gavel_report_t report;      //  the shell's records and a broker's, as said
 } gavel_status_answer_t;
 
 typedef struct _gavel_status_t gavel_status_t;
@@ -140,8 +145,10 @@ gavel_status_outcome_t
 
 //  Decode a successful STATUS reply into answer. Returns 0, or -1 when its
 //  record is not a STATUS record (no record, a role that is not a word, no
-//  term or commit, a number that is not one): answer then says only
-//  GAVEL_STATUS_BAD_ANSWER, every number -1.
+//  term or commit, a number that is not one) or a later record is one of
+//  ours but malformed (gavel_report): answer then says only
+//  GAVEL_STATUS_BAD_ANSWER, every number -1. Records after the first are
+//  known by their first key; one not known is passed over.
 int
     gavel_status_decode (gavel_msg_t *reply, gavel_status_answer_t *answer);
 

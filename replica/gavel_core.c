@@ -120,6 +120,8 @@ struct _gavel_core_t {
 
     uint64_t refused;           //  peer messages refused as invalid
     gavel_core_stats_t stats;
+    gavel_core_reporter_fn *reporter;
+    void *reporter_arg;
     bool busy;                  //  a request or message came since the last flush
     gavel_core_tracer_fn *tracer;   //  who hears what we have to say, or NULL
     void *tracer_arg;
@@ -465,6 +467,7 @@ s_raise_term (gavel_core_t *self, uint64_t term)
     self->vote = 0;
     self->primary = 0;
     self->verified = 0;
+    self->stats.terms++;
     s_save_state (self);
     return true;
 }
@@ -525,6 +528,7 @@ s_become_primary (gavel_core_t *self, int64_t now)
 {
     self->role = GAVEL_ROLE_PRIMARY;
     self->primary = self->settings.id;
+    self->stats.elected++;
     zhashx_purge (self->pending);
     self->backoff = 1;
     memset (self->match, 0, sizeof self->match);
@@ -565,9 +569,13 @@ s_status (gavel_core_t *self, zmsg_t **route_p, gavel_msg_t *request)
     gavel_msg_add_record (reply, "turns=%" PRIu64 " requests=%" PRIu64 " logs_out=%" PRIu64
                           " entries_out=%" PRIu64 " acks_in=%" PRIu64 " logs_in=%" PRIu64
                           " entries_in=%" PRIu64 " saves=%" PRIu64 " saved=%" PRIu64
-                          " acks_out=%" PRIu64, stats->turns, stats->requests, stats->logs_out,
+                          " acks_out=%" PRIu64 " rounds=%" PRIu64 " terms=%" PRIu64
+                          " elected=%" PRIu64, stats->turns, stats->requests, stats->logs_out,
                           stats->entries_out, stats->acks_in, stats->logs_in, stats->entries_in,
-                          stats->saves, stats->saved, stats->acks_out);
+                          stats->saves, stats->saved, stats->acks_out, stats->rounds,
+                          stats->terms, stats->elected);
+    if (self->reporter)
+        self->reporter (self->reporter_arg, reply);
     s_reply (self, route_p, reply);
 }
 
@@ -1340,6 +1348,7 @@ s_coordinate (gavel_core_t *self, int64_t now)
         return;
     }
     self->term++;
+    self->stats.terms++;
     self->vote = self->settings.id;
     self->primary = 0;
     s_save_state (self);
@@ -1362,6 +1371,7 @@ s_start_round (gavel_core_t *self, int64_t now)
 {
     self->role = GAVEL_ROLE_CANDIDATE;
     self->primary = 0;
+    self->stats.rounds++;
     self->phase = ROUND_PROBE;
     self->round_sent = now;
     self->round_deadline = now + s_answer_time (self, 2 * self->settings.heartbeat);
@@ -1850,6 +1860,13 @@ gavel_core_set_tracer (gavel_core_t *self, gavel_core_tracer_fn *tracer, void *a
 {
     self->tracer = tracer;
     self->tracer_arg = arg;
+}
+
+void
+gavel_core_set_reporter (gavel_core_t *self, gavel_core_reporter_fn *reporter, void *arg)
+{
+    self->reporter = reporter;
+    self->reporter_arg = arg;
 }
 
 void

@@ -195,11 +195,22 @@ typedef struct {
     uint64_t saves;             //  SAVE_ENTRIES actions
     uint64_t saved;             //  entries in them
     uint64_t acks_out;          //  ACK messages sent (backup)
+    uint64_t rounds;            //  bully rounds started (candidate)
+    uint64_t terms;             //  rises of our term: elections seen
+    uint64_t elected;           //  times we became primary
 } gavel_core_stats_t;
 
 //  The counts so far, borrowed
 const gavel_core_stats_t *
     gavel_core_stats (gavel_core_t *self);
+
+//  What the shell adds to a STATUS answer: records of what only it sees
+//  (the wire, the disk), appended to reply after the core's two. arg
+//  goes back to it. Without one (the default) STATUS has the core's two.
+typedef void (gavel_core_reporter_fn) (void *arg, gavel_msg_t *reply);
+
+void
+    gavel_core_set_reporter (gavel_core_t *self, gavel_core_reporter_fn *reporter, void *arg);
 
 //  What the simulator, the tests and STATUS look at.
 gavel_role_t gavel_core_role (gavel_core_t *self);

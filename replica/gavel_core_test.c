@@ -285,6 +285,12 @@ s_test_alone (void)
 }
 
 static void
+s_test_reporter (void *arg, gavel_msg_t *reply)
+{
+    gavel_msg_add_record (reply, "shell=1");
+}
+
+static void
 s_test_failover (void)
 {
     s_test_t *test = s_test_new (3, 0);
@@ -353,6 +359,23 @@ s_test_failover (void)
     gavel_msg_destroy (&reply);
     assert (gavel_core_role (s_core (test, 2)) == GAVEL_ROLE_BACKUP);
     assert (gavel_core_term (s_core (test, 2)) == term + 1);
+    //  Elections as each counted them: replica 3 won term 1 and heard of
+    //  term 2; replica 2 ran for term 2 and won it
+    const gavel_core_stats_t *stats = gavel_core_stats (s_core (test, 2));
+    assert (stats->elected == 1 && stats->terms == 2 && stats->rounds >= 1);
+    stats = gavel_core_stats (s_core (test, 1));
+    assert (stats->elected == 1 && stats->terms == 2 && stats->rounds >= 1);
+    //  STATUS carries them, then what the shell adds
+    gavel_core_set_reporter (s_core (test, 1), s_test_reporter, NULL);
+    gavel_msg_t *status = gavel_msg_new (GAVEL_MSG_STATUS);
+    gavel_msg_set_request_id (status, 4);
+    gavel_msg_set_session (status, "test");
+    gavel_msg_set_name (status, "alice");
+    reply = s_call (test, 1, status, s_now (test) + 10);
+    assert (reply && gavel_msg_records (reply) == 3);
+    assert (strstr (gavel_msg_record (reply, 1), " terms=2 elected=1"));
+    assert (streq (gavel_msg_record (reply, 2), "shell=1"));
+    gavel_msg_destroy (&reply);
     //  Its unreplicated tail is replaced by the new primary's log
     s_run (test, s_now (test) + 200);
     uint64_t last = gavel_core_last_index (s_core (test, 1));

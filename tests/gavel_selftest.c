@@ -38,6 +38,7 @@
 #include "gavel_child.h"
 #include "gavel_histogram.h"
 #include "gavel_buckets.h"
+#include "gavel_report.h"
 #include "gavel_engine.h"
 #include "gavel_load.h"
 #include "gavel_failover.h"
@@ -93,6 +94,7 @@ static const struct {
     { "child",   gavel_child_test },
     { "histogram", gavel_histogram_test },
     { "buckets", gavel_buckets_test },
+    { "report",  gavel_report_test },
     { "plot",    gavel_plot_test },
     { "engine",  gavel_engine_test },
     { "load",    gavel_load_test },

@@ -20,9 +20,12 @@
 #include "gavel_writer.h"
 #include "gavel_record.h"
 #include "gavel_status.h"
+#include "gavel_report.h"
 
 //  What one loop turn reads from one socket at most, so no socket starves
 #define TURN_MAX 256
+
+static void s_report (void *arg, gavel_msg_t *reply);
 
 struct _gavel_node_t {
     uint64_t id;
@@ -45,6 +48,7 @@ struct _gavel_node_t {
     uint64_t requests;          //  decoded client requests
     uint64_t rejected;          //  client requests that failed to decode
     uint64_t dropped;           //  peer messages that failed to decode
+    gavel_report_t report;      //  replies, their latency, log writes: for STATUS
     //  CURVE: the brokers' public keys, whose K: routing frame names the
     //  bidder a request is from (docs/PROTOCOL.md, "CURVE")
     char broker_keys [GAVEL_BROKERS_MAX][GAVEL_KEY_Z85 + 1];
@@ -241,6 +245,8 @@ gavel_node_new (gavel_config_t *config, uint64_t id, bool *bad_data, char *error
     settings.snapshot_every = (uint64_t) cluster->snapshot_every;
     self->core = gavel_core_new (&settings);
     gavel_core_set_tracer (self->core, s_trace, self);
+    gavel_core_set_reporter (self->core, s_report, self);
+    gavel_report_init (&self->report);
     for (size_t index = 0; index < gavel_config_brokers (config); index++) {
         const char *key = gavel_config_broker (config, index)->public_key;
         if (*key)
@@ -321,14 +327,46 @@ s_split_envelope (zmsg_t *msg)
     return route;
 }
 
+//  A request's arrival, in us of the monotonic clock, rides at the end of
+//  its route: the core hands routes back untouched with the reply, so the
+//  reply's latency needs no table of requests in flight here
+static void
+s_stamp_route (zmsg_t *route)
+{
+    int64_t arrived = zclock_usecs ();
+    zmsg_addmem (route, &arrived, sizeof arrived);
+}
+
 static void
 s_send_reply (gavel_node_t *self, zmsg_t **route_p, gavel_msg_t **reply_p)
 {
     //  No route: nobody to answer (a request the core made itself)
-    if (*route_p)
+    if (*route_p) {
+        zframe_t *stamp = zmsg_last (*route_p);
+        assert (stamp && zframe_size (stamp) == sizeof (int64_t));
+        int64_t arrived;
+        memcpy (&arrived, zframe_data (stamp), sizeof arrived);
+        zmsg_remove (*route_p, stamp);
+        zframe_destroy (&stamp);
         gavel_msg_send (*reply_p, *route_p, zsock_resolve (self->client));
+        int64_t latency = zclock_usecs () - arrived;
+        gavel_report_reply (&self->report, *reply_p, latency > 0? (uint64_t) latency: 0);
+    }
     zmsg_destroy (route_p);
     gavel_msg_destroy (reply_p);
+}
+
+//  What STATUS says beyond the core's records: the replies sent, the disk
+static void
+s_report (void *arg, gavel_msg_t *reply)
+{
+    gavel_node_t *self = (gavel_node_t *) arg;
+    uint64_t log_bytes = 0, snapshot_bytes = 0;
+    if (self->store)
+        gavel_store_sizes (self->store, &log_bytes, &snapshot_bytes);
+    gavel_report_add_served (&self->report, reply);
+    gavel_report_add_disk (&self->report, reply, log_bytes, snapshot_bytes,
+                           self->store? gavel_store_syncs (self->store): NULL);
 }
 
 //  A message that cannot leave at once is dropped: the protocol resends
@@ -387,6 +425,7 @@ s_carry_out (gavel_node_t *self, gavel_action_t *action)
                 s_store_failed (self, "a snapshot");
             break;
         case GAVEL_ACTION_SAVE_ENTRIES:
+            gavel_report_write (&self->report, gavel_msg_entries (action->msg));
             if (self->writer)
                 gavel_writer_save (self->writer, &action->msg, action->index, action->term);
             else {
@@ -465,11 +504,12 @@ s_read_client (gavel_node_t *self, zmsg_t *msg)
     char user_key [GAVEL_KEY_Z85 + 1];
     snprintf (user_key, sizeof user_key, "%s", user && gavel_keys_valid (user)? user: "");
     zmsg_t *route = s_split_envelope (msg);
+    char key [GAVEL_KEY_Z85 + 1];
+    s_request_key (self, user_key, route, key);
+    s_stamp_route (route);
     gavel_msg_error_t error;
     gavel_msg_t *request = gavel_msg_decode (msg, &error);
     if (request) {
-        char key [GAVEL_KEY_Z85 + 1];
-        s_request_key (self, user_key, route, key);
         gavel_msg_set_key (request, key);
         self->requests++;
         gavel_core_request (self->core, &route, &request, s_now (self));
@@ -1041,15 +1081,27 @@ gavel_node_test (bool verbose)
     //  STATUS: the state, then the counts of the loop's work so far (every
     //  request above that decoded, this one too)
     reply = EXCHANGE (client, "GAVEL/1", "STATUS", "16", "s1", "alice");
-    assert (reply && zmsg_size (reply) == 8);
-    zframe_t *counts = zmsg_last (reply);
-    char *text = zframe_strdup (counts);
-    char value [32];
-    assert (gavel_record_get (text, "requests", value, sizeof value) == 0);
-    assert (atoi (value) == 8);
-    assert (gavel_record_get (text, "turns", value, sizeof value) == 0 && atoi (value) >= 1);
-    zstr_free (&text);
+    assert (reply && zmsg_size (reply) == 10);
+    gavel_msg_error_t status_error;
+    gavel_msg_t *status = gavel_msg_decode (reply, &status_error);
     zmsg_destroy (&reply);
+    assert (status);
+    gavel_status_answer_t answer;
+    assert (gavel_status_decode (status, &answer) == 0);
+    gavel_msg_destroy (&status);
+    assert (answer.stats [GAVEL_STAT_REQUESTS] == 8 && answer.stats [GAVEL_STAT_TURNS] >= 1);
+    assert (answer.stats [GAVEL_STAT_ELECTED] == 1);    //  alone: it elected itself once
+    //  and what the shell adds: every reply sent so far, by reason, each
+    //  one's latency counted; no disk here
+    const gavel_report_t *report = &answer.report;
+    assert (report->served && report->disk && !report->broker);
+    assert (report->replies [GAVEL_REPLY_SUCCESS] == 6);
+    assert (report->replies [GAVEL_REPLY_MALFORMED] == 11);
+    assert (report->replies [GAVEL_REPLY_UNKNOWN_COMMAND] == 1);
+    assert (report->replies [GAVEL_REPLY_UNSUPPORTED_VERSION] == 1);
+    assert (report->replies [GAVEL_REPLY_UNKNOWN_AUCTION] == 1);
+    assert (gavel_buckets_count (&report->latency) == 20);
+    assert (report->log_bytes == 0 && gavel_buckets_count (&report->fsync) == 0);
 
     zsock_destroy (&client);
     zactor_destroy (&node);

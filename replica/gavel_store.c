@@ -40,6 +40,7 @@ struct _gavel_store_t {
     off_t size;                 //  bytes in the log file
     char *buffer;               //  a batch's records, kept for the next batch
     size_t buffer_size;
+    gavel_buckets_t syncs;      //  us per fdatasync of the log
 };
 
 //  -------------------------------------------------------------------------
@@ -222,6 +223,7 @@ gavel_store_new (const char *directory, bool fsync, char *error, size_t error_si
     self->snapshot_path = zsys_sprintf ("%s/snapshot", directory);
     self->log_path = zsys_sprintf ("%s/log", directory);
     self->fsync = fsync;
+    gavel_buckets_init (&self->syncs, GAVEL_BUCKETS_MICROS);
     self->log_fd = -1;
     if (s_open_log (self)) {
         snprintf (error, error_size, "cannot open %s: %s", self->log_path, strerror (errno));
@@ -723,8 +725,12 @@ gavel_store_write_entries (gavel_store_t *self, uint64_t prev_index, gavel_msg_t
 int
 gavel_store_sync (gavel_store_t *self)
 {
-    if (self->fsync && self->unsynced && fdatasync (self->log_fd))
-        return -1;
+    if (self->fsync && self->unsynced) {
+        int64_t started = zclock_usecs ();
+        if (fdatasync (self->log_fd))
+            return -1;
+        gavel_buckets_add (&self->syncs, (uint64_t) (zclock_usecs () - started));
+    }
     self->unsynced = false;
     return 0;
 }
@@ -769,6 +775,23 @@ gavel_store_save_snapshot (gavel_store_t *self, gavel_msg_t *snapshot)
         return -1;
     self->base = index;
     return 0;
+}
+
+void
+gavel_store_sizes (gavel_store_t *self, uint64_t *log_bytes, uint64_t *snapshot_bytes)
+{
+    //  From the file system, not our own count: a writer thread may be
+    //  appending, and a stat is cheap beside a STATUS round trip
+    ssize_t log = zsys_file_size (self->log_path);
+    ssize_t snapshot = zsys_file_size (self->snapshot_path);
+    *log_bytes = log > 0? (uint64_t) log: 0;
+    *snapshot_bytes = snapshot > 0? (uint64_t) snapshot: 0;
+}
+
+const gavel_buckets_t *
+gavel_store_syncs (gavel_store_t *self)
+{
+    return self->fsync? &self->syncs: NULL;
 }
 
 size_t
@@ -1130,8 +1153,22 @@ s_test_snapshot (bool fsync)
     char *log = s_test_get (directory, "log", &size);
     assert (strncmp (log + 9, "1 81 ", 5) == 0);
     free (log);
+    //  STATUS's sizes are the files', and each sync of the log is timed
+    uint64_t log_bytes, snapshot_bytes;
+    gavel_store_sizes (store, &log_bytes, &snapshot_bytes);
+    char *snapshot_file = s_test_get (directory, "snapshot", &size);
+    free (snapshot_file);
+    assert (snapshot_bytes == size && snapshot_bytes > 0);
+    log = s_test_get (directory, "log", &size);
+    free (log);
+    assert (log_bytes == size && log_bytes > 0);
+    uint64_t syncs = fsync? gavel_buckets_count (gavel_store_syncs (store)): 0;
     s_test_save (store, 100, 101, 110, 1);
     s_test_save (store, 105, 106, 106, 2);      //  a cut after the snapshot
+    if (fsync)
+        assert (gavel_buckets_count (gavel_store_syncs (store)) == syncs + 2);
+    else
+        assert (gavel_store_syncs (store) == NULL);
     gavel_store_destroy (&store);
 
     store = s_test_open (directory, fsync, &snapshot, &entries);

@@ -31,6 +31,7 @@
 #define GAVEL_STORE_H_INCLUDED
 
 #include "gavel_msg.h"
+#include "gavel_buckets.h"
 
 typedef struct _gavel_store_t gavel_store_t;
 
@@ -82,6 +83,15 @@ int
 //  than the stored one is ignored. Returns 0 or -1.
 int
     gavel_store_save_snapshot (gavel_store_t *self, gavel_msg_t *snapshot);
+
+//  The log's and the snapshot's bytes on disk now, for STATUS.
+void
+    gavel_store_sizes (gavel_store_t *self, uint64_t *log_bytes, uint64_t *snapshot_bytes);
+
+//  How long each fdatasync of the log took (us), for STATUS; NULL when the
+//  store does not sync. A writer thread may count as the loop reads.
+const gavel_buckets_t *
+    gavel_store_syncs (gavel_store_t *self);
 
 //  Bytes on disk (state + snapshot + log), for tests and STATUS.
 size_t

@@ -14,6 +14,7 @@
     bidders' at a glance.
 */
 #include "gavel_broker.h"
+#include "gavel_report.h"
 #include "gavel_attempt.h"
 #include "gavel_feed.h"
 #include "gavel_msg.h"
@@ -46,6 +47,7 @@ typedef struct {
     bool delimited;             //  an empty delimiter ended the routing
     uint64_t request_id;        //  0 when it could not be read
     uint64_t serial;            //  its token's number: its key in forwarding
+    bool status;                //  a STATUS: its answer says ours too
 } s_pending_t;
 
 struct _gavel_broker_t {
@@ -69,6 +71,8 @@ struct _gavel_broker_t {
                                 //  resend replaces what is held
     uint64_t serial;            //  the last token's
     size_t dropped;
+    uint64_t forwards;          //  requests sent to a replica, resends too
+    uint64_t no_quorum;         //  requests we gave up on ourselves
     //  The feed: each replica's pub in, ours out
     gavel_feed_t *feed;
     int64_t published;
@@ -308,8 +312,10 @@ s_forward (gavel_broker_t *self, s_pending_t *pending, size_t index)
     if (*pending->key)
         zmsg_pushstrf (out, "K:%s", pending->key);
     zmsg_pushstr (out, pending->token);
-    if (zmsg_send (&out, self->replicas [index].dealer) == 0)
+    if (zmsg_send (&out, self->replicas [index].dealer) == 0) {
+        self->forwards++;
         return 0;
+    }
     zmsg_destroy (&out);
     return -1;
 }
@@ -382,6 +388,7 @@ s_on_request (gavel_broker_t *self)
     gavel_msg_error_t error = { 0 };
     gavel_msg_t *request = gavel_msg_decode (msg, &error);
     pending->request_id = request? gavel_msg_request_id (request): error.request_id;
+    pending->status = request && gavel_msg_id (request) == GAVEL_MSG_STATUS;
     gavel_msg_destroy (&request);
     if (s_unroutable (msg)) {
         gavel_msg_t *reply = gavel_msg_new_error_reply (&error);
@@ -427,9 +434,35 @@ s_answer (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p)
         zmsg_destroy (&out);
 }
 
+//  A replica's successful STATUS answer, passed back, says our state too
+//  (docs/PROTOCOL.md, "STATUS"): gavel-web's metrics of the broker
+static void
+s_add_broker_record (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p)
+{
+    if (!pending->status)
+        return;
+    gavel_msg_error_t error;
+    gavel_msg_t *reply = gavel_msg_decode (*body_p, &error);
+    if (reply && gavel_msg_id (reply) == GAVEL_MSG_REPLY
+    &&  gavel_msg_outcome (reply) == GAVEL_SUCCESS) {
+        gavel_report_t report;
+        gavel_report_init (&report);
+        report.broker_id = self->id;
+        report.held = zhashx_size (self->pending) - 1;     //  not this STATUS
+        report.feed_seq = self->feed? gavel_feed_last_seq (self->feed): 0;
+        report.forwards = self->forwards;
+        report.no_quorum = self->no_quorum;
+        gavel_report_add_broker (&report, reply);
+        zmsg_destroy (body_p);
+        *body_p = gavel_msg_encode (reply);
+    }
+    gavel_msg_destroy (&reply);
+}
+
 static void
 s_answer_no_quorum (gavel_broker_t *self, s_pending_t *pending)
 {
+    self->no_quorum++;
     gavel_msg_t *reply = gavel_msg_new_reply (pending->request_id, GAVEL_EXCEPTION, "no-quorum",
         "no replica answered within the broker's hold of %" PRId64 " ms; "
         "retry with the same request id", self->hold);
@@ -459,11 +492,15 @@ s_forwarding_act (gavel_broker_t *self, uint64_t serial, zmsg_t **body_p)
         }
         else
         if (action->kind == GAVEL_ATTEMPT_DONE || action->kind == GAVEL_ATTEMPT_GIVE_UP) {
-            if (heard)
+            if (heard) {
+                if (action->kind == GAVEL_ATTEMPT_DONE)
+                    s_add_broker_record (self, pending, body_p);
                 s_answer (self, pending, body_p);
+            }
             else
             if (action->kind == GAVEL_ATTEMPT_DONE) {
                 zmsg_t *body = gavel_msg_encode (action->reply);
+                s_add_broker_record (self, pending, &body);
                 s_answer (self, pending, &body);
             }
             else
@@ -820,7 +857,7 @@ static void
 s_test_serve (zsock_t *replica, gavel_broker_t *broker, uint64_t id, gavel_msg_t *reply)
 {
     zmsg_t *msg = s_recv_within (replica, broker, 1000);
-    assert (msg && zmsg_size (msg) == 9);
+    assert (msg && zmsg_size (msg) >= 8);     //  3 of ours, 5 or more of the request
     zframe_t *dealer = zmsg_pop (msg);
     zframe_t *routing = zmsg_pop (msg);
     zframe_t *delimiter = zmsg_pop (msg);
@@ -941,6 +978,31 @@ gavel_broker_test (bool verbose)
     s_test_answered (bidder, broker, 9, GAVEL_SUCCESS);
     while ((msg = zmsg_recv_nowait (replica)))
         zmsg_destroy (&msg);    //  a resend a slow turn may have made
+
+    //  A STATUS answer comes back with our own record after the replica's;
+    //  any other answer as it came
+    request = gavel_msg_new (GAVEL_MSG_STATUS);
+    gavel_msg_set_request_id (request, 10);
+    gavel_msg_set_session (request, "test");
+    gavel_msg_set_name (request, "ann");
+    msg = gavel_msg_encode (request);
+    gavel_msg_destroy (&request);
+    zmsg_send (&msg, bidder);
+    reply = gavel_msg_new_reply (10, GAVEL_SUCCESS, NULL, NULL);
+    gavel_msg_add_record (reply, "id=1 role=primary term=1 commit=5");
+    s_test_serve (replica, broker, 10, reply);
+    msg = s_recv_within (bidder, broker, 1000);
+    assert (msg);
+    reply = gavel_msg_decode (msg, &decode_error);
+    zmsg_destroy (&msg);
+    assert (reply && gavel_msg_records (reply) == 2);
+    assert (streq (gavel_msg_record (reply, 0), "id=1 role=primary term=1 commit=5"));
+    gavel_report_t report;
+    gavel_report_init (&report);
+    assert (gavel_report_read (&report, gavel_msg_record (reply, 1)) == 0);
+    assert (report.broker && report.broker_id == 1 && report.held == 0);
+    assert (report.no_quorum == 1 && report.forwards >= 5);
+    gavel_msg_destroy (&reply);
 
     //  Events: duplicates and late ones dropped, a hole fetched from history
     uint64_t seqs [] = { 3, 3, 2, 4, 6 };

@@ -81,6 +81,10 @@ gavel_census_take (gavel_census_t *self, int64_t timeout)
             .lag = -1
         };
         row->answer.outcome = gavel_status_answer (self->brokers, index)->outcome;
+        //  The rest of the answer is the primary's; only the broker's own
+        //  record is about the broker
+        row->answer.report = gavel_status_answer (self->brokers, index)->report;
+        row->answer.report.served = row->answer.report.disk = false;
     }
     int primary = gavel_census_primary (self);
     for (size_t index = 0; primary >= 0 && index < replicas; index++) {
@@ -248,7 +252,11 @@ s_fake_server (zsock_t *pipe, void *args)
         if (request && fake->record) {
             gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (request), GAVEL_SUCCESS,
                                                       NULL, NULL);
-            gavel_msg_add_record (reply, "%s", fake->record);
+            //  Records are separated by '|'
+            char records [GAVEL_RECORD_MAX * 4];
+            snprintf (records, sizeof records, "%s", fake->record);
+            for (char *record = strtok (records, "|"); record; record = strtok (NULL, "|"))
+                gavel_msg_add_record (reply, "%s", record);
             msg = gavel_msg_encode (reply);
             zmsg_prepend (msg, &identity);
             zmsg_send (&msg, router);
@@ -282,7 +290,8 @@ gavel_census_test (bool verbose)
         { "inproc://census-r1", "role=backup term=3 commit=90 applied=90 last=100 primary=2 auctions=1 open=1 bidders=2" },
         { "inproc://census-r2", "role=primary term=3 commit=2500 applied=2500 last=2600 primary=2 auctions=1 open=1 bidders=2" },
         { "inproc://census-r3", NULL },
-        { "inproc://census-b1", "role=primary term=3 commit=2500 applied=2500 last=2600 primary=2 auctions=1 open=1 bidders=2" },
+        { "inproc://census-b1", "role=primary term=3 commit=2500 applied=2500 last=2600 primary=2 auctions=1 open=1 bidders=2"
+          "|broker=1 held=4 feed_seq=99 forwards=7 no_quorum=0" },
     };
     zactor_t *actors [4];
     for (size_t index = 0; index < 4; index++)
@@ -299,6 +308,8 @@ gavel_census_test (bool verbose)
     assert (row->id == 3 && !row->up && row->lag == -1);
     row = gavel_census_row (census, 3);
     assert (row->id == 1 && row->broker && row->up);
+    assert (row->answer.report.broker && row->answer.report.held == 4);
+    assert (row->answer.report.feed_seq == 99 && !row->answer.report.served);
     assert (!gavel_census_healthy (census));
 
     char *printed = NULL;

@@ -255,7 +255,9 @@ s_fake_server (zsock_t *pipe, void *args)
             //  Records are separated by '|'
             char records [GAVEL_RECORD_MAX * 4];
             snprintf (records, sizeof records, "%s", fake->record);
-            for (char *record = strtok (records, "|"); record; record = strtok (NULL, "|"))
+            char *rest = NULL;
+            for (char *record = strtok_r (records, "|", &rest); record;
+                 record = strtok_r (NULL, "|", &rest))
                 gavel_msg_add_record (reply, "%s", record);
             msg = gavel_msg_encode (reply);
             zmsg_prepend (msg, &identity);

@@ -50,6 +50,47 @@ static const struct {
     { GAVEL_STAT_SAVED, "gavel_replica_log_entries_written_total",
       "Entries written to the log" },
     { GAVEL_STAT_ACKS_OUT, "gavel_replica_acks_sent_total", "ACKs sent as backup" },
+    { GAVEL_STAT_ROUNDS, "gavel_replica_election_rounds_total",
+      "Bully rounds the replica started, its primary silent" },
+    { GAVEL_STAT_TERMS, "gavel_replica_elections_seen_total",
+      "Rises of the replica's term: elections it took part in or heard of" },
+    { GAVEL_STAT_ELECTED, "gavel_replica_elections_won_total", "Times the replica became primary" },
+};
+
+//  The histograms of a replica's shell (gavel_report): which record holds
+//  them, and by how much a bucket's bound is divided for its unit
+static const struct {
+    const char *name;
+    const char *help;
+    size_t offset;              //  of the gavel_buckets_t in gavel_report_t
+    bool served;                //  in the served record, else the disk one
+    double divisor;
+} s_histograms [] = {
+    { "gavel_replica_request_duration_seconds",
+      "From a client request's arrival to its reply's sending, at the replica",
+      offsetof (gavel_report_t, latency), true, 1e6 },
+    { "gavel_replica_fsync_duration_seconds", "Each fdatasync of the replica's log",
+      offsetof (gavel_report_t, fsync), false, 1e6 },
+    { "gavel_replica_log_write_entries", "Entries in each write to the replica's log",
+      offsetof (gavel_report_t, batch), false, 1 },
+};
+
+//  A broker's own record
+static const struct {
+    const char *name;
+    const char *type;
+    const char *help;
+    size_t offset;              //  of the uint64_t in gavel_report_t
+} s_broker_series [] = {
+    { "gavel_broker_held_requests", "gauge", "Bidders' requests the broker holds, unanswered",
+      offsetof (gavel_report_t, held) },
+    { "gavel_broker_feed_position", "gauge", "The number of the last event the broker published",
+      offsetof (gavel_report_t, feed_seq) },
+    { "gavel_broker_forwards_total", "counter", "Requests the broker sent to a replica, resends too",
+      offsetof (gavel_report_t, forwards) },
+    { "gavel_broker_no_quorum_total", "counter",
+      "Requests the broker answered no-quorum itself, no replica having answered within its hold",
+      offsetof (gavel_report_t, no_quorum) },
 };
 
 #define S_COUNT(array) (sizeof (array) / sizeof (array) [0])
@@ -124,12 +165,84 @@ gavel_metrics_render (const gavel_census_row_t *rows, size_t count,
         }
     }
 
+    //  What the replica's shell said: replies, their latency, its disk
+    s_family (stream, "gavel_replica_replies_total", "counter",
+              "Replies the replica sent, by outcome and reason");
+    for (size_t index = 0; index < count; index++) {
+        const gavel_census_row_t *row = &rows [index];
+        for (size_t kind = 0; row->up && !row->broker && row->answer.report.served
+                              && kind < GAVEL_REPLY_KINDS; kind++)
+            fprintf (stream, "gavel_replica_replies_total{replica=\"%" PRIu64 "\",outcome=\"%s\","
+                     "reason=\"%s\"} %" PRIu64 "\n", row->id,
+                     gavel_report_outcome ((gavel_reply_kind_t) kind),
+                     gavel_report_reason ((gavel_reply_kind_t) kind),
+                     row->answer.report.replies [kind]);
+    }
+    for (size_t histogram = 0; histogram < S_COUNT (s_histograms); histogram++) {
+        const char *name = s_histograms [histogram].name;
+        s_family (stream, name, "histogram", s_histograms [histogram].help);
+        for (size_t index = 0; index < count; index++) {
+            const gavel_census_row_t *row = &rows [index];
+            const gavel_report_t *report = &row->answer.report;
+            if (!row->up || row->broker
+            ||  !(s_histograms [histogram].served? report->served: report->disk))
+                continue;
+            const gavel_buckets_t *buckets = (const gavel_buckets_t *)
+                ((const char *) report + s_histograms [histogram].offset);
+            uint64_t cumulative = 0;
+            size_t last = gavel_buckets_buckets (buckets) - 1;
+            for (size_t bucket = 0; bucket <= last; bucket++) {
+                cumulative += buckets->counts [bucket];
+                char bound [32] = "+Inf";
+                if (bucket < last)
+                    snprintf (bound, sizeof bound, "%g",
+                              (double) gavel_buckets_bound (buckets, bucket)
+                              / s_histograms [histogram].divisor);
+                fprintf (stream, "%s_bucket{replica=\"%" PRIu64 "\",le=\"%s\"} %" PRIu64 "\n",
+                         name, row->id, bound, cumulative);
+            }
+            //  Exactly, in decimal: a double would round a long sum of us
+            if (s_histograms [histogram].divisor == 1e6)
+                fprintf (stream, "%s_sum{replica=\"%" PRIu64 "\"} %" PRIu64 ".%06" PRIu64 "\n",
+                         name, row->id, buckets->sum / 1000000, buckets->sum % 1000000);
+            else
+                fprintf (stream, "%s_sum{replica=\"%" PRIu64 "\"} %" PRIu64 "\n", name, row->id,
+                         buckets->sum);
+            fprintf (stream, "%s_count{replica=\"%" PRIu64 "\"} %" PRIu64 "\n", name, row->id,
+                     cumulative);
+        }
+    }
+    const char *files [] = { "gavel_replica_log_bytes", "gavel_replica_snapshot_bytes" };
+    const char *file_helps [] = { "Bytes of the replica's log file", "Bytes of the replica's snapshot file" };
+    for (size_t file = 0; file < 2; file++) {
+        s_family (stream, files [file], "gauge", file_helps [file]);
+        for (size_t index = 0; index < count; index++) {
+            const gavel_census_row_t *row = &rows [index];
+            if (row->up && !row->broker && row->answer.report.disk)
+                fprintf (stream, "%s{replica=\"%" PRIu64 "\"} %" PRIu64 "\n", files [file], row->id,
+                         file == 0? row->answer.report.log_bytes: row->answer.report.snapshot_bytes);
+        }
+    }
+
     s_family (stream, "gavel_broker_up", "gauge",
               "1 when STATUS through the broker was answered in the last census, else 0");
     for (size_t index = 0; index < count; index++)
         if (rows [index].broker)
             fprintf (stream, "gavel_broker_up{broker=\"%" PRIu64 "\"} %d\n",
                      rows [index].id, rows [index].up);
+
+    for (size_t series = 0; series < S_COUNT (s_broker_series); series++) {
+        s_family (stream, s_broker_series [series].name, s_broker_series [series].type,
+                  s_broker_series [series].help);
+        for (size_t index = 0; index < count; index++) {
+            const gavel_census_row_t *row = &rows [index];
+            if (row->up && row->broker && row->answer.report.broker)
+                fprintf (stream, "%s{broker=\"%" PRIu64 "\"} %" PRIu64 "\n",
+                         s_broker_series [series].name, row->id,
+                         *(const uint64_t *) ((const char *) &row->answer.report
+                                              + s_broker_series [series].offset));
+        }
+    }
 
     s_own (stream, "gavel_cluster_term_changes_total", "counter",
            "Rises of the highest term the censuses saw (elections won)", web->term_changes);
@@ -188,11 +301,24 @@ gavel_metrics_test (bool verbose)
     answer->bidders = 7;
     for (size_t stat = 0; stat < GAVEL_STATS; stat++)
         answer->stats [stat] = (int64_t) stat * 10;
+    gavel_report_t *report = &answer->report;
+    gavel_report_init (report);
+    gavel_msg_t *reply = gavel_msg_new_reply (1, GAVEL_FAIL, "too-low", NULL);
+    gavel_report_reply (report, reply, 40);         //  under the first bound, 50 us
+    gavel_report_reply (report, reply, 2000000);    //  over the last, 1 s
+    gavel_msg_destroy (&reply);
+    gavel_report_write (report, 3);
+    report->served = report->disk = true;
+    report->log_bytes = 4096;
     rows [1].id = 2;                    //  down: only its up series
     rows [1].lag = -1;
     rows [2].id = 1;
     rows [2].broker = true;
     rows [2].up = true;
+    gavel_report_init (&rows [2].answer.report);
+    rows [2].answer.report.broker = true;
+    rows [2].answer.report.held = 6;
+    rows [2].answer.report.feed_seq = 41;
     text = gavel_metrics_render (rows, 3, &web);
     if (verbose)
         printf ("\n%s", text);
@@ -209,6 +335,27 @@ gavel_metrics_test (bool verbose)
     assert (!strstr (text, "{replica=\"2\"} 0\ngavel_replica_role"));
     assert (!strstr (text, "_index{replica=\"2\"}"));
     assert (strstr (text, "gavel_broker_up{broker=\"1\"} 1\n"));
+    assert (strstr (text, "# TYPE gavel_replica_elections_won_total counter\n"
+                          "gavel_replica_elections_won_total{replica=\"1\"} 120\n"));
+    assert (strstr (text, "gavel_replica_replies_total{replica=\"1\",outcome=\"fail\","
+                          "reason=\"too-low\"} 2\n"));
+    assert (strstr (text, "gavel_replica_replies_total{replica=\"1\",outcome=\"success\","
+                          "reason=\"\"} 0\n"));
+    assert (strstr (text, "# TYPE gavel_replica_request_duration_seconds histogram\n"
+                          "gavel_replica_request_duration_seconds_bucket{replica=\"1\",le=\"5e-05\"} 1\n"
+                          "gavel_replica_request_duration_seconds_bucket{replica=\"1\",le=\"0.0001\"} 1\n"));
+    assert (strstr (text, "gavel_replica_request_duration_seconds_bucket{replica=\"1\",le=\"1\"} 1\n"
+                          "gavel_replica_request_duration_seconds_bucket{replica=\"1\",le=\"+Inf\"} 2\n"
+                          "gavel_replica_request_duration_seconds_sum{replica=\"1\"} 2.000040\n"
+                          "gavel_replica_request_duration_seconds_count{replica=\"1\"} 2\n"));
+    assert (strstr (text, "gavel_replica_log_write_entries_bucket{replica=\"1\",le=\"2\"} 0\n"
+                          "gavel_replica_log_write_entries_bucket{replica=\"1\",le=\"4\"} 1\n"));
+    assert (strstr (text, "gavel_replica_fsync_duration_seconds_count{replica=\"1\"} 0\n"));
+    assert (strstr (text, "gavel_replica_log_bytes{replica=\"1\"} 4096\n"));
+    assert (strstr (text, "gavel_broker_held_requests{broker=\"1\"} 6\n"));
+    assert (strstr (text, "# TYPE gavel_broker_feed_position gauge\n"
+                          "gavel_broker_feed_position{broker=\"1\"} 41\n"));
+    assert (!strstr (text, "{replica=\"2\",le="));
     //  Every line a comment or NAME{LABELS} VALUE
     for (char *line = text; *line; line = strchr (line, '\n') + 1) {
         assert (strchr (line, '\n'));

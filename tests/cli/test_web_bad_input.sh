@@ -6,9 +6,12 @@
 #   reads, while 600 bids commit: the feed does not wait for it (another
 #   reader gets all 600 events as they come), it is dropped with a log line
 #   after --idle seconds; gavel-web answers throughout and stops cleanly,
-#   and the replicas never notice (same primary, same term).
+#   and the replicas never notice (same primary, same term). /metrics then
+#   reads as Prometheus's text format, with the bids counted.
 source "$(dirname "$0")/lib.sh"
 command -v curl >/dev/null || { fail "curl is missing"; exit 1; }
+python3 "$(dirname "$0")/../web/metrics_check.py" --selftest >/dev/null \
+    || { fail "metrics_check.py misses a planted fault"; exit 1; }
 up 3 --brokers 1
 wait_primary 10
 primary=$PRIMARY
@@ -61,6 +64,28 @@ deadline=$((SECONDS + 5))
 until curl -sf "http://127.0.0.1:$port/metrics" >"$WORK/metrics.txt" \
       && grep -q '^gavel_web_idle_connections_dropped_total [1-9]' "$WORK/metrics.txt"; do
     [ $SECONDS -lt $deadline ] || { fail "/metrics counts no idle connection dropped"; break; }
+    sleep 0.2
+done
+
+#   ... and they read as Prometheus reads them (tests/web/metrics_check.py),
+#   with what the replicas' and the broker's STATUS said of the 600 bids
+deadline=$((SECONDS + 5))
+P="replica=\"$primary\""
+until curl -sf "http://127.0.0.1:$port/metrics" >"$WORK/metrics.txt" \
+      && python3 "$(dirname "$0")/../web/metrics_check.py" "$WORK/metrics.txt" \
+          "gavel_replica_replies_total{$P,outcome=\"success\",reason=\"\"}>=600" \
+          "gavel_replica_request_duration_seconds_count{$P}>=600" \
+          "gavel_replica_log_write_entries_count{$P}>=1" \
+          "gavel_replica_fsync_duration_seconds_count{$P}>=0" \
+          "gavel_replica_log_bytes{$P}>=1" \
+          "gavel_replica_snapshot_bytes{$P}>=0" \
+          "gavel_replica_elections_won_total{$P}>=1" \
+          "gavel_replica_elections_seen_total{$P}>=1" \
+          "gavel_broker_feed_position{broker=\"1\"}>=$((seq + 600))" \
+          "gavel_broker_held_requests{broker=\"1\"}==0" \
+          "gavel_broker_forwards_total{broker=\"1\"}>=1" \
+          >"$WORK/metrics_check.out" 2>&1; do
+    [ $SECONDS -lt $deadline ] || { fail "/metrics: $(grep -v ' 0 problems' "$WORK/metrics_check.out" | head -5)"; break; }
     sleep 0.2
 done
 

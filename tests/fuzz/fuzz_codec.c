@@ -7,10 +7,57 @@
     a reply that reads as a HISTORY record must make an EVENT that its
     subscribers can decode (the broker and zmq-tail re-publish them); and
     the first frame, read as a log entry line, must survive the same round
-    trip.
+    trip. A successful reply is read as a STATUS answer too (gavel_status),
+    and each of its records that gavel_report reads must write back to a
+    record that reads the same.
 */
 #include "fuzz.h"
 #include "gavel_msg.h"
+#include "gavel_report.h"
+#include "gavel_status.h"
+
+static bool
+s_same_buckets (const gavel_buckets_t *a, const gavel_buckets_t *b)
+{
+    return a->scale == b->scale && a->sum == b->sum
+        && memcmp (a->counts, b->counts, sizeof a->counts) == 0;
+}
+
+static bool
+s_same_report (const gavel_report_t *a, const gavel_report_t *b)
+{
+    return a->served == b->served && a->disk == b->disk && a->broker == b->broker
+        && memcmp (a->replies, b->replies, sizeof a->replies) == 0
+        && s_same_buckets (&a->latency, &b->latency) && s_same_buckets (&a->fsync, &b->fsync)
+        && s_same_buckets (&a->batch, &b->batch)
+        && a->log_bytes == b->log_bytes && a->snapshot_bytes == b->snapshot_bytes
+        && a->broker_id == b->broker_id && a->held == b->held && a->feed_seq == b->feed_seq
+        && a->forwards == b->forwards && a->no_quorum == b->no_quorum;
+}
+
+//  A record gavel_report took, written again, reads the same
+static void
+s_report_round_trip (const char *record)
+{
+    gavel_report_t read;
+    gavel_report_init (&read);
+    if (gavel_report_read (&read, record) != 0)
+        return;
+    gavel_msg_t *reply = gavel_msg_new_reply (1, GAVEL_SUCCESS, NULL, NULL);
+    if (read.served)
+        gavel_report_add_served (&read, reply);
+    if (read.disk)
+        gavel_report_add_disk (&read, reply, read.log_bytes, read.snapshot_bytes, &read.fsync);
+    if (read.broker)
+        gavel_report_add_broker (&read, reply);
+    gavel_report_t again;
+    gavel_report_init (&again);
+    FUZZ_CHECK (gavel_msg_records (reply) == 1
+                && gavel_report_read (&again, gavel_msg_record (reply, 0)) == 0
+                && s_same_report (&again, &read),
+                "report record '%s' does not read the same once written", record);
+    gavel_msg_destroy (&reply);
+}
 
 static bool
 s_same_frames (zmsg_t *a, zmsg_t *b)
@@ -84,8 +131,13 @@ LLVMFuzzerTestOneInput (const uint8_t *data, size_t size)
         gavel_msg_t *copy = gavel_msg_dup (msg);
         s_round_trip (copy);
         gavel_msg_destroy (&copy);
+        gavel_status_answer_t answer;
+        if (gavel_msg_id (msg) == GAVEL_MSG_REPLY && gavel_status_decode (msg, &answer) == 0)
+            FUZZ_CHECK (answer.outcome == GAVEL_STATUS_ANSWERED && answer.term >= 0
+                        && answer.commit >= 0, "a STATUS answer decoded without term or commit");
         for (size_t index = 0; index < gavel_msg_records (msg); index++) {
             const char *record = gavel_msg_record (msg, index);
+            s_report_round_trip (record);
             char value [64];
             gavel_record_get (record, "auction", value, sizeof value);
             gavel_msg_t *event = gavel_msg_new_history_event (record, 1);

@@ -7,6 +7,7 @@
     make test replays them without it.
 */
 #include "fuzz.h"
+#include "gavel_report.h"
 #include "gavel_auction.h"
 #include "gavel_config.h"
 #include "gavel_keys.h"
@@ -175,6 +176,26 @@ s_codec (void)
     gavel_msg_add_record (reply, "seq=3 index=3 term=1 stamp=1700000000003 event=bid auction=1 "
                           "bidder=bob amount=150");
     s_seed_msg ("codec", "reply-history", reply);
+    gavel_msg_destroy (&reply);
+    //  A STATUS answer as a replica behind a broker gives it: every record
+    reply = gavel_msg_new_reply (11, GAVEL_SUCCESS, NULL, NULL);
+    gavel_msg_add_record (reply, "id=2 role=primary term=3 commit=120 applied=120 last=121 "
+                          "primary=2 auctions=3 open=1 bidders=4");
+    gavel_msg_add_record (reply, "turns=8 requests=7 logs_out=5 entries_out=9 acks_in=6 logs_in=0 "
+                          "entries_in=0 saves=5 saved=9 acks_out=0 rounds=1 terms=3 elected=1");
+    gavel_report_t report;
+    gavel_report_init (&report);
+    gavel_msg_t *counted = gavel_msg_new_reply (1, GAVEL_FAIL, "too-low", NULL);
+    gavel_report_reply (&report, counted, 420);
+    gavel_msg_destroy (&counted);
+    gavel_report_write (&report, 9);
+    report.broker_id = 1;
+    report.held = 2;
+    report.feed_seq = 40;
+    gavel_report_add_served (&report, reply);
+    gavel_report_add_disk (&report, reply, 4096, 2048, NULL);
+    gavel_report_add_broker (&report, reply);
+    s_seed_msg ("codec", "reply-status", reply);
     gavel_msg_destroy (&reply);
     gavel_msg_t *event = gavel_msg_new_history_event ("seq=4 index=9 term=2 stamp=1700000060002 "
                                                       "event=closed auction=1 item=lamp winner=bob amount=150", 2);

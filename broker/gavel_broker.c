@@ -15,6 +15,7 @@
 */
 #include "gavel_broker.h"
 #include "gavel_report.h"
+#include "gavel_status.h"
 #include "gavel_attempt.h"
 #include "gavel_feed.h"
 #include "gavel_msg.h"
@@ -442,9 +443,17 @@ s_add_broker_record (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p
     if (!pending->status)
         return;
     gavel_msg_error_t error;
-    gavel_msg_t *reply = gavel_msg_decode (*body_p, &error);
-    if (reply && gavel_msg_id (reply) == GAVEL_MSG_REPLY
-    &&  gavel_msg_outcome (reply) == GAVEL_SUCCESS) {
+    gavel_msg_t *answer = gavel_msg_decode (*body_p, &error);
+    if (answer && gavel_msg_id (answer) == GAVEL_MSG_REPLY
+    &&  gavel_msg_outcome (answer) == GAVEL_SUCCESS) {
+        //  The replica's records, but never a broker's: ours is the one
+        //  record of its kind (a reader refuses two)
+        gavel_msg_t *reply = gavel_msg_new_reply (gavel_msg_request_id (answer), GAVEL_SUCCESS,
+                                                  NULL, NULL);
+        size_t records = gavel_msg_records (answer);
+        for (size_t index = 0; index < records && index < GAVEL_STATUS_RECORDS_MAX - 1; index++)
+            if (strncmp (gavel_msg_record (answer, index), "broker=", 7) != 0)
+                gavel_msg_add_record (reply, "%s", gavel_msg_record (answer, index));
         gavel_report_t report;
         gavel_report_init (&report);
         report.broker_id = self->id;
@@ -455,8 +464,9 @@ s_add_broker_record (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p
         gavel_report_add_broker (&report, reply);
         zmsg_destroy (body_p);
         *body_p = gavel_msg_encode (reply);
+        gavel_msg_destroy (&reply);
     }
-    gavel_msg_destroy (&reply);
+    gavel_msg_destroy (&answer);
 }
 
 static void
@@ -979,8 +989,9 @@ gavel_broker_test (bool verbose)
     while ((msg = zmsg_recv_nowait (replica)))
         zmsg_destroy (&msg);    //  a resend a slow turn may have made
 
-    //  A STATUS answer comes back with our own record after the replica's;
-    //  any other answer as it came
+    //  A STATUS answer comes back with our own record after the replica's
+    //  (and never another broker's, which a reader would refuse beside
+    //  ours); any other answer as it came
     request = gavel_msg_new (GAVEL_MSG_STATUS);
     gavel_msg_set_request_id (request, 10);
     gavel_msg_set_session (request, "test");
@@ -990,6 +1001,7 @@ gavel_broker_test (bool verbose)
     zmsg_send (&msg, bidder);
     reply = gavel_msg_new_reply (10, GAVEL_SUCCESS, NULL, NULL);
     gavel_msg_add_record (reply, "id=1 role=primary term=1 commit=5");
+    gavel_msg_add_record (reply, "broker=9 held=9 feed_seq=9 forwards=9 no_quorum=9");
     s_test_serve (replica, broker, 10, reply);
     msg = s_recv_within (bidder, broker, 1000);
     assert (msg);

@@ -106,12 +106,18 @@ gavel_buckets_parse (gavel_buckets_t *self, const char *record, const char *key)
     size_t bucket = 0;
     bool good = strlen (value) < sizeof value - 1
              && gavel_record_get_unsigned (record, sum_key, 0, UINT64_MAX, &read.sum) == 0;
+    uint64_t total = 0;
     for (char *number = value; good && number; bucket++) {
         char *comma = strchr (number, ',');
         if (comma)
             *comma = '\0';
+        //  The counts' total must fit too: a reader sums them (cumulative
+        //  buckets, _count) and a wrapped sum is no histogram
         good = bucket < buckets
-            && gavel_text_parse_uint (number, 0, UINT64_MAX, &read.counts [bucket], NULL) == 0;
+            && gavel_text_parse_uint (number, 0, UINT64_MAX, &read.counts [bucket], NULL) == 0
+            && read.counts [bucket] <= UINT64_MAX - total;
+        if (good)
+            total += read.counts [bucket];
         number = comma? comma + 1: NULL;
     }
     if (!good || bucket != buckets)
@@ -170,6 +176,7 @@ gavel_buckets_test (bool verbose)
         "latency_us=0,0,0,0,0,0,0,0,0,0,0,0,0,0,-1 latency_us_sum=0",
         "latency_us=0,0,0,0,0,0,0,0,0,0,0,0,0,0,0 latency_us_sum=-1",
         "latency_us=0,0,0,0,0,0,0,0,0,0,0,0,0,0,18446744073709551616 latency_us_sum=0",
+        "latency_us=18446744073709551615,2,0,0,0,0,0,0,0,0,0,0,0,0,0 latency_us_sum=0",
     };
     for (size_t index = 0; index < S_COUNT (bad); index++) {
         gavel_buckets_add (&read, 7);

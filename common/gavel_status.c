@@ -107,6 +107,10 @@ gavel_status_decode (gavel_msg_t *reply, gavel_status_answer_t *answer)
     //  The later records are optional (a replica from before them says
     //  none, a replica says no broker's), but one that is malformed is a
     //  bad answer. A count a replica from before it does not say is -1.
+    //  A STATUS answer has a handful; a peer that sends thousands would
+    //  cost a walk of the list for each (gavel_msg_record), so it is bad
+    if (gavel_msg_records (reply) > GAVEL_STATUS_RECORDS_MAX)
+        return -1;
     bool counted = false;
     for (size_t index = 1; index < gavel_msg_records (reply); index++) {
         const char *later = gavel_msg_record (reply, index);
@@ -481,6 +485,15 @@ gavel_status_test (bool verbose)
     reply = s_reply (GAVEL_SUCCESS, "id=1 role=backup term=2 commit=9");
     gavel_msg_add_record (reply, "turns=x");
     assert (gavel_status_decode (reply, &answer) == -1);
+    gavel_msg_destroy (&reply);
+    //  A reply with more records than any STATUS answer has is bad, and
+    //  costs little: a peer might send a hundred thousand
+    reply = s_reply (GAVEL_SUCCESS, "id=1 role=backup term=2 commit=9");
+    for (size_t index = 0; index < 100000; index++)
+        gavel_msg_add_record (reply, "x=1");
+    int64_t decode_started = zclock_usecs ();
+    assert (gavel_status_decode (reply, &answer) == -1);
+    assert (zclock_usecs () - decode_started < 1000000);
     gavel_msg_destroy (&reply);
     //  The shell's records and a broker's, known by their first keys, in
     //  any order; one not known is passed over; one of them malformed, or

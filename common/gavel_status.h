@@ -27,6 +27,7 @@ typedef enum {
 } gavel_status_outcome_t;
 
 #define GAVEL_STATUS_ROLE_MAX   31
+#define GAVEL_STATUS_RECORDS_MAX 16     //  in an answer; 5 today, room for later ones
 
 //  The counts of STATUS's second record (docs/PROTOCOL.md, "STATUS"): how
 //  a replica's loop batches its work, counted since it started

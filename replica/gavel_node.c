@@ -348,9 +348,12 @@ s_send_reply (gavel_node_t *self, zmsg_t **route_p, gavel_msg_t **reply_p)
         memcpy (&arrived, zframe_data (stamp), sizeof arrived);
         zmsg_remove (*route_p, stamp);
         zframe_destroy (&stamp);
-        gavel_msg_send (*reply_p, *route_p, zsock_resolve (self->client));
-        int64_t latency = zclock_usecs () - arrived;
-        gavel_report_reply (&self->report, *reply_p, latency > 0? (uint64_t) latency: 0);
+        //  Counted only when it went: a reply the socket would not take
+        //  (the client gone) was never served
+        if (gavel_msg_send (*reply_p, *route_p, zsock_resolve (self->client)) == 0) {
+            int64_t latency = zclock_usecs () - arrived;
+            gavel_report_reply (&self->report, *reply_p, latency > 0? (uint64_t) latency: 0);
+        }
     }
     zmsg_destroy (route_p);
     gavel_msg_destroy (reply_p);

@@ -309,11 +309,22 @@ s_events (gavel_webserver_t *self, struct MHD_Connection *connection, bool head)
 //  --------------------------------------------------------------------------
 //  Requests
 
+//  What we know of a connection: whether a request of it ever got as far
+//  as its headers (libmicrohttpd says nothing of one that never did)
+typedef struct {
+    int64_t opened;             //  ms, monotonic
+    bool heard;
+} s_connection_t;
+
 static enum MHD_Result
 s_answer (void *cls, struct MHD_Connection *connection, const char *url, const char *method,
           const char *version, const char *upload_data, size_t *upload_data_size, void **state)
 {
     gavel_webserver_t *self = (gavel_webserver_t *) cls;
+    const union MHD_ConnectionInfo *about = MHD_get_connection_info (
+        connection, MHD_CONNECTION_INFO_SOCKET_CONTEXT);
+    if (about && about->socket_context)
+        ((s_connection_t *) about->socket_context)->heard = true;
     //  Called first when the headers are in: what would write is refused
     //  at once (its body unread, so the connection closes after)
     if (!streq (method, MHD_HTTP_METHOD_GET) && !streq (method, MHD_HTTP_METHOD_HEAD)) {
@@ -368,12 +379,34 @@ s_completed (void *cls, struct MHD_Connection *connection, void **state,
 
 //  What the kernel holds for a client that does not read is bounded too:
 //  the reader's thread then waits on it, and the idle time-out drops it
+//  A connection that closes at least the idle time after it opened with no
+//  request of it ever all in was dropped by the idle time-out (or its
+//  client hung up as late): a request never finished, which libmicrohttpd
+//  drops without a word. One closed sooner is a client that changed its
+//  mind (a port check), not worth a line. A request that never finishes
+//  after an answered one on a kept-alive connection is dropped the same,
+//  unsaid.
 static void
 s_on_connection (void *cls, struct MHD_Connection *connection, void **socket_context,
                  enum MHD_ConnectionNotificationCode code)
 {
+    gavel_webserver_t *self = (gavel_webserver_t *) cls;
+    if (code == MHD_CONNECTION_NOTIFY_CLOSED) {
+        s_connection_t *known = (s_connection_t *) *socket_context;
+        if (known && !known->heard && zclock_mono () - known->opened >= self->idle * 1000 - 100) {
+            s_log ("a connection sent no whole request in %d s: dropped", self->idle);
+            s_count (self, &self->idle_dropped, 1);
+        }
+        free (known);
+        *socket_context = NULL;
+        return;
+    }
     if (code != MHD_CONNECTION_NOTIFY_STARTED)
         return;
+    s_connection_t *known = (s_connection_t *) zmalloc (sizeof (s_connection_t));
+    assert (known);
+    known->opened = zclock_mono ();
+    *socket_context = known;
     const union MHD_ConnectionInfo *info = MHD_get_connection_info (
         connection, MHD_CONNECTION_INFO_CONNECTION_FD);
     int size = S_SEND_BUFFER;
@@ -659,6 +692,30 @@ gavel_webserver_test (bool verbose)
 
     gavel_webserver_destroy (&self);
     assert (self == NULL);
+
+    //  A request never finished is dropped after the idle time, and said
+    //  and counted; a client that connects and leaves at once is neither
+    self = gavel_webserver_new ("127.0.0.1:0", assets, ring, 1, error, sizeof error);
+    assert (self);
+    port = gavel_webserver_port (self);
+    close (s_test_connect (port));
+    int partial = s_test_connect (port);
+    const char *unfinished = "GET / HTTP/1.1\r\nHost: x\r\n";
+    assert (write (partial, unfinished, strlen (unfinished)) == (ssize_t) strlen (unfinished));
+    struct timeval wait = { .tv_sec = 5 };
+    setsockopt (partial, SOL_SOCKET, SO_RCVTIMEO, &wait, sizeof wait);
+    int64_t sent = zclock_mono ();
+    char byte;
+    assert (read (partial, &byte, 1) == 0);         //  closed by the server
+    assert (zclock_mono () - sent >= 900);
+    close (partial);
+    give_up = zclock_mono () + 5000;
+    do
+        gavel_webserver_counts (self, &web);
+    while (web.idle_dropped == 0 && zclock_mono () < give_up && (zclock_sleep (10), true));
+    assert (web.idle_dropped == 1);
+    gavel_webserver_destroy (&self);
+
     gavel_eventring_destroy (&ring);
     unlink (path);
     rmdir (assets);

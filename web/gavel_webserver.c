@@ -414,11 +414,18 @@ s_on_connection (void *cls, struct MHD_Connection *connection, void **socket_con
         setsockopt (info->connect_fd, SOL_SOCKET, SO_SNDBUF, &size, sizeof size);
 }
 
+//  libmicrohttpd's own lines, but not the one it says when a stream ends
+//  because its reader hung up: that is our doing (s_stream_read), and
+//  no error
+#define S_HUNG_UP_LINE "Closing connection (application error generating response)"
+
 static void
 s_mhd_log (void *cls, const char *format, va_list args)
 {
-    fprintf (stderr, "gavel-web: http: ");
-    vfprintf (stderr, format, args);
+    char line [512];
+    vsnprintf (line, sizeof line, format, args);
+    if (strncmp (line, S_HUNG_UP_LINE, strlen (S_HUNG_UP_LINE)) != 0)
+        fprintf (stderr, "gavel-web: http: %s", line);
 }
 
 gavel_webserver_t *

@@ -171,11 +171,19 @@ gavel_census_print (gavel_census_t *self, bool json, FILE *stream)
         gavel_text_number (applied, sizeof applied, known? answer->applied: -1, none);
         gavel_text_number (last, sizeof last, known? answer->last: -1, none);
         gavel_text_number (lag, sizeof lag, row->lag, none);
+        //  A broker's own: the requests it holds and the last event it
+        //  published, when its answer said them
+        char held [24], feed [24], extra [64] = "";
+        bool said = row->up && row->broker && answer->report.broker;
+        gavel_text_number (held, sizeof held, said? (int64_t) answer->report.held: -1, none);
+        gavel_text_number (feed, sizeof feed, said? (int64_t) answer->report.feed_seq: -1, none);
+        if (row->broker)
+            snprintf (extra, sizeof extra, ",\"held\":%s,\"feed\":%s", held, feed);
         if (json)
             fprintf (stream, "{\"server\":\"%s\",\"id\":%" PRIu64 ",\"state\":\"%s\",\"term\":%s,"
-                     "\"commit\":%s,\"applied\":%s,\"last\":%s,\"lag\":%s}\n",
+                     "\"commit\":%s,\"applied\":%s,\"last\":%s,\"lag\":%s%s}\n",
                      row->broker? "broker": "replica", row->id, state, term, commit, applied,
-                     last, lag);
+                     last, lag, extra);
         else {
             char name [24];
             snprintf (name, sizeof name, "%s %" PRIu64, row->broker? "broker": "replica", row->id);
@@ -325,6 +333,7 @@ gavel_census_test (bool verbose)
                              "\"commit\":90,\"applied\":90,\"last\":100,\"lag\":2500}\n"));
     assert (strstr (printed, "{\"server\":\"replica\",\"id\":3,\"state\":\"down\",\"term\":null,"));
     assert (strstr (printed, "{\"server\":\"broker\",\"id\":1,\"state\":\"up\","));
+    assert (strstr (printed, "\"lag\":null,\"held\":4,\"feed\":99}\n"));
     free (printed);
 
     //  Servers known not to run are not asked: replica 3 (silent) does not

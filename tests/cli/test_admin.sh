@@ -24,6 +24,8 @@ import json, sys
 rows = [json.loads(line) for line in open(sys.argv[1])]
 assert sum(row["state"] == "primary" for row in rows) == 1, rows
 assert all(row["lag"] == 0 for row in rows if row["server"] == "replica"), rows
+broker = [row for row in rows if row["server"] == "broker"][0]
+assert broker["held"] == 0 and isinstance(broker["feed"], int), rows
 ' "$WORK/status.json" || fail "status --json: $(cat "$WORK/status.json")"
 
 #   history N: the feed's last events, oldest first, for people and as JSON

@@ -452,7 +452,7 @@ s_add_broker_record (gavel_broker_t *self, s_pending_t *pending, zmsg_t **body_p
                                                   NULL, NULL);
         size_t records = gavel_msg_records (answer);
         for (size_t index = 0; index < records && index < GAVEL_STATUS_RECORDS_MAX - 1; index++)
-            if (strncmp (gavel_msg_record (answer, index), "broker=", 7) != 0)
+            if (!gavel_report_is_broker (gavel_msg_record (answer, index)))
                 gavel_msg_add_record (reply, "%s", gavel_msg_record (answer, index));
         gavel_report_t report;
         gavel_report_init (&report);

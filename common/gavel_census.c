@@ -173,12 +173,14 @@ gavel_census_print (gavel_census_t *self, bool json, FILE *stream)
         gavel_text_number (lag, sizeof lag, row->lag, none);
         //  A broker's own: the requests it holds and the last event it
         //  published, when its answer said them
-        char held [24], feed [24], extra [64] = "";
-        bool said = row->up && row->broker && answer->report.broker;
-        gavel_text_number (held, sizeof held, said? (int64_t) answer->report.held: -1, none);
-        gavel_text_number (feed, sizeof feed, said? (int64_t) answer->report.feed_seq: -1, none);
-        if (row->broker)
+        char extra [64] = "";
+        if (row->broker) {
+            bool said = row->up && answer->report.broker;
+            char held [24], feed [24];
+            gavel_text_number (held, sizeof held, said? (int64_t) answer->report.held: -1, none);
+            gavel_text_number (feed, sizeof feed, said? (int64_t) answer->report.feed_seq: -1, none);
             snprintf (extra, sizeof extra, ",\"held\":%s,\"feed\":%s", held, feed);
+        }
         if (json)
             fprintf (stream, "{\"server\":\"%s\",\"id\":%" PRIu64 ",\"state\":\"%s\",\"term\":%s,"
                      "\"commit\":%s,\"applied\":%s,\"last\":%s,\"lag\":%s%s}\n",

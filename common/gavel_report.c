@@ -138,6 +138,12 @@ s_first_key (const char *record, const char *key)
     return strncmp (record, key, length) == 0 && record [length] == '=';
 }
 
+bool
+gavel_report_is_broker (const char *record)
+{
+    return s_first_key (record, "broker");
+}
+
 int
 gavel_report_read (gavel_report_t *self, const char *record)
 {
@@ -324,6 +330,7 @@ gavel_report_test (bool verbose)
     gavel_report_init (&read);
     assert (gavel_report_read (&read, "turns=1") == 1);
     assert (gavel_report_read (&read, "brokers=1") == 1);
+    assert (gavel_report_is_broker ("broker=1 held=0") && !gavel_report_is_broker ("brokers=1"));
     assert (gavel_report_read (&read, "") == 1);
     printf ("OK\n");
 }

@@ -104,6 +104,10 @@ void
 void
     gavel_report_add_broker (gavel_report_t *self, gavel_msg_t *reply);
 
+//  Whether record is a broker's record (its first key is broker).
+bool
+    gavel_report_is_broker (const char *record);
+
 //  Read one STATUS record into self, if it is one of ours (by its first
 //  key: replies, log_bytes or broker). Returns 0 when it was, and sets
 //  that record's flag; 1 when it is not ours (self unchanged); -1 when it

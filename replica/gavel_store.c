@@ -777,15 +777,21 @@ gavel_store_save_snapshot (gavel_store_t *self, gavel_msg_t *snapshot)
     return 0;
 }
 
+//  A file's size, 0 when it is not there
+static uint64_t
+s_file_bytes (const char *path)
+{
+    ssize_t size = zsys_file_size (path);
+    return size > 0? (uint64_t) size: 0;
+}
+
 void
 gavel_store_sizes (gavel_store_t *self, uint64_t *log_bytes, uint64_t *snapshot_bytes)
 {
     //  From the file system, not our own count: a writer thread may be
     //  appending, and a stat is cheap beside a STATUS round trip
-    ssize_t log = zsys_file_size (self->log_path);
-    ssize_t snapshot = zsys_file_size (self->snapshot_path);
-    *log_bytes = log > 0? (uint64_t) log: 0;
-    *snapshot_bytes = snapshot > 0? (uint64_t) snapshot: 0;
+    *log_bytes = s_file_bytes (self->log_path);
+    *snapshot_bytes = s_file_bytes (self->snapshot_path);
 }
 
 const gavel_buckets_t *
@@ -797,13 +803,8 @@ gavel_store_syncs (gavel_store_t *self)
 size_t
 gavel_store_disk_size (gavel_store_t *self)
 {
-    const char *paths [] = { self->state_path, self->snapshot_path, self->log_path };
-    size_t total = 0;
-    for (size_t index = 0; index < 3; index++) {
-        ssize_t size = zsys_file_size (paths [index]);
-        total += size > 0? (size_t) size: 0;
-    }
-    return total;
+    return (size_t) (s_file_bytes (self->state_path) + s_file_bytes (self->snapshot_path)
+                     + s_file_bytes (self->log_path));
 }
 
 //  -------------------------------------------------------------------------

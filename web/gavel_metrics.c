@@ -57,41 +57,59 @@ static const struct {
     { GAVEL_STAT_ELECTED, "gavel_replica_elections_won_total", "Times the replica became primary" },
 };
 
-//  The histograms of a replica's shell (gavel_report): which record holds
-//  them, and by how much a bucket's bound is divided for its unit
+//  The records of gavel_report a series comes from: a replica's shell's
+//  two, or a broker's own
+typedef enum { S_SERVED, S_DISK, S_BROKER } s_record_t;
+
+//  The histograms of a replica's shell. Those on the micros scale are
+//  durations, shown in seconds
 static const struct {
     const char *name;
     const char *help;
     size_t offset;              //  of the gavel_buckets_t in gavel_report_t
-    bool served;                //  in the served record, else the disk one
-    double divisor;
+    s_record_t record;
 } s_histograms [] = {
     { "gavel_replica_request_duration_seconds",
       "From a client request's arrival to its reply's sending, at the replica",
-      offsetof (gavel_report_t, latency), true, 1e6 },
+      offsetof (gavel_report_t, latency), S_SERVED },
     { "gavel_replica_fsync_duration_seconds", "Each fdatasync of the replica's log",
-      offsetof (gavel_report_t, fsync), false, 1e6 },
+      offsetof (gavel_report_t, fsync), S_DISK },
     { "gavel_replica_log_write_entries", "Entries in each write to the replica's log",
-      offsetof (gavel_report_t, batch), false, 1 },
+      offsetof (gavel_report_t, batch), S_DISK },
 };
 
-//  A broker's own record
+//  The single numbers of those records
 static const struct {
     const char *name;
     const char *type;
     const char *help;
     size_t offset;              //  of the uint64_t in gavel_report_t
-} s_broker_series [] = {
+    s_record_t record;
+} s_values [] = {
+    { "gavel_replica_log_bytes", "gauge", "Bytes of the replica's log file",
+      offsetof (gavel_report_t, log_bytes), S_DISK },
+    { "gavel_replica_snapshot_bytes", "gauge", "Bytes of the replica's snapshot file",
+      offsetof (gavel_report_t, snapshot_bytes), S_DISK },
     { "gavel_broker_held_requests", "gauge", "Bidders' requests the broker holds, unanswered",
-      offsetof (gavel_report_t, held) },
+      offsetof (gavel_report_t, held), S_BROKER },
     { "gavel_broker_feed_position", "gauge", "The number of the last event the broker published",
-      offsetof (gavel_report_t, feed_seq) },
+      offsetof (gavel_report_t, feed_seq), S_BROKER },
     { "gavel_broker_forwards_total", "counter", "Requests the broker sent to a replica, resends too",
-      offsetof (gavel_report_t, forwards) },
+      offsetof (gavel_report_t, forwards), S_BROKER },
     { "gavel_broker_no_quorum_total", "counter",
       "Requests the broker answered no-quorum itself, no replica having answered within its hold",
-      offsetof (gavel_report_t, no_quorum) },
+      offsetof (gavel_report_t, no_quorum), S_BROKER },
 };
+
+//  Whether row is up and its answer said record
+static bool
+s_said (const gavel_census_row_t *row, s_record_t record)
+{
+    const gavel_report_t *report = &row->answer.report;
+    if (!row->up || row->broker != (record == S_BROKER))
+        return false;
+    return record == S_SERVED? report->served: record == S_DISK? report->disk: report->broker;
+}
 
 #define S_COUNT(array) (sizeof (array) / sizeof (array) [0])
 
@@ -170,8 +188,7 @@ gavel_metrics_render (const gavel_census_row_t *rows, size_t count,
               "Replies the replica sent, by outcome and reason");
     for (size_t index = 0; index < count; index++) {
         const gavel_census_row_t *row = &rows [index];
-        for (size_t kind = 0; row->up && !row->broker && row->answer.report.served
-                              && kind < GAVEL_REPLY_KINDS; kind++)
+        for (size_t kind = 0; s_said (row, S_SERVED) && kind < GAVEL_REPLY_KINDS; kind++)
             fprintf (stream, "gavel_replica_replies_total{replica=\"%" PRIu64 "\",outcome=\"%s\","
                      "reason=\"%s\"} %" PRIu64 "\n", row->id,
                      gavel_report_outcome ((gavel_reply_kind_t) kind),
@@ -183,12 +200,11 @@ gavel_metrics_render (const gavel_census_row_t *rows, size_t count,
         s_family (stream, name, "histogram", s_histograms [histogram].help);
         for (size_t index = 0; index < count; index++) {
             const gavel_census_row_t *row = &rows [index];
-            const gavel_report_t *report = &row->answer.report;
-            if (!row->up || row->broker
-            ||  !(s_histograms [histogram].served? report->served: report->disk))
+            if (!s_said (row, s_histograms [histogram].record))
                 continue;
             const gavel_buckets_t *buckets = (const gavel_buckets_t *)
-                ((const char *) report + s_histograms [histogram].offset);
+                ((const char *) &row->answer.report + s_histograms [histogram].offset);
+            bool seconds = buckets->scale == GAVEL_BUCKETS_MICROS;
             uint64_t cumulative = 0;
             size_t last = gavel_buckets_buckets (buckets) - 1;
             for (size_t bucket = 0; bucket <= last; bucket++) {
@@ -196,13 +212,12 @@ gavel_metrics_render (const gavel_census_row_t *rows, size_t count,
                 char bound [32] = "+Inf";
                 if (bucket < last)
                     snprintf (bound, sizeof bound, "%g",
-                              (double) gavel_buckets_bound (buckets, bucket)
-                              / s_histograms [histogram].divisor);
+                              (double) gavel_buckets_bound (buckets, bucket) / (seconds? 1e6: 1));
                 fprintf (stream, "%s_bucket{replica=\"%" PRIu64 "\",le=\"%s\"} %" PRIu64 "\n",
                          name, row->id, bound, cumulative);
             }
             //  Exactly, in decimal: a double would round a long sum of us
-            if (s_histograms [histogram].divisor == 1e6)
+            if (seconds)
                 fprintf (stream, "%s_sum{replica=\"%" PRIu64 "\"} %" PRIu64 ".%06" PRIu64 "\n",
                          name, row->id, buckets->sum / 1000000, buckets->sum % 1000000);
             else
@@ -210,17 +225,6 @@ gavel_metrics_render (const gavel_census_row_t *rows, size_t count,
                          buckets->sum);
             fprintf (stream, "%s_count{replica=\"%" PRIu64 "\"} %" PRIu64 "\n", name, row->id,
                      cumulative);
-        }
-    }
-    const char *files [] = { "gavel_replica_log_bytes", "gavel_replica_snapshot_bytes" };
-    const char *file_helps [] = { "Bytes of the replica's log file", "Bytes of the replica's snapshot file" };
-    for (size_t file = 0; file < 2; file++) {
-        s_family (stream, files [file], "gauge", file_helps [file]);
-        for (size_t index = 0; index < count; index++) {
-            const gavel_census_row_t *row = &rows [index];
-            if (row->up && !row->broker && row->answer.report.disk)
-                fprintf (stream, "%s{replica=\"%" PRIu64 "\"} %" PRIu64 "\n", files [file], row->id,
-                         file == 0? row->answer.report.log_bytes: row->answer.report.snapshot_bytes);
         }
     }
 
@@ -231,16 +235,15 @@ gavel_metrics_render (const gavel_census_row_t *rows, size_t count,
             fprintf (stream, "gavel_broker_up{broker=\"%" PRIu64 "\"} %d\n",
                      rows [index].id, rows [index].up);
 
-    for (size_t series = 0; series < S_COUNT (s_broker_series); series++) {
-        s_family (stream, s_broker_series [series].name, s_broker_series [series].type,
-                  s_broker_series [series].help);
+    for (size_t value = 0; value < S_COUNT (s_values); value++) {
+        s_family (stream, s_values [value].name, s_values [value].type, s_values [value].help);
         for (size_t index = 0; index < count; index++) {
             const gavel_census_row_t *row = &rows [index];
-            if (row->up && row->broker && row->answer.report.broker)
-                fprintf (stream, "%s{broker=\"%" PRIu64 "\"} %" PRIu64 "\n",
-                         s_broker_series [series].name, row->id,
+            if (s_said (row, s_values [value].record))
+                fprintf (stream, "%s{%s=\"%" PRIu64 "\"} %" PRIu64 "\n", s_values [value].name,
+                         row->broker? "broker": "replica", row->id,
                          *(const uint64_t *) ((const char *) &row->answer.report
-                                              + s_broker_series [series].offset));
+                                              + s_values [value].offset));
         }
     }
 
